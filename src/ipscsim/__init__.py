@@ -1,0 +1,57 @@
+"""ipscsim: simulate iPSC to spinal motor neuron differentiation protocols.
+
+And, in time, the neuroprotection their cells give in ALS.
+
+>>> import ipscsim as ips
+>>> p = ips.protocols.get("maury2015")
+>>> r = ips.simulate(p)                      # doctest: +SKIP
+>>> r.summary()["mn_fraction"]               # doctest: +SKIP
+
+Importing the package compiles nothing and imports neither numba nor pandas: the engines load on the
+first simulation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import protocols
+from ._version import __version__
+from .errors import IpscsimError, ParameterError, ProtocolError, SimulationError
+from .protocols import Protocol
+
+__all__ = [
+    "IpscsimError",
+    "ParameterError",
+    "Protocol",
+    "ProtocolError",
+    "Result",
+    "SimulationError",
+    "__version__",
+    "parameters",
+    "protocols",
+    "simulate",
+    "simulate_batch",
+]
+
+_LAZY = {
+    "simulate": ("ipscsim.api", "simulate"),
+    "simulate_batch": ("ipscsim.api", "simulate_batch"),
+    "Result": ("ipscsim.results", "Result"),
+    "parameters": ("ipscsim.model.parameters", "parameters"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ipscsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,108 @@
+"""Command line: ``ipscsim protocols | run | bench``.
+
+Bad input (an unknown preset, a malformed protocol file, an invalid option) prints one line to stderr and
+exits with status 2; a simulation failure exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import IpscsimError, SimulationError
+
+__all__ = ["main"]
+
+
+def _cmd_protocols(args: argparse.Namespace) -> int:
+    from .protocols import get, names
+
+    width = max(len(n) for n in names())
+    for name in names():
+        p = get(name)
+        print(f"{name:<{width}}  {p.days:>4g} d  {p.format:<10}  {p.description}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .api import simulate
+    from .results import SUMMARY_FIELDS
+
+    result = simulate(
+        args.protocol, days=args.days, seed=args.seed, genotype=args.genotype, params=args.params
+    )
+    summary = result.summary()
+    print(
+        f"ipscsim {result.meta['ipscsim_version']}: {summary.name} ({result.meta['engine']} engine, "
+        f"days 0-{result.days[-1]:g}, genotype {args.genotype})"
+    )
+    for key, value in summary.items():
+        print(f"  {key:<22} {value:>12.4g}   {SUMMARY_FIELDS[key]}")
+    if args.out:
+        out = Path(args.out)
+        (result.to_parquet if out.suffix.lower() == ".parquet" else result.to_csv)(out)
+        print(f"wrote {out}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        fig = result.plot()
+        fig.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .benchmarking import main as bench_main
+
+    return bench_main(quick=args.quick, as_json=args.json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ipscsim",
+        description="Simulate iPSC to motor neuron differentiation protocols.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("protocols", help="list the preset protocols")
+    p.set_defaults(func=_cmd_protocols)
+    r = sub.add_parser("run", help="simulate a preset or a protocol file and print its summary")
+    r.add_argument("protocol", help="preset name (see 'ipscsim protocols') or a .toml/.json file")
+    r.add_argument(
+        "--days", type=float, default=None, help="days to simulate (default: protocol's)"
+    )
+    r.add_argument("--out", default=None, help="write the time courses (.csv or .parquet)")
+    r.add_argument("--plot", default=None, help="write a figure (.png, .pdf or .svg)")
+    r.add_argument("--seed", type=int, default=None, help="seed recorded in the result")
+    r.add_argument(
+        "--genotype", default="control", help="control, SOD1_A4V, C9orf72, TARDBP_M337V or FUS"
+    )
+    r.add_argument("--params", default=None, help="TOML file of parameter overrides")
+    r.set_defaults(func=_cmd_run)
+    b = sub.add_parser("bench", help="time the ODE engine against scipy's solve_ivp")
+    b.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    b.add_argument("--json", action="store_true", help="print only the JSON line")
+    b.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed a usage line
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except SimulationError as exc:
+        print(f"ipscsim: error: {exc}", file=sys.stderr)
+        return 1
+    except (IpscsimError, ValueError, OSError) as exc:
+        print(f"ipscsim: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

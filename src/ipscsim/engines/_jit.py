@@ -1,0 +1,45 @@
+"""The one place ipscsim calls numba: a ``jit`` decorator reading central settings.
+
+Settings:
+
+* ``cache=True`` (unless the environment sets ``IPSCSIM_NUMBA_CACHE=0``): compiled kernels are cached on
+  disk, so a second process loads them instead of compiling.
+* ``fastmath={"contract"}`` only: fused multiply-adds. The reciprocal/approximate-function/reassociation
+  flags were measured to turn the step-size heuristic into NaN, and numba's cache does not notice a change
+  of flags, so the flags are fixed here rather than configurable.
+
+Kernels are compiled lazily, on first call: ``import ipscsim`` compiles nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["SETTINGS", "jit", "prange"]
+
+SETTINGS: dict[str, Any] = {
+    "cache": os.environ.get("IPSCSIM_NUMBA_CACHE", "1") != "0",
+    "fastmath": {"contract"},
+}
+
+import numba as _numba  # noqa: E402  (engines are imported lazily by the public API)
+
+prange = _numba.prange
+
+
+def jit(fn: Callable | None = None, *, parallel: bool = False, inline: str = "never"):
+    """Compile ``fn`` with numba in nopython mode using the central settings."""
+
+    def wrap(f: Callable):
+        return _numba.njit(
+            cache=SETTINGS["cache"],
+            fastmath=SETTINGS["fastmath"],
+            parallel=parallel,
+            nogil=True,
+            error_model="numpy",
+            inline=inline,
+        )(f)
+
+    return wrap if fn is None else wrap(fn)

@@ -1,0 +1,382 @@
+"""Compiled right-hand side of the model (numba): the kernel both engines share.
+
+A line-by-line mirror of :mod:`ipscsim.model.reference` (read that module for the equations), written as
+scalar loops so that it allocates nothing. ``tests/test_kernels.py`` holds the two to each other.
+
+Signature: ``rhs(t, y, p, u, comp, nodes, work, out)``. ``work`` is scratch space of
+:func:`work_size` floats whose head holds each cohort's sensitivity and tempo (filled once per run by
+:func:`prepare_work`), so one compilation serves every protocol and parameter set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..model import layout as L
+from ..model.layout import (
+    C_DECAY,
+    C_EFFICACY,
+    C_MODE,
+    C_PATHWAY,
+    C_POTENCY,
+    G_GLI,
+    G_HES,
+    G_HOX,
+    G_IRX3,
+    G_MAT,
+    G_NEURAL,
+    G_NGN2,
+    G_NKX22,
+    G_NKX61,
+    G_OCT4,
+    G_OFF,
+    G_OLIG2,
+    G_PAX6,
+    G_PROG,
+    G_TG,
+    N_GENES,
+    N_PATHWAYS,
+    U_AREA,
+    U_CONC,
+    U_FORMAT,
+    U_MN_HAZARD,
+    U_N0,
+    U_T_CHANGE,
+    X_CUM_DEATH,
+    X_CUM_DIV,
+    X_MN,
+    X_MN_CHAT,
+    X_MN_CHAT_HN,
+    X_MN_HN,
+    X_RN,
+    X_STRESS,
+    X_V2,
+    X_V3,
+    Z_SENS,
+    Z_TEMPO,
+)
+from ._jit import jit
+
+__all__ = ["EXPECTED_LAYOUT_HASH", "WORK_SCRATCH", "gate", "prepare_work", "rhs", "work_size"]
+
+#: The layout these kernels were written (and cached) for; see :mod:`ipscsim.model.layout`.
+EXPECTED_LAYOUT_HASH = 246528802
+if L.LAYOUT_HASH != EXPECTED_LAYOUT_HASH:  # pragma: no cover - a development guard
+    raise ImportError(
+        f"ipscsim.model.layout changed (hash {L.LAYOUT_HASH}); review engines/kernels.py and set "
+        "EXPECTED_LAYOUT_HASH to it (this also invalidates the numba cache of stale kernels)"
+    )
+
+_SQRT2 = math.sqrt(2.0)
+_LN2_PER_DAY = math.log(2.0) * 24.0
+_W_A = 0  # scratch offsets after the 2K head
+_W_F = N_PATHWAYS
+_W_Z = 2 * N_PATHWAYS
+_W_SCRATCH = 3 * N_PATHWAYS
+WORK_SCRATCH = _W_SCRATCH
+
+
+def work_size(n_cohorts: int) -> int:
+    """Scratch floats a run needs."""
+    return 2 * n_cohorts + _W_SCRATCH
+
+
+@jit
+def prepare_work(p, nodes, work):
+    """Fill the head of ``work`` with each cohort's sensitivity and tempo."""
+    k = nodes.shape[0]
+    for i in range(k):
+        work[i] = math.exp(p[L.P_sigma_sensitivity] * nodes[i, Z_SENS])
+        work[k + i] = math.exp(p[L.P_sigma_tempo] * nodes[i, Z_TEMPO])
+
+
+@jit(inline="always")
+def _hill2(x, k):
+    return x * x / (k * k + x * x)
+
+
+@jit(inline="always")
+def _rep2(x, k):
+    q = x / k
+    return 1.0 / (1.0 + q * q)
+
+
+@jit(inline="always")
+def _prep(k, y):
+    q = 1.0 + k * y
+    return 1.0 / (q * q)
+
+
+@jit(inline="always")
+def _ph(x):
+    return x / (1.0 + x)
+
+
+@jit(inline="always")
+def gate(x, threshold, sigma):
+    r""":math:`\Phi(\ln(x/\theta)/\sigma)`, 0 for ``x <= 0`` (see :mod:`ipscsim.model.gates`)."""
+    if x <= 0.0:
+        return 0.0
+    return 0.5 * math.erfc(-math.log(x / threshold) / (sigma * _SQRT2))
+
+
+@jit
+def rhs(t, y, p, u, comp, nodes, work, out):
+    """Write the time derivative of the state ``y`` into ``out`` (see module docstring)."""
+    k = nodes.shape[0]
+    gbase = k * N_GENES
+    base = 2 * k
+    # ---------------------------------------------------------------- pharmacology
+    for q in range(_W_SCRATCH):
+        work[base + q] = 0.0
+    dt_change = t - u[U_T_CHANGE]
+    for j in range(comp.shape[0]):
+        c0 = u[U_CONC + j]
+        if c0 == 0.0:
+            continue
+        ratio = c0 * math.exp(-comp[j, C_DECAY] * dt_change) / comp[j, C_POTENCY]
+        pw = int(comp[j, C_PATHWAY])
+        mode = int(comp[j, C_MODE])
+        if mode == L.MODE_AGONIST:
+            work[base + _W_A + pw] += comp[j, C_EFFICACY] * ratio
+        elif mode == L.MODE_INHIBITOR:
+            work[base + _W_F + pw] += ratio
+        else:
+            work[base + _W_Z + pw] += ratio
+    for q in range(N_PATHWAYS):
+        work[base + _W_F + q] = 1.0 / (1.0 + work[base + _W_F + q])
+        work[base + _W_Z + q] = 1.0 + work[base + _W_Z + q]
+
+    # ---------------------------------------------------------------- mean field
+    n_prog = 0.0
+    committed_src = 0.0
+    nodal_src = 0.0
+    delta_src = 0.0
+    for i in range(k):
+        o = i * N_GENES
+        pr = y[o + G_PROG]
+        n_prog += pr
+        committed_src += pr * min(1.0, max(y[o + G_OCT4], 0.0) + max(y[o + G_NEURAL], 0.0))
+        nodal_src += pr * (
+            max(y[o + G_OCT4], 0.0) + p[L.P_tgf_autocrine_offtarget] * max(y[o + G_OFF], 0.0)
+        )
+        delta_src += pr * max(y[o + G_NGN2], 0.0)
+    mn_h = y[gbase + X_MN] + y[gbase + X_MN_CHAT]
+    mn_hn = y[gbase + X_MN_HN] + y[gbase + X_MN_CHAT_HN]
+    others = y[gbase + X_V3] + y[gbase + X_V2] + y[gbase + X_RN]
+    total = n_prog + mn_h + mn_hn + others
+    rho = u[U_N0] / (u[U_AREA] * p[L.P_density_ref])
+    nodal = p[L.P_tgf_autocrine] * rho * nodal_src
+    delta_mean = delta_src / n_prog if n_prog > 1e-300 else 0.0
+    cap = p[L.P_capacity_suspension] if u[U_FORMAT] > 0.5 else p[L.P_capacity_adherent]
+    occupancy = total * u[U_N0] / (cap * u[U_AREA])
+    growth = max(0.0, 1.0 - occupancy)
+
+    # ---------------------------------------------------------------- cohort-independent signals
+    a = work[base + _W_A : base + _W_A + N_PATHWAYS]
+    f = work[base + _W_F : base + _W_F + N_PATHWAYS]
+    z = work[base + _W_Z : base + _W_Z + N_PATHWAYS]
+    shield = p[L.P_aggregate_shielding] if u[U_FORMAT] > 0.5 else 1.0
+    lt = (a[L.PW_TGFB] + shield * nodal) / z[L.PW_TGFB]
+    s_t = f[L.PW_TGFB] * lt / (1.0 + lt)
+    bmp_source = max(0.0, 1.0 - (committed_src + total - n_prog) / total) if total > 1e-300 else 0.0
+    lb = (a[L.PW_BMP] + shield * p[L.P_bmp_endogenous] * bmp_source) / z[L.PW_BMP]
+    s_b = f[L.PW_BMP] * lb / (1.0 + lb)
+    lf = (a[L.PW_FGF] + p[L.P_fgf_endogenous]) / z[L.PW_FGF]
+    s_f = f[L.PW_FGF] * lf / (1.0 + lf)
+    notch_in = f[L.PW_NOTCH] * delta_mean
+    dox = a[L.PW_TRANSGENE] / (1.0 + a[L.PW_TRANSGENE])
+    trophic = a[L.PW_TROPHIC] / (1.0 + a[L.PW_TROPHIC])
+    stress = y[gbase + X_STRESS]
+    mu_d = p[L.P_stress_recovery] * math.log(1.0 / p[L.P_dissociation_survival])
+    haz = mu_d * stress * (1.0 - p[L.P_rock_efficacy] * (1.0 - f[L.PW_ROCK]))
+
+    # shared constants of the gene network
+    ko = p[L.P_K_oct4]
+    share = p[L.P_fgf_share_pluripotency]
+    support0 = (1.0 + ko * ko) * s_t * (1.0 - share + share * s_f)
+    bmp_oct = s_b / p[L.P_K_bmp_oct4]
+    kn = p[L.P_K_neural]
+    permissive = _rep2(s_t, p[L.P_K_tgf_neural]) * _rep2(s_b, p[L.P_K_bmp_neural])
+    ahox = p[L.P_fgf_wnt_hox]
+    fa = p[L.P_poni_fA]
+    cpol = p[L.P_poni_CPol]
+    alpha = p[L.P_poni_alpha]
+    delta = p[L.P_poni_delta]
+    hes_target = notch_in * notch_in / (p[L.P_collier_a] + notch_in * notch_in)
+    th = p[L.P_gate_threshold]
+    sdf = p[L.P_sigma_fate]
+    m_prog = p[L.P_mn_fraction_programmed]
+    hn = p[L.P_hill_wnt]
+
+    birth_mn = 0.0
+    birth_mn_hn = 0.0
+    birth_v3 = 0.0
+    birth_v2 = 0.0
+    birth_rn = 0.0
+    sum_div = 0.0
+    sum_death = 0.0
+    for i in range(k):
+        o = i * N_GENES
+        phi = work[i]
+        theta = work[k + i]
+        lw = (phi * a[L.PW_WNT] + p[L.P_wnt_basal]) / z[L.PW_WNT]
+        lwn = lw**hn if lw > 0.0 else 0.0
+        s_w = f[L.PW_WNT] * lwn / (1.0 + lwn)
+        lr = phi * a[L.PW_RA] / z[L.PW_RA]
+        s_ra = f[L.PW_RA] * lr / (1.0 + lr)
+        lh = phi * a[L.PW_SHH] / z[L.PW_SHH]
+        s_in = f[L.PW_SHH] * lh / (1.0 + lh)
+
+        oc = y[o + G_OCT4]
+        ne = y[o + G_NEURAL]
+        e = y[o + G_OFF]
+        m = y[o + G_MAT]
+        hx = y[o + G_HOX]
+        pax = y[o + G_PAX6]
+        oli = y[o + G_OLIG2]
+        nkx = y[o + G_NKX22]
+        irx = y[o + G_IRX3]
+        nk6 = y[o + G_NKX61]
+        hes = y[o + G_HES]
+        ngn = y[o + G_NGN2]
+        tg = y[o + G_TG]
+        gli_a = y[o + G_GLI]
+        prog = y[o + G_PROG]
+
+        q1 = ne / p[L.P_K_ne_oct4]
+        q2 = e / p[L.P_K_off_oct4]
+        q3 = s_ra / p[L.P_K_ra_oct4]
+        den = 1.0 + q1 * q1 + q2 * q2 + bmp_oct * bmp_oct + q3 * q3
+        out[o + G_OCT4] = theta * p[L.P_k_oct4] * (support0 * _hill2(oc, ko) / den - oc)
+
+        ne_prod = (
+            (1.0 + kn * kn)
+            * (p[L.P_eps_neural] * (permissive + p[L.P_ra_neural] * s_ra) + _hill2(ne, kn))
+            * _rep2(oc, p[L.P_K_oct4_neural])
+            * _rep2(e, p[L.P_K_off_neural])
+        )
+        out[o + G_NEURAL] = theta * p[L.P_k_neural] * (ne_prod - ne)
+
+        drive = s_b + p[L.P_w_tgf_offtarget] * s_t * s_w
+        ke = p[L.P_K_offtarget]
+        e_prod = (
+            (1.0 + ke * ke)
+            * (p[L.P_eps_offtarget] * drive + _hill2(e, ke))
+            * _rep2(oc, p[L.P_K_oct4_offtarget])
+            * _rep2(ne, p[L.P_K_neural_offtarget])
+        )
+        out[o + G_OFF] = theta * p[L.P_k_offtarget] * (e_prod - e)
+
+        nep = min(max(ne, 0.0), 1.0)
+        out[o + G_MAT] = (
+            theta * p[L.P_k_maturation] * nep * (p[L.P_maturation_seed] + m) * (1.0 - m)
+        )
+
+        caud = 1.0 - (1.0 - s_ra) * (1.0 - s_w * (ahox + s_f) / (1.0 + ahox))
+        out[o + G_HOX] = theta * p[L.P_k_hox] * (1.0 - m) * caud * (1.0 - hx)
+
+        rate = theta * p[L.P_lambda_poni]
+        out[o + G_GLI] = rate * p[L.P_k_gli] * (s_in * nep - gli_a)
+        s = min(max(gli_a, 0.0), 1.0)
+        kg = p[L.P_K_Gli_Oli]
+        g_oli = (1.0 + fa * kg * s) / (1.0 + kg)
+        kg = p[L.P_K_Gli_Nkx]
+        g_nkx = (1.0 + fa * kg * s) / (1.0 + kg)
+        kg = p[L.P_K_Gli_Nkx6]
+        g_nk6 = (1.0 + fa * kg * s) / (1.0 + kg)
+        pr_pax = _ph(
+            p[L.P_K_Pol_Pax] * cpol * _prep(p[L.P_K_Oli_Pax], oli) * _prep(p[L.P_K_Nkx_Pax], nkx)
+        )
+        pr_oli = _ph(
+            p[L.P_K_Pol_Oli]
+            * cpol
+            * g_oli
+            * _prep(p[L.P_K_Nkx_Oli], nkx)
+            * _prep(p[L.P_K_Irx_Oli], irx)
+        )
+        pr_nkx = _ph(
+            p[L.P_K_Pol_Nkx]
+            * cpol
+            * g_nkx
+            * _prep(p[L.P_K_Pax_Nkx], pax)
+            * _prep(p[L.P_K_Oli_Nkx], oli)
+            * _prep(p[L.P_K_Irx_Nkx], irx)
+        )
+        pr_irx = _ph(
+            p[L.P_K_Pol_Irx] * cpol * _prep(p[L.P_K_Oli_Irx], oli) * _prep(p[L.P_K_Nkx_Irx], nkx)
+        )
+        pr_nk6 = _ph(p[L.P_K_Pol_Nkx6] * cpol * g_nk6)
+        out[o + G_PAX6] = rate * (alpha * nep * pr_pax - delta * pax)
+        out[o + G_OLIG2] = rate * (alpha * nep * pr_oli - delta * oli)
+        out[o + G_NKX22] = rate * (alpha * nep * pr_nkx - delta * nkx)
+        out[o + G_IRX3] = rate * (alpha * nep * pr_irx - delta * irx)
+        out[o + G_NKX61] = rate * (alpha * nep * pr_nk6 - delta * nk6)
+
+        out[o + G_HES] = theta * p[L.P_k_hes] * (hes_target - hes)
+        drive_ng = (
+            max(m, 0.0)
+            * (p[L.P_ngn2_basal] + p[L.P_ngn2_olig2] * oli + p[L.P_ngn2_ra] * s_ra)
+            * _rep2(s_f, p[L.P_K_fgf_ngn2])
+            * _rep2(s_w, p[L.P_K_wnt_ngn2])
+            * _rep2(oc, p[L.P_K_oct4_ngn2])
+        )
+        out[o + G_NGN2] = (
+            theta * p[L.P_k_ngn2] * (drive_ng / (1.0 + p[L.P_collier_b] * hes * hes) - ngn)
+        )
+        out[o + G_TG] = p[L.P_k_transgene] * (dox - tg)
+
+        # population
+        wo = min(max(oc, 0.0), 1.0)
+        we = min(max(e, 0.0), 1.0 - wo)
+        wn = 1.0 - wo - we
+        mito = 1.0 + p[L.P_mitogen_boost] * max(s_f, s_w)
+        div = (
+            _LN2_PER_DAY
+            * (wo / p[L.P_cycle_psc] + we / p[L.P_cycle_offtarget] + wn * mito / p[L.P_cycle_np])
+            * growth
+        )
+        death = p[L.P_death_psc] * wo + p[L.P_death_np] * (1.0 - wo) + haz
+        ngp = max(ngn, 0.0)
+        tgp = max(tg, 0.0)
+        lam_ng = p[L.P_k_neurogenesis] * _hill2(ngp, p[L.P_K_neurogenesis])
+        lam_tg = p[L.P_k_programming] * _hill2(tgp, p[L.P_K_transgene])
+        out[o + G_PROG] = prog * (div - death - lam_ng - lam_tg)
+        sum_div += prog * div
+        sum_death += prog * death
+
+        h = gate(hx, th, sdf)
+        n = gate(nkx, th, sdf)
+        og = gate(oli, th, sdf)
+        patterned = prog * (lam_ng + lam_tg * (1.0 - m_prog))
+        birth_mn += patterned * h * (1.0 - n) * og + prog * lam_tg * m_prog * h
+        birth_mn_hn += prog * lam_tg * m_prog * (1.0 - h)
+        birth_v3 += patterned * h * n
+        birth_v2 += patterned * h * (1.0 - n) * (1.0 - og)
+        birth_rn += patterned * (1.0 - h)
+
+    # ---------------------------------------------------------------- neurons and bookkeeping
+    trophic_factor = 1.0 - p[L.P_trophic_efficacy] * trophic
+    diss_n = haz * p[L.P_neuron_dissociation_factor]
+    mu_n = p[L.P_death_neuron] * trophic_factor + diss_n
+    mu_mn = p[L.P_death_neuron] * u[U_MN_HAZARD] * trophic_factor + diss_n
+    chat = p[L.P_chat_rate]
+    out[gbase + X_MN] = birth_mn - (mu_mn + chat) * y[gbase + X_MN]
+    out[gbase + X_MN_CHAT] = chat * y[gbase + X_MN] - mu_mn * y[gbase + X_MN_CHAT]
+    out[gbase + X_MN_HN] = birth_mn_hn - (mu_mn + chat) * y[gbase + X_MN_HN]
+    out[gbase + X_MN_CHAT_HN] = chat * y[gbase + X_MN_HN] - mu_mn * y[gbase + X_MN_CHAT_HN]
+    out[gbase + X_V3] = birth_v3 - mu_n * y[gbase + X_V3]
+    out[gbase + X_V2] = birth_v2 - mu_n * y[gbase + X_V2]
+    out[gbase + X_RN] = birth_rn - mu_n * y[gbase + X_RN]
+    out[gbase + X_STRESS] = -p[L.P_stress_recovery] * stress
+    out[gbase + L.X_LINEAGE] = 0.0
+    out[gbase + X_CUM_DIV] = sum_div
+    out[gbase + X_CUM_DEATH] = sum_death + mu_mn * (mn_h + mn_hn) + mu_n * others
+    out[gbase + L.X_CUM_REPLATED] = 0.0
+
+
+def make_work(n_cohorts: int) -> np.ndarray:
+    """Allocate scratch space for one run."""
+    return np.zeros(work_size(n_cohorts))

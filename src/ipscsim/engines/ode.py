@@ -1,0 +1,160 @@
+"""The deterministic engine: runs of the model from day 0 through every protocol segment (numba).
+
+:func:`run` integrates one run (protocol segments, operations, recording days) in compiled code;
+:func:`run_many` runs many (protocol, parameter set) pairs in one call across threads with ``prange``,
+each run independent, so the results equal the single-run results exactly.
+
+Operations at a segment's start act on the state: *replate* and *aggregate* rescale every cell count to
+the seeded number (recording the discarded share in ``LINEAGE`` for yields) and set the dissociation
+stress to 1; *plate* changes only the format (an input).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model import layout as L
+from ._jit import jit, prange
+from .dopri5 import integrate_segment
+from .kernels import WORK_SCRATCH, prepare_work
+
+__all__ = ["apply_operation", "run", "run_many"]
+
+
+@jit
+def apply_operation(y, op, count, n_cohorts):
+    """Apply a replate/aggregate to the state in place (plate changes nothing in the state)."""
+    if op != L.OP_REPLATE and op != L.OP_AGGREGATE:
+        return
+    gbase = n_cohorts * L.N_GENES
+    total = 0.0
+    for i in range(n_cohorts):
+        total += y[i * L.N_GENES + L.G_PROG]
+    for j in (L.X_MN, L.X_MN_CHAT, L.X_V3, L.X_V2, L.X_RN, L.X_MN_HN, L.X_MN_CHAT_HN):
+        total += y[gbase + j]
+    if total <= 0.0:
+        return
+    scale = count / total
+    for i in range(n_cohorts):
+        y[i * L.N_GENES + L.G_PROG] *= scale
+    for j in (L.X_MN, L.X_MN_CHAT, L.X_V3, L.X_V2, L.X_RN, L.X_MN_HN, L.X_MN_CHAT_HN):
+        y[gbase + j] *= scale
+    y[gbase + L.X_LINEAGE] /= scale
+    y[gbase + L.X_CUM_REPLATED] += count - total
+    y[gbase + L.X_STRESS] = 1.0
+
+
+@jit
+def _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_steps, stats):
+    n_cohorts = nodes.shape[0]
+    n = y.shape[0]
+    work = np.zeros(2 * n_cohorts + WORK_SCRATCH)
+    prepare_work(p, nodes, work)
+    ks = np.empty((9, n))
+    n_rec = rec_t.shape[0]
+    rec_pos = 0
+    h = -1.0
+    for s in range(tb.shape[0] - 1):
+        if s > 0 or ops[s] != L.OP_NONE:
+            apply_operation(y, ops[s], opc[s], n_cohorts)
+        h = min(h, tb[s + 1] - tb[s]) if h > 0 else h
+        h, rec_pos, status = integrate_segment(
+            tb[s],
+            tb[s + 1],
+            y,
+            p,
+            U[s],
+            comp,
+            nodes,
+            work,
+            rec_t,
+            rec_pos,
+            n_rec,
+            rec_out,
+            h,
+            rtol,
+            atol,
+            max_steps,
+            stats,
+            ks,
+        )
+        if status != 0:
+            for r in range(rec_pos, n_rec):
+                for i in range(n):
+                    rec_out[r, i] = np.nan
+            return status
+    if rec_pos < n_rec:  # days past the end: not simulated
+        for r in range(rec_pos, n_rec):
+            for i in range(n):
+                rec_out[r, i] = np.nan
+        return 4
+    return 0
+
+
+@jit
+def run(y0, p, tb, U, ops, opc, comp, nodes, rec_t, rtol, atol, max_steps):
+    """Integrate one run.
+
+    Args:
+        y0: Initial state (not modified).
+        p: Parameter array.
+        tb: Segment boundaries ``(n_seg + 1,)``.
+        U: Segment inputs ``(n_seg, n_u)``.
+        ops: Operation code at each segment's start.
+        opc: Cells seeded by each operation (units of the day-0 seeding).
+        comp: Compound table.
+        nodes: Cohort table.
+        rec_t: Recording days, ascending, within ``[tb[0], tb[-1]]``.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        max_steps: Step budget per segment.
+
+    Returns:
+        ``(records, stats, status)``: states at ``rec_t`` ``(n_rec, n_state)``; right-hand-side
+        evaluations, accepted and rejected steps; status code (0 ok).
+    """
+    y = y0.copy()
+    rec_out = np.empty((rec_t.shape[0], y.shape[0]))
+    stats = np.zeros(3, dtype=np.int64)
+    status = _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_steps, stats)
+    return rec_out, stats, status
+
+
+@jit(parallel=True)
+def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rtol, atol, max_steps):
+    """Integrate many runs in parallel (one thread per run, no shared mutable state).
+
+    Run ``r`` uses parameters ``ps[r]``, initial state ``y0s[r]``, segments
+    ``seg_ptr[r]:seg_ptr[r+1]`` (boundaries ``tb[seg_ptr[r] + r : seg_ptr[r+1] + r + 1]``) and
+    recording days ``rec_t[rec_ptr[r]:rec_ptr[r+1]]``.
+
+    Returns:
+        ``(records, stats, status)`` with records stacked ``(total_records, n_state)`` in run order,
+        stats ``(n_runs, 3)`` and status ``(n_runs,)``.
+    """
+    n_runs = ps.shape[0]
+    n = y0s.shape[1]
+    rec_out = np.empty((rec_t.shape[0], n))
+    stats = np.zeros((n_runs, 3), dtype=np.int64)
+    status = np.zeros(n_runs, dtype=np.int64)
+    for r in prange(n_runs):
+        s0 = seg_ptr[r]
+        s1 = seg_ptr[r + 1]
+        y = y0s[r].copy()
+        status[r] = _run(
+            y,
+            ps[r],
+            tb[s0 + r : s1 + r + 1],
+            U[s0:s1],
+            ops[s0:s1],
+            opc[s0:s1],
+            comp,
+            nodes,
+            rec_t[rec_ptr[r] : rec_ptr[r + 1]],
+            rec_out[rec_ptr[r] : rec_ptr[r + 1]],
+            rtol,
+            atol,
+            max_steps,
+            stats[r],
+        )
+    return rec_out, stats, status

@@ -1,0 +1,54 @@
+"""Exceptions raised by ipscsim.
+
+Every error names the field, the offending value and the fix, so that a bench scientist can correct a
+protocol file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "IpscsimError",
+    "ParameterError",
+    "ProtocolError",
+    "SimulationError",
+    "suggest",
+]
+
+
+class IpscsimError(Exception):
+    """Base class of every error raised by ipscsim."""
+
+
+class ProtocolError(IpscsimError, ValueError):
+    """A protocol (or protocol file) is invalid: an unknown compound, a bad unit, a bad window."""
+
+
+class ParameterError(IpscsimError, ValueError):
+    """A model parameter name or value is invalid."""
+
+
+class SimulationError(IpscsimError, RuntimeError):
+    """A simulation could not be completed (for example the integrator failed)."""
+
+
+def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """Return a "did you mean ...?" phrase for ``name`` among ``choices``.
+
+    Args:
+        name: The unknown name a user wrote.
+        choices: The valid names.
+        n: How many suggestions at most.
+
+    Returns:
+        A phrase such as ``"; did you mean 'SAG'?"``, or an empty string when nothing is close.
+    """
+    choices = list(choices)
+    lower = {c.lower(): c for c in choices}
+    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
+    if not hits:
+        return ""
+    quoted = " or ".join(f"'{lower[h]}'" for h in hits)
+    return f"; did you mean {quoted}?"

@@ -1,0 +1,133 @@
+"""Compile a :class:`~ipscsim.protocols.Protocol` into the arrays the engines integrate.
+
+The protocol's day range is cut at every breakpoint (media change, step edge, operation, end), so that no
+integration step crosses a discontinuity. Segment ``i`` covers ``[t[i], t[i+1])`` and has
+
+* an input vector ``u[i]`` (:mod:`ipscsim.model.layout`, ``U_*``): the day of the last media change, the
+  format, the seeding count and area, the genotype's MN hazard ratio, and the nominal concentrations (nM)
+  of every registry compound at that media change;
+* an operation applied at its start (``op[i]``: none, replate, aggregate, plate) with the live-cell count
+  it re-seeds (``op_count[i]``, in units of the cells seeded at day 0).
+
+Days past the protocol's end run in basal medium (no compounds), with media changes continuing at the
+protocol's rhythm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ProtocolError
+from ..protocols.compounds import registry
+from ..protocols.protocol import Protocol
+from ..units import to_nanomolar
+from . import layout as L
+
+__all__ = ["CompiledProtocol", "compile_protocol"]
+
+_OPS = {"replate": L.OP_REPLATE, "aggregate": L.OP_AGGREGATE, "plate": L.OP_PLATE}
+
+
+@dataclass(frozen=True)
+class CompiledProtocol:
+    """A protocol as arrays.
+
+    Attributes:
+        t: Segment boundaries, shape ``(n_seg + 1,)``, from 0 to the simulated days.
+        u: Segment inputs, shape ``(n_seg, U_CONC + n_compounds)``.
+        op: Operation code at each segment's start, shape ``(n_seg,)``.
+        op_count: Cells seeded by that operation (units of the day-0 seeding), shape ``(n_seg,)``.
+        seeded: Cells seeded at day 0 (per well).
+        suspension: Whether day 0 starts as suspension aggregates.
+    """
+
+    t: np.ndarray
+    u: np.ndarray
+    op: np.ndarray
+    op_count: np.ndarray
+    seeded: float
+    suspension: bool
+
+
+def _media_days(protocol: Protocol, days: float) -> list[float]:
+    out = set(protocol.media_change_days())
+    if days > protocol.days:
+        if protocol.media_changes is not None:
+            gaps = np.diff(sorted({0.0, *protocol.media_changes}))
+            every = float(np.median(gaps)) if len(gaps) else 1.0
+        else:
+            every = protocol.media_change_every or 1.0
+        d = protocol.days
+        while d < days - 1e-12:
+            out.add(d)
+            d += every
+    return sorted(x for x in out if x < days - 1e-12)
+
+
+def compile_protocol(
+    protocol: Protocol, days: float | None = None, mn_hazard: float = 1.0
+) -> CompiledProtocol:
+    """Compile a protocol into segment arrays.
+
+    Args:
+        protocol: The protocol.
+        days: Days to simulate (default: the protocol's own duration).
+        mn_hazard: The genotype's MN death hazard ratio.
+    """
+    if days is None:
+        days = protocol.days
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or not days > 0:
+        raise ProtocolError(f"days: {days!r} must be a number of days > 0")
+    days = float(days)
+    reg = registry()
+    media = _media_days(protocol, days)
+    ops = {op.day: op for op in protocol.operations if op.day < days}
+    bounds = sorted({0.0, days, *media, *ops})
+    n_seg = len(bounds) - 1
+    n_comp = len(reg)
+    u = np.zeros((n_seg, L.U_CONC + n_comp))
+    op = np.zeros(n_seg, dtype=np.int64)
+    op_count = np.zeros(n_seg)
+    seeded = protocol.seeding_density * protocol.well_area
+    fmt = 1.0 if protocol.format == "suspension" else 0.0
+    nominal = [
+        (
+            reg.index(s.compound),
+            s.start,
+            s.end,
+            to_nanomolar(s.concentration, s.unit, reg.get(s.compound).molar_mass),
+        )
+        for s in protocol.steps
+    ]
+    media_set = set(media)
+    c0 = np.zeros(n_comp)
+    t_change = 0.0
+    for i, t0 in enumerate(bounds[:-1]):
+        if t0 in ops:
+            o = ops[t0]
+            op[i] = _OPS[o.kind]
+            if o.density is not None:
+                op_count[i] = o.density * protocol.well_area / seeded
+            fmt = 1.0 if o.kind == "aggregate" else 0.0
+        if t0 in media_set or i == 0:
+            c0 = np.zeros(n_comp)
+            for j, start, end, conc in nominal:
+                if start <= t0 < end:
+                    c0[j] = conc
+            t_change = t0
+        u[i, L.U_T_CHANGE] = t_change
+        u[i, L.U_FORMAT] = fmt
+        u[i, L.U_N0] = seeded
+        u[i, L.U_AREA] = protocol.well_area
+        u[i, L.U_MN_HAZARD] = mn_hazard
+        u[i, L.U_CONC :] = c0
+    return CompiledProtocol(
+        t=np.asarray(bounds, dtype=np.float64),
+        u=u,
+        op=op,
+        op_count=op_count,
+        seeded=seeded,
+        suspension=protocol.format == "suspension",
+    )

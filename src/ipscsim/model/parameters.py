@@ -1,0 +1,223 @@
+"""The model's parameters and the genotype table, read from data files.
+
+``model/data/parameters.csv`` holds value, unit, plausible range, hard limits and source of each
+parameter; ``model/data/genotypes.csv`` the genotypes' MN hazard ratios.
+
+Parameters travel through the engines as one float64 array in :data:`~ipscsim.model.layout.PARAM_NAMES`
+order. A user overrides them by name with a dict, or with a TOML file::
+
+    [parameters]
+    k_neurogenesis = 1.2
+    sigma_sensitivity = 0.3
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, suggest
+from .layout import PARAM_INDEX, PARAM_NAMES
+
+__all__ = [
+    "GENOTYPES",
+    "Parameter",
+    "default_params",
+    "genotype_hazard",
+    "param_table",
+    "parameters",
+    "resolve_params",
+]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One row of the parameter table.
+
+    Attributes:
+        name: Parameter name (as used in sweeps and override files).
+        value: Default value.
+        unit: Unit.
+        lower: Lower end of the plausible range (used for uncertainty and sensitivity analysis).
+        upper: Upper end of the plausible range.
+        min: Smallest value the model accepts.
+        max: Largest value the model accepts.
+        module: Part of the model it belongs to.
+        description: What it means.
+        source: Citation, or the reason for an assumption.
+        status: ``verified``, ``published model``, ``derived`` or ``assumption``.
+    """
+
+    name: str
+    value: float
+    unit: str
+    lower: float
+    upper: float
+    min: float
+    max: float
+    module: str
+    description: str
+    source: str
+    status: str
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    text = resources.files("ipscsim.model").joinpath(f"data/{name}").read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@lru_cache(maxsize=1)
+def param_table() -> dict[str, Parameter]:
+    """The parameter table, keyed by name, in array order."""
+    rows = {r["name"]: r for r in _read_csv("parameters.csv")}
+    missing = set(PARAM_NAMES) - set(rows)
+    extra = set(rows) - set(PARAM_NAMES)
+    if missing or extra:  # pragma: no cover - guards the shipped table against the layout
+        raise ParameterError(
+            f"parameters.csv does not match the layout: missing {missing}, extra {extra}"
+        )
+    out = {}
+    for name in PARAM_NAMES:
+        r = rows[name]
+        out[name] = Parameter(
+            name=name,
+            value=float(r["value"]),
+            unit=r["unit"],
+            lower=float(r["lower"]),
+            upper=float(r["upper"]),
+            min=float(r["min"]),
+            max=float(r["max"]),
+            module=r["module"],
+            description=r["description"],
+            source=r["source"],
+            status=r["status"],
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> np.ndarray:
+    arr = np.array([p.value for p in param_table().values()], dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
+def default_params() -> np.ndarray:
+    """A fresh copy of the default parameter array."""
+    return _defaults().copy()
+
+
+def parameters():
+    """The parameter table as a DataFrame indexed by name."""
+    import pandas as pd
+
+    return pd.DataFrame([p.__dict__ for p in param_table().values()]).set_index("name")
+
+
+def _check_value(name: str, value: Any) -> float:
+    if name not in PARAM_INDEX:
+        raise ParameterError(
+            f"unknown parameter {name!r}{suggest(name, PARAM_NAMES)}; see ipscsim.parameters() for "
+            "the names"
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ParameterError(f"parameter {name!r}: {value!r} is not a number")
+    v = float(value)
+    row = param_table()[name]
+    if not math.isfinite(v) or v < row.min or v > row.max:
+        raise ParameterError(
+            f"parameter {name!r}: {value!r} is outside the values the model accepts "
+            f"[{row.min:g}, {row.max:g}] {row.unit}; the plausible range is [{row.lower:g}, "
+            f"{row.upper:g}]"
+        )
+    return v
+
+
+def read_param_file(path: str | Path) -> dict[str, float]:
+    """Read parameter overrides from a TOML file (a ``[parameters]`` table, or top-level keys)."""
+    from .._toml import loads_toml
+
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError(f"parameter file {str(p)!r} does not exist")
+    try:
+        data = loads_toml(p.read_text(encoding="utf-8"), str(p))
+    except Exception as exc:  # ProtocolError from the TOML reader
+        raise ParameterError(str(exc)) from None
+    table = data.get("parameters", data)
+    if not isinstance(table, Mapping):
+        raise ParameterError(f"{p}: [parameters] must be a table of name = value")
+    return {str(k): v for k, v in table.items() if not isinstance(v, Mapping)}
+
+
+def resolve_params(params: Any = None) -> np.ndarray:
+    """Turn any accepted form of parameters into the model's float64 array.
+
+    Args:
+        params: ``None`` (defaults); a mapping of name to value (overrides of the defaults); a path to
+            a TOML parameter file; an object with a ``to_dict()`` method returning such a mapping; or a
+            full array of :data:`~ipscsim.model.layout.N_PARAMS` values.
+
+    Raises:
+        ParameterError: naming an unknown parameter or a value the model cannot accept.
+    """
+    if params is None:
+        return default_params()
+    if isinstance(params, (str, Path)):
+        params = read_param_file(params)
+    elif hasattr(params, "to_dict") and not isinstance(params, Mapping):
+        params = params.to_dict()
+    if isinstance(params, Mapping):
+        arr = default_params()
+        for name, value in params.items():
+            value = _check_value(name, value)
+            arr[PARAM_INDEX[name]] = value
+        return arr
+    arr = np.asarray(params, dtype=np.float64)
+    if arr.shape != (len(PARAM_NAMES),):
+        raise ParameterError(
+            f"a parameter array must have shape ({len(PARAM_NAMES)},), not {arr.shape}; pass a dict "
+            "of name = value to override some parameters"
+        )
+    for name, v in zip(PARAM_NAMES, arr, strict=True):
+        _check_value(name, float(v))
+    return arr.copy()
+
+
+@lru_cache(maxsize=1)
+def _genotypes() -> dict[str, dict[str, str]]:
+    return {r["genotype"]: r for r in _read_csv("genotypes.csv")}
+
+
+#: Genotypes the model knows.
+GENOTYPES: tuple[str, ...] = ("control", "SOD1_A4V", "C9orf72", "TARDBP_M337V", "FUS")
+
+
+def genotype_hazard(genotype: str) -> float:
+    """Baseline MN death hazard ratio of a genotype relative to its isogenic control."""
+    table = _genotypes()
+    if genotype not in table:
+        lower = {g.lower(): g for g in table}
+        if isinstance(genotype, str) and genotype.lower() in lower:
+            genotype = lower[genotype.lower()]
+        else:
+            raise ParameterError(
+                f"genotype: unknown genotype {genotype!r}{suggest(str(genotype), table)} (choose one "
+                f"of {', '.join(table)})"
+            )
+    return float(table[genotype]["mn_hazard_ratio"])
+
+
+def genotypes():
+    """The genotype table as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(list(_genotypes().values())).set_index("genotype")

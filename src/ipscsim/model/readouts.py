@@ -1,0 +1,124 @@
+"""Read a simulated population the way a biologist would: cell types and marker-positive fractions.
+
+Progenitors are scored through marker gates (:mod:`ipscsim.model.gates`) with measurement noise. The
+cell types are exclusive and exhaustive by construction (a gating tree), so fractions sum to 1:
+
+* ``iPSC``: OCT4+;
+* ``offtarget``: OCT4-, off-target programme on (non-neural ectoderm, mesendoderm);
+* ``neuroectoderm``: OCT4-, neural programme on (PAX6/SOX1 early neural), not yet SOX1+ definitive;
+
+Cells that have left pluripotency with neither programme on yet (the transient epiblast-like stage of
+Chambers et al. 2009) are split between ``neuroectoderm`` and ``offtarget`` by their bias, the relative
+levels of the two programmes.
+* committed (SOX1+) progenitors: ``rostral_progenitor`` (HOX-), else by the ventral code ``p3``
+  (NKX2.2+), ``pMN`` (NKX2.2-, OLIG2+), ``p2`` (NKX2.2-, OLIG2-: PAX6/IRX3 p2 and dorsal progenitors);
+* neurons, by the identity they took at birth: ``MN``, ``interneuron`` (V3 and V2/dorsal),
+  ``rostral_neuron``.
+
+Markers are the fraction of live cells positive: progenitor markers from the gates; neurons are
+negative for progenitor markers, MNs are ISL1+ MNX1+ (CHAT+ once mature), spinal neurons HOX+.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import layout as L
+from .gates import gate
+
+__all__ = ["CELL_TYPES", "MARKERS", "cell_counts", "marker_counts"]
+
+#: Cell types, in the order of the readout columns.
+CELL_TYPES: tuple[str, ...] = (
+    "iPSC",
+    "neuroectoderm",
+    "rostral_progenitor",
+    "pMN",
+    "p3",
+    "p2",
+    "MN",
+    "interneuron",
+    "rostral_neuron",
+    "offtarget",
+)
+#: Markers, in the order of the readout columns.
+MARKERS: tuple[str, ...] = (
+    "OCT4",
+    "PAX6",
+    "SOX1",
+    "HOX",
+    "OLIG2",
+    "NKX2.2",
+    "IRX3",
+    "NKX6.1",
+    "ISL1",
+    "MNX1",
+    "CHAT",
+)
+
+
+def _split(records: np.ndarray, n_cohorts: int):
+    coh = records[:, : n_cohorts * L.N_GENES].reshape(records.shape[0], n_cohorts, L.N_GENES)
+    glob = records[:, n_cohorts * L.N_GENES :]
+    return coh, glob
+
+
+def cell_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
+    """Cells of each type (columns :data:`CELL_TYPES`) at each recorded day, in state units."""
+    coh, glob = _split(records, n_cohorts)
+    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
+    prog = np.maximum(coh[..., L.G_PROG], 0.0)
+    o4 = gate(coh[..., L.G_OCT4], th, sd)
+    ne_level = np.maximum(coh[..., L.G_NEURAL], 0.0)
+    off_level = np.maximum(coh[..., L.G_OFF], 0.0)
+    ne_on = gate(ne_level, th, sd)
+    off_on = gate(off_level, th, sd)
+    bias = ne_level / np.maximum(ne_level + off_level, 1e-12)
+    bias = np.where(ne_level + off_level > 1e-12, bias, 0.5)
+    neural = ne_on * (1.0 - off_on) + (1.0 - ne_on) * (1.0 - off_on) * bias
+    mat = gate(coh[..., L.G_MAT], th, sd)
+    hox = gate(coh[..., L.G_HOX], th, sd)
+    nkx = gate(coh[..., L.G_NKX22], th, sd)
+    oli = gate(coh[..., L.G_OLIG2], th, sd)
+    rest = prog * (1.0 - o4)
+    committed = rest * neural * mat
+    out = np.empty((records.shape[0], len(CELL_TYPES)))
+    out[:, 0] = np.sum(prog * o4, axis=1)
+    out[:, 1] = np.sum(rest * neural * (1.0 - mat), axis=1)
+    out[:, 2] = np.sum(committed * (1.0 - hox), axis=1)
+    out[:, 3] = np.sum(committed * hox * (1.0 - nkx) * oli, axis=1)
+    out[:, 4] = np.sum(committed * hox * nkx, axis=1)
+    out[:, 5] = np.sum(committed * hox * (1.0 - nkx) * (1.0 - oli), axis=1)
+    pos = lambda j: np.maximum(glob[:, j], 0.0)  # noqa: E731
+    out[:, 6] = pos(L.X_MN) + pos(L.X_MN_CHAT) + pos(L.X_MN_HN) + pos(L.X_MN_CHAT_HN)
+    out[:, 7] = pos(L.X_V3) + pos(L.X_V2)
+    out[:, 8] = pos(L.X_RN)
+    out[:, 9] = np.sum(rest * (1.0 - neural), axis=1)
+    return out
+
+
+def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
+    """Cells positive for each marker (columns :data:`MARKERS`) at each recorded day, in state units."""
+    coh, glob = _split(records, n_cohorts)
+    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
+    prog = np.maximum(coh[..., L.G_PROG], 0.0)
+
+    def frac(g):
+        return np.sum(prog * gate(coh[..., g], th, sd), axis=1)
+
+    pos = lambda j: np.maximum(glob[:, j], 0.0)  # noqa: E731
+    mn_hox = pos(L.X_MN) + pos(L.X_MN_CHAT)
+    mn_all = mn_hox + pos(L.X_MN_HN) + pos(L.X_MN_CHAT_HN)
+    out = np.empty((records.shape[0], len(MARKERS)))
+    out[:, 0] = frac(L.G_OCT4)
+    out[:, 1] = frac(L.G_PAX6)
+    out[:, 2] = frac(L.G_MAT)
+    out[:, 3] = frac(L.G_HOX) + mn_hox + pos(L.X_V3) + pos(L.X_V2)
+    out[:, 4] = frac(L.G_OLIG2)
+    out[:, 5] = frac(L.G_NKX22)
+    out[:, 6] = frac(L.G_IRX3)
+    out[:, 7] = frac(L.G_NKX61)
+    out[:, 8] = frac(L.G_TG) + mn_all
+    out[:, 9] = mn_all
+    out[:, 10] = pos(L.X_MN_CHAT) + pos(L.X_MN_CHAT_HN)
+    return out

@@ -1,0 +1,171 @@
+"""The compound registry: what each small molecule or protein does, at what potency, how fast it decays.
+
+The registry is data (``protocols/data/compounds.csv``), one row per compound, each number with its source.
+The model reads a compound's *pathway*, *mode* and *potency* to compute pathway activities, so a compound
+added to the table acts on the model through its pathway without any code change.
+
+Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT``, ``FGF``, ``RA``, ``SHH``, ``NOTCH``, ``ROCK``,
+``TRANSGENE`` (TetOn induction) and ``TROPHIC`` (neurotrophic survival signalling).
+Modes: ``agonist`` (a ligand or activator, adds to the pathway's input), ``inhibitor`` (blocks the
+receptor or its kinase: scales the pathway's activity by ``1 / (1 + c / IC50)``) and ``antagonist``
+(sequesters the ligand, exogenous and endogenous alike: divides the ligand by ``1 + c / K``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import ProtocolError, suggest
+
+__all__ = ["MODES", "PATHWAYS", "Compound", "Registry", "lookup", "registry"]
+
+#: Signalling pathways, in the order the engines index them.
+PATHWAYS: tuple[str, ...] = (
+    "TGFB",
+    "BMP",
+    "WNT",
+    "FGF",
+    "RA",
+    "SHH",
+    "NOTCH",
+    "ROCK",
+    "TRANSGENE",
+    "TROPHIC",
+)
+#: Modes of action, in the order the engines index them.
+MODES: tuple[str, ...] = ("agonist", "inhibitor", "antagonist")
+
+
+@dataclass(frozen=True)
+class Compound:
+    """One compound of the registry.
+
+    Attributes:
+        name: Canonical name (e.g. ``"SB431542"``).
+        aliases: Other names accepted case-insensitively.
+        unit: The unit the compound is usually dosed in (``"uM"`` or ``"ng/ml"``).
+        molar_mass: Molar mass in g/mol (of the active protein species for proteins).
+        pathway: The pathway it acts on, one of :data:`PATHWAYS`.
+        mode: One of :data:`MODES`.
+        potency_nm: EC50 (agonists) or IC50/K (inhibitors, antagonists) in nM.
+        efficacy: Maximal pathway input relative to a full agonist (agonists only).
+        half_life_h: Half-life in culture medium at 37 °C, hours.
+        description: What it does, in words.
+        potency_source: Where the potency comes from (and whether it is an assumption).
+        half_life_source: Where the half-life comes from (and whether it is an assumption).
+        molar_mass_source: Where the molar mass comes from.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    unit: str
+    molar_mass: float
+    pathway: str
+    mode: str
+    potency_nm: float
+    efficacy: float
+    half_life_h: float
+    description: str
+    potency_source: str
+    half_life_source: str
+    molar_mass_source: str
+
+    @property
+    def decay_rate(self) -> float:
+        """First-order decay rate in medium, 1/day (0 for a compound with infinite half-life)."""
+        if not math.isfinite(self.half_life_h):
+            return 0.0
+        return math.log(2.0) / (self.half_life_h / 24.0)
+
+
+_FLOATS = ("molar_mass", "potency_nm", "efficacy", "half_life_h")
+
+
+def _parse_row(row: dict[str, str], lineno: int) -> Compound:
+    try:
+        values = {k: float(row[k]) for k in _FLOATS}
+    except ValueError as exc:  # pragma: no cover - guards the shipped table
+        raise ProtocolError(f"compounds.csv line {lineno}: {exc}") from exc
+    if row["pathway"] not in PATHWAYS or row["mode"] not in MODES:  # pragma: no cover
+        raise ProtocolError(f"compounds.csv line {lineno}: bad pathway/mode {row['pathway']!r}")
+    aliases = tuple(a.strip() for a in row["aliases"].split(";") if a.strip())
+    return Compound(
+        name=row["name"],
+        aliases=aliases,
+        unit=row["unit"],
+        pathway=row["pathway"],
+        mode=row["mode"],
+        description=row["description"],
+        potency_source=row["potency_source"],
+        half_life_source=row["half_life_source"],
+        molar_mass_source=row["molar_mass_source"],
+        **values,
+    )
+
+
+class Registry:
+    """The set of known compounds, with case-insensitive lookup by name or alias.
+
+    The order of :attr:`names` is the column order of the concentration arrays the engines receive.
+    """
+
+    def __init__(self, compounds: list[Compound]):
+        self.compounds: tuple[Compound, ...] = tuple(compounds)
+        self.names: tuple[str, ...] = tuple(c.name for c in compounds)
+        self._index = {c.name: i for i, c in enumerate(compounds)}
+        self._by_key: dict[str, Compound] = {}
+        for c in compounds:
+            for key in (c.name, *c.aliases):
+                self._by_key[_key(key)] = c
+
+    def __len__(self) -> int:
+        return len(self.compounds)
+
+    def __iter__(self):
+        return iter(self.compounds)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _key(name) in self._by_key
+
+    def get(self, name: str, where: str = "compound") -> Compound:
+        """Return the compound called ``name`` (canonical name or alias, any case).
+
+        Raises:
+            ProtocolError: for an unknown name, suggesting the nearest known names.
+        """
+        if not isinstance(name, str):
+            raise ProtocolError(f"{where}: {name!r} is not a compound name; write e.g. 'SAG'")
+        found = self._by_key.get(_key(name))
+        if found is None:
+            keys = [*self.names, *(a for c in self.compounds for a in c.aliases)]
+            raise ProtocolError(
+                f"{where}: unknown compound {name!r}{suggest(name, keys)} "
+                f"(known: {', '.join(self.names)}; see ipscsim.protocols.compounds())"
+            )
+        return found
+
+    def index(self, name: str) -> int:
+        """Column index of a compound in the engines' concentration arrays."""
+        return self._index[self.get(name).name]
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    """Load the shipped compound registry (cached)."""
+    text = resources.files("ipscsim.protocols").joinpath("data/compounds.csv").read_text("utf-8")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    reader = csv.DictReader(lines)
+    return Registry([_parse_row(row, i + 2) for i, row in enumerate(reader)])
+
+
+def lookup(name: str) -> Compound:
+    """Return the registry entry for ``name`` (canonical name or alias, any case)."""
+    return registry().get(name)

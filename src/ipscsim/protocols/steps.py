@@ -1,0 +1,263 @@
+"""Protocol building blocks: a compound step and a culture operation.
+
+Both are immutable values. A :class:`Step` keeps the concentration a user wrote and the product of the
+scale factors applied to it since, so that ``p.scale(c, a).scale(c, b) == p.scale(c, a * b)`` holds
+exactly in floating point; equality and serialisation use the effective concentration.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ProtocolError
+from ..units import canonical_unit
+from .compounds import registry
+
+__all__ = ["OPERATION_KINDS", "Operation", "Step", "number"]
+
+#: Culture operations a protocol can contain, and what each means.
+OPERATION_KINDS: dict[str, str] = {
+    "replate": "dissociate to single cells and plate as a monolayer at `density` cells/cm^2",
+    "aggregate": "dissociate to single cells and aggregate in suspension at `density` cells/cm^2 of vessel",
+    "plate": "attach aggregates to a coated surface without dissociating them (becomes adherent)",
+}
+
+
+def number(
+    value: Any, where: str, *, minimum: float | None = None, positive: bool = False
+) -> float:
+    """Return ``value`` as a finite float, or raise a :class:`ProtocolError` naming ``where``.
+
+    Args:
+        value: The value to check.
+        where: The field, for the message (e.g. ``"step 2 (RA): concentration"``).
+        minimum: The smallest allowed value, inclusive.
+        positive: Require a value strictly above zero.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProtocolError(f"{where}: {value!r} is not a number; write a number such as 10 or 0.5")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ProtocolError(f"{where}: {value!r} is not finite; write a finite number")
+    if positive and v <= 0:
+        raise ProtocolError(f"{where}: {value!r} must be greater than 0")
+    if minimum is not None and v < minimum:
+        raise ProtocolError(
+            f"{where}: {value!r} is below {minimum:g}; write a value >= {minimum:g}"
+        )
+    return v
+
+
+class Step:
+    """A compound at a concentration over the day window ``[start, end)``.
+
+    Args:
+        compound: Compound name or alias (stored under its canonical name).
+        concentration: Concentration in ``unit``; must be >= 0.
+        unit: Concentration unit; defaults to the compound's usual unit.
+        start: First day (inclusive) the compound is in the medium.
+        end: Day (exclusive) the compound is withdrawn; must be > ``start``.
+        note: Free text (for example the paper's wording).
+        where: Context for error messages (e.g. ``"step 3"``).
+    """
+
+    __slots__ = ("_base", "_factor", "compound", "end", "note", "start", "unit")
+
+    compound: str
+    unit: str
+    start: float
+    end: float
+    note: str
+
+    def __init__(
+        self,
+        compound: str,
+        concentration: float,
+        unit: str | None = None,
+        start: float = 0.0,
+        end: float = 1.0,
+        note: str = "",
+        *,
+        where: str = "step",
+        _factor: float = 1.0,
+    ) -> None:
+        entry = registry().get(compound, where=f"{where}: compound")
+        label = f"{where} ({entry.name})"
+        conc = number(concentration, f"{label}: concentration", minimum=0.0)
+        unit = entry.unit if unit is None else canonical_unit(unit, f"{label}: unit")
+        s = number(start, f"{label}: start", minimum=0.0)
+        e = number(end, f"{label}: end")
+        if e <= s:
+            raise ProtocolError(
+                f"{label}: end {end!r} is not after start {start!r}; a step lasts [start, end) days, "
+                "so write an end greater than the start"
+            )
+        if not isinstance(note, str):
+            raise ProtocolError(f"{label}: note {note!r} must be text")
+        for name, val in (
+            ("compound", entry.name),
+            ("unit", unit),
+            ("start", s),
+            ("end", e),
+            ("note", note),
+            ("_base", conc),
+            ("_factor", float(_factor)),
+        ):
+            object.__setattr__(self, name, val)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Step is immutable; use Protocol.scale/shift/with_step to edit")
+
+    @property
+    def concentration(self) -> float:
+        """Effective concentration in :attr:`unit` (the written value times any scale applied)."""
+        return self._base * self._factor
+
+    @property
+    def duration(self) -> float:
+        """Length of the window in days."""
+        return self.end - self.start
+
+    def _key(self) -> tuple:
+        return (self.compound, self.concentration, self.unit, self.start, self.end, self.note)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Step({self.compound!r}, {self.concentration:g} {self.unit}, "
+            f"days [{self.start:g}, {self.end:g}))"
+        )
+
+    def replace(self, **changes: Any) -> Step:
+        """Return a copy with some fields changed (``concentration``, ``start``, ``end``, ...)."""
+        fields = {
+            "compound": self.compound,
+            "concentration": self._base,
+            "unit": self.unit,
+            "start": self.start,
+            "end": self.end,
+            "note": self.note,
+            "_factor": self._factor,
+        }
+        if "concentration" in changes:
+            fields["_factor"] = 1.0
+        fields.update(changes)
+        return Step(**fields)
+
+    def scaled(self, factor: float) -> Step:
+        """Return the step with its concentration multiplied by ``factor``."""
+        return self.replace(_factor=self._factor * factor)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to the shape of a ``[[steps]]`` table."""
+        out: dict[str, Any] = {
+            "compound": self.compound,
+            "concentration": self.concentration,
+            "unit": self.unit,
+            "start": self.start,
+            "end": self.end,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+_STEP_KEYS = ("compound", "concentration", "unit", "start", "end", "note")
+
+
+def step_from_dict(data: Any, where: str) -> Step:
+    """Build a :class:`Step` from a ``[[steps]]`` table, rejecting unknown keys."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{where}: expected a table with keys {', '.join(_STEP_KEYS)}")
+    unknown = sorted(set(data) - set(_STEP_KEYS))
+    if unknown:
+        raise ProtocolError(
+            f"{where}: unknown key {unknown[0]!r}; a step has keys {', '.join(_STEP_KEYS)}"
+        )
+    for key in ("compound", "concentration", "start", "end"):
+        if key not in data:
+            raise ProtocolError(
+                f"{where}: missing key {key!r}; a step needs compound, "
+                "concentration, unit, start and end"
+            )
+    return Step(**data, where=where)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A culture operation on a given day.
+
+    Attributes:
+        kind: One of :data:`OPERATION_KINDS` (``"replate"``, ``"aggregate"``, ``"plate"``).
+        day: The day it happens.
+        density: Cells per cm^2 of vessel after ``replate`` or ``aggregate``; ``None`` for ``plate``.
+        note: Free text.
+    """
+
+    kind: str
+    day: float
+    density: float | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"operation {self.kind!r} on day {self.day!r}"
+        if self.kind not in OPERATION_KINDS:
+            from ..errors import suggest
+
+            raise ProtocolError(
+                f"operation: unknown kind {self.kind!r}{suggest(str(self.kind), OPERATION_KINDS)}; "
+                f"write one of {', '.join(OPERATION_KINDS)}"
+            )
+        object.__setattr__(self, "day", number(self.day, f"{where}: day", minimum=0.0))
+        if self.kind == "plate":
+            if self.density is not None:
+                raise ProtocolError(
+                    f"{where}: 'plate' attaches whole aggregates and takes no density; "
+                    "remove 'density', or use kind = 'replate' to dissociate and re-seed"
+                )
+        else:
+            if self.density is None:
+                raise ProtocolError(
+                    f"{where}: missing 'density' (cells/cm^2); add e.g. density = 60000"
+                )
+            object.__setattr__(
+                self, "density", number(self.density, f"{where}: density", positive=True)
+            )
+        if not isinstance(self.note, str):
+            raise ProtocolError(f"{where}: note {self.note!r} must be text")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to the shape of an ``[[operations]]`` table."""
+        out: dict[str, Any] = {"kind": self.kind, "day": self.day}
+        if self.density is not None:
+            out["density"] = self.density
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+_OP_KEYS = ("kind", "day", "density", "note")
+
+
+def operation_from_dict(data: Any, where: str) -> Operation:
+    """Build an :class:`Operation` from an ``[[operations]]`` table, rejecting unknown keys."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{where}: expected a table with keys {', '.join(_OP_KEYS)}")
+    unknown = sorted(set(data) - set(_OP_KEYS))
+    if unknown:
+        raise ProtocolError(
+            f"{where}: unknown key {unknown[0]!r}; an operation has keys {', '.join(_OP_KEYS)}"
+        )
+    for key in ("kind", "day"):
+        if key not in data:
+            raise ProtocolError(f"{where}: missing key {key!r}; an operation needs kind and day")
+    return Operation(**data)

@@ -1,0 +1,208 @@
+"""Simulation results: time courses as DataFrames, a summary, provenance, plots and files."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .model import layout as L
+from .model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
+
+__all__ = ["SUMMARY_FIELDS", "Result"]
+
+#: Entries of :meth:`Result.summary`, with their meaning.
+SUMMARY_FIELDS: dict[str, str] = {
+    "mn_fraction": "MN fraction of live cells on the last day",
+    "mn_yield": "MNs per cell seeded at day 0 (splits at replating accounted for)",
+    "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety)",
+    "day_mn_10pct": "first day the MN fraction reaches 0.10 (NaN if never)",
+    "day_mn_half": "first day the MN fraction reaches half its last-day value",
+    "peak_pmn_fraction": "largest pMN fraction",
+    "day_peak_pmn": "day of the largest pMN fraction",
+    "interneuron_fraction": "interneuron fraction on the last day",
+    "offtarget_fraction": "off-target fraction on the last day",
+    "hox_fraction": "HOX+ fraction on the last day",
+    "chat_fraction": "CHAT+ fraction on the last day",
+    "total_cells": "live cells per well on the last day",
+}
+
+
+def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float:
+    above = np.nonzero(values >= level)[0]
+    if level <= 0 or len(above) == 0:
+        return float("nan")
+    i = above[0]
+    if i == 0:
+        return float(days[0])
+    d0, d1, v0, v1 = days[i - 1], days[i], values[i - 1], values[i]
+    return float(d0 + (level - v0) * (d1 - d0) / (v1 - v0)) if v1 != v0 else float(d1)
+
+
+@dataclass
+class Result:
+    """What a simulation returns: time courses of cell types, markers and counts, with provenance.
+
+    Attributes:
+        days: Recorded days.
+        records: Raw model states at those days (``(n_days, n_state)``), for advanced use.
+        params: The parameter array used.
+        n_cohorts: Heterogeneity cohorts (ODE engine).
+        seeded: Cells per well at day 0.
+        meta: Provenance: ipscsim version, protocol, parameters, seed, engine, genotype, solver
+            statistics, wall time.
+    """
+
+    days: np.ndarray
+    records: np.ndarray
+    params: np.ndarray
+    n_cohorts: int
+    seeded: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def _counts(self) -> np.ndarray:
+        return cell_counts(self.records, self.params, self.n_cohorts)
+
+    @cached_property
+    def _total(self) -> np.ndarray:
+        return self._counts.sum(axis=1)
+
+    def _frame(self, data: np.ndarray, columns) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(data, index=pd.Index(self.days, name="day"), columns=list(columns))
+
+    @cached_property
+    def fractions(self):
+        """Fraction of live cells of each cell type (rows sum to 1); index ``day``."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._frame(self._counts / self._total[:, None], CELL_TYPES)
+
+    @cached_property
+    def markers(self):
+        """Fraction of live cells positive for each marker, in [0, 1]; index ``day``."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = marker_counts(self.records, self.params, self.n_cohorts) / self._total[:, None]
+        return self._frame(np.clip(m, 0.0, 1.0), MARKERS)
+
+    @cached_property
+    def counts(self):
+        """Cells per well of each type, plus ``total``; index ``day``."""
+        df = self._frame(self._counts * self.seeded, CELL_TYPES)
+        df["total"] = self._total * self.seeded
+        return df
+
+    def snapshot_state(self, day: float):
+        """The raw model state recorded nearest to ``day`` (a Series indexed by state names)."""
+        import pandas as pd
+
+        i = int(np.argmin(np.abs(self.days - day)))
+        names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in L.GENES] + list(L.GLOBALS)
+        return pd.Series(self.records[i], index=names, name=float(self.days[i]))
+
+    # ------------------------------------------------------------------ summary
+    def summary(self):
+        """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series."""
+        import pandas as pd
+
+        fr = self.fractions
+        mk = self.markers
+        mn = fr["MN"].to_numpy()
+        last = fr.iloc[-1]
+        glob = self.records[-1, self.n_cohorts * L.N_GENES :]
+        pmn = fr["pMN"].to_numpy()
+        i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
+        mn_count = self._counts[-1, CELL_TYPES.index("MN")]
+        values = {
+            "mn_fraction": float(last["MN"]),
+            "mn_yield": float(mn_count * glob[L.X_LINEAGE]),
+            "residual_pluripotent": float(mk["OCT4"].iloc[-1]),
+            "day_mn_10pct": _first_crossing(self.days, mn, 0.10),
+            "day_mn_half": _first_crossing(self.days, mn, 0.5 * mn[-1]),
+            "peak_pmn_fraction": float(pmn[i_pmn]),
+            "day_peak_pmn": float(self.days[i_pmn]),
+            "interneuron_fraction": float(last["interneuron"]),
+            "offtarget_fraction": float(last["offtarget"]),
+            "hox_fraction": float(mk["HOX"].iloc[-1]),
+            "chat_fraction": float(mk["CHAT"].iloc[-1]),
+            "total_cells": float(self._total[-1] * self.seeded),
+        }
+        name = self.meta.get("protocol", {}).get("name", "run")
+        return pd.Series(values, name=name)
+
+    # ------------------------------------------------------------------ display and files
+    def plot(self, **kwargs):
+        """Time courses (stacked cell types, markers) over the protocol timeline; returns the Figure."""
+        from .plot.timecourse import plot_result
+
+        return plot_result(self, **kwargs)
+
+    def table(self):
+        """One wide table: ``fraction.*``, ``marker.*`` and ``count.*`` columns, index ``day``."""
+        import pandas as pd
+
+        return pd.concat(
+            [
+                self.fractions.add_prefix("fraction."),
+                self.markers.add_prefix("marker."),
+                self.counts.add_prefix("count."),
+            ],
+            axis=1,
+        )
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write :meth:`table` to Parquet with :attr:`meta` (JSON) in the file's metadata."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        tbl = pa.Table.from_pandas(self.table())
+        md = dict(tbl.schema.metadata or {})
+        md[b"ipscsim"] = json.dumps(self.meta, default=_json_default).encode()
+        pq.write_table(tbl.replace_schema_metadata(md), path)
+        return path
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :meth:`table` to CSV, preceded by ``#`` lines holding :attr:`meta` as JSON."""
+        path = Path(path)
+        header = (
+            "# ipscsim result; meta (JSON) on the next line\n# "
+            + json.dumps(self.meta, default=_json_default)
+            + "\n"
+        )
+        path.write_text(header + self.table().to_csv(), encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"Result({self.meta.get('protocol', {}).get('name', '?')!r}, engine="
+            f"{self.meta.get('engine')!r}, days 0-{self.days[-1]:g}: MN {s['mn_fraction']:.2f}, "
+            f"yield {s['mn_yield']:.2f} MN/input cell, OCT4+ {s['residual_pluripotent']:.2g})"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td><td>{html.escape(SUMMARY_FIELDS[k])}</td></tr>"
+            for k, v in s.items()
+        )
+        return (
+            f"<div><b>ipscsim Result</b> {html.escape(str(s.name))} ({self.meta.get('engine')} engine,"
+            f" days 0-{self.days[-1]:g})<table>{rows}</table></div>"
+        )
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
