@@ -45,10 +45,16 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
     Returns:
         A phrase such as ``"; did you mean 'SAG'?"``, or an empty string when nothing is close.
     """
-    choices = list(choices)
-    lower = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
+    choices = [str(c) for c in choices]
+    hits = difflib.get_close_matches(name, choices, n=n, cutoff=0.6)
+    if not hits:  # fall back to a case-insensitive comparison
+        lower: dict[str, str] = {}
+        for c in choices:
+            lower.setdefault(c.lower(), c)
+        hits = [
+            lower[h] for h in difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
+        ]
     if not hits:
         return ""
-    quoted = " or ".join(f"'{lower[h]}'" for h in hits)
+    quoted = " or ".join(f"'{h}'" for h in hits)
     return f"; did you mean {quoted}?"

@@ -125,8 +125,8 @@ def parameters():
 def _check_value(name: str, value: Any) -> float:
     if name not in PARAM_INDEX:
         raise ParameterError(
-            f"unknown parameter {name!r}{suggest(name, PARAM_NAMES)}; see ipscsim.parameters() for "
-            "the names"
+            f"unknown parameter {name!r}{suggest(name, PARAM_NAMES)} (ipscsim.parameters() lists "
+            "the names)"
         )
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise ParameterError(f"parameter {name!r}: {value!r} is not a number")

@@ -1,0 +1,59 @@
+import subprocess
+import sys
+
+import ipscsim as ips
+from ipscsim.cli import main
+
+
+def test_run_prints_summary_and_writes_files(tmp_path, capsys):
+    out, fig = tmp_path / "m.csv", tmp_path / "m.png"
+    assert main(["run", "maury2015", "--out", str(out), "--plot", str(fig), "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "mn_fraction" in text
+    assert "maury2015" in text
+    assert out.stat().st_size > 1000
+    assert fig.stat().st_size > 10_000
+
+
+def test_run_a_protocol_file(tmp_path, capsys):
+    f = tmp_path / "mine.toml"
+    ips.protocols.get("chambers2009").renamed("mine").to_toml(f)
+    assert main(["run", str(f), "--days", "8"]) == 0
+    assert "mine" in capsys.readouterr().out
+
+
+def test_protocols_lists_every_preset(capsys):
+    assert main(["protocols"]) == 0
+    text = capsys.readouterr().out
+    assert all(name in text for name in ips.protocols.names())
+
+
+def _one_line_error(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("ipscsim: error:")
+    return err[0]
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
+    assert main(["run", "mauri2015"]) == 2
+    assert "did you mean 'maury2015'" in _one_line_error(capsys)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "name = 'x'\ndays = 5\n[[steps]]\ncompound = 'SGA'\nconcentration = 1\nstart = 0\nend = 1\n"
+    )
+    assert main(["run", str(bad)]) == 2
+    assert "unknown compound 'SGA'" in _one_line_error(capsys)
+    assert main(["run", "maury2015", "--genotype", "SOD2"]) == 2
+    _one_line_error(capsys)
+
+
+def test_console_entry_point_runs_as_module():
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipscsim", "run", "no_such_protocol"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1

@@ -1,0 +1,86 @@
+"""The ODE engine: against scipy's solve_ivp, batch against single runs, conservation, tolerances."""
+
+import numpy as np
+import pytest
+
+import ipscsim as ips
+from helpers import run_arrays, scipy_trajectory
+from ipscsim.engines import ode
+from ipscsim.model import layout as L
+
+
+@pytest.mark.parametrize("name", ["maury2015", "du2015"])
+def test_engine_matches_solve_ivp_radau_within_1e4(name):
+    cp, nodes, p, comp, y0 = run_arrays(name, n_cohorts=6)
+    days = np.arange(0.0, cp.t[-1] + 1e-9, 0.5)
+    ours, stats, status = ode.run(
+        y0, p, cp.t, cp.u, cp.op, cp.op_count, comp, nodes, days, 1e-9, 1e-12, 200_000
+    )
+    assert status == 0
+    assert stats[1] > 0
+    ref = scipy_trajectory(cp, nodes, p, comp, y0, days)
+    scale = np.maximum(np.abs(ref), 1e-6)  # relative, with a floor for states that are ~0
+    assert np.max(np.abs(ours - ref) / scale) < 1e-4
+
+
+def test_error_falls_with_tolerance():
+    """The engine's error against a tight reference shrinks as rtol is tightened (a convergence check)."""
+    cp, nodes, p, comp, y0 = run_arrays("maury2015", n_cohorts=4)
+    days = np.array([0.0, 5.0, 10.0, 14.0])
+    ref, _, _ = ode.run(
+        y0, p, cp.t, cp.u, cp.op, cp.op_count, comp, nodes, days, 1e-12, 1e-14, 10**6
+    )
+    errors = []
+    for rtol in (1e-4, 1e-6, 1e-8):
+        out, _, _ = ode.run(
+            y0, p, cp.t, cp.u, cp.op, cp.op_count, comp, nodes, days, rtol, rtol * 1e-3, 10**6
+        )
+        errors.append(np.max(np.abs(out - ref) / np.maximum(np.abs(ref), 1e-6)))
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 1e-6
+
+
+def test_batch_equals_single_runs_exactly():
+    names = ["maury2015", "du2015", "hester2011", "chambers2009"]
+    params = [None, {"k_neurogenesis": 1.2}, None, {"sigma_sensitivity": 0.5}]
+    batch = ips.simulate_batch(names, params=params)
+    for name, par, b in zip(names, params, batch, strict=True):
+        single = ips.simulate(name, params=par)
+        np.testing.assert_array_equal(b.records, single.records)
+        np.testing.assert_array_equal(b.days, single.days)
+
+
+def test_batch_is_independent_of_thread_count():
+    names = ["maury2015"] * 6
+    params = [{"k_neurogenesis": 1.0 + 0.1 * i} for i in range(6)]
+    one = ips.simulate_batch(names, params=params, n_threads=1)
+    two = ips.simulate_batch(names, params=params, n_threads=2)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a.records, b.records)
+
+
+@pytest.mark.parametrize("name", ["maury2015", "du2015", "amoroso2013"])
+def test_cells_are_conserved(name):
+    """Live cells now = seeded + born - died + added by replating, at every recorded day."""
+    r = ips.simulate(name, rtol=1e-9, atol=1e-12)
+    k = r.n_cohorts
+    g = r.records[:, k * L.N_GENES :]
+    prog = r.records[:, [i * L.N_GENES + L.G_PROG for i in range(k)]].sum(axis=1)
+    total = prog + g[:, list(L.NEURON_GLOBALS)].sum(axis=1)
+    balance = 1.0 + g[:, L.X_CUM_DIV] - g[:, L.X_CUM_DEATH] + g[:, L.X_CUM_REPLATED]
+    np.testing.assert_allclose(total, balance, rtol=1e-6)
+    assert (r.counts["total"].to_numpy()[1:] > 0).all()
+
+
+def test_replating_sets_the_count_and_keeps_the_composition():
+    r = ips.simulate("maury2015")
+    i = int(np.searchsorted(r.days, 10.0))
+    before, after = r.fractions.iloc[i], r.fractions.iloc[i + 1]
+    # one quarter day after re-seeding 60,000 cells/cm^2 the count is near the seeding minus early deaths
+    assert r.counts["total"].iloc[i + 1] < 60000 * 9.5
+    assert after["MN"] == pytest.approx(before["MN"], abs=0.1)
+
+
+def test_failed_integration_is_reported():
+    with pytest.raises(ips.SimulationError, match="step budget"):
+        ips.simulate("maury2015", max_steps=3)

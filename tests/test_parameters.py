@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+import ipscsim as ips
+from ipscsim import ParameterError
+from ipscsim.model.parameters import default_params, param_table, resolve_params
+
+
+def test_every_parameter_has_value_unit_range_and_source():
+    for p in param_table().values():
+        assert p.min <= p.lower <= p.value <= p.upper <= p.max, p.name
+        assert p.source
+        assert p.status in ("verified", "published model", "derived", "assumption")
+        if p.status == "assumption":
+            assert (
+                "ASSUMPTION" in p.source
+                or p.source.startswith("ASSUMPTION")
+                or "assum" in p.source.lower()
+            )
+
+
+def test_poni_defaults_are_the_published_ones():
+    published = {
+        "K_Pol_Pax": 4.8,
+        "K_Pol_Oli": 47.8,
+        "K_Pol_Nkx": 27.4,
+        "K_Pol_Irx": 23.4,
+        "K_Gli_Oli": 18.0,
+        "K_Gli_Nkx": 373,
+        "K_Oli_Pax": 1.9,
+        "K_Nkx_Pax": 26.7,
+        "K_Oli_Nkx": 27.1,
+        "K_Nkx_Oli": 60.6,
+        "K_Pax_Nkx": 4.8,
+        "K_Irx_Oli": 28.4,
+        "K_Oli_Irx": 58.8,
+        "K_Irx_Nkx": 47.1,
+        "K_Nkx_Irx": 76.2,
+        "poni_alpha": 2,
+        "poni_delta": 2,
+        "poni_fA": 10,
+        "poni_CPol": 0.8,
+    }
+    table = param_table()
+    for name, value in published.items():
+        assert table[name].value == value
+
+
+def test_overrides_by_dict_file_and_array(tmp_path):
+    arr = resolve_params({"k_neurogenesis": 2.0})
+    assert arr[list(param_table()).index("k_neurogenesis")] == 2.0
+    f = tmp_path / "fit.toml"
+    f.write_text("[parameters]\nk_neurogenesis = 2.0\n")
+    np.testing.assert_array_equal(resolve_params(f), arr)
+    np.testing.assert_array_equal(resolve_params(arr), arr)
+    r = ips.simulate("maury2015", params=str(f))
+    assert r.meta["parameters"]["k_neurogenesis"] == 2.0
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ParameterError, match="did you mean 'k_neurogenesis'"):
+        resolve_params({"k_neurogenisis": 1.0})
+    with pytest.raises(ParameterError, match=r"'dissociation_survival': 2\.0 is outside"):
+        resolve_params({"dissociation_survival": 2.0})
+    with pytest.raises(ParameterError, match="shape"):
+        resolve_params(default_params()[:3])
+
+
+def test_unknown_genotype_and_engine_are_named():
+    with pytest.raises(ParameterError, match="did you mean 'SOD1_A4V'"):
+        ips.simulate("maury2015", genotype="SOD1A4V")
+    with pytest.raises(ips.SimulationError, match="unknown engine"):
+        ips.simulate("maury2015", engine="pde")

@@ -1,0 +1,225 @@
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ipscsim as ips
+from ipscsim import Protocol, ProtocolError
+
+COMPOUNDS = ["SB431542", "LDN193189", "CHIR99021", "RA", "SAG", "DAPT", "BDNF", "FGF2", "dox"]
+UNITS = ["uM", "nM", "ng/ml", "pM", "ug/ml"]
+
+
+@st.composite
+def protocols(draw):
+    days = draw(st.integers(4, 30))
+    steps = []
+    for compound in draw(st.lists(st.sampled_from(COMPOUNDS), min_size=1, max_size=5, unique=True)):
+        start = draw(st.integers(0, days - 1))
+        end = draw(st.integers(start + 1, days))
+        conc = draw(st.floats(0.001, 1000, allow_nan=False))
+        steps.append(
+            {
+                "compound": compound,
+                "concentration": conc,
+                "unit": draw(st.sampled_from(UNITS)),
+                "start": float(start),
+                "end": float(end),
+            }
+        )
+    ops = []
+    if draw(st.booleans()) and days > 2:
+        ops.append(
+            {
+                "kind": "replate",
+                "day": float(draw(st.integers(1, days - 1))),
+                "density": draw(st.floats(1e3, 1e6)),
+            }
+        )
+    media = draw(st.one_of(st.none(), st.floats(0.5, 3)))
+    return Protocol.from_dict(
+        {
+            "name": "p",
+            "days": float(days),
+            "steps": steps,
+            "operations": ops,
+            **({"media_change_every": media} if media else {}),
+        }
+    )
+
+
+@given(protocols(), st.floats(0.01, 100), st.floats(0.01, 100))
+def test_scale_composes_exactly(p, a, b):
+    c = p.compounds[0]
+    assert p.scale(c, a).scale(c, b) == p.scale(c, a * b)
+
+
+@given(protocols())
+def test_toml_round_trip_is_identity(p):
+    assert Protocol.from_toml(p.to_toml()) == p
+    assert Protocol.from_dict(p.to_dict()) == p
+    assert Protocol.from_json(p.to_json()) == p
+
+
+@given(protocols())
+def test_without_removes_every_step_of_the_compound(p):
+    c = p.compounds[0]
+    q = p.without(c)
+    assert c not in q.compounds
+    assert all(s.compound != c for s in q.steps)
+    assert len(q.steps) == len(p.steps) - len(p.steps_of(c))
+
+
+@settings(max_examples=30)
+@given(protocols())
+def test_edits_leave_the_original_untouched(p):
+    before = p.to_dict()
+    c = p.compounds[0]
+    p.scale(c, 2.0)
+    p.without(c)
+    p.with_step("Y27632", 10, "uM", start=0, end=1)
+    assert p.to_dict() == before
+
+
+def test_presets_are_the_published_protocols():
+    names = ips.protocols.names()
+    for required in (
+        "maury2015",
+        "du2015",
+        "chambers2009",
+        "amoroso2013",
+        "hester2011",
+        "qu2014",
+        "li2008",
+    ):
+        assert required in names
+    for name in names:
+        p = ips.protocols.get(name)
+        assert p.reference["doi"].startswith("10.")
+        assert p.reference["citation"]
+        assert p.reference["evidence"]
+        assert all(s.note for s in p.steps), f"{name}: every step states its evidence"
+
+
+def test_hester_programs_with_dox_and_maury_patterns_with_ra_sag():
+    assert "dox" in ips.protocols.get("hester2011").compounds
+    assert {"RA", "SAG", "DAPT"} <= set(ips.protocols.get("maury2015").compounds)
+
+
+def test_edits_compose_as_documented():
+    p = ips.protocols.get("maury2015")
+    q = p.without("SAG").scale("RA", 2.0).shift("DAPT", days=-1)
+    assert "SAG" not in q.compounds
+    assert q.steps_of("RA")[0].concentration == pytest.approx(0.2)
+    assert q.steps_of("DAPT")[0].start == 8.0
+    r = p.with_step("FGF2", 20, unit="ng/ml", start=2, end=9)
+    assert r.steps_of("bFGF")[0].concentration == 20
+    m = p.with_media_changes(every=2.0)
+    assert m.media_change_every == 2.0
+    assert m.media_changes is None
+
+
+def test_media_change_days_include_step_edges_and_operations():
+    p = ips.protocols.get("maury2015")
+    days = p.media_change_days()
+    assert {0.0, 1.0, 2.0, 9.0, 10.0} <= set(days)
+    assert all(0 <= d < p.days for d in days)
+
+
+def test_repr_and_html_show_the_schedule():
+    p = ips.protocols.get("maury2015")
+    assert "SAG" in repr(p)
+    assert "replate" in repr(p)
+    html = p._repr_html_()
+    assert "<table>" in html
+    assert "CHIR99021" in html
+
+
+BASE = {
+    "name": "x",
+    "days": 10,
+    "steps": [{"compound": "RA", "concentration": 1, "unit": "uM", "start": 0, "end": 5}],
+}
+
+
+def _with_step(**changes):
+    d = json.loads(json.dumps(BASE))
+    d["steps"][0].update(changes)
+    return d
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (_with_step(concentration=-1), ["step 1 (RA): concentration", "-1", ">= 0"]),
+        (
+            _with_step(concentration="lots"),
+            ["step 1 (RA): concentration", "'lots'", "not a number"],
+        ),
+        (_with_step(start=5, end=5), ["step 1 (RA)", "end 5 is not after start 5"]),
+        (
+            _with_step(end=12),
+            ["step 1 (RA)", "ends after the protocol's last day 10", "days >= 12"],
+        ),
+        (_with_step(start=-1), ["step 1 (RA): start", "-1"]),
+        (_with_step(unit="furlongs"), ["step 1 (RA): unit", "unknown unit 'furlongs'"]),
+        (_with_step(unit="ng"), ["step 1 (RA): unit", "a mass, not a concentration"]),
+        (
+            _with_step(compound="SGA"),
+            ["step 1: compound", "unknown compound 'SGA'", "did you mean 'SAG'"],
+        ),
+        (_with_step(colour="red"), ["step 1", "unknown key 'colour'"]),
+        ({**BASE, "dayz": 3}, ["unknown key 'dayz'", "did you mean 'days'"]),
+        ({**BASE, "days": 0}, ["days", "greater than 0"]),
+        ({**BASE, "format": "floating"}, ["format", "'floating'"]),
+        ({**BASE, "operations": [{"kind": "replate", "day": 3}]}, ["missing 'density'"]),
+        ({**BASE, "operations": [{"kind": "split", "day": 3}]}, ["unknown kind 'split'"]),
+        (
+            {**BASE, "operations": [{"kind": "replate", "day": 3, "density": 1e5, "size": 2}]},
+            ["operation 1", "unknown key 'size'"],
+        ),
+        (
+            {**BASE, "media_changes": [0, 2], "media_change_every": 2},
+            ["media_change_every and media_changes"],
+        ),
+        ({**BASE, "steps": BASE["steps"] * 2}, ["steps 1 and 2 (RA) overlap"]),
+    ],
+)
+def test_bad_input_names_the_field_the_value_and_the_fix(data, words):
+    with pytest.raises(ProtocolError) as err:
+        Protocol.from_dict(data)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_malformed_toml_names_the_file(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "x"\ndays = 10\n[[steps]\ncompound = "RA"\n')
+    with pytest.raises(ProtocolError, match=r"malformed TOML in .*bad\.toml"):
+        Protocol.from_toml(f)
+
+
+def test_missing_file_is_a_protocol_error(tmp_path):
+    with pytest.raises(ProtocolError, match="does not exist"):
+        Protocol.from_toml(tmp_path / "nope.toml")
+
+
+def test_edit_errors_are_explained():
+    p = ips.protocols.get("maury2015")
+    with pytest.raises(ProtocolError, match="has no step with 'SHH'"):
+        p.without("SHH")
+    with pytest.raises(ProtocolError, match="outside days"):
+        p.shift("DAPT", days=3)
+    with pytest.raises(ProtocolError, match="factor"):
+        p.scale("RA", -1)
+
+
+def test_protocols_are_immutable():
+    p = ips.protocols.get("maury2015")
+    with pytest.raises(AttributeError):
+        p.days = 3
+    with pytest.raises(AttributeError):
+        p.steps[0].start = 3
+    with pytest.raises(TypeError):
+        p.reference["doi"] = "x"

@@ -1,0 +1,98 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import ipscsim as ips
+from ipscsim.model.readouts import CELL_TYPES, MARKERS
+from ipscsim.plot.palette import CELL_TYPE_COLORS
+from ipscsim.results import SUMMARY_FIELDS
+
+
+@pytest.fixture(scope="module")
+def result():
+    return ips.simulate("maury2015", seed=7)
+
+
+def test_tables_have_the_contracted_shape(result):
+    assert list(result.fractions.columns) == list(CELL_TYPES)
+    assert list(result.markers.columns) == list(MARKERS)
+    assert list(result.counts.columns) == [*CELL_TYPES, "total"]
+    for df in (result.fractions, result.markers, result.counts):
+        assert df.index.name == "day"
+        assert df.index[0] == 0.0
+        assert df.index[-1] == 14.0
+    np.testing.assert_allclose(result.counts[list(CELL_TYPES)].sum(axis=1), result.counts["total"])
+    assert result.counts["total"].iloc[0] == pytest.approx(100000 * 9.5)
+
+
+def test_summary_reports_every_field(result):
+    s = result.summary()
+    assert list(s.index) == list(SUMMARY_FIELDS)
+    assert s["mn_fraction"] == pytest.approx(result.fractions["MN"].iloc[-1])
+    assert 0 < s["day_mn_10pct"] < s["day_mn_half"] < 14
+    assert s["peak_pmn_fraction"] == pytest.approx(result.fractions["pMN"].max())
+
+
+def test_meta_holds_provenance(result):
+    m = result.meta
+    assert m["ipscsim_version"] == ips.__version__
+    assert m["engine"] == "ode"
+    assert m["seed"] == 7
+    assert m["genotype"] == "control"
+    assert ips.Protocol.from_dict(m["protocol"]) == ips.protocols.get("maury2015")
+    assert m["parameters"]["k_neurogenesis"] == pytest.approx(1.5)
+    assert m["solver"]["nfev"] > 0
+    assert m["solver"]["method"] == "dopri5"
+    assert m["wall_time_s"] > 0
+
+
+def test_parquet_and_csv_round_trip_with_meta(result, tmp_path):
+    path = result.to_parquet(tmp_path / "r.parquet")
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"ipscsim"])
+    assert meta["protocol"]["name"] == "maury2015"
+    back = table.to_pandas()
+    np.testing.assert_allclose(back["fraction.MN"].to_numpy(), result.fractions["MN"].to_numpy())
+    csv = result.to_csv(tmp_path / "r.csv")
+    df = pd.read_csv(csv, comment="#", index_col="day")
+    np.testing.assert_allclose(df["marker.OLIG2"].to_numpy(), result.markers["OLIG2"].to_numpy())
+
+
+def test_plot_shows_cell_types_markers_and_the_schedule(result):
+    fig = result.plot()
+    ax_timeline, ax_types, ax_markers = fig.axes[:3]
+    assert [t.get_text() for t in ax_timeline.get_yticklabels()] == list(
+        ips.protocols.get("maury2015").compounds
+    )
+    assert "day" in ax_markers.get_xlabel()
+    assert ax_types.get_ylabel() == "fraction of live cells"
+    labels = [t.get_text() for t in ax_types.get_legend().get_texts()]
+    assert labels == list(CELL_TYPES)
+    colors = [c.get_facecolor()[0] for c in ax_types.collections]
+    import matplotlib.colors as mc
+
+    assert [mc.to_hex(c) for c in colors] == [CELL_TYPE_COLORS[t].lower() for t in CELL_TYPES]
+    lines = {ln.get_label(): ln for ln in ax_markers.get_lines()}
+    np.testing.assert_allclose(lines["OLIG2"].get_ydata(), result.markers["OLIG2"].to_numpy())
+
+
+def test_protocol_plot_marks_operations():
+    fig = ips.protocols.get("maury2015").plot()
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    assert "replate" in texts
+    assert "0.5 uM" in texts
+
+
+def test_html_and_repr(result):
+    assert "mn_yield" in result._repr_html_()
+    assert "maury2015" in repr(result)
+
+
+def test_days_option_extends_in_basal_medium():
+    r = ips.simulate("maury2015", days=20)
+    assert r.days[-1] == 20.0
+    u = ips.simulate("maury2015", days=10)
+    np.testing.assert_allclose(u.records, r.records[: len(u.days)], rtol=1e-6, atol=1e-9)

@@ -1,0 +1,269 @@
+"""Facts of the science the model must reproduce (MODEL.md, data/phenotypes.csv, published outcomes)."""
+
+import numpy as np
+import pytest
+
+import ipscsim as ips
+from conftest import at
+from ipscsim.data import published_outcomes
+from ipscsim.protocols.compounds import registry
+
+G = ips.protocols.get
+
+
+def test_fractions_sum_to_one_and_counts_and_markers_are_valid(presets):
+    for name, r in presets.items():
+        np.testing.assert_allclose(r.fractions.sum(axis=1), 1.0, atol=1e-9, err_msg=name)
+        assert (r.counts.to_numpy() >= -1e-9).all(), name
+        m = r.markers.to_numpy()
+        assert ((m >= 0) & (m <= 1)).all(), name
+        assert r.fractions.index.name == "day"
+        assert r.days[-1] == G(name).days
+
+
+def test_maintenance_keeps_cells_pluripotent_and_dividing(presets):
+    """Essential 8 (FGF2 + TGF-beta1): >= 95% OCT4+ over 5 days, and the cells keep dividing."""
+    r = presets["chen2011_e8"]
+    assert r.markers["OCT4"].min() >= 0.95
+    total = r.counts["total"].to_numpy()
+    days = r.days
+    for d in range(5):  # every day the culture grows
+        assert np.interp(d + 1, days, total) > 1.3 * np.interp(d, days, total)
+
+
+def test_T1_ventral_identity_needs_shh_signalling(presets):
+    base = at(presets["maury2015"], "MN", 14)
+    without = at(ips.simulate(G("maury2015").without("SAG")), "MN", 14)
+    assert without < 0.10 < base
+
+
+def test_T2_ten_times_sag_is_too_ventral(presets):
+    base, high = presets["maury2015"], ips.simulate(G("maury2015").scale("SAG", 10))
+    assert at(high, "NKX2.2", 9, "markers") > at(base, "NKX2.2", 9, "markers") + 0.05
+    assert at(high, "OLIG2", 9, "markers") < at(base, "OLIG2", 9, "markers") - 0.05
+
+
+def test_T3_cells_stay_rostral_without_ra_or_wnt(presets):
+    r = ips.simulate(G("maury2015").without("RA").without("CHIR99021"))
+    assert at(r, "HOX", 14, "markers") < 0.20 < at(presets["maury2015"], "HOX", 14, "markers")
+
+
+@pytest.mark.parametrize("removed", ["Noggin", "SB431542"], ids=["T4_SB_alone", "T5_Noggin_alone"])
+def test_T4_T5_dual_smad_inhibition_beats_either_alone(presets, removed):
+    dual = at(presets["chambers2009"], "PAX6", 11, "markers")
+    single = at(ips.simulate(G("chambers2009").without(removed)), "PAX6", 11, "markers")
+    assert single < dual - 0.3
+
+
+def test_T8_programming_makes_mns_sooner(presets):
+    prog = presets["hester2011"].summary()["day_mn_half"]
+    small = presets["maury2015"].summary()["day_mn_half"]
+    assert prog < small - 3
+
+
+def _target_met(value, relation, target):
+    if relation == ">=":
+        return value >= target
+    if relation == "<=":
+        return value <= target
+    return abs(value - target) <= 0.10
+
+
+@pytest.mark.parametrize(
+    "row", published_outcomes(), ids=lambda r: f"{r['protocol']}-{r['readout']}"
+)
+def test_published_outcomes_are_met_by_the_defaults(presets, row):
+    r = presets[row["protocol"]]
+    day = float(row["day"])
+    if row["readout"] == "mn_yield":
+        value = ips.simulate(row["protocol"], days=day).summary()["mn_yield"]
+    elif row["readout"] in r.fractions.columns:
+        value = at(r, row["readout"], day)
+    else:
+        value = at(r, row["readout"], day, "markers")
+    assert _target_met(value, row["relation"], float(row["value"])), (value, row)
+
+
+# ------------------------------------------------------------------ every compound acts through its biology
+def _e8():
+    return G("chen2011_e8")
+
+
+def _chambers():
+    return G("chambers2009")
+
+
+def _maury():
+    return G("maury2015")
+
+
+def _mn_day(p, day):
+    return at(ips.simulate(p, days=day), "MN", day)
+
+
+def _check_sb431542():
+    # blocking SMAD2/3 in E8 ends pluripotency
+    assert (
+        at(ips.simulate(_e8().with_step("SB431542", 10, start=0, end=5)), "OCT4", 5, "markers")
+        < 0.5
+    )
+
+
+def _check_bmp_inhibitor(name, dose, unit):
+    alone = ips.simulate(_chambers().without("Noggin"))
+    rescued = ips.simulate(
+        _chambers().without("Noggin").with_step(name, dose, unit, start=0, end=11)
+    )
+    assert at(rescued, "PAX6", 11, "markers") > at(alone, "PAX6", 11, "markers") + 0.3
+
+
+def _check_noggin():
+    _check_bmp_inhibitor("Noggin", 500, "ng/ml")
+
+
+def _check_ldn():
+    _check_bmp_inhibitor("LDN193189", 0.2, "uM")
+
+
+def _check_dmh1():
+    _check_bmp_inhibitor("DMH1", 2, "uM")
+
+
+def _check_dorsomorphin():
+    _check_bmp_inhibitor("dorsomorphin", 2, "uM")
+
+
+def _check_chir():
+    # WNT caudalises: without RA, CHIR alone gives HOX+ cells
+    no_ra = _maury().without("RA")
+    assert (
+        at(ips.simulate(no_ra), "HOX", 14, "markers")
+        > at(ips.simulate(no_ra.without("CHIR99021")), "HOX", 14, "markers") + 0.5
+    )
+
+
+def _check_ra():
+    no_chir = _maury().without("CHIR99021")
+    assert (
+        at(ips.simulate(no_chir), "HOX", 14, "markers")
+        > at(ips.simulate(no_chir.without("RA")), "HOX", 14, "markers") + 0.5
+    )
+
+
+def _check_smo_agonist(name, dose, unit):
+    p = _maury().without("SAG").with_step(name, dose, unit, start=2, end=9)
+    assert at(ips.simulate(p), "OLIG2", 9, "markers") > 0.3
+    assert at(ips.simulate(_maury().without("SAG")), "OLIG2", 9, "markers") < 0.05
+
+
+def _check_sag():
+    _check_smo_agonist("SAG", 0.5, "uM")
+
+
+def _check_purmorphamine():
+    _check_smo_agonist("purmorphamine", 1, "uM")
+
+
+def _check_shh():
+    _check_smo_agonist("SHH", 200, "ng/ml")
+
+
+def _check_gsi(name, dose):
+    without = _maury().without("DAPT")
+    assert (
+        _mn_day(without.with_step(name, dose, "uM", start=9, end=14), 12)
+        > _mn_day(without, 12) + 0.1
+    )
+
+
+def _check_dapt():
+    _check_gsi("DAPT", 10)
+
+
+def _check_compound_e():
+    _check_gsi("compound_E", 0.1)
+
+
+def _check_su5402():
+    # FGFR inhibition releases neurogenesis held back by FGF2
+    held = _maury().with_step("FGF2", 20, "ng/ml", start=9, end=14)
+    assert (
+        _mn_day(held.with_step("SU5402", 10, "uM", start=9, end=14), 12) > _mn_day(held, 12) + 0.05
+    )
+
+
+def _check_fgf2():
+    # in the ventral phase FGF2 holds progenitors back from MN fate; in E8 it supports pluripotency
+    assert (
+        _mn_day(_maury().with_step("FGF2", 20, "ng/ml", start=9, end=14), 12)
+        < _mn_day(_maury(), 12) - 0.05
+    )
+    no_fgf = ips.simulate(_e8().without("FGF2"), days=5)
+    assert at(no_fgf, "OCT4", 5, "markers") < at(ips.simulate(_e8()), "OCT4", 5, "markers")
+
+
+def _check_tgfb1():
+    assert at(ips.simulate(_e8().without("TGFB1")), "OCT4", 5, "markers") < 0.9
+
+
+def _check_y27632():
+    # ROCK inhibition at replating saves dissociated cells
+    p = _maury()
+    with_y = p.with_step("Y27632", 10, "uM", start=10, end=11)
+    assert (
+        ips.simulate(with_y).counts["total"].iloc[-1]
+        > 1.5 * ips.simulate(p).counts["total"].iloc[-1]
+    )
+
+
+def _check_trophic(name):
+    # neurotrophic support from day 7 to the readout at day 21 keeps more MNs alive
+    p = _maury().without("BDNF").without("GDNF").with_days(21)
+    alone = ips.simulate(p).counts["MN"].iloc[-1]
+    helped = ips.simulate(p.with_step(name, 10, "ng/ml", start=7, end=21)).counts["MN"].iloc[-1]
+    assert helped > 1.5 * alone
+
+
+def _check_dox():
+    p = _maury().without("SAG")
+    assert _mn_day(p.with_step("dox", 2, "ug/ml", start=4, end=14), 14) > _mn_day(p, 14) + 0.3
+
+
+COMPOUND_CHECKS = {
+    "SB431542": _check_sb431542,
+    "LDN193189": _check_ldn,
+    "DMH1": _check_dmh1,
+    "Noggin": _check_noggin,
+    "dorsomorphin": _check_dorsomorphin,
+    "CHIR99021": _check_chir,
+    "RA": _check_ra,
+    "SAG": _check_sag,
+    "purmorphamine": _check_purmorphamine,
+    "SHH": _check_shh,
+    "DAPT": _check_dapt,
+    "compound_E": _check_compound_e,
+    "SU5402": _check_su5402,
+    "FGF2": _check_fgf2,
+    "TGFB1": _check_tgfb1,
+    "Y27632": _check_y27632,
+    "BDNF": lambda: _check_trophic("BDNF"),
+    "GDNF": lambda: _check_trophic("GDNF"),
+    "CNTF": lambda: _check_trophic("CNTF"),
+    "IGF1": lambda: _check_trophic("IGF1"),
+    "dox": _check_dox,
+}
+
+
+def test_every_registry_compound_has_a_response_check():
+    assert set(COMPOUND_CHECKS) == set(registry().names)
+
+
+@pytest.mark.parametrize("compound", sorted(COMPOUND_CHECKS))
+def test_compound_acts_according_to_its_biology(compound):
+    COMPOUND_CHECKS[compound]()
+
+
+def test_genotype_lowers_mn_survival():
+    control = ips.simulate("maury2015", days=28).counts["MN"].iloc[-1]
+    sod1 = ips.simulate("maury2015", days=28, genotype="SOD1_A4V").counts["MN"].iloc[-1]
+    assert sod1 < 0.95 * control
