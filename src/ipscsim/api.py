@@ -101,7 +101,7 @@ def _solver_opts(opts: dict[str, Any]) -> dict[str, Any]:
 def _meta(
     protocol: Protocol, p: np.ndarray, seed, engine, genotype, n_cohorts, solver, wall, days
 ) -> dict[str, Any]:
-    import numba
+    from .engines.threads import backend_version
 
     return {
         "ipscsim_version": __version__,
@@ -118,7 +118,7 @@ def _meta(
         "platform": {
             "python": platform.python_version(),
             "numpy": np.__version__,
-            "numba": numba.__version__,
+            "numba": backend_version(),
         },
     }
 
@@ -259,12 +259,9 @@ def simulate_batch(
         )
         stats, status = stats[None, :], np.array([status])
     else:
-        import numba
+        from .engines.threads import threads
 
-        old = numba.get_num_threads()
-        if n_threads is not None:
-            numba.set_num_threads(int(n_threads))
-        try:
+        with threads(n_threads):
             rec, stats, status = ode.run_many(
                 y0s,
                 ps,
@@ -281,8 +278,6 @@ def simulate_batch(
                 opts["atol"],
                 opts["max_steps"],
             )
-        finally:
-            numba.set_num_threads(old)
     wall = time.perf_counter() - t_start
     from .engines.dopri5 import STATUS_MESSAGES
 

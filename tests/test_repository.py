@@ -1,0 +1,63 @@
+"""The repository's own promises: README commands, CI, docs tables, code style."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands():
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```bash\n(.+?)\n```", text)
+
+
+def test_readme_opens_with_the_two_commands():
+    run, test = _readme_commands()[:2]
+    assert "pip install -e ." in run
+    assert "ipscsim run maury2015 --plot" in run
+    assert 'pip install -e ".[test]"' in test
+    assert test.endswith("python -m pytest")
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    test = _readme_commands()[1]
+    assert ci[-1] == test.split(" && ")[-1]
+    assert 'pip install -e ".[test]"' in ci
+
+
+def test_docs_tables_are_generated_from_the_data():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "generate_tables.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, "docs/model.md tables are stale: run python docs/generate_tables.py"
+
+
+@pytest.mark.skipif(
+    shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
+    reason="ruff is not installed (pip install -e '.[test]' installs it)",
+)
+def test_code_is_ruff_clean():
+    ruff = (
+        str(Path(sys.executable).parent / "ruff")
+        if (Path(sys.executable).parent / "ruff").exists()
+        else "ruff"
+    )
+    lint = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+    fmt = subprocess.run([ruff, "format", "--check", str(ROOT)], capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_numba_lives_only_in_the_engines():
+    for path in (ROOT / "src" / "ipscsim").rglob("*.py"):
+        if "engines" in path.parts:
+            continue
+        assert not re.search(r"^\s*(import numba|from numba)", path.read_text(), re.M), path
