@@ -72,6 +72,15 @@ def test_without_removes_every_step_of_the_compound(p):
 
 
 @settings(max_examples=30)
+@given(protocols(), st.floats(0.01, 100))
+def test_protocols_pickle(p, a):
+    import pickle
+
+    q = p.scale(p.compounds[0], a)
+    assert pickle.loads(pickle.dumps(q)) == q
+
+
+@settings(max_examples=30)
 @given(protocols())
 def test_edits_leave_the_original_untouched(p):
     before = p.to_dict()

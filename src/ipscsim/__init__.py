@@ -27,14 +27,21 @@ __all__ = [
     "ProtocolError",
     "Result",
     "SimulationError",
+    "Sweep",
+    "SweepResult",
     "__version__",
+    "optimize",
     "parameters",
     "protocols",
+    "sensitivity",
     "simulate",
     "simulate_batch",
 ]
 
 _LAZY = {
+    "Sweep": ("ipscsim.sweep", "Sweep"),
+    "optimize": ("ipscsim.sweep.optimize", "optimize"),
+    "SweepResult": ("ipscsim.sweep", "SweepResult"),
     "simulate": ("ipscsim.api", "simulate"),
     "simulate_batch": ("ipscsim.api", "simulate_batch"),
     "Result": ("ipscsim.results", "Result"),
@@ -43,6 +50,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "sensitivity":
+        import importlib
+
+        module = importlib.import_module("ipscsim.sweep.sensitivity")
+        globals()[name] = module
+        return module
     if name in _LAZY:
         import importlib
 
@@ -54,4 +67,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"sensitivity"})

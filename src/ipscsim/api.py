@@ -6,6 +6,7 @@ import math
 import platform
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,16 @@ from .model.pharmacology import compound_table
 from .protocols import Protocol, presets
 from .results import Result
 
-__all__ = ["ENGINES", "as_protocol", "simulate", "simulate_batch"]
+__all__ = [
+    "ENGINES",
+    "BatchOutput",
+    "PreparedRun",
+    "as_protocol",
+    "integrate",
+    "prepare_run",
+    "simulate",
+    "simulate_batch",
+]
 
 #: Engines :func:`simulate` knows.
 ENGINES: tuple[str, ...] = ("ode",)
@@ -166,15 +176,104 @@ def simulate(
     )[0]
 
 
-def _prepare(protocol, params, days, genotype, cohorts, record_every):
+@dataclass(frozen=True)
+class PreparedRun:
+    """One run, ready for the engine: the protocol compiled to arrays, parameters, initial state."""
+
+    protocol: Protocol
+    params: np.ndarray
+    compiled: CompiledProtocol
+    y0: np.ndarray
+    record_days: np.ndarray
+
+
+def prepare_run(
+    protocol: Any,
+    params: Any = None,
+    days: float | None = None,
+    genotype: str = "control",
+    cohorts: int = DEFAULT_COHORTS,
+    record_every: float = _DEFAULTS["record_every"],
+) -> PreparedRun:
+    """Validate and compile one run (raises :class:`ProtocolError`/:class:`ParameterError`)."""
     prot = as_protocol(protocol)
     p = resolve_params(params)
-    hazard = genotype_hazard(genotype)
-    cp: CompiledProtocol = compile_protocol(prot, days, hazard)
+    cp = compile_protocol(prot, days, genotype_hazard(genotype))
     nodes = cohort_nodes(cohorts)
-    y0 = initial_state(nodes, cp.suspension)
     rec = _record_days(float(cp.t[-1]), record_every)
-    return prot, p, cp, y0, rec
+    return PreparedRun(prot, p, cp, initial_state(nodes, cp.suspension), rec)
+
+
+@dataclass
+class BatchOutput:
+    """Raw engine output of a batch: records per run, solver statistics and status codes."""
+
+    records: list[np.ndarray]
+    stats: np.ndarray
+    status: np.ndarray
+    wall_time_s: float
+
+    def message(self, i: int) -> str:
+        """The meaning of run ``i``'s status code."""
+        from .engines.dopri5 import STATUS_MESSAGES
+
+        return STATUS_MESSAGES.get(int(self.status[i]), "failed")
+
+
+def integrate(
+    runs: Sequence[PreparedRun],
+    cohorts: int = DEFAULT_COHORTS,
+    n_threads: int | None = None,
+    **options: Any,
+) -> BatchOutput:
+    """Integrate prepared runs in one compiled call; failures are status codes, not exceptions."""
+    from .engines import ode
+    from .engines.threads import threads
+
+    opts = _solver_opts(options)
+    comp = compound_table()
+    nodes = cohort_nodes(cohorts)
+    t_start = time.perf_counter()
+    if len(runs) == 1:
+        r = runs[0]
+        c = r.compiled
+        rec, stats, status = ode.run(
+            r.y0,
+            r.params,
+            c.t,
+            c.u,
+            c.op,
+            c.op_count,
+            comp,
+            nodes,
+            r.record_days,
+            opts["rtol"],
+            opts["atol"],
+            opts["max_steps"],
+        )
+        records, stats, status = [rec], stats[None, :], np.array([status])
+    else:
+        seg_ptr = np.cumsum([0] + [len(r.compiled.t) - 1 for r in runs]).astype(np.int64)
+        rec_ptr = np.cumsum([0] + [len(r.record_days) for r in runs]).astype(np.int64)
+        with threads(n_threads):
+            rec, stats, status = ode.run_many(
+                np.stack([r.y0 for r in runs]),
+                np.stack([r.params for r in runs]),
+                seg_ptr,
+                np.concatenate([r.compiled.t for r in runs]),
+                np.concatenate([r.compiled.u for r in runs]),
+                np.concatenate([r.compiled.op for r in runs]).astype(np.int64),
+                np.concatenate([r.compiled.op_count for r in runs]),
+                comp,
+                nodes,
+                rec_ptr,
+                np.concatenate([r.record_days for r in runs]),
+                opts["rtol"],
+                opts["atol"],
+                opts["max_steps"],
+            )
+        records = [rec[rec_ptr[i] : rec_ptr[i + 1]] for i in range(len(runs))]
+    return BatchOutput(records, stats, status, time.perf_counter() - t_start)
 
 
 def simulate_batch(
@@ -198,14 +297,15 @@ def simulate_batch(
         genotype: MN genotype for every run.
         cohorts: Heterogeneity cohorts.
         seed: Recorded in every result.
-        n_threads: Threads to use (default: numba's default, all cores).
+        n_threads: Threads to use (default: all cores).
         **options: As :func:`simulate`.
 
     Returns:
         One :class:`~ipscsim.results.Result` per run, equal to what :func:`simulate` returns for it.
-    """
-    from .engines import ode
 
+    Raises:
+        SimulationError: naming the first run that failed and why.
+    """
     opts = _solver_opts(options)
     protocols = list(protocols)
     if (
@@ -226,93 +326,40 @@ def simulate_batch(
         return []
     seed_v = _seed_value(seed)
     runs = [
-        _prepare(pr, pa, days, genotype, cohorts, opts["record_every"])
+        prepare_run(pr, pa, days, genotype, cohorts, opts["record_every"])
         for pr, pa in zip(protocols, params, strict=True)
     ]
-    comp = compound_table()
-    nodes = cohort_nodes(cohorts)
-    seg_ptr = np.cumsum([0] + [len(r[2].t) - 1 for r in runs]).astype(np.int64)
-    rec_ptr = np.cumsum([0] + [len(r[4]) for r in runs]).astype(np.int64)
-    tb = np.concatenate([r[2].t for r in runs])
-    U = np.concatenate([r[2].u for r in runs])
-    ops = np.concatenate([r[2].op for r in runs]).astype(np.int64)
-    opc = np.concatenate([r[2].op_count for r in runs])
-    rec_t = np.concatenate([r[4] for r in runs])
-    y0s = np.stack([r[3] for r in runs])
-    ps = np.stack([r[1] for r in runs])
-    t_start = time.perf_counter()
-    if len(runs) == 1:
-        r = runs[0]
-        rec, stats, status = ode.run(
-            r[3],
-            r[1],
-            r[2].t,
-            r[2].u,
-            r[2].op,
-            r[2].op_count,
-            comp,
-            nodes,
-            r[4],
-            opts["rtol"],
-            opts["atol"],
-            opts["max_steps"],
-        )
-        stats, status = stats[None, :], np.array([status])
-    else:
-        from .engines.threads import threads
-
-        with threads(n_threads):
-            rec, stats, status = ode.run_many(
-                y0s,
-                ps,
-                seg_ptr,
-                tb,
-                U,
-                ops,
-                opc,
-                comp,
-                nodes,
-                rec_ptr,
-                rec_t,
-                opts["rtol"],
-                opts["atol"],
-                opts["max_steps"],
-            )
-    wall = time.perf_counter() - t_start
-    from .engines.dopri5 import STATUS_MESSAGES
-
+    out = integrate(runs, cohorts, n_threads, **options)
     results = []
-    for i, (prot, p, cp, _y0, days_i) in enumerate(runs):
-        if status[i] != 0:
-            raise SimulationError(
-                f"protocol {prot.name!r}: {STATUS_MESSAGES.get(int(status[i]), 'failed')}"
-            )
+    for i, run in enumerate(runs):
+        if out.status[i] != 0:
+            raise SimulationError(f"protocol {run.protocol.name!r}: {out.message(i)}")
         solver = {
             "method": "dopri5",
             "rtol": opts["rtol"],
             "atol": opts["atol"],
-            "nfev": int(stats[i, 0]),
-            "n_accepted": int(stats[i, 1]),
-            "n_rejected": int(stats[i, 2]),
-            "segments": len(cp.t) - 1,
+            "nfev": int(out.stats[i, 0]),
+            "n_accepted": int(out.stats[i, 1]),
+            "n_rejected": int(out.stats[i, 2]),
+            "segments": len(run.compiled.t) - 1,
         }
         results.append(
             Result(
-                days=days_i,
-                records=rec[rec_ptr[i] : rec_ptr[i + 1]],
-                params=p,
-                n_cohorts=nodes.shape[0],
-                seeded=cp.seeded,
+                days=run.record_days,
+                records=out.records[i],
+                params=run.params,
+                n_cohorts=cohorts,
+                seeded=run.compiled.seeded,
                 meta=_meta(
-                    prot,
-                    p,
+                    run.protocol,
+                    run.params,
                     seed_v,
                     "ode",
                     genotype,
-                    nodes.shape[0],
+                    cohorts,
                     solver,
-                    wall / len(runs),
-                    float(cp.t[-1]),
+                    out.wall_time_s / len(runs),
+                    float(run.compiled.t[-1]),
                 ),
             )
         )

@@ -53,6 +53,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep.spec import sweep_from_spec
+
+    sweep = sweep_from_spec(args.spec)
+    result = sweep.run(
+        executor=args.scheduler, n_jobs=args.n_jobs, store=args.store, progress=not args.no_progress
+    )
+    table = result.to_dataframe()
+    n_ok = int((table["status"] == "ok").sum())
+    print(
+        f"ipscsim sweep: {sweep.protocol.name}, {len(table)} runs ({n_ok} ok, "
+        f"{len(table) - n_ok} failed or invalid); store {args.store}"
+    )
+    first = sweep.readouts[0].name
+    if n_ok:
+        best = result.best(first)
+        knobs = ", ".join(f"{k} = {best[k]:g}" for k in result.inputs)
+        print(f"  best {first}: {best[first]:.4g} at {knobs}")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .benchmarking import main as bench_main
 
@@ -80,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--params", default=None, help="TOML file of parameter overrides")
     r.set_defaults(func=_cmd_run)
+    w = sub.add_parser("sweep", help="run a sweep from a TOML spec into a resumable Parquet store")
+    w.add_argument("spec", help="sweep spec file (see ipscsim.sweep.spec)")
+    w.add_argument("--store", required=True, help="store directory (rerunning resumes it)")
+    w.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (default: this machine)"
+    )
+    w.add_argument("--n-jobs", type=int, default=None, help="threads of the embedded engine")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.set_defaults(func=_cmd_sweep)
     b = sub.add_parser("bench", help="time the ODE engine against scipy's solve_ivp")
     b.add_argument("--quick", action="store_true", help="a short run (under a minute)")
     b.add_argument("--json", action="store_true", help="print only the JSON line")

@@ -44,6 +44,41 @@ def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float
     return float(d0 + (level - v0) * (d1 - d0) / (v1 - v0)) if v1 != v0 else float(d1)
 
 
+def summary_values(
+    days: np.ndarray, counts: np.ndarray, markers: np.ndarray, lineage: float, seeded: float
+) -> dict[str, float]:
+    """The :data:`SUMMARY_FIELDS` of a run from its readout arrays (numpy only).
+
+    Args:
+        days: Recorded days.
+        counts: Cells of each type per day (:func:`~ipscsim.model.readouts.cell_counts`).
+        markers: Marker-positive cells per day (:func:`~ipscsim.model.readouts.marker_counts`).
+        lineage: Cells of the original culture one cell stands for on the last day (replating).
+        seeded: Cells per well at day 0.
+    """
+    total = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = counts / total[:, None]
+        mark = markers / total[:, None]
+    mn = frac[:, CELL_TYPES.index("MN")]
+    pmn = frac[:, CELL_TYPES.index("pMN")]
+    i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
+    return {
+        "mn_fraction": float(mn[-1]),
+        "mn_yield": float(counts[-1, CELL_TYPES.index("MN")] * lineage),
+        "residual_pluripotent": float(np.clip(mark[-1, MARKERS.index("OCT4")], 0.0, 1.0)),
+        "day_mn_10pct": _first_crossing(days, mn, 0.10),
+        "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1]),
+        "peak_pmn_fraction": float(pmn[i_pmn]),
+        "day_peak_pmn": float(days[i_pmn]),
+        "interneuron_fraction": float(frac[-1, CELL_TYPES.index("interneuron")]),
+        "offtarget_fraction": float(frac[-1, CELL_TYPES.index("offtarget")]),
+        "hox_fraction": float(np.clip(mark[-1, MARKERS.index("HOX")], 0.0, 1.0)),
+        "chat_fraction": float(np.clip(mark[-1, MARKERS.index("CHAT")], 0.0, 1.0)),
+        "total_cells": float(total[-1] * seeded),
+    }
+
+
 @dataclass
 class Result:
     """What a simulation returns: time courses of cell types, markers and counts, with provenance.
@@ -112,28 +147,13 @@ class Result:
         """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series."""
         import pandas as pd
 
-        fr = self.fractions
-        mk = self.markers
-        mn = fr["MN"].to_numpy()
-        last = fr.iloc[-1]
-        glob = self.records[-1, self.n_cohorts * L.N_GENES :]
-        pmn = fr["pMN"].to_numpy()
-        i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
-        mn_count = self._counts[-1, CELL_TYPES.index("MN")]
-        values = {
-            "mn_fraction": float(last["MN"]),
-            "mn_yield": float(mn_count * glob[L.X_LINEAGE]),
-            "residual_pluripotent": float(mk["OCT4"].iloc[-1]),
-            "day_mn_10pct": _first_crossing(self.days, mn, 0.10),
-            "day_mn_half": _first_crossing(self.days, mn, 0.5 * mn[-1]),
-            "peak_pmn_fraction": float(pmn[i_pmn]),
-            "day_peak_pmn": float(self.days[i_pmn]),
-            "interneuron_fraction": float(last["interneuron"]),
-            "offtarget_fraction": float(last["offtarget"]),
-            "hox_fraction": float(mk["HOX"].iloc[-1]),
-            "chat_fraction": float(mk["CHAT"].iloc[-1]),
-            "total_cells": float(self._total[-1] * self.seeded),
-        }
+        values = summary_values(
+            self.days,
+            self._counts,
+            marker_counts(self.records, self.params, self.n_cohorts),
+            float(self.records[-1, self.n_cohorts * L.N_GENES + L.X_LINEAGE]),
+            self.seeded,
+        )
         name = self.meta.get("protocol", {}).get("name", "run")
         return pd.Series(values, name=name)
 

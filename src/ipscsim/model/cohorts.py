@@ -13,6 +13,8 @@ pair from the same standard normal distribution.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -25,10 +27,14 @@ DEFAULT_COHORTS = 12
 
 
 def cohort_nodes(n_cohorts: int = DEFAULT_COHORTS) -> np.ndarray:
-    """The ``(K, 3)`` table of (z_sensitivity, z_tempo, weight) of ``K`` cohorts."""
-    if int(n_cohorts) != n_cohorts or n_cohorts < 1:
+    """The ``(K, 3)`` table of (z_sensitivity, z_tempo, weight) of ``K`` cohorts (a fresh copy)."""
+    if isinstance(n_cohorts, bool) or int(n_cohorts) != n_cohorts or n_cohorts < 1:
         raise ValueError(f"cohorts: {n_cohorts!r} must be a positive integer (e.g. 12)")
-    k = int(n_cohorts)
+    return _nodes(int(n_cohorts)).copy()
+
+
+@lru_cache(maxsize=16)
+def _nodes(k: int) -> np.ndarray:
     i = np.arange(k)
     u1 = (i + 0.5) / k
     u2 = np.mod(0.5 + i * (np.sqrt(5.0) - 1.0) / 2.0, 1.0)

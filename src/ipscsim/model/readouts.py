@@ -58,13 +58,18 @@ MARKERS: tuple[str, ...] = (
 
 
 def _split(records: np.ndarray, n_cohorts: int):
-    coh = records[:, : n_cohorts * L.N_GENES].reshape(records.shape[0], n_cohorts, L.N_GENES)
-    glob = records[:, n_cohorts * L.N_GENES :]
+    flat = records.reshape(-1, records.shape[-1])
+    coh = flat[:, : n_cohorts * L.N_GENES].reshape(flat.shape[0], n_cohorts, L.N_GENES)
+    glob = flat[:, n_cohorts * L.N_GENES :]
     return coh, glob
 
 
 def cell_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
-    """Cells of each type (columns :data:`CELL_TYPES`) at each recorded day, in state units."""
+    """Cells of each type (last axis :data:`CELL_TYPES`) at each recorded day, in state units.
+
+    ``records`` is ``(..., n_state)`` (one run's days, or several runs' stacked); the result keeps the
+    leading axes.
+    """
     coh, glob = _split(records, n_cohorts)
     th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
     prog = np.maximum(coh[..., L.G_PROG], 0.0)
@@ -82,7 +87,7 @@ def cell_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarra
     oli = gate(coh[..., L.G_OLIG2], th, sd)
     rest = prog * (1.0 - o4)
     committed = rest * neural * mat
-    out = np.empty((records.shape[0], len(CELL_TYPES)))
+    out = np.empty((coh.shape[0], len(CELL_TYPES)))
     out[:, 0] = np.sum(prog * o4, axis=1)
     out[:, 1] = np.sum(rest * neural * (1.0 - mat), axis=1)
     out[:, 2] = np.sum(committed * (1.0 - hox), axis=1)
@@ -94,11 +99,11 @@ def cell_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarra
     out[:, 7] = pos(L.X_V3) + pos(L.X_V2)
     out[:, 8] = pos(L.X_RN)
     out[:, 9] = np.sum(rest * (1.0 - neural), axis=1)
-    return out
+    return out.reshape((*records.shape[:-1], len(CELL_TYPES)))
 
 
 def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
-    """Cells positive for each marker (columns :data:`MARKERS`) at each recorded day, in state units."""
+    """Cells positive for each marker (last axis :data:`MARKERS`) per recorded day, in state units."""
     coh, glob = _split(records, n_cohorts)
     th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
     prog = np.maximum(coh[..., L.G_PROG], 0.0)
@@ -109,7 +114,7 @@ def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndar
     pos = lambda j: np.maximum(glob[:, j], 0.0)  # noqa: E731
     mn_hox = pos(L.X_MN) + pos(L.X_MN_CHAT)
     mn_all = mn_hox + pos(L.X_MN_HN) + pos(L.X_MN_CHAT_HN)
-    out = np.empty((records.shape[0], len(MARKERS)))
+    out = np.empty((coh.shape[0], len(MARKERS)))
     out[:, 0] = frac(L.G_OCT4)
     out[:, 1] = frac(L.G_PAX6)
     out[:, 2] = frac(L.G_MAT)
@@ -121,4 +126,4 @@ def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndar
     out[:, 8] = frac(L.G_TG) + mn_all
     out[:, 9] = mn_all
     out[:, 10] = pos(L.X_MN_CHAT) + pos(L.X_MN_CHAT_HN)
-    return out
+    return out.reshape((*records.shape[:-1], len(MARKERS)))

@@ -459,4 +459,7 @@ class _FrozenDict(dict):
     def _readonly(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("protocol reference metadata is read-only")
 
+    def __reduce__(self):
+        return (_FrozenDict, (dict(self),))
+
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly  # type: ignore

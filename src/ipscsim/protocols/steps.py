@@ -110,6 +110,12 @@ class Step:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Step is immutable; use Protocol.scale/shift/with_step to edit")
 
+    def __reduce__(self):
+        return (
+            _restore_step,
+            (self.compound, self._base, self.unit, self.start, self.end, self.note, self._factor),
+        )
+
     @property
     def concentration(self) -> float:
         """Effective concentration in :attr:`unit` (the written value times any scale applied)."""
@@ -169,6 +175,11 @@ class Step:
         if self.note:
             out["note"] = self.note
         return out
+
+
+def _restore_step(compound, base, unit, start, end, note, factor) -> Step:
+    """Rebuild a pickled :class:`Step` (validated again)."""
+    return Step(compound, base, unit, start, end, note, _factor=factor)
 
 
 _STEP_KEYS = ("compound", "concentration", "unit", "start", "end", "note")

@@ -1,0 +1,74 @@
+"""Readouts a sweep records per run: summary fields and values at given days.
+
+* a summary field (``ipscsim.results.SUMMARY_FIELDS``: ``mn_fraction``, ``mn_yield``, ...);
+* ``"<cell type>@<day>"``: the fraction of live cells of that type on that day (``"MN@14"``);
+* ``"<marker>@<day>"``: the fraction positive for that marker on that day (``"OLIG2@12"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError, suggest
+from ..model.readouts import CELL_TYPES, MARKERS
+from ..results import SUMMARY_FIELDS
+
+__all__ = ["Readout", "parse_readouts"]
+
+
+@dataclass(frozen=True)
+class Readout:
+    """One readout: a summary field, or a cell type/marker at a day."""
+
+    name: str
+    field: str
+    table: str  # "summary", "fractions" or "markers"
+    day: float = float("nan")
+
+
+def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
+    """Validate readout names (default: every summary field)."""
+    if readouts is None:
+        return tuple(Readout(n, n, "summary") for n in SUMMARY_FIELDS)
+    if isinstance(readouts, str):
+        readouts = [readouts]
+    out = []
+    options = [*SUMMARY_FIELDS, *(f"{c}@<day>" for c in (*CELL_TYPES, *MARKERS))]
+    for name in readouts:
+        if not isinstance(name, str):
+            raise ParameterError(f"readouts: {name!r} is not a readout name")
+        if name in SUMMARY_FIELDS:
+            out.append(Readout(name, name, "summary"))
+            continue
+        if "@" in name:
+            field, _, day = name.partition("@")
+            try:
+                d = float(day)
+            except ValueError:
+                raise ParameterError(f"readouts: {name!r}: day {day!r} is not a number") from None
+            if field in CELL_TYPES:
+                out.append(Readout(name, field, "fractions", d))
+                continue
+            if field in MARKERS:
+                out.append(Readout(name, field, "markers", d))
+                continue
+            raise ParameterError(
+                f"readouts: {name!r}: {field!r} is neither a cell type nor a marker"
+                f"{suggest(field, (*CELL_TYPES, *MARKERS))}"
+            )
+        raise ParameterError(
+            f"readouts: unknown readout {name!r}{suggest(name, options)} (summary fields: "
+            f"{', '.join(SUMMARY_FIELDS)}; or '<cell type or marker>@<day>')"
+        )
+    names = [r.name for r in out]
+    if len(set(names)) != len(names):
+        raise ParameterError("readouts: a readout is listed twice")
+    return tuple(out)
+
+
+def readout_days(readouts: Sequence[Readout]) -> np.ndarray:
+    """Days the engine must record for these readouts."""
+    return np.array(sorted({r.day for r in readouts if r.table != "summary"}), dtype=np.float64)
