@@ -11,14 +11,29 @@ from ipscsim.protocols.compounds import registry
 G = ips.protocols.get
 
 
-def test_fractions_sum_to_one_and_counts_and_markers_are_valid(presets):
+def test_cell_types_partition_the_live_cells(presets):
+    """The gating tree assigns every live cell of the raw state to exactly one type, every day."""
+    from ipscsim.model import layout as L
+
     for name, r in presets.items():
-        np.testing.assert_allclose(r.fractions.sum(axis=1), 1.0, atol=1e-9, err_msg=name)
-        assert (r.counts.to_numpy() >= -1e-9).all(), name
-        m = r.markers.to_numpy()
-        assert ((m >= 0) & (m <= 1)).all(), name
-        assert r.fractions.index.name == "day"
+        k = r.n_cohorts
+        live = r.records[:, [j * L.N_GENES + L.G_PROG for j in range(k)]].sum(axis=1) + r.records[
+            :, k * L.N_GENES + np.array(L.NEURON_GLOBALS)
+        ].sum(axis=1)
+        np.testing.assert_allclose(
+            r.counts["total"].to_numpy(), live * r.seeded, rtol=1e-12, err_msg=name
+        )
+        np.testing.assert_allclose(r.fractions.sum(axis=1), 1.0, atol=1e-12, err_msg=name)
+        assert (r.counts.to_numpy() >= 0).all(), name
         assert r.days[-1] == G(name).days
+
+
+def test_marker_fractions_are_fractions_without_clipping(presets):
+    """No marker can count more cells than are alive (markers are not clipped to [0, 1])."""
+    for name, r in presets.items():
+        m = r.markers.to_numpy()
+        assert m.min() >= 0.0, name
+        assert m.max() <= 1.0 + 1e-12, name
 
 
 def test_maintenance_keeps_cells_pluripotent_and_dividing(presets):
@@ -264,6 +279,12 @@ def test_compound_acts_according_to_its_biology(compound):
 
 
 def test_genotype_lowers_mn_survival():
-    control = ips.simulate("maury2015", days=28).counts["MN"].iloc[-1]
-    sod1 = ips.simulate("maury2015", days=28, genotype="SOD1_A4V").counts["MN"].iloc[-1]
-    assert sod1 < 0.95 * control
+    """With neurotrophic support kept on to day 28, SOD1 A4V MNs die faster than control MNs."""
+    p = _maury().with_media_changes(every=2).with_days(28)
+    p = p.with_step("BDNF", 10, "ng/ml", start=14, end=28).with_step(
+        "GDNF", 10, "ng/ml", start=14, end=28
+    )
+    control = ips.simulate(p).counts["MN"]
+    sod1 = ips.simulate(p, genotype="SOD1_A4V").counts["MN"]
+    assert sod1.loc[14.0] == pytest.approx(control.loc[14.0], rel=0.1)
+    assert sod1.iloc[-1] < 0.9 * control.iloc[-1]

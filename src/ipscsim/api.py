@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import ParameterError, ProtocolError, SimulationError
+from .errors import ParameterError, ProtocolError, SimulationError, is_real
 from .model.cohorts import DEFAULT_COHORTS, cohort_nodes, initial_state
 from .model.inputs import CompiledProtocol, compile_protocol
 from .model.parameters import PARAM_NAMES, genotype_hazard, resolve_params
@@ -64,8 +64,12 @@ def as_protocol(protocol: Any) -> Protocol:
 
 
 def _record_days(days: float, every: float) -> np.ndarray:
-    if not (isinstance(every, (int, float)) and every > 0 and math.isfinite(every)):
+    if not (is_real(every) and every > 0 and math.isfinite(every)):
         raise ParameterError(f"record_every: {every!r} must be a number of days > 0, e.g. 0.25")
+    if days / every > 1_000_000:
+        raise ParameterError(
+            f"record_every: {every!r} records more than a million days; record less often"
+        )
     n = math.floor(days / every + 1e-9)
     rec = np.arange(n + 1) * float(every)
     if days - rec[-1] > 1e-9:
@@ -103,8 +107,18 @@ def _solver_opts(opts: dict[str, Any]) -> dict[str, Any]:
     out = {**_DEFAULTS, **opts}
     for key in ("rtol", "atol"):
         v = out[key]
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
+        if not (is_real(v) and 0 < v < 1):
             raise ParameterError(f"{key}: {v!r} must be a number in (0, 1), e.g. 1e-6")
+        out[key] = float(v)
+    steps = out["max_steps"]
+    if not (is_real(steps) and float(steps) == int(steps) and steps >= 1):
+        raise ParameterError(
+            f"max_steps: {steps!r} must be a positive whole number (the step budget of each segment)"
+        )
+    out["max_steps"] = int(steps)
+    out["record_every"] = (
+        float(out["record_every"]) if is_real(out["record_every"]) else out["record_every"]
+    )
     return out
 
 
@@ -114,7 +128,7 @@ def _meta(
     from .engines.threads import backend_version
 
     return {
-        "ipscsim_version": __version__,
+        "version": __version__,
         "engine": engine,
         "protocol": protocol.to_dict(),
         "days": days,
@@ -155,7 +169,9 @@ def simulate(
         genotype: ``control``, ``SOD1_A4V``, ``C9orf72``, ``TARDBP_M337V`` or ``FUS`` (MN survival).
         params: Parameter overrides: a dict of name to value, a TOML parameter file, or a full array.
         cohorts: Heterogeneity cohorts of the ODE engine (more is smoother and slower).
-        **options: ``rtol`` (1e-6), ``atol`` (1e-9), ``record_every`` (0.25 day), ``max_steps``.
+        **options: ``rtol`` (1e-6), ``atol`` (1e-9), ``record_every`` (0.25 day; recording uses the
+            integrator's dense output, so it does not change the trajectory), ``max_steps`` (the step
+            budget of each segment between breakpoints, default 200,000).
 
     Returns:
         A :class:`~ipscsim.results.Result`.
@@ -307,7 +323,16 @@ def simulate_batch(
         SimulationError: naming the first run that failed and why.
     """
     opts = _solver_opts(options)
+    if isinstance(protocols, (str, Path, Mapping, Protocol)):
+        raise ParameterError(
+            "protocols: give a list of protocols (for one protocol, use simulate() or [protocol])"
+        )
     protocols = list(protocols)
+    if isinstance(params, (list, tuple)) and params and all(is_real(v) for v in params):
+        raise ParameterError(
+            "params: a list of numbers is ambiguous; pass a numpy array for one full parameter set, "
+            "or a list of dicts (one per run)"
+        )
     if (
         params is None
         or isinstance(params, (Mapping, str, Path))
@@ -333,7 +358,10 @@ def simulate_batch(
     results = []
     for i, run in enumerate(runs):
         if out.status[i] != 0:
-            raise SimulationError(f"protocol {run.protocol.name!r}: {out.message(i)}")
+            where = f"run {i} (protocol {run.protocol.name!r}" + (
+                f", params {params[i]!r})" if isinstance(params[i], Mapping) else ")"
+            )
+            raise SimulationError(f"{where}: {out.message(i)}")
         solver = {
             "method": "dopri5",
             "rtol": opts["rtol"],
@@ -342,6 +370,8 @@ def simulate_batch(
             "n_accepted": int(out.stats[i, 1]),
             "n_rejected": int(out.stats[i, 2]),
             "segments": len(run.compiled.t) - 1,
+            "max_steps": opts["max_steps"],
+            "record_every": opts["record_every"],
         }
         results.append(
             Result(

@@ -25,16 +25,32 @@ def _cmd_protocols(args: argparse.Namespace) -> int:
     return 0
 
 
+_OUT_SUFFIXES = (".csv", ".parquet")
+_PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
+def _check_path(path: str | None, suffixes: tuple[str, ...], option: str) -> None:
+    if path is None:
+        return
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise ValueError(f"{option} {path!r}: the file must end in {' or '.join(suffixes)}")
+    if not p.parent.exists():
+        raise ValueError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .api import simulate
     from .results import SUMMARY_FIELDS
 
+    _check_path(args.out, _OUT_SUFFIXES, "--out")
+    _check_path(args.plot, _PLOT_SUFFIXES, "--plot")
     result = simulate(
         args.protocol, days=args.days, seed=args.seed, genotype=args.genotype, params=args.params
     )
     summary = result.summary()
     print(
-        f"ipscsim {result.meta['ipscsim_version']}: {summary.name} ({result.meta['engine']} engine, "
+        f"ipscsim {result.meta['version']}: {summary.name} ({result.meta['engine']} engine, "
         f"days 0-{result.days[-1]:g}, genotype {args.genotype})"
     )
     for key, value in summary.items():

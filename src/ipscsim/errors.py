@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "DAY_RESOLUTION",
     "IpscsimError",
     "ParameterError",
     "ProtocolError",
@@ -32,6 +33,23 @@ class ParameterError(IpscsimError, ValueError):
 
 class SimulationError(IpscsimError, RuntimeError):
     """A simulation could not be completed (for example the integrator failed)."""
+
+
+#: Days closer than this are the same day (breakpoints are snapped to it, so rounding errors such as
+#: ``3 * 0.1 != 0.3`` never create a segment shorter than the integrator can step).
+DAY_RESOLUTION = 1e-9
+
+
+def is_real(value: object) -> bool:
+    """True for a real number (Python or numpy), False for bools and everything else."""
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def snap_day(day: float) -> float:
+    """A day rounded to :data:`DAY_RESOLUTION`."""
+    return round(float(day), 9) + 0.0
 
 
 def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:

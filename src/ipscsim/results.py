@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,10 @@ import numpy as np
 from .model import layout as L
 from .model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
 
-__all__ = ["SUMMARY_FIELDS", "Result"]
+__all__ = ["NEGLIGIBLE", "SUMMARY_FIELDS", "Result", "summary_values"]
+
+#: A fraction below which a cell type is taken as absent when timing its appearance.
+NEGLIGIBLE = 1e-3
 
 #: Entries of :meth:`Result.summary`, with their meaning.
 SUMMARY_FIELDS: dict[str, str] = {
@@ -22,9 +26,9 @@ SUMMARY_FIELDS: dict[str, str] = {
     "mn_yield": "MNs per cell seeded at day 0 (splits at replating accounted for)",
     "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety)",
     "day_mn_10pct": "first day the MN fraction reaches 0.10 (NaN if never)",
-    "day_mn_half": "first day the MN fraction reaches half its last-day value",
+    "day_mn_half": "first day the MN fraction reaches half its last-day value (NaN below 0.001 MNs)",
     "peak_pmn_fraction": "largest pMN fraction",
-    "day_peak_pmn": "day of the largest pMN fraction",
+    "day_peak_pmn": "day of the largest pMN fraction (NaN if it stays below 0.001)",
     "interneuron_fraction": "interneuron fraction on the last day",
     "offtarget_fraction": "off-target fraction on the last day",
     "hox_fraction": "HOX+ fraction on the last day",
@@ -66,15 +70,17 @@ def summary_values(
     return {
         "mn_fraction": float(mn[-1]),
         "mn_yield": float(counts[-1, CELL_TYPES.index("MN")] * lineage),
-        "residual_pluripotent": float(np.clip(mark[-1, MARKERS.index("OCT4")], 0.0, 1.0)),
+        "residual_pluripotent": float(mark[-1, MARKERS.index("OCT4")]),
         "day_mn_10pct": _first_crossing(days, mn, 0.10),
-        "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1]),
+        "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1])
+        if mn[-1] >= NEGLIGIBLE
+        else math.nan,
         "peak_pmn_fraction": float(pmn[i_pmn]),
-        "day_peak_pmn": float(days[i_pmn]),
+        "day_peak_pmn": float(days[i_pmn]) if pmn[i_pmn] >= NEGLIGIBLE else math.nan,
         "interneuron_fraction": float(frac[-1, CELL_TYPES.index("interneuron")]),
         "offtarget_fraction": float(frac[-1, CELL_TYPES.index("offtarget")]),
-        "hox_fraction": float(np.clip(mark[-1, MARKERS.index("HOX")], 0.0, 1.0)),
-        "chat_fraction": float(np.clip(mark[-1, MARKERS.index("CHAT")], 0.0, 1.0)),
+        "hox_fraction": float(mark[-1, MARKERS.index("HOX")]),
+        "chat_fraction": float(mark[-1, MARKERS.index("CHAT")]),
         "total_cells": float(total[-1] * seeded),
     }
 
@@ -125,7 +131,7 @@ class Result:
         """Fraction of live cells positive for each marker, in [0, 1]; index ``day``."""
         with np.errstate(invalid="ignore", divide="ignore"):
             m = marker_counts(self.records, self.params, self.n_cohorts) / self._total[:, None]
-        return self._frame(np.clip(m, 0.0, 1.0), MARKERS)
+        return self._frame(m, MARKERS)
 
     @cached_property
     def counts(self):

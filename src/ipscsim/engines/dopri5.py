@@ -41,6 +41,31 @@ E1, E3, E4, E5, E6, E7 = (
     -1.0 / 40.0,
 )
 C2, C3, C4, C5 = 0.2, 0.3, 0.8, 8.0 / 9.0
+# Dense output: y(t + s h) = y + h sum_j k_j (s P[j,0] + s^2 P[j,1] + s^3 P[j,2] + s^4 P[j,3]),
+# the fourth-order interpolant of Dormand & Prince (the P matrix of scipy's RK45)
+P10, P11, P12, P13 = (
+    1.0,
+    -8048581381.0 / 2820520608.0,
+    8663915743.0 / 2820520608.0,
+    (-12715105075.0 / 11282082432.0),
+)
+P31, P32, P33 = (
+    131558114200.0 / 32700410799.0,
+    -68118460800.0 / 10900136933.0,
+    (87487479700.0 / 32700410799.0),
+)
+P41, P42, P43 = (
+    -1754552775.0 / 470086768.0,
+    14199869525.0 / 1410260304.0,
+    (-10690763975.0 / 1880347072.0),
+)
+P51, P52, P53 = (
+    127303824393.0 / 49829197408.0,
+    -318862633887.0 / 49829197408.0,
+    (701980252875.0 / 199316789632.0),
+)
+P61, P62, P63 = -282668133.0 / 205662961.0, 2019193451.0 / 616988883.0, -1453857185.0 / 822651844.0
+P71, P72, P73 = 40617522.0 / 29380423.0, -110615467.0 / 29380423.0, 69997945.0 / 29380423.0
 
 SAFETY = 0.9
 FAC_MIN = 0.2
@@ -52,7 +77,8 @@ ALPHA = 0.2 - BETA * 0.75
 STATUS_MESSAGES = {
     0: "ok",
     1: "the integrator exceeded its step budget (max_steps); loosen rtol or raise max_steps",
-    2: "the step size fell below 1e-12 day: the model became numerically singular",
+    2: "the step size fell below 1e-12 day (a discontinuity the integrator cannot pass, or parameters "
+    "that make the model stiff); check the parameters or loosen rtol",
     3: "the state became non-finite (NaN or inf): a parameter is likely out of range",
     4: "a recording day lies outside the simulated days",
 }
@@ -88,6 +114,24 @@ def initial_step(t, y, f0, p, u, comp, nodes, work, rtol, atol, hmax, tmp, f1):
 
 
 @jit
+def _dense(y, k1, k3, k4, k5, k6, k7, h, s, out):
+    """The dense-output value at ``t + s h`` of the step from ``(t, y)`` with stages ``k``."""
+    s2 = s * s
+    s3 = s2 * s
+    s4 = s3 * s
+    b1 = P10 * s + P11 * s2 + P12 * s3 + P13 * s4
+    b3 = P31 * s2 + P32 * s3 + P33 * s4
+    b4 = P41 * s2 + P42 * s3 + P43 * s4
+    b5 = P51 * s2 + P52 * s3 + P53 * s4
+    b6 = P61 * s2 + P62 * s3 + P63 * s4
+    b7 = P71 * s2 + P72 * s3 + P73 * s4
+    for i in range(y.shape[0]):
+        out[i] = y[i] + h * (
+            b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i] + b7 * k7[i]
+        )
+
+
+@jit
 def integrate_segment(
     t0,
     t1,
@@ -111,8 +155,9 @@ def integrate_segment(
     """Integrate ``y`` in place from ``t0`` to ``t1`` (one segment without discontinuities).
 
     Records the state at every ``rec_t[i]`` in ``[t0, t1]`` (``i`` from ``rec_pos`` to ``rec_end``)
-    into ``rec_out[i]``, landing steps exactly on those days (a record within 1e-9 day of where the
-    integrator stands is taken there, so days that floating point cannot represent exactly are safe).
+    into ``rec_out[i]`` with the method's fourth-order dense output, so the steps (and therefore the
+    trajectory) do not depend on which days are recorded. A record within 1e-9 day of ``t0`` or ``t1``
+    is the state there.
 
     Returns:
         ``(h, rec_pos, status)``: the step size to try next, the next record index, the status code.
@@ -129,31 +174,30 @@ def integrate_segment(
         ks[7],
         ks[8],
     )
+    eps = 1e-9 * max(1.0, abs(t1))
+    while rec_pos < rec_end and rec_t[rec_pos] <= t0 + eps:
+        for i in range(n):
+            rec_out[rec_pos, i] = y[i]
+        rec_pos += 1
+    if t1 - t0 <= eps:
+        return h, rec_pos, 0
     rhs(t0, y, p, u, comp, nodes, work, k1)
     stats[0] += 1
     if h <= 0.0:
         h = initial_step(t0, y, k1, p, u, comp, nodes, work, rtol, atol, t1 - t0, ynew, k2)
         stats[0] += 1
     t = t0
-    eps = 1e-9 * max(1.0, abs(t1))
-    while rec_pos < rec_end and rec_t[rec_pos] <= t0 + eps:
-        for i in range(n):
-            rec_out[rec_pos, i] = y[i]
-        rec_pos += 1
     err_old = 1e-4
     rejected = False
     steps = 0
     while t < t1:
         if steps >= max_steps:
             return h, rec_pos, 1
-        target = t1
-        if rec_pos < rec_end and rec_t[rec_pos] < t1 - eps:
-            target = rec_t[rec_pos]
         hs = h
-        landing = False
-        if t + hs >= target - 1e-12 * max(1.0, abs(target)):
-            hs = target - t
-            landing = True
+        last = False
+        if t + hs >= t1 - eps:
+            hs = t1 - t
+            last = True
         if hs < 1e-12:
             return h, rec_pos, 2
         for i in range(n):
@@ -195,20 +239,26 @@ def integrate_segment(
             fac = min(FAC_MAX, max(FAC_MIN, fac))
             if rejected:
                 fac = min(1.0, fac)
-            hnew = hs * fac
+            t_new = t1 if last else t + hs
+            # records inside the step from the dense output; at its end, the state itself
+            while rec_pos < rec_end and rec_t[rec_pos] <= t_new + eps:
+                if rec_t[rec_pos] >= t_new - eps:
+                    for i in range(n):
+                        rec_out[rec_pos, i] = ynew[i]
+                else:
+                    _dense(
+                        y, k1, k3, k4, k5, k6, k7, hs, (rec_t[rec_pos] - t) / hs, rec_out[rec_pos]
+                    )
+                rec_pos += 1
             err_old = max(e, 1e-4)
-            t = target if landing else t + hs
+            t = t_new
             for i in range(n):
                 y[i] = ynew[i]
                 k1[i] = k7[i]
             stats[1] += 1
             rejected = False
-            # keep the unclamped proposal after landing on a record day
-            h = max(hnew, h) if landing else hnew
-            while rec_pos < rec_end and rec_t[rec_pos] <= t + eps:
-                for i in range(n):
-                    rec_out[rec_pos, i] = y[i]
-                rec_pos += 1
+            # a step cut by the segment's end keeps the proposal it had when its error allows growth
+            h = max(h, hs) if last and fac >= 1.0 else hs * fac
         else:
             fac = max(FAC_MIN, SAFETY * e ** (-ALPHA))
             h = hs * fac

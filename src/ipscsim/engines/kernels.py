@@ -34,6 +34,7 @@ from ..model.layout import (
     G_OFF,
     G_OLIG2,
     G_PAX6,
+    G_PRG,
     G_PROG,
     G_TG,
     N_GENES,
@@ -62,7 +63,7 @@ from ._jit import jit
 __all__ = ["EXPECTED_LAYOUT_HASH", "WORK_SCRATCH", "gate", "prepare_work", "rhs", "work_size"]
 
 #: The layout these kernels were written (and cached) for; see :mod:`ipscsim.model.layout`.
-EXPECTED_LAYOUT_HASH = 246528802
+EXPECTED_LAYOUT_HASH = 3182653319
 if L.LAYOUT_HASH != EXPECTED_LAYOUT_HASH:  # pragma: no cover - a development guard
     raise ImportError(
         f"ipscsim.model.layout changed (hash {L.LAYOUT_HASH}); review engines/kernels.py and set "
@@ -327,6 +328,8 @@ def rhs(t, y, p, u, comp, nodes, work, out):
             theta * p[L.P_k_ngn2] * (drive_ng / (1.0 + p[L.P_collier_b] * hes * hes) - ngn)
         )
         out[o + G_TG] = p[L.P_k_transgene] * (dox - tg)
+        prg = y[o + G_PRG]
+        out[o + G_PRG] = p[L.P_k_programme] * (tg - prg)
 
         # population
         wo = min(max(oc, 0.0), 1.0)
@@ -340,7 +343,7 @@ def rhs(t, y, p, u, comp, nodes, work, out):
         )
         death = p[L.P_death_psc] * wo + p[L.P_death_np] * (1.0 - wo) + haz
         ngp = max(ngn, 0.0)
-        tgp = max(tg, 0.0)
+        tgp = max(prg, 0.0)
         lam_ng = p[L.P_k_neurogenesis] * _hill2(ngp, p[L.P_K_neurogenesis])
         lam_tg = p[L.P_k_programming] * _hill2(tgp, p[L.P_K_transgene])
         out[o + G_PROG] = prog * (div - death - lam_ng - lam_tg)

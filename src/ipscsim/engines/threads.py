@@ -25,8 +25,10 @@ def threads(n: int | None) -> Iterator[int]:
     """Use ``n`` threads inside the block (``None``: leave as is); restores the previous setting."""
     old = numba.get_num_threads()
     if n is not None:
-        if not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS:
-            raise ValueError(
+        from ..errors import ParameterError, is_real
+
+        if not is_real(n) or int(n) != n or not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS:
+            raise ParameterError(
                 f"n_threads: {n!r} must be between 1 and {numba.config.NUMBA_NUM_THREADS} (the cores "
                 "numba was started with)"
             )

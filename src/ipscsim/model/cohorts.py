@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtri
 
+from ..errors import ParameterError, is_real
 from . import layout as L
 
 __all__ = ["DEFAULT_COHORTS", "cohort_nodes", "initial_state"]
@@ -28,8 +29,10 @@ DEFAULT_COHORTS = 12
 
 def cohort_nodes(n_cohorts: int = DEFAULT_COHORTS) -> np.ndarray:
     """The ``(K, 3)`` table of (z_sensitivity, z_tempo, weight) of ``K`` cohorts (a fresh copy)."""
-    if isinstance(n_cohorts, bool) or int(n_cohorts) != n_cohorts or n_cohorts < 1:
-        raise ValueError(f"cohorts: {n_cohorts!r} must be a positive integer (e.g. 12)")
+    if not is_real(n_cohorts) or int(n_cohorts) != n_cohorts or not 1 <= n_cohorts <= 1000:
+        raise ParameterError(
+            f"cohorts: {n_cohorts!r} must be a whole number from 1 to 1000 (e.g. 12)"
+        )
     return _nodes(int(n_cohorts)).copy()
 
 

@@ -25,8 +25,8 @@ definitive neuroectoderm, logistic with a lag) closes the caudalisation window (
 induced by RA or by WNT (potentiated by FGF, the NMP route of Gouti et al. 2014) and kept:
 
 .. math::
-    \dot M = \theta k_M N (m_0 + M)(1 - M), \qquad
-    \dot H = \theta k_H (1 - M)\,[1 - (1 - S_{RA})(1 - S_W \tfrac{a + S_F}{1 + a})]\,(1 - H)
+    \dot M = \theta k_M \min(N, 1) (m_0 + M)(1 - M), \qquad
+    \dot H = \theta k_\mathrm{HOX} (1 - M)\,[1 - (1 - S_{RA})(1 - S_W \tfrac{a + S_F}{1 + a})]\,(1 - H)
 
 Ventral code: GLI activator activity :math:`G` relaxes to the Smoothened input :math:`s` of a neural cell
 at the GliA decay rate of Cohen et al. 2015, :math:`\dot G = \theta\lambda k_G (s \min(N, 1) - G)`, so
@@ -45,11 +45,13 @@ Notch-Delta lateral inhibition (Collier et al. 1996) with the proneural factor N
 a neurogenic drive that needs maturation, is raised by OLIG2 and RA and held back by FGF, WNT and OCT4:
 
 .. math::
-    \dot{\mathrm{HES}} &= \theta k_H\Big[\frac{n_\mathrm{in}^2}{a + n_\mathrm{in}^2} - \mathrm{HES}\Big]\\
-    \dot G &= \theta k_G\Big[\frac{M (\beta_0 + \beta_O\,\mathrm{OLIG2} + \beta_R S_{RA})\,
-        r(S_F, K_F)\,r(S_W, K_W)\,r(O, K_{OG})}{1 + b\,\mathrm{HES}^2} - G\Big]
+    \dot{\mathrm{HES}} &= \theta k_\mathrm{HES}
+        \Big[\frac{n_\mathrm{in}^2}{a + n_\mathrm{in}^2} - \mathrm{HES}\Big]\\
+    \dot G_N &= \theta k_\mathrm{NGN2}\Big[\frac{M (\beta_0 + \beta_O\,\mathrm{OLIG2} + \beta_R S_{RA})\,
+        r(S_F, K_F)\,r(S_W, K_W)\,r(O, K_{OG})}{1 + b\,\mathrm{HES}^2} - G_N\Big]
 
-The induced NGN2-ISL1-LHX3 transgene follows dox: :math:`\dot T = k_T (u_\mathrm{dox} - T)`.
+The induced NGN2-ISL1-LHX3 transgene follows dox, and engages the motor neuron programme :math:`Q` with
+a lag: :math:`\dot T = k_T (u_\mathrm{dox} - T)`, :math:`\dot Q = k_Q (T - Q)`.
 """
 
 from __future__ import annotations
@@ -199,4 +201,5 @@ def grn_rates(y: np.ndarray, sig: Signals, theta: np.ndarray, p: np.ndarray) -> 
     )
 
     out[:, L.G_TG] = p[L.P_k_transgene] * (sig.dox - tg)
+    out[:, L.G_PRG] = p[L.P_k_programme] * (tg - y[:, L.G_PRG])
     return out

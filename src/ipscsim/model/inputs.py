@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, is_real, snap_day
 from ..protocols.compounds import registry
 from ..protocols.protocol import Protocol
 from ..units import to_nanomolar
@@ -59,11 +59,11 @@ def _media_days(protocol: Protocol, days: float) -> list[float]:
             every = float(np.median(gaps)) if len(gaps) else 1.0
         else:
             every = protocol.media_change_every or 1.0
-        d = protocol.days
-        while d < days - 1e-12:
-            out.add(d)
-            d += every
-    return sorted(x for x in out if x < days - 1e-12)
+        k = 0
+        while protocol.days + k * every < days:
+            out.add(snap_day(protocol.days + k * every))
+            k += 1
+    return sorted(x for x in out if x < days)
 
 
 def compile_protocol(
@@ -76,14 +76,16 @@ def compile_protocol(
         days: Days to simulate (default: the protocol's own duration).
         mn_hazard: The genotype's MN death hazard ratio.
     """
+    from ..protocols.protocol import MAX_DAYS
+
     if days is None:
         days = protocol.days
-    if isinstance(days, bool) or not isinstance(days, (int, float)) or not days > 0:
-        raise ProtocolError(f"days: {days!r} must be a number of days > 0")
-    days = float(days)
+    if not is_real(days) or not 0 < float(days) <= MAX_DAYS:
+        raise ProtocolError(f"days: {days!r} must be a number of days in (0, {MAX_DAYS}]")
+    days = snap_day(days)
     reg = registry()
     media = _media_days(protocol, days)
-    ops = {op.day: op for op in protocol.operations if op.day < days}
+    ops = {snap_day(op.day): op for op in protocol.operations if snap_day(op.day) < days}
     bounds = sorted({0.0, days, *media, *ops})
     n_seg = len(bounds) - 1
     n_comp = len(reg)
@@ -95,8 +97,8 @@ def compile_protocol(
     nominal = [
         (
             reg.index(s.compound),
-            s.start,
-            s.end,
+            snap_day(s.start),
+            snap_day(s.end),
             to_nanomolar(s.concentration, s.unit, reg.get(s.compound).molar_mass),
         )
         for s in protocol.steps

@@ -33,6 +33,7 @@ GENES: tuple[str, ...] = (
     "HES",  # Notch activity
     "NGN2",  # proneural factor = Delta source
     "TRANSGENE",  # induced NGN2-ISL1-LHX3 cassette
+    "PROGRAMME",  # motor neuron programme engaged by the induced factors
     "GLI",  # GLI activator activity (follows the Smoothened input with a lag)
     "PROGENITORS",  # number of dividing (non-neuronal) cells in the cohort
 )
@@ -51,6 +52,7 @@ N_GENES = len(GENES)
     G_HES,
     G_NGN2,
     G_TG,
+    G_PRG,
     G_GLI,
     G_PROG,
 ) = range(N_GENES)
@@ -168,6 +170,7 @@ PARAM_NAMES: tuple[str, ...] = (
     "k_neurogenesis",
     "K_neurogenesis",
     "k_transgene",
+    "k_programme",
     "k_programming",
     "K_transgene",
     "mn_fraction_programmed",
@@ -264,27 +267,28 @@ P_K_oct4_ngn2 = 67
 P_k_neurogenesis = 68
 P_K_neurogenesis = 69
 P_k_transgene = 70
-P_k_programming = 71
-P_K_transgene = 72
-P_mn_fraction_programmed = 73
-P_gate_threshold = 74
-P_sigma_measurement = 75
-P_sigma_fate = 76
-P_cycle_psc = 77
-P_cycle_np = 78
-P_cycle_offtarget = 79
-P_mitogen_boost = 80
-P_death_psc = 81
-P_death_np = 82
-P_death_neuron = 83
-P_trophic_efficacy = 84
-P_chat_rate = 85
-P_capacity_adherent = 86
-P_capacity_suspension = 87
-P_dissociation_survival = 88
-P_rock_efficacy = 89
-P_stress_recovery = 90
-P_neuron_dissociation_factor = 91
+P_k_programme = 71
+P_k_programming = 72
+P_K_transgene = 73
+P_mn_fraction_programmed = 74
+P_gate_threshold = 75
+P_sigma_measurement = 76
+P_sigma_fate = 77
+P_cycle_psc = 78
+P_cycle_np = 79
+P_cycle_offtarget = 80
+P_mitogen_boost = 81
+P_death_psc = 82
+P_death_np = 83
+P_death_neuron = 84
+P_trophic_efficacy = 85
+P_chat_rate = 86
+P_capacity_adherent = 87
+P_capacity_suspension = 88
+P_dissociation_survival = 89
+P_rock_efficacy = 90
+P_stress_recovery = 91
+P_neuron_dissociation_factor = 92
 
 # ---------------------------------------------------------------------------- inputs of a segment
 #: Scalars at the head of a segment's input vector; compound concentrations follow from U_CONC.

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError, is_real, suggest
 from .layout import PARAM_INDEX, PARAM_NAMES
 
 __all__ = [
@@ -128,7 +128,7 @@ def _check_value(name: str, value: Any) -> float:
             f"unknown parameter {name!r}{suggest(name, PARAM_NAMES)} (ipscsim.parameters() lists "
             "the names)"
         )
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+    if not is_real(value):
         raise ParameterError(f"parameter {name!r}: {value!r} is not a number")
     v = float(value)
     row = param_table()[name]
@@ -152,10 +152,25 @@ def read_param_file(path: str | Path) -> dict[str, float]:
         data = loads_toml(p.read_text(encoding="utf-8"), str(p))
     except Exception as exc:  # ProtocolError from the TOML reader
         raise ParameterError(str(exc)) from None
-    table = data.get("parameters", data)
-    if not isinstance(table, Mapping):
-        raise ParameterError(f"{p}: [parameters] must be a table of name = value")
-    return {str(k): v for k, v in table.items() if not isinstance(v, Mapping)}
+    if "parameters" in data:
+        others = [k for k in data if k != "parameters"]
+        if others:
+            raise ParameterError(
+                f"{p}: unknown key {others[0]!r} next to [parameters]; put every override inside "
+                "[parameters]"
+            )
+        table = data["parameters"]
+        if not isinstance(table, Mapping):
+            raise ParameterError(f"{p}: [parameters] must be a table of name = value")
+    else:
+        table = data
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            raise ParameterError(
+                f"{p}: [{key}] is a table, not a parameter value; write overrides as name = value, "
+                "at the top level or inside [parameters]"
+            )
+    return {str(k): v for k, v in table.items()}
 
 
 def resolve_params(params: Any = None) -> np.ndarray:

@@ -14,7 +14,8 @@ Progenitors of cohort :math:`k` (count :math:`P_k`) divide, die and exit to neur
   where :math:`R` is the dissociation stress (1 after dissociation, decaying at :math:`k_R`) and
   :math:`\mu_d = k_R \ln(1/s_d)` makes :math:`s_d` the survival of a dissociation without ROCK inhibitor;
 * neurogenesis: :math:`\lambda_\mathrm{ng} = k_\mathrm{ng}\,h(\mathrm{NGN2}, K_\mathrm{ng})` and
-  programming :math:`\lambda_\mathrm{tg} = k_\mathrm{tg}\,h(T, K_T)`.
+  programming :math:`\lambda_\mathrm{tg} = k_\mathrm{tg}\,h(Q, K_T)` (:math:`Q` the engaged
+  programme, see :mod:`ipscsim.model.grn`).
 
 A newborn neuron's identity is drawn from its progenitor's state through the gates of
 :mod:`ipscsim.model.gates` with the fate noise: with :math:`h, n, o` the probabilities that HOX, NKX2.2,
@@ -69,7 +70,7 @@ def progenitor_rates(y, sig, p, occupancy, hazard_diss):
     )
     death = p[L.P_death_psc] * wo + p[L.P_death_np] * (1.0 - wo) + hazard_diss
     ng = np.maximum(y[:, L.G_NGN2], 0.0)
-    tg = np.maximum(y[:, L.G_TG], 0.0)
+    tg = np.maximum(y[:, L.G_PRG], 0.0)
     neurogenesis = p[L.P_k_neurogenesis] * hill2(ng, p[L.P_K_neurogenesis])
     programming = p[L.P_k_programming] * hill2(tg, p[L.P_K_transgene])
     return division, death, neurogenesis, programming

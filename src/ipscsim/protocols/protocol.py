@@ -23,11 +23,14 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProtocolError, suggest
+from ..errors import ProtocolError, snap_day, suggest
 from .compounds import registry
 from .steps import Operation, Step, number, operation_from_dict, step_from_dict
 
 __all__ = ["FORMATS", "Protocol"]
+
+#: The longest protocol (or simulation) accepted, in days (ten years).
+MAX_DAYS = 3650
 
 #: Culture formats at day 0.
 FORMATS: tuple[str, ...] = ("adherent", "suspension")
@@ -96,6 +99,10 @@ class Protocol:
                 f"name: {self.name!r} must be non-empty text, e.g. name = 'my_protocol'"
             )
         set_(self, "days", number(self.days, "days", positive=True))
+        if self.days > MAX_DAYS:
+            raise ProtocolError(
+                f"days: {self.days:g} is more than {MAX_DAYS} days; shorten the protocol"
+            )
         set_(
             self, "seeding_density", number(self.seeding_density, "seeding_density", positive=True)
         )
@@ -211,7 +218,10 @@ class Protocol:
         return tuple(s for s in self.steps if s.compound == name)
 
     def media_change_days(self) -> tuple[float, ...]:
-        """Every day the medium is replaced: scheduled, at step edges and after operations."""
+        """Every day the medium is replaced: scheduled, at step edges and after operations.
+
+        Days are snapped to :data:`~ipscsim.errors.DAY_RESOLUTION`, so ``3 * 0.1`` and ``0.3`` are one day.
+        """
         days: set[float] = {0.0}
         if self.media_changes is not None:
             days.update(self.media_changes)
@@ -222,7 +232,8 @@ class Protocol:
         for s in self.steps:
             days.update((s.start, s.end))
         days.update(op.day for op in self.operations)
-        return tuple(sorted(d for d in days if d < self.days))
+        end = snap_day(self.days)
+        return tuple(sorted({snap_day(d) for d in days if snap_day(d) < end}))
 
     # ------------------------------------------------------------------ edits
     def _need(self, compound: str) -> str:

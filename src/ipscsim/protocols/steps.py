@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, is_real
 from ..units import canonical_unit
 from .compounds import registry
 
@@ -36,7 +36,7 @@ def number(
         minimum: The smallest allowed value, inclusive.
         positive: Require a value strictly above zero.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_real(value):
         raise ProtocolError(f"{where}: {value!r} is not a number; write a number such as 10 or 0.5")
     v = float(value)
     if not math.isfinite(v):

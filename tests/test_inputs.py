@@ -1,0 +1,127 @@
+"""Protocol compilation checked by hand, independently of the engine that consumes it."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ipscsim as ips
+from ipscsim.model import layout as L
+from ipscsim.model.inputs import compile_protocol
+from ipscsim.model.pharmacology import compound_table, concentrations
+from ipscsim.protocols.compounds import registry
+
+REG = registry()
+
+
+def conc(cp, seg, name):
+    return cp.u[seg, L.U_CONC + REG.index(name)]
+
+
+def test_maury2015_compiles_to_its_schedule():
+    cp = compile_protocol(ips.protocols.get("maury2015"))
+    np.testing.assert_array_equal(cp.t, [0, 1, 2, 4, 7, 9, 10, 12, 14])
+    seg = {t: i for i, t in enumerate(cp.t[:-1])}
+    assert conc(cp, seg[0], "Y27632") == 10_000.0
+    assert conc(cp, seg[1], "Y27632") == 0.0
+    assert conc(cp, seg[0], "SB431542") == 40_000.0
+    assert conc(cp, seg[2], "SB431542") == 0.0
+    assert conc(cp, seg[2], "RA") == 100.0
+    assert conc(cp, seg[2], "SAG") == 500.0
+    assert conc(cp, seg[9], "DAPT") == 10_000.0
+    # BDNF 10 ng/ml of a 26,984 g/mol dimer = 1e-5 g/l / 26984 g/mol = 0.3706 nM
+    assert conc(cp, seg[7], "BDNF") == pytest.approx(1e-5 / 26984 * 1e9, rel=1e-12)
+    assert conc(cp, seg[7], "RA") == 100.0
+    assert conc(cp, seg[9], "RA") == 0.0
+    assert list(cp.u[:, L.U_T_CHANGE]) == list(cp.t[:-1])  # every boundary is a media change here
+    assert cp.op[seg[10]] == L.OP_REPLATE
+    assert cp.op_count[seg[10]] == pytest.approx(
+        60000 / 100000
+    )  # same well, in day-0 seeding units
+    assert cp.u[0, L.U_FORMAT] == 1.0  # suspension ...
+    assert cp.u[seg[10], L.U_FORMAT] == 0.0  # ... then adherent after replating
+    assert cp.seeded == 100000 * 9.5
+
+
+def test_compounds_decay_between_media_changes_at_their_half_life():
+    p = ips.Protocol(
+        name="decay",
+        days=4,
+        media_changes=[0.0],
+        steps=[ips.protocols.Step("RA", 1, "uM", 0, 4), ips.protocols.Step("SAG", 1, "uM", 0, 4)],
+    )
+    cp = compile_protocol(p)
+    comp = compound_table()
+    c = concentrations(1.5, cp.u[0], comp)
+    assert c[REG.index("RA")] == pytest.approx(1000 * 0.5 ** (36 / 6), rel=1e-12)  # 6 h half-life
+    assert c[REG.index("SAG")] == pytest.approx(1000 * 0.5 ** (36 / 72), rel=1e-12)
+
+
+def test_days_past_the_protocol_run_in_basal_medium_fed_at_its_rhythm():
+    cp = compile_protocol(ips.protocols.get("du2015"), days=40)
+    after = cp.t[:-1] >= 28
+    assert np.all(cp.u[after, L.U_CONC :] == 0.0)
+    np.testing.assert_array_equal(cp.t[cp.t >= 28], [28, 30, 32, 34, 36, 38, 40])
+
+
+@pytest.mark.parametrize(
+    ("every", "start", "end"), [(0.1, 0.3, 2.1), (0.7, 0.2, 2.1), (4 / 24, 20 / 24, 5)]
+)
+def test_rounding_errors_never_make_a_sliver_segment(every, start, end):
+    p = ips.Protocol(
+        name="r",
+        days=6,
+        media_change_every=every,
+        steps=[ips.protocols.Step("RA", 1, "uM", start, end)],
+    )
+    cp = compile_protocol(p)
+    assert np.min(np.diff(cp.t)) > 1e-6
+    assert ips.simulate(p).meta["solver"]["n_accepted"] > 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    every=st.sampled_from([0.1, 1 / 3, 0.7, 1.0, 2.0]),
+    shift=st.sampled_from([-0.3, 0.1, 0.25, 1 / 3]),
+    scale=st.floats(0.1, 10),
+)
+def test_edited_protocols_simulate(every, shift, scale):
+    p = ips.protocols.get("maury2015").with_media_changes(every=every).shift("DAPT", -1 + shift)
+    r = ips.simulate(p.scale("SAG", scale))
+    assert np.isfinite(r.records).all()
+
+
+def test_replating_rescales_to_the_seeded_number_and_tracks_the_lineage():
+    r = ips.simulate("maury2015")
+    k = r.n_cohorts
+    i10 = int(np.flatnonzero(r.days == 10.0)[0])
+    before = r.records[i10]  # recorded at the end of the segment before the operation
+
+    def live(y):
+        return (
+            y[[j * L.N_GENES + L.G_PROG for j in range(k)]].sum()
+            + y[k * L.N_GENES + np.array(L.NEURON_GLOBALS)].sum()
+        )
+
+    after = r.records[i10 + 1]
+    assert after[k * L.N_GENES + L.X_LINEAGE] == pytest.approx(live(before) / 0.6, rel=1e-12)
+    assert after[k * L.N_GENES + L.X_STRESS] < 1.0
+    last = r.records[-1]
+    mn = sum(last[k * L.N_GENES + j] for j in (L.X_MN, L.X_MN_CHAT, L.X_MN_HN, L.X_MN_CHAT_HN))
+    assert r.summary()["mn_yield"] == pytest.approx(mn * live(before) / 0.6, rel=1e-12)
+
+
+def test_recording_does_not_change_the_trajectory():
+    coarse = ips.simulate("maury2015", record_every=1.0)
+    fine = ips.simulate("maury2015", record_every=0.1)
+    idx = [int(np.argmin(abs(fine.days - d))) for d in coarse.days]
+    np.testing.assert_array_equal(fine.records[idx], coarse.records)
+    assert coarse.meta["solver"]["nfev"] == fine.meta["solver"]["nfev"]
+
+
+def test_a_protocol_without_steps_is_maintenance_free_differentiation():
+    r = ips.simulate(ips.Protocol(name="empty", days=6))
+    assert r.markers["OCT4"].iloc[-1] < r.markers["OCT4"].iloc[0]
+    assert math.isnan(r.summary()["day_mn_half"])  # no MNs, no day at which half of them exist
