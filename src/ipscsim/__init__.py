@@ -23,6 +23,7 @@ from .protocols import Protocol
 __all__ = [
     "IpscsimError",
     "ParameterError",
+    "ParameterSet",
     "Protocol",
     "ProtocolError",
     "Result",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "ParameterSet": ("ipscsim.model.parameter_set", "ParameterSet"),
     "Sweep": ("ipscsim.sweep", "Sweep"),
     "optimize": ("ipscsim.sweep.optimize", "optimize"),
     "SweepResult": ("ipscsim.sweep", "SweepResult"),

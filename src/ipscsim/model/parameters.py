@@ -50,6 +50,8 @@ class Parameter:
         upper: Upper end of the plausible range.
         min: Smallest value the model accepts.
         max: Largest value the model accepts.
+        distribution: How uncertainty spreads over the plausible range: ``uniform``, ``loguniform``
+            (rates and potencies whose range spans a factor of 3 or more) or ``fixed``.
         module: Part of the model it belongs to.
         description: What it means.
         source: Citation, or the reason for an assumption.
@@ -63,6 +65,7 @@ class Parameter:
     upper: float
     min: float
     max: float
+    distribution: str
     module: str
     description: str
     source: str
@@ -95,6 +98,7 @@ def param_table() -> dict[str, Parameter]:
             upper=float(r["upper"]),
             min=float(r["min"]),
             max=float(r["max"]),
+            distribution=r["distribution"],
             module=r["module"],
             description=r["description"],
             source=r["source"],
@@ -186,6 +190,8 @@ def resolve_params(params: Any = None) -> np.ndarray:
     """
     if params is None:
         return default_params()
+    if hasattr(params, "to_array") and not isinstance(params, np.ndarray):
+        return resolve_params(params.to_array())
     if isinstance(params, (str, Path)):
         params = read_param_file(params)
     elif hasattr(params, "to_dict") and not isinstance(params, Mapping):

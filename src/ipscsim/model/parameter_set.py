@@ -1,0 +1,232 @@
+"""Named parameter sets with bounds and distributions, drawn reproducibly.
+
+A :class:`ParameterSet` holds a value for every model parameter (the defaults unless overridden) together
+with each parameter's plausible range and distribution (from ``model/data/parameters.csv``, or set by
+the user). It is what uncertainty analyses draw from and what calibration returns:
+
+>>> import ipscsim as ips
+>>> ps = ips.ParameterSet().with_values(k_neurogenesis=1.2)
+>>> draws = ps.sample(200, seed=1, names=["k_neurogenesis", "sigma_sensitivity"])
+>>> len(draws)
+200
+>>> r = ips.simulate("maury2015", params=draws[0])          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, suggest
+from .layout import PARAM_INDEX, PARAM_NAMES
+from .parameters import param_table, resolve_params
+
+__all__ = ["DISTRIBUTIONS", "ParameterSet"]
+
+#: Distributions a parameter's uncertainty may follow over its range.
+DISTRIBUTIONS = ("uniform", "loguniform", "fixed")
+
+
+class ParameterSet:
+    """Values of every model parameter, with a range and a distribution for each.
+
+    Args:
+        values: Overrides of the default values (name to value).
+        bounds: Overrides of the plausible ranges (name to ``(low, high)``).
+        distributions: Overrides of the distributions (name to ``uniform``, ``loguniform`` or ``fixed``).
+    """
+
+    def __init__(
+        self,
+        values: Mapping[str, float] | None = None,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
+        distributions: Mapping[str, str] | None = None,
+    ):
+        table = param_table()
+        self._values = resolve_params(dict(values or {}))
+        self._bounds = {n: (t.lower, t.upper) for n, t in table.items()}
+        self._dist = {n: t.distribution for n, t in table.items()}
+        for name, b in (bounds or {}).items():
+            _check_name(name)
+            lo, hi = float(b[0]), float(b[1])
+            if not lo <= hi:
+                raise ParameterError(
+                    f"bounds {name!r}: ({lo:g}, {hi:g}) is not a range (low <= high)"
+                )
+            resolve_params({name: lo})
+            resolve_params({name: hi})
+            self._bounds[name] = (lo, hi)
+        for name, d in (distributions or {}).items():
+            _check_name(name)
+            if d not in DISTRIBUTIONS:
+                raise ParameterError(
+                    f"distribution {name!r}: {d!r}{suggest(str(d), DISTRIBUTIONS)} (one of "
+                    f"{', '.join(DISTRIBUTIONS)})"
+                )
+            if d == "loguniform" and self._bounds[name][0] <= 0:
+                raise ParameterError(f"distribution {name!r}: loguniform needs a range above 0")
+            self._dist[name] = d
+
+    # ------------------------------------------------------------------ views
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names, in array order."""
+        return PARAM_NAMES
+
+    def __getitem__(self, name: str) -> float:
+        _check_name(name)
+        return float(self._values[PARAM_INDEX[name]])
+
+    def to_dict(self) -> dict[str, float]:
+        """Every parameter's value."""
+        return {n: float(v) for n, v in zip(PARAM_NAMES, self._values, strict=True)}
+
+    def to_array(self) -> np.ndarray:
+        """The values in the engines' array order (a copy)."""
+        return self._values.copy()
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        """Plausible range of a parameter."""
+        _check_name(name)
+        return self._bounds[name]
+
+    def distribution(self, name: str) -> str:
+        """Distribution of a parameter over its range."""
+        _check_name(name)
+        return self._dist[name]
+
+    def changed(self) -> dict[str, float]:
+        """The parameters whose value differs from the default."""
+        default = resolve_params(None)
+        return {
+            n: float(v)
+            for n, v, d in zip(PARAM_NAMES, self._values, default, strict=True)
+            if v != d
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParameterSet):
+            return NotImplemented
+        return (
+            np.array_equal(self._values, other._values)
+            and self._bounds == other._bounds
+            and self._dist == other._dist
+        )
+
+    def __repr__(self) -> str:
+        changed = self.changed()
+        shown = ", ".join(f"{k}={v:g}" for k, v in list(changed.items())[:6])
+        more = f", +{len(changed) - 6} more" if len(changed) > 6 else ""
+        return f"ParameterSet({shown or 'defaults'}{more})"
+
+    # ------------------------------------------------------------------ edits
+    def with_values(self, values: Mapping[str, float] | None = None, **kw: float) -> ParameterSet:
+        """A copy with some values changed."""
+        out = self._copy()
+        merged = {**(values or {}), **kw}
+        arr = resolve_params(merged)
+        for name in merged:
+            out._values[PARAM_INDEX[name]] = arr[PARAM_INDEX[name]]
+        return out
+
+    def _copy(self) -> ParameterSet:
+        out = ParameterSet.__new__(ParameterSet)
+        out._values = self._values.copy()
+        out._bounds = dict(self._bounds)
+        out._dist = dict(self._dist)
+        return out
+
+    # ------------------------------------------------------------------ uncertainty
+    def sample(
+        self,
+        n: int,
+        seed: int | np.random.Generator | None = None,
+        names: Iterable[str] | None = None,
+        design: str = "lhs",
+    ) -> list[ParameterSet]:
+        """Draw ``n`` parameter sets over the plausible ranges.
+
+        Args:
+            n: Number of draws.
+            seed: Seed (the same seed gives the same draws).
+            names: Parameters to vary (default: every parameter whose distribution is not ``fixed``);
+                the others keep this set's values.
+            design: ``"lhs"`` (Latin hypercube) or ``"random"``.
+        """
+        return [self._with_array(v) for v in self.sample_arrays(n, seed, names, design)]
+
+    def sample_arrays(
+        self, n: int, seed=None, names: Iterable[str] | None = None, design: str = "lhs"
+    ) -> np.ndarray:
+        """As :meth:`sample`, returning an ``(n, n_params)`` array."""
+        from scipy.stats import qmc
+
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ParameterError(f"n: {n!r} must be a positive number of draws")
+        varied = [
+            x for x in (names or PARAM_NAMES) if (names is not None or self._dist[x] != "fixed")
+        ]
+        for name in varied:
+            _check_name(name)
+        rng = np.random.default_rng(seed)
+        d = len(varied)
+        if design == "lhs":
+            u = qmc.LatinHypercube(d, seed=rng).random(n) if d else np.empty((n, 0))
+        elif design == "random":
+            u = rng.random((n, d))
+        else:
+            raise ParameterError(f"design: {design!r} must be 'lhs' or 'random'")
+        out = np.tile(self._values, (n, 1))
+        for j, name in enumerate(varied):
+            lo, hi = self._bounds[name]
+            dist = self._dist[name]
+            if dist == "loguniform":
+                col = np.exp(np.log(lo) + u[:, j] * (np.log(hi) - np.log(lo)))
+            elif dist == "fixed":
+                col = np.full(n, self._values[PARAM_INDEX[name]])
+            else:
+                col = lo + u[:, j] * (hi - lo)
+            out[:, PARAM_INDEX[name]] = col
+        return out
+
+    def _with_array(self, values: np.ndarray) -> ParameterSet:
+        out = self._copy()
+        out._values = np.asarray(values, dtype=np.float64).copy()
+        return out
+
+    # ------------------------------------------------------------------ files
+    def to_toml(
+        self, path: str | Path | None = None, only_changed: bool = True, **meta: Any
+    ) -> str:
+        """Write ``[parameters]`` (the changed values, or all) to TOML; returns the text."""
+        import tomli_w
+
+        values = self.changed() if only_changed else self.to_dict()
+        data: dict[str, Any] = {"parameters": values}
+        text = "".join(f"# {k}: {v}\n" for k, v in meta.items()) + tomli_w.dumps(data)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ParameterSet:
+        """Read a parameter file (``[parameters]`` table or top-level ``name = value``)."""
+        from .parameters import read_param_file
+
+        return cls(read_param_file(path))
+
+    @classmethod
+    def from_array(cls, values: Sequence[float]) -> ParameterSet:
+        """A set from a full array of values."""
+        return cls()._with_array(resolve_params(np.asarray(values, dtype=np.float64)))
+
+
+def _check_name(name: str) -> None:
+    if name not in PARAM_INDEX:
+        raise ParameterError(
+            f"unknown parameter {name!r}{suggest(str(name), PARAM_NAMES)} (ipscsim.parameters() lists "
+            "the names)"
+        )

@@ -1,0 +1,193 @@
+"""Evaluate validation targets for one or many parameter sets, in batch.
+
+Every distinct run the targets need (a protocol, a perturbation, a genotype, a number of days) is
+simulated once per parameter set, all in as few batch-engine calls as there are genotypes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..api import as_protocol, integrate, prepare_run
+from ..model import layout as L
+from ..model.cohorts import DEFAULT_COHORTS
+from ..model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
+from ..results import SUMMARY_FIELDS, summary_values
+from .perturbations import apply_perturbation
+from .targets import Target
+
+__all__ = ["Evaluation", "evaluate"]
+
+
+@dataclass
+class Evaluation:
+    """Model values of targets for each parameter set.
+
+    Attributes:
+        targets: The targets, in column order.
+        values: ``(n_sets, n_targets)`` model value of each target's readout.
+        references: ``(n_sets, n_targets)`` reference value (directions; NaN for outcomes).
+        met: ``(n_sets, n_targets)`` whether each target is met.
+        results: For one parameter set, the time courses of every run (for plots), keyed by
+            ``(protocol, perturbation)``; empty for several sets.
+    """
+
+    targets: list[Target]
+    values: np.ndarray
+    references: np.ndarray
+    met: np.ndarray
+    results: dict[tuple[str, str], Any]
+
+    def table(self, i: int = 0):
+        """A DataFrame: one row per target for parameter set ``i``."""
+        import pandas as pd
+
+        rows = []
+        for j, t in enumerate(self.targets):
+            rows.append(
+                {
+                    "id": t.id,
+                    "kind": t.kind,
+                    "protocol": t.protocol,
+                    "perturbation": t.perturbation,
+                    "readout": t.readout,
+                    "day": t.day,
+                    "relation": t.relation,
+                    "published": t.value if t.kind == "outcome" else math.nan,
+                    "model": self.values[i, j],
+                    "reference": self.references[i, j],
+                    "met": bool(self.met[i, j]),
+                    "source": t.source,
+                    "note": t.note,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def _run_keys(targets: Sequence[Target]) -> list[tuple[str, str]]:
+    keys: dict[tuple[str, str], None] = {}
+    for t in targets:
+        keys[(t.protocol, t.perturbation)] = None
+        if t.kind == "direction":
+            keys[(t.reference_protocol or t.protocol, t.reference_perturbation)] = None
+    return list(keys)
+
+
+def _readout(t: Target, run, records, counts, markers) -> float:
+    days = run.record_days
+    total = counts.sum(axis=1)
+    r = t.readout
+    day = t.day if math.isfinite(t.day) else float(days[-1])
+    if day > days[-1] + 1e-9:
+        return math.nan
+    if r in SUMMARY_FIELDS:
+        lineage = float(records[-1, records.shape[1] - L.N_GLOBALS + L.X_LINEAGE])
+        return summary_values(days, counts, markers, lineage, run.compiled.seeded)[r]
+    if r.startswith("count:"):
+        name = r.split(":", 1)[1]
+        series = total if name == "total" else counts[:, CELL_TYPES.index(name)]
+        return float(np.interp(day, days, series * run.compiled.seeded))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if r in CELL_TYPES:
+            return float(np.interp(day, days, counts[:, CELL_TYPES.index(r)] / total))
+        return float(np.interp(day, days, markers[:, MARKERS.index(r)] / total))
+
+
+def evaluate(
+    targets: Sequence[Target],
+    params: Any = None,
+    cohorts: int = DEFAULT_COHORTS,
+    n_threads: int | None = None,
+    keep_results: bool | None = None,
+    **options: Any,
+) -> Evaluation:
+    """Evaluate targets for one parameter set (dict, file, array, ParameterSet) or a stack of arrays.
+
+    Args:
+        targets: Targets to evaluate.
+        params: One parameter set, or a 2-D array ``(n_sets, n_params)``.
+        cohorts: Heterogeneity cohorts.
+        n_threads: Threads of the batch engine.
+        keep_results: Keep every run's :class:`~ipscsim.results.Result` (default: for one set only).
+        **options: Solver options.
+    """
+    from ..model.parameters import resolve_params
+
+    targets = list(targets)
+    sets = (
+        np.atleast_2d(np.asarray(params, dtype=np.float64))
+        if isinstance(params, np.ndarray) and params.ndim == 2
+        else resolve_params(params)[None, :]
+    )
+    n_sets = sets.shape[0]
+    keys = _run_keys(targets)
+    perturbed = {k: apply_perturbation(as_protocol(k[0]), k[1]) for k in keys}
+    extra_days = sorted({t.day for t in targets if math.isfinite(t.day)})
+    prepared, index = [], {}
+    by_genotype: dict[str, list[int]] = {}
+    for s in range(n_sets):
+        for k in keys:
+            pert = perturbed[k]
+            p = sets[s].copy()
+            if pert.params:
+                over = resolve_params(pert.params)
+                for name in pert.params:
+                    p[L.PARAM_INDEX[name]] = over[L.PARAM_INDEX[name]]
+            run = prepare_run(pert.protocol, p, pert.days, pert.genotype, cohorts)
+            end = run.compiled.t[-1]
+            extra = np.array([d for d in extra_days if d <= end])
+            if extra.size:
+                run = type(run)(
+                    run.protocol,
+                    run.params,
+                    run.compiled,
+                    run.y0,
+                    np.union1d(run.record_days, extra),
+                )
+            index[(s, k)] = len(prepared)
+            by_genotype.setdefault(pert.genotype, []).append(len(prepared))
+            prepared.append(run)
+    records: list[Any] = [None] * len(prepared)
+    status = np.zeros(len(prepared), dtype=np.int64)
+    for members in by_genotype.values():
+        out = integrate([prepared[i] for i in members], cohorts, n_threads, **options)
+        for j, i in enumerate(members):
+            records[i] = out.records[j]
+            status[i] = out.status[j]
+    counts = [cell_counts(r, prepared[i].params, cohorts) for i, r in enumerate(records)]
+    markers = [marker_counts(r, prepared[i].params, cohorts) for i, r in enumerate(records)]
+    values = np.full((n_sets, len(targets)), np.nan)
+    refs = np.full((n_sets, len(targets)), np.nan)
+    met = np.zeros((n_sets, len(targets)), dtype=bool)
+    for s in range(n_sets):
+        for j, t in enumerate(targets):
+            i = index[(s, (t.protocol, t.perturbation))]
+            if status[i] == 0:
+                values[s, j] = _readout(t, prepared[i], records[i], counts[i], markers[i])
+            if t.kind == "direction":
+                ir = index[(s, (t.reference_protocol or t.protocol, t.reference_perturbation))]
+                if status[ir] == 0:
+                    refs[s, j] = _readout(t, prepared[ir], records[ir], counts[ir], markers[ir])
+            met[s, j] = t.met(values[s, j], refs[s, j])
+    results = {}
+    if keep_results if keep_results is not None else n_sets == 1:
+        from ..results import Result
+
+        for k in keys:
+            i = index[(0, k)]
+            if status[i] == 0:
+                run = prepared[i]
+                results[k] = Result(
+                    days=run.record_days,
+                    records=records[i],
+                    params=run.params,
+                    n_cohorts=cohorts,
+                    seeded=run.compiled.seeded,
+                    meta={"protocol": run.protocol.to_dict(), "engine": "ode"},
+                )
+    return Evaluation(targets, values, refs, met, results)

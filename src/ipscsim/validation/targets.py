@@ -1,0 +1,189 @@
+"""Validation targets: published readouts and perturbation facts, as checkable rows.
+
+A target is one of:
+
+* an **outcome**: a readout of a (possibly perturbed) protocol at a day, against a published value with a
+  relation: ``>=``, ``<=`` or ``~`` (within the tolerance: 0.10 for fractions, 10% of the value for other
+  readouts);
+* a **direction**: a readout of a perturbed protocol compared with a reference (the protocol as published,
+  or another protocol): ``<`` or ``>``, optionally by a margin.
+
+Readouts: a summary field (``mn_fraction``, ``mn_yield``, ``day_mn_half``, ...), a cell type (fraction of
+live cells), a marker (fraction positive), ``count:<cell type>`` or ``count:total`` (cells per well).
+
+Three tables hold targets: ``data/published_outcomes.csv`` (the project's calibration targets),
+``data/phenotypes.csv`` (T1-T8, in words) with their machine-readable form in
+``validation/data/phenotype_checks.csv``, and ``validation/data/validation_facts.csv`` (further published
+facts, each with its source).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ..errors import ParameterError
+from ..model.readouts import CELL_TYPES, MARKERS
+from ..results import SUMMARY_FIELDS
+
+__all__ = ["Target", "fact_targets", "load_targets", "outcome_targets", "phenotype_targets"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One checkable fact."""
+
+    id: str
+    kind: str  # "outcome" or "direction"
+    protocol: str
+    perturbation: str
+    readout: str
+    day: float
+    relation: str
+    value: float
+    reference_protocol: str = ""
+    reference_perturbation: str = ""
+    margin: float = 0.0
+    source: str = ""
+    note: str = ""
+
+    @property
+    def is_fraction(self) -> bool:
+        """Whether the readout is a fraction of cells (tolerance 0.10 absolute)."""
+        r = self.readout
+        return (
+            r in CELL_TYPES
+            or r in MARKERS
+            or r.endswith("_fraction")
+            or r == "residual_pluripotent"
+        )
+
+    @property
+    def tolerance(self) -> float:
+        """Half-width of ``~`` and the scale of residuals in calibration."""
+        return 0.10 if self.is_fraction else 0.10 * max(abs(self.value), 1e-9)
+
+    def met(self, model: float, reference: float = math.nan) -> bool:
+        """Whether a model value (and, for a direction, the reference value) meets the target."""
+        if self.kind == "direction":
+            if self.readout.startswith(
+                "day_"
+            ):  # a day that never comes (NaN) is later than any day
+                model = math.inf if math.isnan(model) else model
+                reference = math.inf if math.isnan(reference) else reference
+                if model == reference:
+                    return False
+            elif not (math.isfinite(model) and math.isfinite(reference)):
+                return False
+            return (
+                model < reference - self.margin
+                if self.relation == "<"
+                else model > reference + self.margin
+            )
+        if not math.isfinite(model):
+            return False
+        if self.relation == ">=":
+            return model >= self.value
+        if self.relation == "<=":
+            return model <= self.value
+        return abs(model - self.value) <= self.tolerance
+
+    def residual(self, model: float) -> float:
+        """Signed shortfall in tolerance units (0 when an inequality holds); outcomes only."""
+        if not math.isfinite(model):
+            return 10.0
+        if self.relation == ">=":
+            return max(0.0, self.value - model) / self.tolerance
+        if self.relation == "<=":
+            return max(0.0, model - self.value) / self.tolerance
+        return (model - self.value) / self.tolerance
+
+
+def _check_readout(readout: str, where: str) -> None:
+    name = readout.split(":", 1)[1] if readout.startswith("count:") else readout
+    if readout.startswith("count:") and (name in CELL_TYPES or name == "total"):
+        return
+    if name in SUMMARY_FIELDS or name in CELL_TYPES or name in MARKERS:
+        return
+    raise ParameterError(f"{where}: unknown readout {readout!r}")
+
+
+def _float(text: str, default: float = math.nan) -> float:
+    text = (text or "").strip()
+    return float(text) if text else default
+
+
+def load_targets(path: str | Path) -> list[Target]:
+    """Targets from a CSV in the ``published_outcomes.csv`` format or the validation-table format.
+
+    The outcome format has columns ``protocol, readout, day, relation, value`` (and optionally
+    ``source``, ``perturbation``, ``id``); a protocol may be a preset name or a file path relative to the
+    CSV. The validation-table format adds ``kind``, ``reference_protocol``, ``reference_perturbation``
+    and ``margin``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"targets file {str(path)!r} does not exist")
+    return _parse(path.read_text(encoding="utf-8"), str(path), path.parent)
+
+
+def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
+    rows = list(csv.DictReader(text.splitlines()))
+    required = {"protocol", "readout", "relation"}
+    if rows and not required <= set(rows[0]):
+        raise ParameterError(f"{origin}: needs columns {', '.join(sorted(required))}")
+    out = []
+    for i, r in enumerate(rows):
+        where = f"{origin} row {i + 2}"
+        protocol = r["protocol"].strip()
+        if folder is not None and (folder / protocol).is_file():
+            protocol = str(folder / protocol)
+        kind = (r.get("kind") or "outcome").strip()
+        relation = r["relation"].strip()
+        ok = ("<", ">") if kind == "direction" else (">=", "<=", "~")
+        if relation not in ok:
+            raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
+        readout = r["readout"].strip()
+        _check_readout(readout, where)
+        out.append(
+            Target(
+                id=(r.get("id") or f"{protocol}-{readout}-{r.get('day', '')}").strip(),
+                kind=kind,
+                protocol=protocol,
+                perturbation=(r.get("perturbation") or "").strip(),
+                readout=readout,
+                day=_float(r.get("day", "")),
+                relation=relation,
+                value=_float(r.get("value", "")),
+                reference_protocol=(r.get("reference_protocol") or "").strip(),
+                reference_perturbation=(r.get("reference_perturbation") or "").strip(),
+                margin=_float(r.get("margin", ""), 0.0),
+                source=(r.get("source") or "").strip(),
+                note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
+            )
+        )
+    return out
+
+
+def _package_csv(package: str, name: str) -> list[Target]:
+    text = resources.files(package).joinpath(name).read_text("utf-8")
+    return _parse(text, name, None)
+
+
+def outcome_targets() -> list[Target]:
+    """The project's calibration targets (``data/published_outcomes.csv``)."""
+    targets = _package_csv("ipscsim.data", "published_outcomes.csv")
+    return [Target(**{**t.__dict__, "id": f"O{i + 1}"}) for i, t in enumerate(targets)]
+
+
+def phenotype_targets() -> list[Target]:
+    """The phenotypes T1-T8 in checkable form (``validation/data/phenotype_checks.csv``)."""
+    return _package_csv("ipscsim.validation", "data/phenotype_checks.csv")
+
+
+def fact_targets() -> list[Target]:
+    """Further published facts (``validation/data/validation_facts.csv``)."""
+    return _package_csv("ipscsim.validation", "data/validation_facts.csv")
