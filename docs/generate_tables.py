@@ -21,12 +21,15 @@ def _cell(text: str) -> str:
 def parameter_table() -> str:
     """The parameter table in Markdown."""
     lines = [
-        "| name | value | unit | plausible range | module | status | source or reason |",
-        "|---|---|---|---|---|---|---|",
+        "| name | value | unit | plausible range | profile range | prior range | distribution | "
+        "module | status | source or reason |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in param_table().values():
         lines.append(
-            f"| `{p.name}` | {p.value:g} | {_cell(p.unit)} | {p.lower:g} - {p.upper:g} | "
+            f"| `{p.name}` | {p.value:g} | {_cell(p.unit)} | {p.lower:.3g} - {p.upper:.3g} | "
+            f"{p.profile_lower:.3g} - {p.profile_upper:.3g} | "
+            f"{p.prior_lower:.3g} - {p.prior_upper:.3g} | {p.distribution} | "
             f"{p.module} | {p.status} | {_cell(p.source)} |"
         )
     return "\n".join(lines)

@@ -8,7 +8,9 @@ from ipscsim.model.parameters import default_params, param_table, resolve_params
 
 def test_every_parameter_has_value_unit_range_and_source():
     for p in param_table().values():
-        assert p.min <= p.lower <= p.value <= p.upper <= p.max, p.name
+        assert p.min <= p.prior_lower <= p.lower <= p.value <= p.upper <= p.prior_upper <= p.max, (
+            p.name
+        )
         assert p.source
         assert p.status in ("verified", "published model", "derived", "assumption")
         if p.status == "assumption":

@@ -31,6 +31,8 @@ __all__ = [
     "Sweep",
     "SweepResult",
     "__version__",
+    "calibrate",
+    "lines",
     "optimize",
     "parameters",
     "protocols",
@@ -40,6 +42,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "calibrate": ("ipscsim.validation.calibrate", "calibrate"),
     "ParameterSet": ("ipscsim.model.parameter_set", "ParameterSet"),
     "Sweep": ("ipscsim.sweep", "Sweep"),
     "optimize": ("ipscsim.sweep.optimize", "optimize"),
@@ -52,10 +55,11 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "sensitivity":
+    if name in ("sensitivity", "lines"):
         import importlib
 
-        module = importlib.import_module("ipscsim.sweep.sensitivity")
+        path = {"sensitivity": "ipscsim.sweep.sensitivity", "lines": "ipscsim.model.lines"}[name]
+        module = importlib.import_module(path)
         globals()[name] = module
         return module
     if name in _LAZY:
@@ -69,4 +73,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"sensitivity"})
+    return sorted(set(globals()) | set(_LAZY) | {"sensitivity", "lines"})

@@ -123,7 +123,7 @@ def _solver_opts(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _meta(
-    protocol: Protocol, p: np.ndarray, seed, engine, genotype, n_cohorts, solver, wall, days
+    protocol: Protocol, p: np.ndarray, seed, engine, genotype, n_cohorts, solver, line, wall, days
 ) -> dict[str, Any]:
     from .engines.threads import backend_version
 
@@ -133,6 +133,7 @@ def _meta(
         "protocol": protocol.to_dict(),
         "days": days,
         "genotype": genotype,
+        "line": getattr(line, "number", line),
         "seed": seed,
         "n_cohorts": n_cohorts,
         "parameters": dict(zip(PARAM_NAMES, map(float, p), strict=True)),
@@ -155,6 +156,7 @@ def simulate(
     genotype: str = "control",
     params: Any = None,
     *,
+    line: Any = None,
     cohorts: int = DEFAULT_COHORTS,
     **options: Any,
 ) -> Result:
@@ -167,7 +169,10 @@ def simulate(
         days: Days to simulate (default: the protocol's duration; longer runs continue in basal medium).
         seed: Recorded in the result for provenance (the ODE engine is deterministic).
         genotype: ``control``, ``SOD1_A4V``, ``C9orf72``, ``TARDBP_M337V`` or ``FUS`` (MN survival).
-        params: Parameter overrides: a dict of name to value, a TOML parameter file, or a full array.
+        params: Parameter overrides: a dict of name to value, a TOML parameter file, a
+            :class:`~ipscsim.ParameterSet`, or a full array.
+        line: A cell line (a line number or :class:`~ipscsim.model.lines.CellLine`): line-level
+            parameters drawn from the between-line distribution, applied on top of ``params``.
         cohorts: Heterogeneity cohorts of the ODE engine (more is smoother and slower).
         **options: ``rtol`` (1e-6), ``atol`` (1e-9), ``record_every`` (0.25 day; recording uses the
             integrator's dense output, so it does not change the trajectory), ``max_steps`` (the step
@@ -188,6 +193,7 @@ def simulate(
         genotype=genotype,
         cohorts=cohorts,
         seed=seed,
+        lines=None if line is None else [line],
         **options,
     )[0]
 
@@ -210,10 +216,13 @@ def prepare_run(
     genotype: str = "control",
     cohorts: int = DEFAULT_COHORTS,
     record_every: float = _DEFAULTS["record_every"],
+    line: Any = None,
 ) -> PreparedRun:
     """Validate and compile one run (raises :class:`ProtocolError`/:class:`ParameterError`)."""
+    from .model.lines import apply_line
+
     prot = as_protocol(protocol)
-    p = resolve_params(params)
+    p = apply_line(resolve_params(params), line)
     cp = compile_protocol(prot, days, genotype_hazard(genotype))
     nodes = cohort_nodes(cohorts)
     rec = _record_days(float(cp.t[-1]), record_every)
@@ -301,6 +310,7 @@ def simulate_batch(
     cohorts: int = DEFAULT_COHORTS,
     seed: Any = None,
     n_threads: int | None = None,
+    lines: Sequence[Any] | None = None,
     **options: Any,
 ) -> list[Result]:
     """Simulate many (protocol, parameters) pairs in one compiled call, in parallel threads.
@@ -314,6 +324,7 @@ def simulate_batch(
         cohorts: Heterogeneity cohorts.
         seed: Recorded in every result.
         n_threads: Threads to use (default: all cores).
+        lines: One cell line per run (line numbers or CellLines), or ``None``.
         **options: As :func:`simulate`.
 
     Returns:
@@ -350,9 +361,16 @@ def simulate_batch(
     if not protocols:
         return []
     seed_v = _seed_value(seed)
+    if lines is None:
+        lines = [None] * len(protocols)
+    lines = list(lines)
+    if len(lines) != len(protocols):
+        raise ParameterError(
+            f"lines: {len(lines)} lines for {len(protocols)} runs; give one per run"
+        )
     runs = [
-        prepare_run(pr, pa, days, genotype, cohorts, opts["record_every"])
-        for pr, pa in zip(protocols, params, strict=True)
+        prepare_run(pr, pa, days, genotype, cohorts, opts["record_every"], ln)
+        for pr, pa, ln in zip(protocols, params, lines, strict=True)
     ]
     out = integrate(runs, cohorts, n_threads, **options)
     results = []
@@ -388,6 +406,7 @@ def simulate_batch(
                     genotype,
                     cohorts,
                     solver,
+                    lines[i],
                     out.wall_time_s / len(runs),
                     float(run.compiled.t[-1]),
                 ),

@@ -116,8 +116,8 @@ def run_benchmark(quick: bool = False, out=print) -> dict[str, float]:
     n_batch = 200 if quick else 1000
     rng = np.random.default_rng(0)
     table = param_table()
-    lo = np.array([r.lower for r in table.values()])
-    hi = np.array([r.upper for r in table.values()])
+    lo = np.array([r.profile_lower for r in table.values()])
+    hi = np.array([r.profile_upper for r in table.values()])
     sets = [lo + (hi - lo) * rng.random(lo.size) for _ in range(n_batch)]
     simulate_batch([PROTOCOL] * 4, params=sets[:4], rtol=RTOL, atol=ATOL)  # warm-up
     t0 = time.perf_counter()

@@ -1,8 +1,16 @@
 """Named parameter sets with bounds and distributions, drawn reproducibly.
 
 A :class:`ParameterSet` holds a value for every model parameter (the defaults unless overridden) together
-with each parameter's plausible range and distribution (from ``model/data/parameters.csv``, or set by
-the user). It is what uncertainty analyses draw from and what calibration returns:
+with a range and a distribution for each (from ``model/data/parameters.csv``, or set by the user). It is
+what uncertainty analyses draw from and what calibration returns. The table holds three ranges per
+parameter; ``ranges=`` picks one:
+
+* ``"plausible"`` (default): the parameter uncertainty given the published outcomes, a box in which joint
+  draws still meet them;
+* ``"profile"``: how far each parameter alone may move with the others at their defaults (wider: joint
+  draws over these ranges mostly contradict the data);
+* ``"prior"``: what is biologically plausible before looking at the data.
+
 
 >>> import ipscsim as ips
 >>> ps = ips.ParameterSet().with_values(k_neurogenesis=1.2)
@@ -24,10 +32,13 @@ from ..errors import ParameterError, suggest
 from .layout import PARAM_INDEX, PARAM_NAMES
 from .parameters import param_table, resolve_params
 
-__all__ = ["DISTRIBUTIONS", "ParameterSet"]
+__all__ = ["DISTRIBUTIONS", "RANGES", "ParameterSet"]
 
 #: Distributions a parameter's uncertainty may follow over its range.
 DISTRIBUTIONS = ("uniform", "loguniform", "fixed")
+
+#: The ranges of the parameter table a set can take its bounds from.
+RANGES = ("plausible", "profile", "prior")
 
 
 class ParameterSet:
@@ -37,6 +48,8 @@ class ParameterSet:
         values: Overrides of the default values (name to value).
         bounds: Overrides of the plausible ranges (name to ``(low, high)``).
         distributions: Overrides of the distributions (name to ``uniform``, ``loguniform`` or ``fixed``).
+        ranges: Which ranges of the table the bounds start from: ``"plausible"``, ``"profile"`` or
+            ``"prior"`` (see the module documentation).
     """
 
     def __init__(
@@ -44,10 +57,19 @@ class ParameterSet:
         values: Mapping[str, float] | None = None,
         bounds: Mapping[str, tuple[float, float]] | None = None,
         distributions: Mapping[str, str] | None = None,
+        ranges: str = "plausible",
     ):
         table = param_table()
         self._values = resolve_params(dict(values or {}))
-        self._bounds = {n: (t.lower, t.upper) for n, t in table.items()}
+        if ranges not in RANGES:
+            raise ParameterError(
+                f"ranges: {ranges!r}{suggest(str(ranges), RANGES)} (one of {', '.join(RANGES)})"
+            )
+        prefix = {"plausible": "", "profile": "profile_", "prior": "prior_"}[ranges]
+        self._bounds = {
+            n: (getattr(t, prefix + "lower"), getattr(t, prefix + "upper"))
+            for n, t in table.items()
+        }
         self._dist = {n: t.distribution for n, t in table.items()}
         for name, b in (bounds or {}).items():
             _check_name(name)
@@ -89,7 +111,7 @@ class ParameterSet:
         return self._values.copy()
 
     def bounds(self, name: str) -> tuple[float, float]:
-        """Plausible range of a parameter."""
+        """Range of a parameter (the plausible range unless the set was made with other ranges)."""
         _check_name(name)
         return self._bounds[name]
 

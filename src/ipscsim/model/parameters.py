@@ -46,8 +46,16 @@ class Parameter:
         name: Parameter name (as used in sweeps and override files).
         value: Default value.
         unit: Unit.
-        lower: Lower end of the plausible range (used for uncertainty and sensitivity analysis).
+        lower: Lower end of the plausible range: the parameter uncertainty given the published outcomes,
+            as a box in which joint draws of every parameter still meet them (see
+            :mod:`ipscsim.validation.ranges`); used for uncertainty analysis.
         upper: Upper end of the plausible range.
+        profile_lower: Lower end of the profile range: how far this parameter alone may move from its
+            default (the others at theirs) before a published outcome is lost.
+        profile_upper: Upper end of the profile range.
+        prior_lower: Lower end of the prior range (plausible before looking at the calibration data;
+            the default search range of :func:`ipscsim.calibrate`).
+        prior_upper: Upper end of the prior range.
         min: Smallest value the model accepts.
         max: Largest value the model accepts.
         distribution: How uncertainty spreads over the plausible range: ``uniform``, ``loguniform``
@@ -63,6 +71,10 @@ class Parameter:
     unit: str
     lower: float
     upper: float
+    profile_lower: float
+    profile_upper: float
+    prior_lower: float
+    prior_upper: float
     min: float
     max: float
     distribution: str
@@ -96,6 +108,10 @@ def param_table() -> dict[str, Parameter]:
             unit=r["unit"],
             lower=float(r["lower"]),
             upper=float(r["upper"]),
+            profile_lower=float(r["profile_lower"]),
+            profile_upper=float(r["profile_upper"]),
+            prior_lower=float(r["prior_lower"]),
+            prior_upper=float(r["prior_upper"]),
             min=float(r["min"]),
             max=float(r["max"]),
             distribution=r["distribution"],

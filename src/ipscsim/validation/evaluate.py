@@ -93,6 +93,9 @@ def _readout(t: Target, run, records, counts, markers) -> float:
         series = total if name == "total" else counts[:, CELL_TYPES.index(name)]
         return float(np.interp(day, days, series * run.compiled.seeded))
     with np.errstate(invalid="ignore", divide="ignore"):
+        if r == "neurons":
+            idx = [CELL_TYPES.index(c) for c in ("MN", "interneuron", "rostral_neuron")]
+            return float(np.interp(day, days, counts[:, idx].sum(axis=1) / total))
         if r in CELL_TYPES:
             return float(np.interp(day, days, counts[:, CELL_TYPES.index(r)] / total))
         return float(np.interp(day, days, markers[:, MARKERS.index(r)] / total))
@@ -104,6 +107,7 @@ def evaluate(
     cohorts: int = DEFAULT_COHORTS,
     n_threads: int | None = None,
     keep_results: bool | None = None,
+    protocols: dict[str, Any] | None = None,
     **options: Any,
 ) -> Evaluation:
     """Evaluate targets for one parameter set (dict, file, array, ParameterSet) or a stack of arrays.
@@ -114,6 +118,7 @@ def evaluate(
         cohorts: Heterogeneity cohorts.
         n_threads: Threads of the batch engine.
         keep_results: Keep every run's :class:`~ipscsim.results.Result` (default: for one set only).
+        protocols: Protocols the targets name that are neither presets nor files (name to Protocol).
         **options: Solver options.
     """
     from ..model.parameters import resolve_params
@@ -126,7 +131,8 @@ def evaluate(
     )
     n_sets = sets.shape[0]
     keys = _run_keys(targets)
-    perturbed = {k: apply_perturbation(as_protocol(k[0]), k[1]) for k in keys}
+    named = protocols or {}
+    perturbed = {k: apply_perturbation(as_protocol(named.get(k[0], k[0])), k[1]) for k in keys}
     extra_days = sorted({t.day for t in targets if math.isfinite(t.day)})
     prepared, index = [], {}
     by_genotype: dict[str, list[int]] = {}

@@ -9,6 +9,7 @@ A perturbation is a ``;``-separated list of edits, applied in order:
 * ``days 42``: simulate this many days (past the protocol's end: basal medium);
 * ``extend 28``: lengthen the protocol itself to this many days (steps and feeding keep their rhythm);
 * ``media 2``: feed every N days;
+* ``format suspension``: start as suspension aggregates (or ``adherent``);
 * ``genotype SOD1_A4V``: the MN genotype;
 * ``param k_neurogenesis=1.2``: a parameter override.
 
@@ -58,6 +59,10 @@ def apply_perturbation(protocol: Any, text: str) -> Perturbed:
                 out.days = float(args[0])
             elif verb == "extend" and len(args) == 1:
                 out.protocol = out.protocol.with_days(float(args[0]))
+            elif verb == "format" and len(args) == 1:
+                from dataclasses import replace
+
+                out.protocol = replace(out.protocol, format=args[0])
             elif verb == "media" and len(args) == 1:
                 out.protocol = out.protocol.with_media_changes(every=float(args[0]))
             elif verb == "genotype" and len(args) == 1:

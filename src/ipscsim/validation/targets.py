@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import ParameterError, suggest
 from ..model.readouts import CELL_TYPES, MARKERS
 from ..results import SUMMARY_FIELDS
 
@@ -58,7 +58,7 @@ class Target:
             r in CELL_TYPES
             or r in MARKERS
             or r.endswith("_fraction")
-            or r == "residual_pluripotent"
+            or r in ("residual_pluripotent", "neurons")
         )
 
     @property
@@ -69,20 +69,19 @@ class Target:
     def met(self, model: float, reference: float = math.nan) -> bool:
         """Whether a model value (and, for a direction, the reference value) meets the target."""
         if self.kind == "direction":
-            if self.readout.startswith(
-                "day_"
-            ):  # a day that never comes (NaN) is later than any day
+            if self.readout.startswith("day_"):
+                # a day that never comes (NaN) is later than any day
                 model = math.inf if math.isnan(model) else model
                 reference = math.inf if math.isnan(reference) else reference
                 if model == reference:
-                    return False
+                    return self.relation == "="
             elif not (math.isfinite(model) and math.isfinite(reference)):
                 return False
-            return (
-                model < reference - self.margin
-                if self.relation == "<"
-                else model > reference + self.margin
-            )
+            if self.relation == "=":
+                return abs(model - reference) <= self.margin
+            if self.relation == "<":
+                return model < reference - self.margin
+            return model > reference + self.margin
         if not math.isfinite(model):
             return False
         if self.relation == ">=":
@@ -106,9 +105,13 @@ def _check_readout(readout: str, where: str) -> None:
     name = readout.split(":", 1)[1] if readout.startswith("count:") else readout
     if readout.startswith("count:") and (name in CELL_TYPES or name == "total"):
         return
-    if name in SUMMARY_FIELDS or name in CELL_TYPES or name in MARKERS:
+    if name in SUMMARY_FIELDS or name in CELL_TYPES or name in MARKERS or name == "neurons":
         return
-    raise ParameterError(f"{where}: unknown readout {readout!r}")
+    known = (*CELL_TYPES, *MARKERS, *SUMMARY_FIELDS, "neurons")
+    raise ParameterError(
+        f"{where}: unknown readout {readout!r}{suggest(name, known)} (a cell type, a marker, a "
+        "summary field such as mn_yield, 'neurons', or 'count:' and a cell type or 'total')"
+    )
 
 
 def _float(text: str, default: float = math.nan) -> float:
@@ -143,7 +146,7 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             protocol = str(folder / protocol)
         kind = (r.get("kind") or "outcome").strip()
         relation = r["relation"].strip()
-        ok = ("<", ">") if kind == "direction" else (">=", "<=", "~")
+        ok = ("<", ">", "=") if kind == "direction" else (">=", "<=", "~")
         if relation not in ok:
             raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
         readout = r["readout"].strip()

@@ -1,0 +1,98 @@
+r"""Cell lines: reproducible draws of line-level parameters from a hierarchical distribution.
+
+iPSC lines differ. A line is a set of log-deviations of the line-variable parameters
+(``model/data/lines.csv``: parameter, between-line SD of its logarithm, source), drawn from
+:math:`\mathcal N(0, \sigma_p^2)` with a seed given by the line's number, and applied to a base
+parameter set multiplicatively: :math:`p_\mathrm{line} = p \, e^{z_p}` (clipped to the values the model
+accepts). The same line number always gives the same line:
+
+>>> import ipscsim as ips
+>>> r = ips.simulate("maury2015", line=3)                       # doctest: +SKIP
+>>> table = ips.lines.across("maury2015", n_lines=20)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, is_real
+from .layout import PARAM_INDEX
+from .parameters import param_table
+
+__all__ = ["CellLine", "across", "apply_line", "draw", "line", "line_table"]
+
+#: Seed offset so that line numbers do not collide with other uses of small seeds.
+_LINE_SEED = 0x1F5C
+
+
+@lru_cache(maxsize=1)
+def line_table() -> dict[str, dict[str, str]]:
+    """The line-variability table, keyed by parameter."""
+    text = resources.files("ipscsim.model").joinpath("data/lines.csv").read_text("utf-8")
+    rows = {r["parameter"]: r for r in csv.DictReader(text.splitlines())}
+    unknown = set(rows) - set(PARAM_INDEX)
+    if unknown:  # pragma: no cover - guards the shipped table
+        raise ParameterError(f"lines.csv names unknown parameters {unknown}")
+    return rows
+
+
+@dataclass(frozen=True)
+class CellLine:
+    """One cell line: its number and the log-deviations of its line-variable parameters."""
+
+    number: int
+    deviations: dict[str, float] = field(default_factory=dict)
+
+    def factors(self) -> dict[str, float]:
+        """Multiplicative factors on the base values."""
+        return {k: float(np.exp(v)) for k, v in self.deviations.items()}
+
+
+def line(number: int) -> CellLine:
+    """The cell line with this number (the same number always gives the same line)."""
+    if not is_real(number) or int(number) != number or number < 0:
+        raise ParameterError(f"line: {number!r} must be a line number >= 0 (or a CellLine)")
+    rng = np.random.default_rng([_LINE_SEED, int(number)])
+    table = line_table()
+    z = {p: float(rng.normal(0.0, float(row["sd_log"]))) for p, row in table.items()}
+    return CellLine(int(number), z)
+
+
+def draw(n: int, seed: int = 0) -> list[CellLine]:
+    """``n`` lines, numbered from ``seed * 100000``: a reproducible panel."""
+    if not is_real(n) or int(n) != n or n < 1:
+        raise ParameterError(f"n: {n!r} must be a positive number of lines")
+    return [line(int(seed) * 100_000 + i) for i in range(int(n))]
+
+
+def apply_line(params: np.ndarray, cell_line: CellLine | int | None) -> np.ndarray:
+    """The parameter array of a line (a copy); ``None`` returns the base unchanged."""
+    if cell_line is None:
+        return params
+    cl = line(cell_line) if not isinstance(cell_line, CellLine) else cell_line
+    out = params.copy()
+    table = param_table()
+    for name, f in cl.factors().items():
+        row = table[name]
+        out[PARAM_INDEX[name]] = min(max(out[PARAM_INDEX[name]] * f, row.min), row.max)
+    return out
+
+
+def across(protocol: Any, n_lines: int = 20, seed: int = 0, params: Any = None, **kwargs: Any):
+    """Simulate a protocol across a panel of lines; one row of summary values per line."""
+    import pandas as pd
+
+    from ..api import simulate_batch
+
+    panel = draw(n_lines, seed)
+    results = simulate_batch([protocol] * n_lines, params=params, lines=panel, **kwargs)
+    rows = [
+        {"line": cl.number, **r.summary().to_dict()} for cl, r in zip(panel, results, strict=True)
+    ]
+    return pd.DataFrame(rows).set_index("line")
