@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Engines :func:`simulate` knows.
-ENGINES: tuple[str, ...] = ("ode",)
+ENGINES: tuple[str, ...] = ("ode", "abm")
 _DEFAULTS = {"rtol": 1e-6, "atol": 1e-9, "record_every": 0.25, "max_steps": 200_000}
 
 
@@ -88,10 +88,6 @@ def _seed_value(seed: Any) -> int | None:
 
 
 def _check_engine(engine: str) -> None:
-    if engine == "abm":
-        raise SimulationError(
-            "engine 'abm' (agent-based) is not part of this release yet; use engine='ode'"
-        )
     if engine not in ENGINES:
         raise SimulationError(
             f"engine: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}"
@@ -158,6 +154,13 @@ def simulate(
     *,
     line: Any = None,
     cohorts: int = DEFAULT_COHORTS,
+    n_cells: int = 20_000,
+    neighbours: str = "space",
+    aggregate_size: int = 2000,
+    dt: float = 0.05,
+    snapshots: Sequence[float] | None = None,
+    fields: bool = True,
+    n_threads: int | None = None,
     **options: Any,
 ) -> Result:
     """Simulate a differentiation protocol.
@@ -165,18 +168,29 @@ def simulate(
     Args:
         protocol: A :class:`~ipscsim.protocols.Protocol`, a preset name (``ipscsim.protocols.names()``),
             a TOML/JSON file path, or a dict of the protocol-file shape.
-        engine: ``"ode"``, the deterministic mean-field engine.
+        engine: ``"ode"``, the deterministic mean-field engine, or ``"abm"``, the agent-based engine
+            (single cells with noise, neighbours and space; same biology, same :class:`Result`, plus
+            :meth:`~ipscsim.results.Result.snapshot` and :meth:`~ipscsim.results.Result.field`).
         days: Days to simulate (default: the protocol's duration; longer runs continue in basal medium).
-        seed: Recorded in the result for provenance (the ODE engine is deterministic).
+        seed: The agent-based engine's seed (``None``: drawn from the operating system and recorded
+            in ``meta``); recorded for provenance by the deterministic ODE engine.
         genotype: ``control``, ``SOD1_A4V``, ``C9orf72``, ``TARDBP_M337V`` or ``FUS`` (MN survival).
         params: Parameter overrides: a dict of name to value, a TOML parameter file, a
             :class:`~ipscsim.ParameterSet`, or a full array.
         line: A cell line (a line number or :class:`~ipscsim.model.lines.CellLine`): line-level
             parameters drawn from the between-line distribution, applied on top of ``params``.
         cohorts: Heterogeneity cohorts of the ODE engine (more is smoother and slower).
-        **options: ``rtol`` (1e-6), ``atol`` (1e-9), ``record_every`` (0.25 day; recording uses the
-            integrator's dense output, so it does not change the trajectory), ``max_steps`` (the step
-            budget of each segment between breakpoints, default 200,000).
+        n_cells: Cells the agent-based engine simulates at day 0 (a sample of the well).
+        neighbours: Agent-based: ``"space"`` (Notch, crowding and endogenous signals from actual
+            neighbours) or ``"mean"`` (population means, as in the ODE engine).
+        aggregate_size: Agent-based: cells per aggregate when aggregates form.
+        dt: Agent-based: largest time step (days).
+        snapshots: Agent-based: days at which to keep every cell (the last day is always kept).
+        fields: Agent-based: solve fields (compound penetration into aggregates, endogenous signals on
+            an adherent patch).
+        n_threads: Threads of the compiled kernels (default: all cores).
+        **options: ``record_every`` (0.25 day); ODE engine: ``rtol`` (1e-6), ``atol`` (1e-9),
+            ``max_steps`` (the step budget of each segment between breakpoints, default 200,000).
 
     Returns:
         A :class:`~ipscsim.results.Result`.
@@ -186,6 +200,28 @@ def simulate(
         SimulationError: when the integrator fails.
     """
     _check_engine(engine)
+    if engine == "abm":
+        unknown = set(options) - {"record_every"}
+        if unknown:
+            raise ParameterError(
+                f"unknown option {sorted(unknown)[0]!r} for engine='abm'; it takes record_every"
+            )
+        return _simulate_abm(
+            protocol,
+            days,
+            seed,
+            genotype,
+            params,
+            line,
+            n_cells,
+            neighbours,
+            aggregate_size,
+            dt,
+            snapshots,
+            fields,
+            n_threads,
+            options.get("record_every", _DEFAULTS["record_every"]),
+        )
     return simulate_batch(
         [protocol],
         params=[params],
@@ -194,8 +230,83 @@ def simulate(
         cohorts=cohorts,
         seed=seed,
         lines=None if line is None else [line],
+        n_threads=n_threads,
         **options,
     )[0]
+
+
+def _simulate_abm(
+    protocol,
+    days,
+    seed,
+    genotype,
+    params,
+    line,
+    n_cells,
+    neighbours,
+    aggregate_size,
+    dt,
+    snapshots,
+    fields,
+    n_threads,
+    record_every,
+) -> Result:
+    from .engines.abm.run import run_abm
+    from .engines.threads import threads
+    from .spatial import SpatialRecord
+
+    run = prepare_run(protocol, params, days, genotype, DEFAULT_COHORTS, record_every, line)
+    seed_v = _seed_value(seed)
+    if seed_v is None:
+        seed_v = int(np.random.SeedSequence().entropy % (2**63))
+    if seed_v < 0:
+        raise ParameterError(f"seed: {seed!r} must be >= 0")
+    end = float(run.compiled.t[-1])
+    snap_days = {end}
+    for d in snapshots or ():
+        if not (is_real(d) and 0 <= float(d) <= end):
+            raise ParameterError(
+                f"snapshots: day {d!r} is outside the run (0 to {end:g}); give days within it"
+            )
+        snap_days.add(float(d))
+    rec = np.unique(np.concatenate([run.record_days, sorted(snap_days)]))
+    t0 = time.perf_counter()
+    with threads(n_threads):
+        out = run_abm(
+            run.compiled,
+            run.protocol,
+            run.params,
+            n_cells,
+            seed_v,
+            rec,
+            np.array(sorted(snap_days)),
+            neighbours=neighbours,
+            aggregate_size=aggregate_size,
+            dt=dt,
+            fields=fields,
+        )
+    wall = time.perf_counter() - t0
+    solver = {
+        "method": "stochastic Heun (agent-based)",
+        "dt": dt,
+        "n_cells": n_cells,
+        "neighbours": neighbours,
+        "aggregate_size": aggregate_size,
+        "fields": fields,
+        "record_every": record_every,
+        **out.stats,
+    }
+    return Result(
+        days=rec,
+        records=out.globals,
+        params=run.params,
+        n_cohorts=0,
+        seeded=run.compiled.seeded,
+        meta=_meta(run.protocol, run.params, seed_v, "abm", genotype, 0, solver, line, wall, end),
+        counts_by_type=out.types,
+        counts_by_marker=out.markers,
+        spatial=SpatialRecord(out.snapshots, out.fields, out.step_log, seed_v, out.stats),
+    )
 
 
 @dataclass(frozen=True)

@@ -91,12 +91,18 @@ class Result:
 
     Attributes:
         days: Recorded days.
-        records: Raw model states at those days (``(n_days, n_state)``), for advanced use.
+        records: Raw model states at those days (``(n_days, n_state)``), for advanced use; the
+            agent-based engine records the global part only (neuron classes, stress, lineage,
+            cumulative divisions, deaths and replating changes; ``n_cohorts`` is 0).
         params: The parameter array used.
-        n_cohorts: Heterogeneity cohorts (ODE engine).
+        n_cohorts: Heterogeneity cohorts (ODE engine; 0 for the agent-based engine).
         seeded: Cells per well at day 0.
         meta: Provenance: ipscsim version, protocol, parameters, seed, engine, genotype, solver
             statistics, wall time.
+        counts_by_type: Cells of each type per day, in units of the cells seeded (agent-based
+            engine; the ODE engine computes them from ``records``).
+        counts_by_marker: Marker-positive cells per day, same units (agent-based engine).
+        spatial: Snapshots, fields and the step log of an agent-based run.
     """
 
     days: np.ndarray
@@ -105,11 +111,22 @@ class Result:
     n_cohorts: int
     seeded: float
     meta: dict[str, Any] = field(default_factory=dict)
+    counts_by_type: np.ndarray | None = None
+    counts_by_marker: np.ndarray | None = None
+    spatial: Any = None
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def _counts(self) -> np.ndarray:
+        if self.counts_by_type is not None:
+            return self.counts_by_type
         return cell_counts(self.records, self.params, self.n_cohorts)
+
+    @cached_property
+    def _markers(self) -> np.ndarray:
+        if self.counts_by_marker is not None:
+            return self.counts_by_marker
+        return marker_counts(self.records, self.params, self.n_cohorts)
 
     @cached_property
     def _total(self) -> np.ndarray:
@@ -130,7 +147,7 @@ class Result:
     def markers(self):
         """Fraction of live cells positive for each marker, in [0, 1]; index ``day``."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            m = marker_counts(self.records, self.params, self.n_cohorts) / self._total[:, None]
+            m = self._markers / self._total[:, None]
         return self._frame(m, MARKERS)
 
     @cached_property
@@ -148,6 +165,56 @@ class Result:
         names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in L.GENES] + list(L.GLOBALS)
         return pd.Series(self.records[i], index=names, name=float(self.days[i]))
 
+    # ------------------------------------------------------------------ agent-based views
+    def _spatial(self):
+        if self.spatial is None:
+            from .errors import SimulationError
+
+            raise SimulationError(
+                "this result has no cells in space: snapshots and fields come from "
+                "simulate(..., engine='abm')"
+            )
+        return self.spatial
+
+    def snapshot(self, day: float | None = None):
+        """Every cell at a snapshot day (agent-based engine): a DataFrame, one row per cell.
+
+        Columns: ``x``, ``y`` (and ``z`` in aggregates) in um, ``identity`` (the cell type it is
+        scored as, through the same gates as the population readouts), ``kind`` (progenitor or
+        neuron class), ``aggregate``, ``born`` (day), the gene levels (``OCT4``, ``PAX6``, ``SOX1``,
+        ``HOX``, ``OLIG2``, ``NKX2.2``, ``IRX3``, ``NKX6.1``, ``NGN2``, ``HES``, ...), ``sensitivity``
+        and ``tempo`` (heterogeneity), ``notch_input`` and ``cell_id``.
+
+        Args:
+            day: A snapshot day (``simulate(..., snapshots=[...])``; the last day is always kept);
+                default the last.
+        """
+        return self._spatial().snapshot(day, self.params)
+
+    @property
+    def snapshot_days(self) -> list[float]:
+        """Days with snapshots (agent-based engine)."""
+        return sorted(self._spatial().snapshots)
+
+    def field(self, name: str, day: float | None = None, aggregate: int | None = None):
+        """A field at a snapshot day (agent-based engine).
+
+        On an adherent patch: ``"nodal"`` (endogenous Nodal/Activin, EC50 units), ``"bmp_share"``
+        (share of cells making BMP) and ``"density"`` (cells per cm²), as a DataFrame indexed by ``y``
+        with ``x`` columns (um). In aggregates: a compound that cells take up (e.g. ``"SHH"``), its
+        concentration relative to the bulk medium on spherical shells, as a DataFrame indexed by
+        radius (um) with one column per aggregate (or the one asked for).
+        """
+        return self._spatial().field(name, day, aggregate)
+
+    @property
+    def events(self):
+        """The agent-based step log: one row per step or operation.
+
+        Columns: day, live cells before and after, births, deaths, new neurons, operation.
+        """
+        return self._spatial().step_frame()
+
     # ------------------------------------------------------------------ summary
     def summary(self):
         """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series."""
@@ -156,7 +223,7 @@ class Result:
         values = summary_values(
             self.days,
             self._counts,
-            marker_counts(self.records, self.params, self.n_cohorts),
+            self._markers,
             float(self.records[-1, self.n_cohorts * L.N_GENES + L.X_LINEAGE]),
             self.seeded,
         )

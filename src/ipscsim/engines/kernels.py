@@ -60,10 +60,22 @@ from ..model.layout import (
 )
 from ._jit import jit
 
-__all__ = ["EXPECTED_LAYOUT_HASH", "WORK_SCRATCH", "gate", "prepare_work", "rhs", "work_size"]
+__all__ = [
+    "EXPECTED_LAYOUT_HASH",
+    "WORK_SCRATCH",
+    "cell_derivs",
+    "cell_signals",
+    "gate",
+    "pathway_inputs",
+    "prepare_work",
+    "rhs",
+    "shared_signals",
+    "signal_terms",
+    "work_size",
+]
 
 #: The layout these kernels were written (and cached) for; see :mod:`ipscsim.model.layout`.
-EXPECTED_LAYOUT_HASH = 3182653319
+EXPECTED_LAYOUT_HASH = 3852040338
 if L.LAYOUT_HASH != EXPECTED_LAYOUT_HASH:  # pragma: no cover - a development guard
     raise ImportError(
         f"ipscsim.model.layout changed (hash {L.LAYOUT_HASH}); review engines/kernels.py and set "
@@ -123,6 +135,246 @@ def gate(x, threshold, sigma):
     return 0.5 * math.erfc(-math.log(x / threshold) / (sigma * _SQRT2))
 
 
+@jit(inline="always")
+def cell_signals(phi, a, f, z, p):
+    """WNT, RA and SHH (Smoothened) activities of a cell with morphogen sensitivity ``phi``.
+
+    Returns:
+        ``(s_w, s_ra, s_in)``.
+    """
+    hn = p[L.P_hill_wnt]
+    lw = (phi * a[L.PW_WNT] + p[L.P_wnt_basal]) / z[L.PW_WNT]
+    lwn = lw**hn if lw > 0.0 else 0.0
+    s_w = f[L.PW_WNT] * lwn / (1.0 + lwn)
+    lr = phi * a[L.PW_RA] / z[L.PW_RA]
+    s_ra = f[L.PW_RA] * lr / (1.0 + lr)
+    lh = phi * a[L.PW_SHH] / z[L.PW_SHH]
+    s_in = f[L.PW_SHH] * lh / (1.0 + lh)
+    return s_w, s_ra, s_in
+
+
+@jit(inline="always")
+def cell_derivs(y, o, out, oo, theta, sig, s_t, s_b, s_f, terms, dox, growth, haz, p):
+    """Gene-network derivatives of one cell or cohort, and its per-cell event rates.
+
+    The state is ``y[o:o + N_GENES]``; derivatives go to ``out[oo:oo + N_GENES]`` (the ``PROGENITORS``
+    entry is left to the caller). Both engines call this function: the ODE engine for each cohort,
+    the agent-based engine for each cell, so the biology is written once.
+
+    Args:
+        y: State array holding the cell.
+        o: Offset of the cell's genes in ``y``.
+        out: Derivative array.
+        oo: Offset in ``out``.
+        theta: The cell's tempo factor.
+        sig: The cell's ``(s_w, s_ra, s_in)`` from :func:`cell_signals`.
+        s_t: SMAD2/3 activity the cell sees.
+        s_b: SMAD1/5/8 activity the cell sees.
+        s_f: FGF/ERK activity the cell sees.
+        terms: The cell's signal terms from :func:`signal_terms` (pluripotency support, BMP
+            repression, neural permissiveness, HES target).
+        dox: Transgene inducer activity.
+        growth: Contact-inhibition factor on division (1 - occupancy, >= 0).
+        haz: Dissociation death hazard.
+        p: Parameter array.
+
+    Returns:
+        ``(division, death, neurogenesis, programming)`` rates per day.
+    """
+    s_w, s_ra, s_in = sig
+    oc = y[o + G_OCT4]
+    ne = y[o + G_NEURAL]
+    e = y[o + G_OFF]
+    m = y[o + G_MAT]
+    hx = y[o + G_HOX]
+    pax = y[o + G_PAX6]
+    oli = y[o + G_OLIG2]
+    nkx = y[o + G_NKX22]
+    irx = y[o + G_IRX3]
+    nk6 = y[o + G_NKX61]
+    hes = y[o + G_HES]
+    ngn = y[o + G_NGN2]
+    tg = y[o + G_TG]
+    gli_a = y[o + G_GLI]
+    prg = y[o + G_PRG]
+
+    support0, bmp_oct, permissive, hes_target = terms
+    ko = p[L.P_K_oct4]
+    q1 = ne / p[L.P_K_ne_oct4]
+    q2 = e / p[L.P_K_off_oct4]
+    q3 = s_ra / p[L.P_K_ra_oct4]
+    den = 1.0 + q1 * q1 + q2 * q2 + bmp_oct * bmp_oct + q3 * q3
+    out[oo + G_OCT4] = theta * p[L.P_k_oct4] * (support0 * _hill2(oc, ko) / den - oc)
+
+    kn = p[L.P_K_neural]
+    ne_prod = (
+        (1.0 + kn * kn)
+        * (p[L.P_eps_neural] * (permissive + p[L.P_ra_neural] * s_ra) + _hill2(ne, kn))
+        * _rep2(oc, p[L.P_K_oct4_neural])
+        * _rep2(e, p[L.P_K_off_neural])
+    )
+    out[oo + G_NEURAL] = theta * p[L.P_k_neural] * (ne_prod - ne)
+
+    drive = s_b + p[L.P_w_tgf_offtarget] * s_t * s_w
+    ke = p[L.P_K_offtarget]
+    e_prod = (
+        (1.0 + ke * ke)
+        * (p[L.P_eps_offtarget] * drive + _hill2(e, ke))
+        * _rep2(oc, p[L.P_K_oct4_offtarget])
+        * _rep2(ne, p[L.P_K_neural_offtarget])
+    )
+    out[oo + G_OFF] = theta * p[L.P_k_offtarget] * (e_prod - e)
+
+    nep = min(max(ne, 0.0), 1.0)
+    out[oo + G_MAT] = theta * p[L.P_k_maturation] * nep * (p[L.P_maturation_seed] + m) * (1.0 - m)
+
+    ahox = p[L.P_fgf_wnt_hox]
+    caud = 1.0 - (1.0 - s_ra) * (1.0 - s_w * (ahox + s_f) / (1.0 + ahox))
+    out[oo + G_HOX] = theta * p[L.P_k_hox] * (1.0 - m) * caud * (1.0 - hx)
+
+    fa = p[L.P_poni_fA]
+    cpol = p[L.P_poni_CPol]
+    alpha = p[L.P_poni_alpha]
+    delta = p[L.P_poni_delta]
+    rate = theta * p[L.P_lambda_poni]
+    out[oo + G_GLI] = rate * p[L.P_k_gli] * (s_in * nep - gli_a)
+    s = min(max(gli_a, 0.0), 1.0)
+    kg = p[L.P_K_Gli_Oli]
+    g_oli = (1.0 + fa * kg * s) / (1.0 + kg)
+    kg = p[L.P_K_Gli_Nkx]
+    g_nkx = (1.0 + fa * kg * s) / (1.0 + kg)
+    kg = p[L.P_K_Gli_Nkx6]
+    g_nk6 = (1.0 + fa * kg * s) / (1.0 + kg)
+    pr_pax = _ph(
+        p[L.P_K_Pol_Pax] * cpol * _prep(p[L.P_K_Oli_Pax], oli) * _prep(p[L.P_K_Nkx_Pax], nkx)
+    )
+    pr_oli = _ph(
+        p[L.P_K_Pol_Oli]
+        * cpol
+        * g_oli
+        * _prep(p[L.P_K_Nkx_Oli], nkx)
+        * _prep(p[L.P_K_Irx_Oli], irx)
+    )
+    pr_nkx = _ph(
+        p[L.P_K_Pol_Nkx]
+        * cpol
+        * g_nkx
+        * _prep(p[L.P_K_Pax_Nkx], pax)
+        * _prep(p[L.P_K_Oli_Nkx], oli)
+        * _prep(p[L.P_K_Irx_Nkx], irx)
+    )
+    pr_irx = _ph(
+        p[L.P_K_Pol_Irx] * cpol * _prep(p[L.P_K_Oli_Irx], oli) * _prep(p[L.P_K_Nkx_Irx], nkx)
+    )
+    pr_nk6 = _ph(p[L.P_K_Pol_Nkx6] * cpol * g_nk6)
+    out[oo + G_PAX6] = rate * (alpha * nep * pr_pax - delta * pax)
+    out[oo + G_OLIG2] = rate * (alpha * nep * pr_oli - delta * oli)
+    out[oo + G_NKX22] = rate * (alpha * nep * pr_nkx - delta * nkx)
+    out[oo + G_IRX3] = rate * (alpha * nep * pr_irx - delta * irx)
+    out[oo + G_NKX61] = rate * (alpha * nep * pr_nk6 - delta * nk6)
+
+    out[oo + G_HES] = theta * p[L.P_k_hes] * (hes_target - hes)
+    drive_ng = (
+        max(m, 0.0)
+        * (p[L.P_ngn2_basal] + p[L.P_ngn2_olig2] * oli + p[L.P_ngn2_ra] * s_ra)
+        * _rep2(s_f, p[L.P_K_fgf_ngn2])
+        * _rep2(s_w, p[L.P_K_wnt_ngn2])
+        * _rep2(oc, p[L.P_K_oct4_ngn2])
+    )
+    out[oo + G_NGN2] = (
+        theta * p[L.P_k_ngn2] * (drive_ng / (1.0 + p[L.P_collier_b] * hes * hes) - ngn)
+    )
+    out[oo + G_TG] = p[L.P_k_transgene] * (dox - tg)
+    out[oo + G_PRG] = p[L.P_k_programme] * (tg - prg)
+
+    wo = min(max(oc, 0.0), 1.0)
+    we = min(max(e, 0.0), 1.0 - wo)
+    wn = 1.0 - wo - we
+    mito = 1.0 + p[L.P_mitogen_boost] * max(s_f, s_w)
+    div = (
+        _LN2_PER_DAY
+        * (wo / p[L.P_cycle_psc] + we / p[L.P_cycle_offtarget] + wn * mito / p[L.P_cycle_np])
+        * growth
+    )
+    death = p[L.P_death_psc] * wo + p[L.P_death_np] * (1.0 - wo) + haz
+    lam_ng = p[L.P_k_neurogenesis] * _hill2(max(ngn, 0.0), p[L.P_K_neurogenesis])
+    lam_tg = p[L.P_k_programming] * _hill2(max(prg, 0.0), p[L.P_K_transgene])
+    return div, death, lam_ng, lam_tg
+
+
+@jit(inline="always")
+def signal_terms(s_t, s_b, s_f, notch_in, p):
+    """Terms of the gene network that depend only on the signals a cell sees.
+
+    Returns:
+        ``(support, bmp_repression, permissive, hes_target)`` for :func:`cell_derivs`.
+    """
+    ko = p[L.P_K_oct4]
+    share = p[L.P_fgf_share_pluripotency]
+    support0 = (1.0 + ko * ko) * s_t * (1.0 - share + share * s_f)
+    bmp_oct = s_b / p[L.P_K_bmp_oct4]
+    permissive = _rep2(s_t, p[L.P_K_tgf_neural]) * _rep2(s_b, p[L.P_K_bmp_neural])
+    hes_target = notch_in * notch_in / (p[L.P_collier_a] + notch_in * notch_in)
+    return support0, bmp_oct, permissive, hes_target
+
+
+@jit(inline="always")
+def shared_signals(a, f, z, nodal, bmp_source, shield, p):
+    """SMAD2/3, SMAD1/5/8 and FGF activities from the medium and the endogenous signals.
+
+    Args:
+        a: Agonist activity per pathway.
+        f: Inhibitor factor per pathway.
+        z: Competitive-antagonist factor per pathway.
+        nodal: Endogenous Nodal/Activin (EC50 units, before shielding).
+        bmp_source: Share of cells that make endogenous BMP.
+        shield: Factor on the endogenous signals (aggregate shielding in suspension, else 1).
+        p: Parameter array.
+
+    Returns:
+        ``(s_t, s_b, s_f)``.
+    """
+    lt = (a[L.PW_TGFB] + shield * nodal) / z[L.PW_TGFB]
+    s_t = f[L.PW_TGFB] * lt / (1.0 + lt)
+    lb = (a[L.PW_BMP] + shield * p[L.P_bmp_endogenous] * bmp_source) / z[L.PW_BMP]
+    s_b = f[L.PW_BMP] * lb / (1.0 + lb)
+    lf = (a[L.PW_FGF] + p[L.P_fgf_endogenous]) / z[L.PW_FGF]
+    s_f = f[L.PW_FGF] * lf / (1.0 + lf)
+    return s_t, s_b, s_f
+
+
+@jit(inline="always")
+def pathway_inputs(t, u, comp, scale, a, f, z):
+    """Fill ``a``, ``f``, ``z`` (per pathway) from the medium at day ``t``.
+
+    ``scale[j]`` multiplies compound ``j``'s concentration: the local share of the bulk concentration
+    inside an aggregate; an empty ``scale`` means a well-mixed medium (every share 1).
+    """
+    for q in range(N_PATHWAYS):
+        a[q] = 0.0
+        f[q] = 0.0
+        z[q] = 0.0
+    dt_change = t - u[U_T_CHANGE]
+    for j in range(comp.shape[0]):
+        c0 = u[U_CONC + j]
+        if c0 == 0.0:
+            continue
+        ratio = c0 * math.exp(-comp[j, C_DECAY] * dt_change) / comp[j, C_POTENCY]
+        if scale.shape[0] > 0:
+            ratio *= scale[j]
+        pw = int(comp[j, C_PATHWAY])
+        mode = int(comp[j, C_MODE])
+        if mode == L.MODE_AGONIST:
+            a[pw] += comp[j, C_EFFICACY] * ratio
+        elif mode == L.MODE_INHIBITOR:
+            f[pw] += ratio
+        else:
+            z[pw] += ratio
+    for q in range(N_PATHWAYS):
+        f[q] = 1.0 / (1.0 + f[q])
+        z[q] = 1.0 + z[q]
+
+
 @jit
 def rhs(t, y, p, u, comp, nodes, work, out):
     """Write the time derivative of the state ``y`` into ``out`` (see module docstring)."""
@@ -130,25 +382,10 @@ def rhs(t, y, p, u, comp, nodes, work, out):
     gbase = k * N_GENES
     base = 2 * k
     # ---------------------------------------------------------------- pharmacology
-    for q in range(_W_SCRATCH):
-        work[base + q] = 0.0
-    dt_change = t - u[U_T_CHANGE]
-    for j in range(comp.shape[0]):
-        c0 = u[U_CONC + j]
-        if c0 == 0.0:
-            continue
-        ratio = c0 * math.exp(-comp[j, C_DECAY] * dt_change) / comp[j, C_POTENCY]
-        pw = int(comp[j, C_PATHWAY])
-        mode = int(comp[j, C_MODE])
-        if mode == L.MODE_AGONIST:
-            work[base + _W_A + pw] += comp[j, C_EFFICACY] * ratio
-        elif mode == L.MODE_INHIBITOR:
-            work[base + _W_F + pw] += ratio
-        else:
-            work[base + _W_Z + pw] += ratio
-    for q in range(N_PATHWAYS):
-        work[base + _W_F + q] = 1.0 / (1.0 + work[base + _W_F + q])
-        work[base + _W_Z + q] = 1.0 + work[base + _W_Z + q]
+    a = work[base + _W_A : base + _W_A + N_PATHWAYS]
+    f = work[base + _W_F : base + _W_F + N_PATHWAYS]
+    z = work[base + _W_Z : base + _W_Z + N_PATHWAYS]
+    pathway_inputs(t, u, comp, work[0:0], a, f, z)
 
     # ---------------------------------------------------------------- mean field
     n_prog = 0.0
@@ -176,17 +413,9 @@ def rhs(t, y, p, u, comp, nodes, work, out):
     growth = max(0.0, 1.0 - occupancy)
 
     # ---------------------------------------------------------------- cohort-independent signals
-    a = work[base + _W_A : base + _W_A + N_PATHWAYS]
-    f = work[base + _W_F : base + _W_F + N_PATHWAYS]
-    z = work[base + _W_Z : base + _W_Z + N_PATHWAYS]
     shield = p[L.P_aggregate_shielding] if u[U_FORMAT] > 0.5 else 1.0
-    lt = (a[L.PW_TGFB] + shield * nodal) / z[L.PW_TGFB]
-    s_t = f[L.PW_TGFB] * lt / (1.0 + lt)
     bmp_source = max(0.0, 1.0 - (committed_src + total - n_prog) / total) if total > 1e-300 else 0.0
-    lb = (a[L.PW_BMP] + shield * p[L.P_bmp_endogenous] * bmp_source) / z[L.PW_BMP]
-    s_b = f[L.PW_BMP] * lb / (1.0 + lb)
-    lf = (a[L.PW_FGF] + p[L.P_fgf_endogenous]) / z[L.PW_FGF]
-    s_f = f[L.PW_FGF] * lf / (1.0 + lf)
+    s_t, s_b, s_f = shared_signals(a, f, z, nodal, bmp_source, shield, p)
     notch_in = f[L.PW_NOTCH] * delta_mean
     dox = a[L.PW_TRANSGENE] / (1.0 + a[L.PW_TRANSGENE])
     trophic = a[L.PW_TROPHIC] / (1.0 + a[L.PW_TROPHIC])
@@ -194,23 +423,10 @@ def rhs(t, y, p, u, comp, nodes, work, out):
     mu_d = p[L.P_stress_recovery] * math.log(1.0 / p[L.P_dissociation_survival])
     haz = mu_d * stress * (1.0 - p[L.P_rock_efficacy] * (1.0 - f[L.PW_ROCK]))
 
-    # shared constants of the gene network
-    ko = p[L.P_K_oct4]
-    share = p[L.P_fgf_share_pluripotency]
-    support0 = (1.0 + ko * ko) * s_t * (1.0 - share + share * s_f)
-    bmp_oct = s_b / p[L.P_K_bmp_oct4]
-    kn = p[L.P_K_neural]
-    permissive = _rep2(s_t, p[L.P_K_tgf_neural]) * _rep2(s_b, p[L.P_K_bmp_neural])
-    ahox = p[L.P_fgf_wnt_hox]
-    fa = p[L.P_poni_fA]
-    cpol = p[L.P_poni_CPol]
-    alpha = p[L.P_poni_alpha]
-    delta = p[L.P_poni_delta]
-    hes_target = notch_in * notch_in / (p[L.P_collier_a] + notch_in * notch_in)
+    terms = signal_terms(s_t, s_b, s_f, notch_in, p)
     th = p[L.P_gate_threshold]
     sdf = p[L.P_sigma_fate]
     m_prog = p[L.P_mn_fraction_programmed]
-    hn = p[L.P_hill_wnt]
 
     birth_mn = 0.0
     birth_mn_hn = 0.0
@@ -221,135 +437,18 @@ def rhs(t, y, p, u, comp, nodes, work, out):
     sum_death = 0.0
     for i in range(k):
         o = i * N_GENES
-        phi = work[i]
-        theta = work[k + i]
-        lw = (phi * a[L.PW_WNT] + p[L.P_wnt_basal]) / z[L.PW_WNT]
-        lwn = lw**hn if lw > 0.0 else 0.0
-        s_w = f[L.PW_WNT] * lwn / (1.0 + lwn)
-        lr = phi * a[L.PW_RA] / z[L.PW_RA]
-        s_ra = f[L.PW_RA] * lr / (1.0 + lr)
-        lh = phi * a[L.PW_SHH] / z[L.PW_SHH]
-        s_in = f[L.PW_SHH] * lh / (1.0 + lh)
-
-        oc = y[o + G_OCT4]
-        ne = y[o + G_NEURAL]
-        e = y[o + G_OFF]
-        m = y[o + G_MAT]
-        hx = y[o + G_HOX]
-        pax = y[o + G_PAX6]
-        oli = y[o + G_OLIG2]
-        nkx = y[o + G_NKX22]
-        irx = y[o + G_IRX3]
-        nk6 = y[o + G_NKX61]
-        hes = y[o + G_HES]
-        ngn = y[o + G_NGN2]
-        tg = y[o + G_TG]
-        gli_a = y[o + G_GLI]
+        sig = cell_signals(work[i], a, f, z, p)
+        div, death, lam_ng, lam_tg = cell_derivs(
+            y, o, out, o, work[k + i], sig, s_t, s_b, s_f, terms, dox, growth, haz, p
+        )
         prog = y[o + G_PROG]
-
-        q1 = ne / p[L.P_K_ne_oct4]
-        q2 = e / p[L.P_K_off_oct4]
-        q3 = s_ra / p[L.P_K_ra_oct4]
-        den = 1.0 + q1 * q1 + q2 * q2 + bmp_oct * bmp_oct + q3 * q3
-        out[o + G_OCT4] = theta * p[L.P_k_oct4] * (support0 * _hill2(oc, ko) / den - oc)
-
-        ne_prod = (
-            (1.0 + kn * kn)
-            * (p[L.P_eps_neural] * (permissive + p[L.P_ra_neural] * s_ra) + _hill2(ne, kn))
-            * _rep2(oc, p[L.P_K_oct4_neural])
-            * _rep2(e, p[L.P_K_off_neural])
-        )
-        out[o + G_NEURAL] = theta * p[L.P_k_neural] * (ne_prod - ne)
-
-        drive = s_b + p[L.P_w_tgf_offtarget] * s_t * s_w
-        ke = p[L.P_K_offtarget]
-        e_prod = (
-            (1.0 + ke * ke)
-            * (p[L.P_eps_offtarget] * drive + _hill2(e, ke))
-            * _rep2(oc, p[L.P_K_oct4_offtarget])
-            * _rep2(ne, p[L.P_K_neural_offtarget])
-        )
-        out[o + G_OFF] = theta * p[L.P_k_offtarget] * (e_prod - e)
-
-        nep = min(max(ne, 0.0), 1.0)
-        out[o + G_MAT] = (
-            theta * p[L.P_k_maturation] * nep * (p[L.P_maturation_seed] + m) * (1.0 - m)
-        )
-
-        caud = 1.0 - (1.0 - s_ra) * (1.0 - s_w * (ahox + s_f) / (1.0 + ahox))
-        out[o + G_HOX] = theta * p[L.P_k_hox] * (1.0 - m) * caud * (1.0 - hx)
-
-        rate = theta * p[L.P_lambda_poni]
-        out[o + G_GLI] = rate * p[L.P_k_gli] * (s_in * nep - gli_a)
-        s = min(max(gli_a, 0.0), 1.0)
-        kg = p[L.P_K_Gli_Oli]
-        g_oli = (1.0 + fa * kg * s) / (1.0 + kg)
-        kg = p[L.P_K_Gli_Nkx]
-        g_nkx = (1.0 + fa * kg * s) / (1.0 + kg)
-        kg = p[L.P_K_Gli_Nkx6]
-        g_nk6 = (1.0 + fa * kg * s) / (1.0 + kg)
-        pr_pax = _ph(
-            p[L.P_K_Pol_Pax] * cpol * _prep(p[L.P_K_Oli_Pax], oli) * _prep(p[L.P_K_Nkx_Pax], nkx)
-        )
-        pr_oli = _ph(
-            p[L.P_K_Pol_Oli]
-            * cpol
-            * g_oli
-            * _prep(p[L.P_K_Nkx_Oli], nkx)
-            * _prep(p[L.P_K_Irx_Oli], irx)
-        )
-        pr_nkx = _ph(
-            p[L.P_K_Pol_Nkx]
-            * cpol
-            * g_nkx
-            * _prep(p[L.P_K_Pax_Nkx], pax)
-            * _prep(p[L.P_K_Oli_Nkx], oli)
-            * _prep(p[L.P_K_Irx_Nkx], irx)
-        )
-        pr_irx = _ph(
-            p[L.P_K_Pol_Irx] * cpol * _prep(p[L.P_K_Oli_Irx], oli) * _prep(p[L.P_K_Nkx_Irx], nkx)
-        )
-        pr_nk6 = _ph(p[L.P_K_Pol_Nkx6] * cpol * g_nk6)
-        out[o + G_PAX6] = rate * (alpha * nep * pr_pax - delta * pax)
-        out[o + G_OLIG2] = rate * (alpha * nep * pr_oli - delta * oli)
-        out[o + G_NKX22] = rate * (alpha * nep * pr_nkx - delta * nkx)
-        out[o + G_IRX3] = rate * (alpha * nep * pr_irx - delta * irx)
-        out[o + G_NKX61] = rate * (alpha * nep * pr_nk6 - delta * nk6)
-
-        out[o + G_HES] = theta * p[L.P_k_hes] * (hes_target - hes)
-        drive_ng = (
-            max(m, 0.0)
-            * (p[L.P_ngn2_basal] + p[L.P_ngn2_olig2] * oli + p[L.P_ngn2_ra] * s_ra)
-            * _rep2(s_f, p[L.P_K_fgf_ngn2])
-            * _rep2(s_w, p[L.P_K_wnt_ngn2])
-            * _rep2(oc, p[L.P_K_oct4_ngn2])
-        )
-        out[o + G_NGN2] = (
-            theta * p[L.P_k_ngn2] * (drive_ng / (1.0 + p[L.P_collier_b] * hes * hes) - ngn)
-        )
-        out[o + G_TG] = p[L.P_k_transgene] * (dox - tg)
-        prg = y[o + G_PRG]
-        out[o + G_PRG] = p[L.P_k_programme] * (tg - prg)
-
-        # population
-        wo = min(max(oc, 0.0), 1.0)
-        we = min(max(e, 0.0), 1.0 - wo)
-        wn = 1.0 - wo - we
-        mito = 1.0 + p[L.P_mitogen_boost] * max(s_f, s_w)
-        div = (
-            _LN2_PER_DAY
-            * (wo / p[L.P_cycle_psc] + we / p[L.P_cycle_offtarget] + wn * mito / p[L.P_cycle_np])
-            * growth
-        )
-        death = p[L.P_death_psc] * wo + p[L.P_death_np] * (1.0 - wo) + haz
-        ngp = max(ngn, 0.0)
-        tgp = max(prg, 0.0)
-        lam_ng = p[L.P_k_neurogenesis] * _hill2(ngp, p[L.P_K_neurogenesis])
-        lam_tg = p[L.P_k_programming] * _hill2(tgp, p[L.P_K_transgene])
         out[o + G_PROG] = prog * (div - death - lam_ng - lam_tg)
         sum_div += prog * div
         sum_death += prog * death
 
+        hx = y[o + G_HOX]
+        nkx = y[o + G_NKX22]
+        oli = y[o + G_OLIG2]
         h = gate(hx, th, sdf)
         n = gate(nkx, th, sdf)
         og = gate(oli, th, sdf)

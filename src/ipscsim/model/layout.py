@@ -192,6 +192,13 @@ PARAM_NAMES: tuple[str, ...] = (
     "rock_efficacy",
     "stress_recovery",
     "neuron_dissociation_factor",
+    # agent-based engine only (the ODE engine does not read these)
+    "abm_noise",
+    "partition_noise",
+    "cycle_shape",
+    "cell_diameter",
+    "contact_range",
+    "paracrine_length",
 )
 N_PARAMS = len(PARAM_NAMES)
 PARAM_INDEX: dict[str, int] = {name: i for i, name in enumerate(PARAM_NAMES)}
@@ -289,6 +296,12 @@ P_dissociation_survival = 89
 P_rock_efficacy = 90
 P_stress_recovery = 91
 P_neuron_dissociation_factor = 92
+P_abm_noise = 93
+P_partition_noise = 94
+P_cycle_shape = 95
+P_cell_diameter = 96
+P_contact_range = 97
+P_paracrine_length = 98
 
 # ---------------------------------------------------------------------------- inputs of a segment
 #: Scalars at the head of a segment's input vector; compound concentrations follow from U_CONC.

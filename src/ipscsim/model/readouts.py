@@ -26,7 +26,7 @@ import numpy as np
 from . import layout as L
 from .gates import gate
 
-__all__ = ["CELL_TYPES", "MARKERS", "cell_counts", "marker_counts"]
+__all__ = ["CELL_TYPES", "MARKERS", "cell_counts", "marker_counts", "score_cells"]
 
 #: Cell types, in the order of the readout columns.
 CELL_TYPES: tuple[str, ...] = (
@@ -127,3 +127,62 @@ def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndar
     out[:, 9] = mn_all
     out[:, 10] = pos(L.X_MN_CHAT) + pos(L.X_MN_CHAT_HN)
     return out.reshape((*records.shape[:-1], len(MARKERS)))
+
+
+#: Cell type of each neuron class (``kind`` codes 1-7 of the agent-based engine).
+NEURON_KIND_TYPES: tuple[str, ...] = (
+    "MN",
+    "MN",
+    "interneuron",
+    "interneuron",
+    "rostral_neuron",
+    "MN",
+    "MN",
+)
+
+
+def score_cells(genes: np.ndarray, kind: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Score single cells into cell types, as a cytometer would (one draw per gate).
+
+    The gating tree of :func:`cell_counts`, each gate passed with its probability; ``u`` holds five
+    uniforms per cell (``(n, 5)``), so that the scored fractions average to the expected ones.
+
+    Args:
+        genes: ``(n, N_GENES)`` gene levels.
+        kind: ``(n,)`` 0 for progenitors, else the neuron class (1-7).
+        p: Parameter array.
+        u: ``(n, 5)`` uniforms in [0, 1).
+
+    Returns:
+        ``(n,)`` array of cell-type names.
+    """
+    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
+    o4 = gate(genes[:, L.G_OCT4], th, sd)
+    ne_level = np.maximum(genes[:, L.G_NEURAL], 0.0)
+    off_level = np.maximum(genes[:, L.G_OFF], 0.0)
+    ne_on = gate(ne_level, th, sd)
+    off_on = gate(off_level, th, sd)
+    tot = ne_level + off_level
+    bias = np.where(tot > 1e-12, ne_level / np.maximum(tot, 1e-12), 0.5)
+    neural = ne_on * (1.0 - off_on) + (1.0 - ne_on) * (1.0 - off_on) * bias
+    mat = gate(genes[:, L.G_MAT], th, sd)
+    hox = gate(genes[:, L.G_HOX], th, sd)
+    nkx = gate(genes[:, L.G_NKX22], th, sd)
+    oli = gate(genes[:, L.G_OLIG2], th, sd)
+    out = np.empty(len(kind), dtype=object)
+    is_ipsc = u[:, 0] < o4
+    is_neural = u[:, 1] < neural
+    is_mat = u[:, 2] < mat
+    is_hox = u[:, 3] < hox
+    is_nkx = u[:, 4] < nkx
+    is_oli = u[:, 4] < nkx + (1.0 - nkx) * oli  # beyond the NKX2.2 draw, OLIG2's share
+    out[:] = "p2"
+    out[is_oli & ~is_nkx] = "pMN"
+    out[is_nkx] = "p3"
+    out[~is_hox] = "rostral_progenitor"
+    out[~is_mat] = "neuroectoderm"
+    out[~is_neural] = "offtarget"
+    out[is_ipsc] = "iPSC"
+    neurons = kind > 0
+    out[neurons] = np.asarray(NEURON_KIND_TYPES, dtype=object)[kind[neurons].astype(int) - 1]
+    return out

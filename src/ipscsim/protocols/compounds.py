@@ -58,6 +58,10 @@ class Compound:
         potency_source: Where the potency comes from (and whether it is an assumption).
         half_life_source: Where the half-life comes from (and whether it is an assumption).
         molar_mass_source: Where the molar mass comes from.
+        aggregate_decay_length_um: Decay length (um) of the compound inside a packed cell aggregate,
+            from uptake and binding by the cells (``inf``: not taken up; reaches the core at the bulk
+            concentration). Used by the agent-based engine's fields.
+        aggregate_decay_length_source: Where that length comes from (or why it was assumed).
     """
 
     name: str
@@ -73,6 +77,8 @@ class Compound:
     potency_source: str
     half_life_source: str
     molar_mass_source: str
+    aggregate_decay_length_um: float = math.inf
+    aggregate_decay_length_source: str = ""
 
     @property
     def decay_rate(self) -> float:
@@ -103,6 +109,8 @@ def _parse_row(row: dict[str, str], lineno: int) -> Compound:
         potency_source=row["potency_source"],
         half_life_source=row["half_life_source"],
         molar_mass_source=row["molar_mass_source"],
+        aggregate_decay_length_um=float(row["aggregate_decay_length_um"] or "inf"),
+        aggregate_decay_length_source=row["aggregate_decay_length_source"],
         **values,
     )
 

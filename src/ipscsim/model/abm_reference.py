@@ -1,0 +1,163 @@
+"""Plain-numpy reference of one agent-based step (well-mixed medium), for the tests.
+
+It follows :func:`ipscsim.engines.abm.step.step_cells` line by line with the model's numpy functions
+(:mod:`~ipscsim.model.grn`, :mod:`~ipscsim.model.population`, :mod:`~ipscsim.model.signalling`) and the
+same counter-based random numbers, so that the compiled kernel can be held to it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engines.abm.rng import STREAM_EVENT, STREAM_FATE, STREAM_NOISE, hash64_np, hash_uniform_np
+from . import layout as L
+from .gates import gate
+from .grn import grn_rates
+from .pharmacology import concentrations, pathway_inputs
+from .population import progenitor_rates
+from .signalling import signals
+
+__all__ = ["step_reference"]
+
+
+def _rates(y, phi, theta, a, f, z, p, nodal, bmp, delta, shield_on, growth, haz):
+    sig = signals(a, f, z, phi, p, nodal, 0.0, shield_on, bmp)
+    sig = sig._replace(notch_in=f[L.PW_NOTCH] * delta)
+    d = grn_rates(y, sig, theta, p)
+    div, death, ng, tg = progenitor_rates(y, sig, p, 0.0, haz)
+    return d, div * growth, death, ng, tg
+
+
+def step_reference(
+    genes: np.ndarray,
+    phi: np.ndarray,
+    theta: np.ndarray,
+    kind: np.ndarray,
+    cid: np.ndarray,
+    phase: np.ndarray,
+    thresh: np.ndarray,
+    delta: np.ndarray,
+    occupancy: np.ndarray,
+    p: np.ndarray,
+    u: np.ndarray,
+    comp: np.ndarray,
+    t: float,
+    dt: float,
+    nodal: float,
+    bmp: float,
+    haz: float,
+    mn_hazard: float,
+    suspension: bool,
+    seed: int,
+    step: int,
+    krel: np.ndarray,
+):
+    """One step of every cell (see :func:`ipscsim.engines.abm.step.step_cells`).
+
+    Returns:
+        ``(genes, kind, phase, event)`` after the step (new arrays).
+    """
+    genes = genes.astype(np.float64).copy()
+    kind = kind.copy()
+    phase = phase.astype(np.float64).copy()
+    n = len(kind)
+    event = np.zeros(n, dtype=np.int8)
+    a, f, z = pathway_inputs(concentrations(t + 0.5 * dt, u, comp), comp)
+    phi = phi.astype(np.float64)
+    theta = theta.astype(np.float64)
+    growth = np.maximum(0.0, 1.0 - occupancy)
+    prog = kind == 0
+    # neurons
+    tro = a[L.PW_TROPHIC] / (1.0 + a[L.PW_TROPHIC])
+    tf = 1.0 - p[L.P_trophic_efficacy] * tro
+    is_mn = np.isin(kind, (1, 2, 6, 7))
+    mu = (
+        p[L.P_death_neuron] * tf * np.where(is_mn, mn_hazard, 1.0)
+        + haz * p[L.P_neuron_dissociation_factor]
+    )
+    ue = hash_uniform_np(seed, cid, step, STREAM_EVENT)
+    uf = hash_uniform_np(seed, cid, step, STREAM_FATE)
+    chat = 1.0 - math.exp(-p[L.P_chat_rate] * dt)
+    dies = ~prog & (ue < 1.0 - np.exp(-mu * dt))
+    event[dies] = 2
+    matures = ~prog & ~dies & np.isin(kind, (1, 6)) & (uf < chat)
+    kind[matures] += 1
+    # progenitors
+    idx = np.nonzero(prog)[0]
+    y = genes[idx]
+    k1, d1, m1, n1, p1 = _rates(
+        y, phi[idx], theta[idx], a, f, z, p, nodal, bmp, delta[idx], suspension, growth[idx], haz
+    )
+    sigma = p[L.P_abm_noise]
+    dw = np.zeros_like(y)
+    if sigma > 0:
+        base = sigma * np.sqrt(2.0 * krel * dt) * math.sqrt(3.0)
+        base[L.G_PROG] = 0.0
+        tempo = np.sqrt(theta[idx])[:, None] * np.ones((1, L.N_GENES))
+        tempo[:, L.G_TG] = 1.0
+        tempo[:, L.G_PRG] = 1.0
+        for w in range(4):
+            h = hash64_np(seed, cid[idx], step, STREAM_NOISE * 8 + w)
+            for b in range(4):
+                gi = 4 * w + b
+                uu = (
+                    ((h >> np.uint64(16 * b)) & np.uint64(0xFFFF)).astype(np.float64) + 0.5
+                ) / 65536.0
+                dw[:, gi] = (2.0 * uu - 1.0) * base[gi] * tempo[:, gi] * np.maximum(y[:, gi], 0.0)
+    yt = np.maximum(y + k1 * dt + dw, 0.0)
+    k2, d2, m2, n2, p2 = _rates(
+        yt, phi[idx], theta[idx], a, f, z, p, nodal, bmp, delta[idx], suspension, growth[idx], haz
+    )
+    new = np.maximum(y + 0.5 * (k1 + k2) * dt + dw, 0.0)
+    new[:, L.G_PROG] = y[:, L.G_PROG]
+    genes[idx] = new
+    div = 0.5 * (d1 + d2)
+    death = 0.5 * (m1 + m2)
+    lam_ng = 0.5 * (n1 + n2)
+    lam_tg = 0.5 * (p1 + p2)
+    rate = death + lam_ng + lam_tg
+    p_exit = 1.0 - np.exp(-rate * dt)
+    ue_p = ue[idx]
+    out = ue_p < p_exit
+    x = np.where(out, ue_p / np.where(p_exit > 0, p_exit, 1.0) * rate, 0.0)
+    th, sd = p[L.P_gate_threshold], p[L.P_sigma_fate]
+    m_prog = p[L.P_mn_fraction_programmed]
+    for q, i in enumerate(idx):
+        if out[q]:
+            if x[q] < death[q]:
+                event[i] = 2
+                continue
+            hx = float(gate(new[q, L.G_HOX], th, sd))
+            nk = float(gate(new[q, L.G_NKX22], th, sd))
+            og = float(gate(new[q, L.G_OLIG2], th, sd))
+            uu = uf[i]
+            programmed = x[q] >= death[q] + lam_ng[q]
+            k = 0
+            if programmed:
+                if uu < m_prog * hx:
+                    k = 1
+                elif uu < m_prog:
+                    k = 6
+                else:
+                    uu = (uu - m_prog) / (1.0 - m_prog)
+            if k == 0:
+                p_mn = hx * (1 - nk) * og
+                p_v3 = hx * nk
+                p_v2 = hx * (1 - nk) * (1 - og)
+                k = (
+                    1
+                    if uu < p_mn
+                    else 3
+                    if uu < p_mn + p_v3
+                    else 4
+                    if uu < p_mn + p_v3 + p_v2
+                    else 5
+                )
+            kind[i] = k
+            event[i] = 3
+            continue
+        phase[i] = np.float32(np.float32(phase[i]) + np.float32(div[q] * dt))
+        event[i] = 1 if phase[i] >= thresh[i] else 0
+    return genes, kind, phase, event
