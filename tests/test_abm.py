@@ -445,3 +445,48 @@ def test_bad_abm_inputs_are_explained():
         ips.simulate("maury2015", engine="abm", n_cells=100, rtol=1e-3)
     with pytest.raises(ips.SimulationError, match="snapshots and fields"):
         ips.simulate("maury2015").snapshot()
+
+
+def test_spatial_plots_show_the_cells_and_fields():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ipscsim.plot.palette import CELL_TYPE_COLORS
+
+    r = ips.simulate("chambers2009", engine="abm", n_cells=1500, seed=6, days=6)
+    fig = r.plot_cells(color="identity")
+    ax = fig.axes[0]
+    snap = r.snapshot()
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == len(snap)
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert labels == set(snap["identity"].unique())
+    for c in ax.collections:
+        assert (
+            matplotlib.colors.to_hex(c.get_facecolor()[0])
+            == CELL_TYPE_COLORS[c.get_label()].lower()
+        )
+    assert ax.get_xlabel() == "x (um)"
+    fig2 = r.plot_cells(color="NGN2")
+    np.testing.assert_allclose(fig2.axes[0].collections[0].get_array(), snap["NGN2"].values)
+    fig3 = r.plot_field("nodal")
+    img = fig3.axes[0].images[0]
+    np.testing.assert_allclose(img.get_array(), r.field("nodal").values)
+    assert "EC50" in fig3.axes[1].get_ylabel()
+    plt.close("all")
+    # an aggregate: a section through its centre, and a compound's profile
+    proto = ips.Protocol.from_dict(
+        {**ips.protocols.get("chambers2009").to_dict(), "format": "suspension", "name": "eb"}
+    )
+    r3 = ips.simulate(proto, engine="abm", n_cells=6000, seed=6, aggregate_size=3000, days=2)
+    fig4 = r3.plot_cells(section=12.0)
+    snap3 = r3.snapshot()
+    drawn = sum(len(c.get_offsets()) for c in fig4.axes[0].collections)
+    assert 0 < drawn < 3000
+    fig5 = r3.plot_field("Noggin")
+    lines = fig5.axes[0].get_lines()
+    assert len(lines) == snap3["aggregate"].nunique()
+    assert "share of the bulk" in fig5.axes[0].get_ylabel()
+    plt.close("all")

@@ -207,6 +207,18 @@ class Result:
         """
         return self._spatial().field(name, day, aggregate)
 
+    def plot_cells(self, day: float | None = None, color: str = "identity", **kwargs):
+        """Cells at a snapshot day (agent-based engine); see :func:`ipscsim.plot.spatial.plot_cells`."""
+        from .plot.spatial import plot_cells
+
+        return plot_cells(self, day, color, **kwargs)
+
+    def plot_field(self, name: str, day: float | None = None, **kwargs):
+        """A field at a snapshot day (agent-based engine); see :func:`ipscsim.plot.spatial.plot_field`."""
+        from .plot.spatial import plot_field
+
+        return plot_field(self, name, day, **kwargs)
+
     @property
     def events(self):
         """The agent-based step log: one row per step or operation.

@@ -1,12 +1,15 @@
-"""Plots: protocol timelines and time courses (matplotlib; every function returns its Figure)."""
+"""Plots: protocol timelines, time courses, cells in space, fields (matplotlib; each returns a Figure)."""
 
 from .palette import CELL_TYPE_COLORS, MARKER_COLORS
+from .spatial import plot_cells, plot_field
 from .timecourse import plot_fractions, plot_markers, plot_result
 from .timeline import plot_protocol
 
 __all__ = [
     "CELL_TYPE_COLORS",
     "MARKER_COLORS",
+    "plot_cells",
+    "plot_field",
     "plot_fractions",
     "plot_markers",
     "plot_protocol",
