@@ -1,6 +1,7 @@
 """ipscsim: simulate iPSC to spinal motor neuron differentiation protocols.
 
-And, in time, the neuroprotection their cells give in ALS.
+And the neuroprotection their cells give in ALS: ``ips.survival.assay`` (MN survival by genotype,
+factor, stressor and drug) and ``ips.transplant.simulate`` (a graft in an ALS spinal cord).
 
 >>> import ipscsim as ips
 >>> p = ips.protocols.get("maury2015")
@@ -39,6 +40,8 @@ __all__ = [
     "sensitivity",
     "simulate",
     "simulate_batch",
+    "survival",
+    "transplant",
 ]
 
 _LAZY = {
@@ -54,11 +57,19 @@ _LAZY = {
 }
 
 
+_MODULES = {
+    "sensitivity": "ipscsim.sweep.sensitivity",
+    "lines": "ipscsim.model.lines",
+    "survival": "ipscsim.survival",
+    "transplant": "ipscsim.transplant",
+}
+
+
 def __getattr__(name: str) -> Any:
-    if name in ("sensitivity", "lines"):
+    if name in _MODULES:
         import importlib
 
-        path = {"sensitivity": "ipscsim.sweep.sensitivity", "lines": "ipscsim.model.lines"}[name]
+        path = _MODULES[name]
         module = importlib.import_module(path)
         globals()[name] = module
         return module
@@ -73,4 +84,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"sensitivity", "lines"})
+    return sorted(set(globals()) | set(_LAZY) | set(_MODULES))

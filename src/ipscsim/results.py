@@ -227,6 +227,26 @@ class Result:
         """
         return self._spatial().step_frame()
 
+    # ------------------------------------------------------------------ secreted factors
+    def culture_medium(self):
+        """The well's medium: factor concentrations and books (:mod:`ipscsim.model.secretion`)."""
+        cached = self.__dict__.get("_medium")
+        if cached is None:
+            from .model.secretion import culture_medium
+
+            cached = culture_medium(self)
+            object.__setattr__(self, "_medium", cached)
+        return cached
+
+    @property
+    def factors(self):
+        """Factor concentrations in the well's medium: index ``day``, columns ``(factor, unit)``.
+
+        Units ``pM`` and ``ng/ml``; a factor added by the protocol plus what the cells secrete, less decay,
+        uptake and media changes (well mixed; :func:`ipscsim.model.secretion.culture_medium`).
+        """
+        return self.culture_medium().frame()
+
     # ------------------------------------------------------------------ summary
     def summary(self):
         """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series."""

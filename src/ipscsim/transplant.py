@@ -1,0 +1,436 @@
+r"""A graft of cells in an ALS spinal cord: the factor it secretes, the host MNs it protects, its risks.
+
+>>> import ipscsim as ips
+>>> t = ips.transplant.simulate("suzuki2007_rat", host="rat_SOD1_G93A", months=2)  # doctest: +SKIP
+>>> t.summary()  # doctest: +SKIP
+
+The model (every number in ``model/data/hosts.csv``, ``products.csv``, ``secretion.csv``,
+``factors.csv`` and ``tumour.csv``, with its source or the reason for its assumption):
+
+* **Cord**: a box of the host's lumbar cord (width, depth) as long as the injection sites need plus
+  four decay lengths at each end, on a grid of ~0.1-0.4 mm; the faces clear the factor (into
+  cerebrospinal fluid). MNs sit in the two ventral horns.
+* **Graft**: ``dose`` cells at each of ``sites`` injection points spaced one segment apart in one
+  ventral horn (unilateral, as in the trials). Of the injected cells a share survives the injection,
+  then the graft is lost at a rejection rate that depends on immunosuppression and on autologous
+  versus allogeneic cells.
+* **Factor**: each surviving cell secretes at its product's rates (a differentiation Result secretes at
+  its cell types' rates); the factor diffuses with its tissue diffusion coefficient and is cleared
+  (:mod:`ipscsim.engines.tissue`). The field relaxes in hours while the graft changes over weeks, so it
+  is at its steady state, proportional to the surviving graft. Concentrations are in the extracellular
+  space (volume fraction 0.2, Sykova & Nicholson 2008 Physiol Rev 88:1277).
+* **Host MNs**: without a graft they are lost on the host's course (a Weibull curve from the start of
+  MN loss to the share left at end stage); trophic support :math:`T` at an MN's position (GDNF, BDNF,
+  CNTF, IGF1 through the model's trophic pathway) scales its hazard by :math:`1 - e_v T` with
+  :math:`e_v` the host's ``max_protection``.
+* **Tumour**: each residual pluripotent cell that engrafts starts a teratoma with probability
+  ``1/cells_per_tumour``; a tumour is detected when one cell has grown to ``detectable_cells``.
+
+What it leaves out: the connection of protected MNs to muscle (Suzuki et al. 2007: cell bodies
+protected, not their projection to muscle, so survival here is not function); graft migration and
+differentiation after engraftment; immune effects beyond graft loss; intrathecal delivery (MSC-NTF is
+given intrathecally and appears here as an intraspinal depot); upper MNs and respiratory decline.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError, suggest
+
+__all__ = ["TransplantResult", "hosts", "products", "simulate"]
+
+ECS_FRACTION = 0.2  # Sykova & Nicholson 2008 Physiol Rev 88:1277
+DAYS_PER_MONTH = 30.4375
+
+LIMITATIONS = (
+    "Survival of MN cell bodies is not function: the model has no connection of MNs to muscle "
+    "(Suzuki et al. 2007 found cell bodies protected near GDNF grafts but not their projection to "
+    "muscle). Not modelled: graft migration and maturation, immune effects beyond graft loss, "
+    "intrathecal delivery (MSC-NTF appears as an intraspinal depot), upper MNs, breathing. Most "
+    "secretion rates, the host MN counts and the size of protection are assumptions (see the tables)."
+)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("ipscsim.model").joinpath(f"data/{name}").read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@lru_cache(maxsize=1)
+def _hosts() -> dict[str, dict[str, str]]:
+    return {r["host"]: r for r in _rows("hosts.csv")}
+
+
+@lru_cache(maxsize=1)
+def _products() -> dict[str, dict[str, str]]:
+    return {r["product"]: r for r in _rows("products.csv")}
+
+
+@lru_cache(maxsize=1)
+def _tumour() -> dict[str, float]:
+    return {r["parameter"]: float(r["value"]) for r in _rows("tumour.csv")}
+
+
+def hosts():
+    """The hosts' table (``model/data/hosts.csv``) as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(list(_hosts().values())).set_index("host")
+
+
+def products():
+    """The cell products' table (``model/data/products.csv``) as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(list(_products().values())).set_index("product")
+
+
+def _pick(name: Any, table: dict, field_: str) -> dict[str, str]:
+    if isinstance(name, str) and name in table:
+        return table[name]
+    raise ParameterError(
+        f"{field_}: unknown {field_} {name!r}{suggest(str(name), table)} (choose one of "
+        f"{', '.join(table)})"
+    )
+
+
+@dataclass(frozen=True)
+class _Graft:
+    name: str
+    secretion: dict[str, float]  # pg per cell per day
+    residual_pluripotent: float
+    acute: float
+    rejection: dict[str, float]  # per month: allogeneic, immunosuppressed, autologous
+
+
+def _graft_from(graft: Any) -> tuple[_Graft, dict[str, str] | None]:
+    from .model.secretion import CELL_TYPE_PRODUCER, FACTORS, secretion_rate
+
+    if isinstance(graft, str):
+        row = _pick(graft, _products(), "graft")
+        sec = {f: secretion_rate(row["secretes_as"], f) * 1e-6 for f in FACTORS}
+        return (
+            _Graft(
+                graft,
+                sec,
+                float(row["residual_pluripotent"]),
+                float(row["graft_survival_acute"]),
+                {
+                    "allogeneic": float(row["rejection_per_month_allogeneic"]),
+                    "immunosuppressed": float(row["rejection_per_month_immunosuppressed"]),
+                    "autologous": float(row["autologous_rejection_per_month"]),
+                },
+            ),
+            row,
+        )
+    if hasattr(graft, "fractions") and hasattr(graft, "summary"):
+        # a differentiation Result: its last day's population, as neural progenitor-like grafts
+        frac = graft.fractions.iloc[-1]
+        sec = dict.fromkeys(FACTORS, 0.0)
+        for ty, share in frac.items():
+            prod = CELL_TYPE_PRODUCER.get(str(ty))
+            if prod is None:
+                continue
+            for f in FACTORS:
+                sec[f] += float(share) * secretion_rate(prod, f) * 1e-6
+        ref = _products()["NSI-566"]  # engraftment and rejection as for unmodified neural cells
+        name = graft.meta.get("protocol", {}).get("name", "result")
+        return (
+            _Graft(
+                f"{name} (day {float(graft.days[-1]):g})",
+                sec,
+                float(graft.summary()["residual_pluripotent"]),
+                float(ref["graft_survival_acute"]),
+                {
+                    "allogeneic": float(ref["rejection_per_month_allogeneic"]),
+                    "immunosuppressed": float(ref["rejection_per_month_immunosuppressed"]),
+                    "autologous": float(ref["autologous_rejection_per_month"]),
+                },
+            ),
+            None,
+        )
+    raise ParameterError(
+        f"graft: {graft!r} must be a product name ({', '.join(_products())}) or a differentiation "
+        "Result (ipscsim.simulate(...))"
+    )
+
+
+@dataclass(frozen=True)
+class TransplantResult:
+    """A transplant's outcome.
+
+    Attributes:
+        mn_survival: Host MNs alive (fraction of the pre-disease pool) by month: near the graft
+            (ipsilateral, within 1 mm of a site), ipsilateral far (over 4 decay lengths from every
+            site), contralateral, and untreated.
+        mn_profile: At the last month, MNs alive against distance along the cord from the graft's
+            centre (mm), ipsilateral and contralateral.
+        factor_profile: Factor concentrations (pM) in the ipsilateral ventral horn against distance
+            along the cord, at month 1 (or the end) and at the end.
+        graft: By month: surviving graft cells, tumour probability.
+        meta: Inputs and derived numbers (grid, decay length, tumour probability at the end).
+        limitations: What the model does not capture.
+    """
+
+    mn_survival: Any
+    mn_profile: Any
+    factor_profile: Any
+    graft: Any
+    meta: dict[str, Any] = field(default_factory=dict)
+    limitations: str = LIMITATIONS
+
+    def summary(self):
+        """Series of the outcome: MNs alive, factors near the graft, graft cells, tumour risk.
+
+        MNs alive near, far, contralateral and untreated at the end; each secreted factor 1 mm from
+        the central site at the start (pM); graft cells and tumour probability at the end.
+        """
+        import pandas as pd
+
+        end = self.mn_survival.iloc[-1]
+        return pd.Series(
+            {
+                "months": float(self.mn_survival.index[-1]),
+                "mn_alive_near": float(end["near graft"]),
+                "mn_alive_far": float(end["ipsilateral far"]),
+                "mn_alive_contralateral": float(end["contralateral"]),
+                "mn_alive_untreated": float(end["untreated"]),
+                **{f"{f}_at_1mm_pM": v for f, v in self.meta["factor_at_1mm_pM"].items()},
+                "graft_cells": float(self.graft["cells"].iloc[-1]),
+                "tumour_probability": float(self.graft["tumour_probability"].iloc[-1]),
+            },
+            name=self.meta.get("graft", "transplant"),
+        )
+
+    def plot(self, **kwargs: Any):
+        """Host MN survival, factor profile and graft over time; returns the Figure."""
+        from .plot.survival import plot_transplant
+
+        return plot_transplant(self, **kwargs)
+
+
+def _weibull(age: np.ndarray, start: float, end: float, left: float) -> np.ndarray:
+    """Cumulative MN-loss hazard of the untreated host at ``age`` (days)."""
+    tau = (end - start) / math.sqrt(-math.log(left))
+    x = np.clip((np.asarray(age) - start) / tau, 0.0, None)
+    return x * x
+
+
+def simulate(
+    graft: Any,
+    host: str | None = None,
+    months: float = 2.0,
+    dose: float | None = None,
+    sites: int | None = None,
+    immunosuppression: bool | None = None,
+    origin: str | None = None,
+    age_at_transplant: float | None = None,
+    grid_mm: float | None = None,
+    secretion_scale: float = 1.0,
+    residual_pluripotent: float | None = None,
+    record_every: float = 0.25,
+) -> TransplantResult:
+    """Simulate a graft in an ALS spinal cord.
+
+    Args:
+        graft: A product preset (``CNS10-NPC-GDNF``, ``NSI-566``, ``MSC-NTF``, ``suzuki2007_rat``) or a
+            differentiation :class:`~ipscsim.results.Result` (its last day's cells are grafted).
+        host: ``rat_SOD1_G93A``, ``mouse_SOD1_G93A`` or ``human_ALS`` (default: the product's host;
+            ``rat_SOD1_G93A`` for a Result).
+        months: Months after the transplant (stops at the host's end stage).
+        dose: Cells per injection site (default: the product's).
+        sites: Injection sites, one segment apart, unilateral (default: the product's).
+        immunosuppression: Whether the host is immunosuppressed (default: the product's setting).
+        origin: ``"allogeneic"`` or ``"autologous"`` (default: the product's).
+        age_at_transplant: Host age (rodents) or days from onset (human) at transplant (default: the
+            host's).
+        grid_mm: Grid spacing (default: the cord's smaller side / 24).
+        secretion_scale: Multiplies every secretion rate of the graft (0: a graft that secretes
+            nothing).
+        residual_pluripotent: Share of the grafted cells still pluripotent (default: the product's, or
+            a Result's ``residual_pluripotent``).
+        record_every: Months between records.
+
+    Raises:
+        ParameterError: naming the field, the value and the fix.
+    """
+    from .engines.tissue import steady_state
+    from .errors import is_real
+    from .model.secretion import FACTORS, factor
+    from .model.survival import trophic_support_array
+
+    g, row = _graft_from(graft)
+    if not is_real(secretion_scale) or secretion_scale < 0:
+        raise ParameterError(f"secretion_scale: {secretion_scale!r} must be a number >= 0")
+    if residual_pluripotent is not None and (
+        not is_real(residual_pluripotent) or not 0 <= residual_pluripotent <= 1
+    ):
+        raise ParameterError(
+            f"residual_pluripotent: {residual_pluripotent!r} must be a fraction in [0, 1]"
+        )
+    g = _Graft(
+        g.name,
+        {f: v * float(secretion_scale) for f, v in g.secretion.items()},
+        g.residual_pluripotent if residual_pluripotent is None else float(residual_pluripotent),
+        g.acute,
+        g.rejection,
+    )
+    if host is None:
+        host = row["default_host"] if row else "rat_SOD1_G93A"
+    h_row = _pick(host, _hosts(), "host")
+    if not is_real(months) or not 0 < float(months) <= 120:
+        raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
+    dose = float(row["default_dose_per_site"]) if dose is None and row else dose
+    if dose is None:
+        dose = 1e5
+    if not is_real(dose) or dose < 0:
+        raise ParameterError(f"dose: {dose!r} must be a number of cells per site >= 0")
+    sites = int(row["default_sites"]) if sites is None and row else (sites or 3)
+    if isinstance(sites, bool) or not isinstance(sites, (int, np.integer)) or not 1 <= sites <= 40:
+        raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
+    if immunosuppression is None:
+        immunosuppression = (row["default_immunosuppression"] == "True") if row else True
+    origin = origin or (row["default_origin"] if row else "allogeneic")
+    if origin not in ("allogeneic", "autologous"):
+        raise ParameterError(f"origin: {origin!r} must be 'allogeneic' or 'autologous'")
+    if origin == "autologous":
+        rejection = g.rejection["autologous"]
+    else:
+        rejection = g.rejection["immunosuppressed" if immunosuppression else "allogeneic"]
+
+    width, depth = float(h_row["cord_width_mm"]), float(h_row["cord_depth_mm"])
+    seg = float(h_row["segment_length_mm"])
+    h = float(grid_mm) if grid_mm is not None else min(width, depth) / 24.0
+    if not is_real(h) or not 0 < h <= min(width, depth) / 4:
+        raise ParameterError(f"grid_mm: {grid_mm!r} must be in (0, {min(width, depth) / 4:g}]")
+
+    secreted = [f for f in FACTORS if g.secretion[f] > 0]
+    trophic = [f for f in secreted if factor(f).compound is not None]
+    lam = max((factor(f).decay_length_mm for f in secreted), default=1.0)
+    length = (sites - 1) * seg + 12.0 * lam
+    nx, ny, nz = (max(4, round(v / h)) for v in (width, depth, length))
+    zc = (np.arange(nz) + 0.5) * h - length / 2.0  # along the cord, 0 at the graft's centre
+    site_z = (np.arange(sites) - (sites - 1) / 2.0) * seg
+    ix_ipsi, ix_contra = int(nx * 0.25), nx - 1 - int(nx * 0.25)
+    iy = int(ny * 0.7)  # ventral horn
+    src = np.zeros((nx, ny, nz))
+    for z in site_z:
+        src[ix_ipsi, iy, int(np.clip(round((z + length / 2.0) / h - 0.5), 0, nz - 1))] += 1.0
+    src /= h**3  # 1 pg/day per site, per mm^3
+
+    # unit fields (pg/mm^3 per pg/day of each site's secretion), per secreted factor
+    unit: dict[str, np.ndarray] = {}
+    for f in secreted:
+        fa = factor(f)
+        u = steady_state(src, fa.tissue_diffusion_mm2_day, fa.tissue_decay_per_day, h)
+        unit[f] = u / ECS_FRACTION * 1e3 / fa.pg_per_ml_per_pM()  # pM per (pg/day per site)
+
+    n_rec = max(1, round(float(months) / record_every))
+    age0 = (
+        float(age_at_transplant)
+        if age_at_transplant is not None
+        else float(h_row["age_at_transplant_day"])
+    )
+    end_stage = float(h_row["end_stage_day"])
+    months_run = min(float(months), max((end_stage - age0) / DAYS_PER_MONTH, 0.0))
+    t_m = np.linspace(0.0, months_run, n_rec + 1)
+    cells_site = dose * g.acute * np.exp(-rejection * t_m)
+    p_ex = float(h_row["max_protection"])
+    start, left = float(h_row["mn_loss_start_day"]), float(h_row["mn_left_at_end_stage"])
+
+    def support(col_x: int) -> np.ndarray:
+        """Trophic support along the horn at every record, shape ``(n_t, nz)``."""
+        doses = {
+            factor(f).compound: np.outer(cells_site, unit[f][col_x, iy, :]) * g.secretion[f] * 1e-3
+            for f in trophic
+        }
+        if not doses:
+            return np.zeros((len(t_m), nz))
+        return trophic_support_array(doses)
+
+    # host MN survival: cumulative hazard with the hazard scaled by 1 - e T(z, t)
+    age = age0 + t_m * DAYS_PER_MONTH
+    cum0 = _weibull(age, start, end_stage, left)
+    s_before = np.exp(-cum0[0])
+    sup_i = support(ix_ipsi)
+    sup_c = support(ix_contra)
+    dcum = np.diff(cum0)
+    mid_i = 0.5 * (sup_i[1:] + sup_i[:-1])
+    mid_c = 0.5 * (sup_c[1:] + sup_c[:-1])
+    cum_i = np.vstack([np.zeros(nz), np.cumsum(dcum[:, None] * (1 - p_ex * mid_i), axis=0)])
+    cum_c = np.vstack([np.zeros(nz), np.cumsum(dcum[:, None] * (1 - p_ex * mid_c), axis=0)])
+    alive_i = s_before * np.exp(-cum_i)
+    alive_c = s_before * np.exp(-cum_c)
+    dist = np.min(np.abs(zc[:, None] - site_z[None, :]), axis=1)
+    near = dist <= 1.0
+    far = dist >= 4.0 * lam
+    import pandas as pd
+
+    idx = pd.Index(t_m, name="month")
+    mn = pd.DataFrame(
+        {
+            "near graft": alive_i[:, near].mean(axis=1) if near.any() else np.nan,
+            "ipsilateral far": alive_i[:, far].mean(axis=1) if far.any() else np.nan,
+            "contralateral": alive_c.mean(axis=1),
+            "untreated": np.exp(-cum0),
+        },
+        index=idx,
+    )
+    mn_profile = pd.DataFrame(
+        {"ipsilateral": alive_i[-1], "contralateral": alive_c[-1]},
+        index=pd.Index(zc, name="distance_mm"),
+    )
+    k1 = int(np.argmin(np.abs(t_m - min(1.0, months_run))))
+    prof = {}
+    for f in secreted:
+        for k, label in ((k1, f"month {t_m[k1]:g}"), (len(t_m) - 1, f"month {t_m[-1]:g}")):
+            prof[f"{f}, {label}"] = unit[f][ix_ipsi, iy, :] * cells_site[k] * g.secretion[f]
+    factor_profile = pd.DataFrame(prof, index=pd.Index(zc, name="distance_mm"))
+
+    tum = _tumour()
+    n_p = dose * sites * g.acute * g.residual_pluripotent
+    p_final = 1.0 - math.exp(-n_p / tum["cells_per_tumour"])
+    t_det = tum["doubling_time"] * math.log2(tum["detectable_cells"])
+    from scipy.stats import norm
+
+    days_after = np.maximum(t_m * DAYS_PER_MONTH, 1e-9)
+    p_t = p_final * norm.cdf((np.log(days_after) - math.log(t_det)) / tum["detection_spread"])
+    graft_df = pd.DataFrame(
+        {"cells": cells_site * sites, "tumour_probability": p_t}, index=idx.copy()
+    )
+    # the factor at the ipsilateral horn 1 mm from the central site, right after the transplant
+    z1 = int(np.argmin(np.abs(zc - (site_z[len(site_z) // 2] + 1.0))))
+    at_1mm = {f: float(unit[f][ix_ipsi, iy, z1] * cells_site[0] * g.secretion[f]) for f in secreted}
+    meta = {
+        "graft": g.name,
+        "host": host,
+        "months_requested": float(months),
+        "months": float(months_run),
+        "stopped_at_end_stage": months_run < float(months),
+        "dose_per_site": float(dose),
+        "sites": int(sites),
+        "immunosuppression": bool(immunosuppression),
+        "origin": origin,
+        "rejection_per_month": rejection,
+        "age_at_transplant_day": age0,
+        "grid_mm": h,
+        "grid_shape": (nx, ny, nz),
+        "factors": secreted,
+        "factor": "+".join(secreted) if secreted else "none",
+        "decay_length_mm": lam,
+        "factor_at_1mm_pM": at_1mm,
+        "secretion_scale": float(secretion_scale),
+        "residual_pluripotent_cells": n_p,
+        "tumour_probability_final": p_final,
+        "tumour_detection_day_median": t_det,
+        "calibrated_to": row["calibrated_to"] if row else "a differentiation Result",
+    }
+    return TransplantResult(mn, mn_profile, factor_profile, graft_df, meta)
