@@ -309,6 +309,10 @@ def test_graft_rejection_and_presets():
         ips.transplant.simulate("NSI-566", host="rat")
     with pytest.raises(ips.ParameterError, match="graft"):
         ips.transplant.simulate("NSI566")
+    with pytest.raises(ips.ParameterError, match="sites"):
+        ips.transplant.simulate("NSI-566", sites=0)
+    with pytest.raises(ips.ParameterError, match="secretion_scale"):
+        ips.transplant.simulate("NSI-566", secretion_scale=-1)
 
 
 def test_survival_and_transplant_plots(rat):

@@ -293,7 +293,8 @@ def simulate(
         dose = 1e5
     if not is_real(dose) or dose < 0:
         raise ParameterError(f"dose: {dose!r} must be a number of cells per site >= 0")
-    sites = int(row["default_sites"]) if sites is None and row else (sites or 3)
+    if sites is None:
+        sites = int(row["default_sites"]) if row else 3
     if isinstance(sites, bool) or not isinstance(sites, (int, np.integer)) or not 1 <= sites <= 40:
         raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
     if immunosuppression is None:
