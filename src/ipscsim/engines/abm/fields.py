@@ -134,6 +134,23 @@ def sphere_exact(r, radius, decay_length):
     return np.where(r > 0, val, x / np.sinh(x))
 
 
+@jit(inline="always")
+def cic_cell(x, y, hx, hy, nx, ny):  # pragma: no cover - compiled
+    """Cloud-in-cell: the four periodic grid nodes around ``(x, y)`` and the weights' fractions.
+
+    Returns ``(x0, y0, x1, y1, fx, fy)``: node ``(y0, x0)`` has weight ``(1 - fx)(1 - fy)``.
+    """
+    gx = x / hx - 0.5
+    gy = y / hy - 0.5
+    x0 = int(math.floor(gx))
+    y0 = int(math.floor(gy))
+    fx = gx - x0
+    fy = gy - y0
+    x0 %= nx
+    y0 %= ny
+    return x0, y0, (x0 + 1) % nx, (y0 + 1) % ny, fx, fy
+
+
 @jit
 def deposit_2d(pos, values, n, box, grid):
     """Spread ``values[i]`` of cells at ``pos[i]`` onto a periodic grid (cloud in cell); density per um²."""
@@ -148,16 +165,7 @@ def deposit_2d(pos, values, n, box, grid):
         v = values[i]
         if v == 0.0:
             continue
-        gx = pos[i, 0] / hx - 0.5
-        gy = pos[i, 1] / hy - 0.5
-        x0 = int(math.floor(gx))
-        y0 = int(math.floor(gy))
-        fx = gx - x0
-        fy = gy - y0
-        x0 %= nx
-        y0 %= ny
-        x1 = (x0 + 1) % nx
-        y1 = (y0 + 1) % ny
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], hx, hy, nx, ny)
         grid[y0, x0] += v * (1.0 - fx) * (1.0 - fy) * inv_area
         grid[y0, x1] += v * fx * (1.0 - fy) * inv_area
         grid[y1, x0] += v * (1.0 - fx) * fy * inv_area
@@ -171,18 +179,7 @@ def sample_2d(grid, pos, n, box, out):
     hx = box[0] / nx
     hy = box[1] / ny
     for i in prange(n):
-        gx = pos[i, 0] / hx - 0.5
-        gy = pos[i, 1] / hy - 0.5
-        x0 = int(math.floor(gx))
-        y0 = int(math.floor(gy))
-        fx = gx - x0
-        fy = gy - y0
-        if x0 < 0:
-            x0 += nx
-        if y0 < 0:
-            y0 += ny
-        x1 = x0 + 1 if x0 + 1 < nx else 0
-        y1 = y0 + 1 if y0 + 1 < ny else 0
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], hx, hy, nx, ny)
         out[i] = (
             grid[y0, x0] * (1.0 - fx) * (1.0 - fy)
             + grid[y0, x1] * fx * (1.0 - fy)

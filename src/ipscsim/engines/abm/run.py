@@ -37,7 +37,7 @@ from ...model.pharmacology import compound_table, concentrations
 from ...model.pharmacology import pathway_inputs as pathway_inputs_np
 from .._jit import jit
 from .cells import Cells
-from .fields import PACKING, radial_profile, sample_2d, screened_poisson_2d
+from .fields import PACKING, cic_cell, radial_profile, sample_2d, screened_poisson_2d
 from .readouts import (
     N_SUMS,
     S_BMP_SRC,
@@ -253,16 +253,7 @@ def _deposit_sources(n, pos, genes, kind, p, box, grids):
         else:
             v0 = 0.0
             v1 = 0.0
-        gx = pos[i, 0] / hx - 0.5
-        gy = pos[i, 1] / hy - 0.5
-        x0 = int(math.floor(gx))
-        y0 = int(math.floor(gy))
-        fx = gx - x0
-        fy = gy - y0
-        x0 %= nx
-        y0 %= ny
-        x1 = (x0 + 1) % nx
-        y1 = (y0 + 1) % ny
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], hx, hy, nx, ny)
         w00 = (1.0 - fx) * (1.0 - fy) * inv_area
         w01 = fx * (1.0 - fy) * inv_area
         w10 = (1.0 - fx) * fy * inv_area
