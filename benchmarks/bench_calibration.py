@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import ipscsim as ips
-from ipscsim.benchmarking import _scipy_run
+from ipscsim.benchmarking.peers import scipy_run
 from ipscsim.engines.threads import get_threads
 from ipscsim.validation import evaluate
 from ipscsim.validation.targets import Target
@@ -80,7 +80,7 @@ def scipy_seconds_per_simulation(protocols: list[str]) -> float:
         cp = compile_protocol(ips.protocols.get(name))
         y0 = initial_state(nodes, cp.suspension)
         t0 = time.perf_counter()
-        _scipy_run(cp, nodes, p, comp, y0, "LSODA")
+        scipy_run(cp, nodes, p, comp, y0, "LSODA")
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
 

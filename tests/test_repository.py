@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _readme_commands():
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     return re.findall(r"```bash\n(.+?)\n```", text)
 
 
@@ -25,7 +25,7 @@ def test_readme_opens_with_the_two_commands():
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     test = _readme_commands()[1]
     assert ci[-1] == test.split(" && ")[-1]
     assert 'pip install -e ".[test]"' in ci
@@ -60,4 +60,6 @@ def test_numba_lives_only_in_the_engines():
     for path in (ROOT / "src" / "ipscsim").rglob("*.py"):
         if "engines" in path.parts:
             continue
-        assert not re.search(r"^\s*(import numba|from numba)", path.read_text(), re.M), path
+        assert not re.search(
+            r"^\s*(import numba|from numba)", path.read_text(encoding="utf-8"), re.M
+        ), path

@@ -69,7 +69,7 @@ def test_a_labs_csv_fits_and_its_result_runs(tmp_path):
     r = ips.simulate("maury2015", params=path)
     assert r.meta["parameters"]["k_neurogenesis"] == pytest.approx(fit.params["k_neurogenesis"])
     assert abs(np.interp(12, r.days, r.fractions["MN"]) - 0.70) <= 0.10
-    assert "targets_met" in path.read_text()
+    assert "targets_met" in path.read_text(encoding="utf-8")
 
 
 def test_shipped_defaults_meet_every_published_outcome_and_phenotype():
@@ -99,10 +99,10 @@ def test_report_runs_and_flags_a_lost_target(tmp_path):
     assert (
         main(["--quick", "--no-figures", "--out", str(out), "--write-baseline", str(baseline)]) == 0
     )
-    text = out.read_text()
+    text = out.read_text(encoding="utf-8")
     assert "| O7 | maury2015 |" in text
     assert "## Robustness" in text
-    met = json.loads(baseline.read_text())["met"]
+    met = json.loads(baseline.read_text(encoding="utf-8"))["met"]
     assert "O1" in met
     json.dump({"met": [*met, "F8"]}, baseline.open("w"))  # F8 is a known miss
     assert main(["--quick", "--no-figures", "--out", str(out), "--check", str(baseline)]) == 1

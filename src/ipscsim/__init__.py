@@ -33,6 +33,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "calibrate",
+    "export",
     "lines",
     "optimize",
     "parameters",
@@ -58,6 +59,7 @@ _LAZY = {
 
 
 _MODULES = {
+    "export": "ipscsim.export",
     "sensitivity": "ipscsim.sweep.sensitivity",
     "lines": "ipscsim.model.lines",
     "survival": "ipscsim.survival",

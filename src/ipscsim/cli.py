@@ -93,7 +93,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .benchmarking import main as bench_main
 
-    return bench_main(quick=args.quick, as_json=args.json)
+    return bench_main(quick=args.quick, as_json=args.json, results=args.results)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,9 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--n-jobs", type=int, default=None, help="threads of the embedded engine")
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
     w.set_defaults(func=_cmd_sweep)
-    b = sub.add_parser("bench", help="time the ODE engine against scipy's solve_ivp")
-    b.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    b = sub.add_parser(
+        "bench",
+        help="time the ODE engine against scipy, numbalsoda and libRoadRunner (ratios in one run)",
+    )
+    b.add_argument("--quick", action="store_true", help="a short run (within five minutes)")
     b.add_argument("--json", action="store_true", help="print only the JSON line")
+    b.add_argument(
+        "--results", default=None, help="folder to write RESULTS.md and results.json into"
+    )
     b.set_defaults(func=_cmd_bench)
     return parser
 

@@ -61,7 +61,7 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
         n: How many suggestions at most.
 
     Returns:
-        A phrase such as ``"; did you mean 'SAG'?"``, or an empty string when nothing is close.
+        A phrase such as ``" (did you mean 'SAG'?)"``, or an empty string when nothing is close.
     """
     choices = [str(c) for c in choices]
     hits = difflib.get_close_matches(name, choices, n=n, cutoff=0.6)
@@ -75,4 +75,4 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
     if not hits:
         return ""
     quoted = " or ".join(f"'{h}'" for h in hits)
-    return f"; did you mean {quoted}?"
+    return f" (did you mean {quoted}?)"

@@ -219,6 +219,15 @@ class Result:
 
         return plot_field(self, name, day, **kwargs)
 
+    def animate_cells(self, days: Any = None, color: str = "identity", **kwargs: Any):
+        """Cells over the snapshot days as an animation (agent-based engine).
+
+        See :func:`ipscsim.plot.animation.animate_cells`; returns the ``FuncAnimation``.
+        """
+        from .plot.animation import animate_cells
+
+        return animate_cells(self, days, color, **kwargs)
+
     @property
     def events(self):
         """The agent-based step log: one row per step or operation.
@@ -264,7 +273,12 @@ class Result:
 
     # ------------------------------------------------------------------ display and files
     def plot(self, **kwargs):
-        """Time courses (stacked cell types, markers) over the protocol timeline; returns the Figure."""
+        """Time courses (stacked cell types, markers) over the protocol timeline; returns the Figure.
+
+        Keywords go to :func:`ipscsim.plot.timecourse.plot_result`: ``markers`` (which to draw),
+        ``panels`` (any of ``"timeline"``, ``"fractions"``, ``"markers"``, ``"counts"``,
+        ``"factors"``) and ``published`` (mark the protocol's published marker outcomes).
+        """
         from .plot.timecourse import plot_result
 
         return plot_result(self, **kwargs)
@@ -314,14 +328,28 @@ class Result:
         )
 
     def _repr_html_(self) -> str:
+        from .plot.html import svg_composition
+
+        e = html.escape
         s = self.summary()
+        m = self.meta
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td><td>{html.escape(SUMMARY_FIELDS[k])}</td></tr>"
+            f"<tr><td>{e(k)}</td><td>{v:.4g}</td><td>{e(SUMMARY_FIELDS[k])}</td></tr>"
             for k, v in s.items()
         )
+        last = self.fractions.iloc[-1]
+        shown = ", ".join(
+            f"{e(k)} {v:.2f}" for k, v in last.sort_values()[::-1].items() if v >= 0.01
+        )
+        about = [f"{m.get('engine')} engine", f"days 0-{self.days[-1]:g}"]
+        about += [f"{k} {m[k]}" for k in ("genotype", "line", "seed") if m.get(k) is not None]
+        about.append(f"ipscsim {m.get('version', '?')}")
         return (
-            f"<div><b>ipscsim Result</b> {html.escape(str(s.name))} ({self.meta.get('engine')} engine,"
-            f" days 0-{self.days[-1]:g})<table>{rows}</table></div>"
+            f"<div><b>ipscsim Result</b> {e(str(s.name))} ({e(', '.join(str(a) for a in about))})"
+            f"<br>cell types on day {self.days[-1]:g}: {svg_composition(last.to_dict())}<br>"
+            f"<small>{shown}</small>"
+            "<table><thead><tr><th>readout</th><th>value</th><th>meaning</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
         )
 
 

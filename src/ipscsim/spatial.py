@@ -50,8 +50,13 @@ class SpatialRecord:
     seed: int
     stats: dict[str, Any] = field(default_factory=dict)
 
-    def _day(self, day: float | None, where: dict) -> float:
+    def _day(self, day: float | None, where: dict, what: str = "snapshots") -> float:
         if not where:
+            if what == "fields":
+                raise ParameterError(
+                    "day: this run kept no fields (simulate(..., fields=True) keeps them when the "
+                    "medium holds a compound with a profile, or on an adherent patch)"
+                )
             raise ParameterError("day: this run kept no snapshots (simulate(..., snapshots=[...]))")
         days = sorted(where)
         if day is None:
@@ -111,7 +116,7 @@ class SpatialRecord:
         """A field at ``day`` (see :meth:`ipscsim.results.Result.field`)."""
         import pandas as pd
 
-        d = self._day(day, self.fields)
+        d = self._day(day, self.fields, "fields")
         fields = self.fields[d]
         if (
             name in fields

@@ -211,10 +211,19 @@ class TransplantResult:
         )
 
     def plot(self, **kwargs: Any):
-        """Host MN survival, factor profile and graft over time; returns the Figure."""
+        """Host MN survival, factor profile, MNs against distance, graft; returns the Figure.
+
+        See :func:`ipscsim.plot.survival.plot_transplant` (``axes=``: four axes to draw on).
+        """
         from .plot.survival import plot_transplant
 
         return plot_transplant(self, **kwargs)
+
+    def plot_map(self, ax: Any = None):
+        """Host MNs alive against distance from the graft at the last month; returns the Figure."""
+        from .plot.survival import plot_transplant_map
+
+        return plot_transplant_map(self, ax=ax)
 
 
 def _weibull(age: np.ndarray, start: float, end: float, left: float) -> np.ndarray:
@@ -392,7 +401,7 @@ def simulate(
     k1 = int(np.argmin(np.abs(t_m - min(1.0, months_run))))
     prof = {}
     for f in secreted:
-        for k, label in ((k1, f"month {t_m[k1]:g}"), (len(t_m) - 1, f"month {t_m[-1]:g}")):
+        for k, label in ((k1, f"month {t_m[k1]:.2g}"), (len(t_m) - 1, f"month {t_m[-1]:.3g}")):
             prof[f"{f}, {label}"] = unit[f][ix_ipsi, iy, :] * cells_site[k] * g.secretion[f]
     factor_profile = pd.DataFrame(prof, index=pd.Index(zc, name="distance_mm"))
 

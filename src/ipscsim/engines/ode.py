@@ -16,9 +16,9 @@ import numpy as np
 from ..model import layout as L
 from ._jit import jit, prange
 from .dopri5 import integrate_segment
-from .kernels import WORK_SCRATCH, prepare_work
+from .kernels import WORK_SCRATCH, prepare_work, rhs
 
-__all__ = ["apply_operation", "run", "run_many"]
+__all__ = ["apply_operation", "rhs_calls", "run", "run_many"]
 
 
 @jit
@@ -158,3 +158,18 @@ def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rto
             stats[r],
         )
     return rec_out, stats, status
+
+
+@jit
+def rhs_calls(n, t0, t1, y, p, u, comp, nodes, work, out):
+    """Evaluate the right-hand side ``n`` times at days spread over ``[t0, t1)`` (its cost, timed).
+
+    The benchmarks divide the wall time of this loop by ``n``: the cost of one evaluation, which times
+    the evaluations an integration needs is its practical lower bound.
+    """
+    prepare_work(p, nodes, work)
+    acc = 0.0
+    for i in range(n):
+        rhs(t0 + (t1 - t0) * i / n, y, p, u, comp, nodes, work, out)
+        acc += out[0]
+    return acc

@@ -1,8 +1,23 @@
-"""Colours: one fixed, colour-blind-safe colour per cell type (Paul Tol's 'muted' scheme) and marker."""
+"""Colours: one fixed, colour-blind-safe colour per cell type, marker and pathway (Paul Tol's schemes).
+
+Every ipscsim plot takes its colours from here, so a cell type has the same colour in a stacked
+fraction plot, a comparison, a snapshot of cells and a report figure.
+"""
 
 from __future__ import annotations
 
-#: Cell type -> colour, the same in every ipscsim plot.
+__all__ = [
+    "CATEGORICAL",
+    "CELL_TYPE_COLORS",
+    "FACTOR_COLORS",
+    "KIND_COLORS",
+    "MARKER_COLORS",
+    "PATHWAY_COLORS",
+    "compound_color",
+    "readout_color",
+]
+
+#: Cell type -> colour, the same in every ipscsim plot (Tol 'muted').
 CELL_TYPE_COLORS: dict[str, str] = {
     "iPSC": "#DDDDDD",
     "neuroectoderm": "#88CCEE",
@@ -30,3 +45,98 @@ MARKER_COLORS: dict[str, str] = {
     "MNX1": "#AA3377",
     "CHAT": "#882255",
 }
+
+#: Pathway a compound acts on -> colour of its bars and windows (Tol 'light', pale enough for text).
+PATHWAY_COLORS: dict[str, str] = {
+    "TGFB": "#77AADD",
+    "BMP": "#99DDFF",
+    "WNT": "#EE8866",
+    "RA": "#EEDD88",
+    "SHH": "#44BB99",
+    "NOTCH": "#FFAABB",
+    "FGF": "#BBCC33",
+    "TROPHIC": "#AAAA00",
+    "ROCK": "#DDDDDD",
+    "TRANSGENE": "#BBBBBB",
+}
+
+#: A categorical cycle for things that are not cell types or markers (Tol 'bright', then 'muted').
+CATEGORICAL: tuple[str, ...] = (
+    "#4477AA",
+    "#EE6677",
+    "#228833",
+    "#CCBB44",
+    "#66CCEE",
+    "#AA3377",
+    "#BBBBBB",
+    "#332288",
+    "#117733",
+    "#999933",
+    "#882255",
+    "#DDCC77",
+)
+
+#: Agent-based cell kind (progenitor or neuron class; snapshot column ``kind``) -> colour. MNs and
+#: rostral neurons keep their cell type's colour.
+KIND_COLORS: dict[str, str] = {
+    "progenitor": "#BBBBBB",
+    "MN": "#CC6677",
+    "MN_CHAT": "#AA3377",
+    "MN_hox_negative": "#EE8866",
+    "MN_CHAT_hox_negative": "#EEDD88",
+    "V3": "#4477AA",
+    "V2": "#66CCEE",
+    "rostral_neuron": "#999933",
+}
+
+#: Secreted factor -> colour (the same in culture-medium and transplant plots).
+FACTOR_COLORS: dict[str, str] = {
+    "GDNF": "#4477AA",
+    "BDNF": "#EE6677",
+    "CNTF": "#228833",
+    "IGF1": "#CCBB44",
+    "VEGF": "#66CCEE",
+    "HGF": "#AA3377",
+}
+
+#: Summary readouts drawn in the colour of the cell type (or marker) they count.
+_READOUT_OF: dict[str, str] = {
+    "mn_fraction": "MN",
+    "mn_yield": "MN",
+    "day_mn_10pct": "MN",
+    "day_mn_half": "MN",
+    "peak_pmn_fraction": "pMN",
+    "day_peak_pmn": "pMN",
+    "interneuron_fraction": "interneuron",
+    "offtarget_fraction": "offtarget",
+    "residual_pluripotent": "OCT4",
+    "hox_fraction": "HOX",
+    "chat_fraction": "CHAT",
+}
+
+
+def compound_color(name: str) -> str:
+    """The colour of a compound: that of the pathway it acts on (grey if unknown).
+
+    Args:
+        name: A compound name or alias (``"SAG"``, ``"retinoic acid"``).
+    """
+    from ..protocols.compounds import registry
+
+    try:
+        pathway = registry().get(name).pathway
+    except (KeyError, ValueError):
+        return "#BBBBBB"
+    return PATHWAY_COLORS.get(pathway, "#BBBBBB")
+
+
+def readout_color(readout: str, default: str = "#4477AA") -> str:
+    """The colour of a readout: its cell type's or marker's (``"MN@14"``, ``"mn_fraction"``).
+
+    Args:
+        readout: A summary field, cell type, marker, or ``"<cell type or marker>@<day>"``.
+        default: Colour of a readout that counts no one cell type or marker (``total_cells``).
+    """
+    field = readout.partition("@")[0]
+    field = _READOUT_OF.get(field, field)
+    return CELL_TYPE_COLORS.get(field) or MARKER_COLORS.get(field) or default

@@ -2,19 +2,131 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .palette import CELL_TYPE_COLORS
+from .palette import CATEGORICAL, CELL_TYPE_COLORS, KIND_COLORS
 
-__all__ = ["plot_cells", "plot_field"]
+__all__ = ["cell_color_label", "plot_cells", "plot_field"]
+
+#: Units of the numeric snapshot columns that are not gene levels.
+_COLUMN_UNITS: dict[str, str] = {
+    "born": "day",
+    "sensitivity": "multiplier; 1 = the typical cell",
+    "tempo": "multiplier; 1 = the typical cell",
+    "notch_input": "Delta from neighbours, a.u.",
+    "aggregate": "index",
+}
+
+#: Units of an adherent patch's fields.
+_FIELD_UNITS: dict[str, str] = {
+    "nodal": "EC50 units",
+    "bmp_share": "share of cells",
+    "density": "cells per cm²",
+}
+
+
+def cell_color_label(column: str) -> str:
+    """The colour-bar label (with unit) of a numeric snapshot column: a gene level or a cell property."""
+    if column in _COLUMN_UNITS:
+        return f"{column} ({_COLUMN_UNITS[column]})"
+    return f"{column} level (normalised; 1 = on)"
 
 
 def _snapshot(result_or_frame: Any, day: float | None):
     if hasattr(result_or_frame, "snapshot"):
         return result_or_frame.snapshot(day)
     return result_or_frame
+
+
+@dataclass
+class _View:
+    """The cells one picture draws, their plane coordinates and axis labels."""
+
+    cells: Any
+    x: np.ndarray
+    y: np.ndarray
+    xlabel: str
+    ylabel: str
+    title: str
+
+
+def _largest(snap: Any) -> int:
+    return int(snap["aggregate"].value_counts().idxmax())
+
+
+def _view(snap: Any, aggregate: int | None, section: float) -> _View:
+    """The cells of a patch, or the section through an aggregate's centre (``|z - z_c| <= section``)."""
+    title = f"day {snap.attrs.get('day', float('nan')):g}"
+    if "z" not in snap.columns:
+        return _View(snap, snap["x"].to_numpy(), snap["y"].to_numpy(), "x (um)", "y (um)", title)
+    g = _largest(snap) if aggregate is None else int(aggregate)
+    cells = snap[snap["aggregate"] == g]
+    if cells.empty:
+        raise ValueError(f"aggregate: {aggregate!r} has no cells on this day")
+    centre = cells[["x", "y", "z"]].mean()
+    cells = cells[np.abs(cells["z"] - centre["z"]) <= section]
+    return _View(
+        cells,
+        (cells["x"] - centre["x"]).to_numpy(),
+        (cells["y"] - centre["y"]).to_numpy(),
+        "x from the aggregate's centre (um)",
+        "y from the aggregate's centre (um)",
+        f"{title}, aggregate {g} (section |z| <= {section:g} um)",
+    )
+
+
+def _categories(column: str, values: Any) -> dict[str, str]:
+    """Category -> colour: the cell-type palette for identities, a fixed cycle otherwise."""
+    if column == "identity":
+        return CELL_TYPE_COLORS
+    if column == "kind":
+        return KIND_COLORS
+    cats = list(values.cat.categories) if hasattr(values, "cat") else sorted(values.unique())
+    return {str(c): CATEGORICAL[i % len(CATEGORICAL)] for i, c in enumerate(cats)}
+
+
+def _is_categorical(column: str, cells: Any) -> bool:
+    if column not in cells.columns:
+        raise ValueError(
+            f"color: {column!r} is not a column of the snapshot (try 'identity', 'kind' or a gene: "
+            f"{', '.join(c for c in cells.columns if c[0].isupper())})"
+        )
+    from pandas.api.types import is_numeric_dtype
+
+    return column == "identity" or not is_numeric_dtype(cells[column].dtype)
+
+
+def _draw(
+    ax: Any,
+    view: _View,
+    color: str,
+    size: float | None,
+    cmap: str,
+    norm: Any = None,
+    palette: dict[str, str] | None = None,
+):
+    """Scatter the cells of a view; returns the mappable of a numeric colouring (else ``None``)."""
+    cells = view.cells
+    s = size if size is not None else max(1.0, min(30.0, 2.0e4 / max(len(cells), 1)))
+    mappable = None
+    if _is_categorical(color, cells):
+        values = cells[color].astype(str).to_numpy()
+        for name, c in (palette or _categories(color, cells[color])).items():
+            sel = values == name
+            if sel.any():
+                ax.scatter(view.x[sel], view.y[sel], s=s, color=c, label=name, linewidths=0)
+    else:
+        mappable = ax.scatter(
+            view.x, view.y, s=s, c=cells[color].to_numpy(), cmap=cmap, norm=norm, linewidths=0
+        )
+    ax.set_aspect("equal")
+    ax.set_xlabel(view.xlabel)
+    ax.set_ylabel(view.ylabel)
+    ax.set_title(view.title, fontsize=9)
+    return mappable
 
 
 def plot_cells(
@@ -27,7 +139,7 @@ def plot_cells(
     size: float | None = None,
     cmap: str = "viridis",
 ):
-    """Cells at a snapshot day, coloured by identity or by a gene level; returns the Figure.
+    """Cells at a snapshot day, coloured by identity, by a gene level or another column.
 
     On an adherent patch every cell is drawn at its position; in aggregates one aggregate is cut
     through its centre and the cells within ``section`` um of the cutting plane are drawn.
@@ -35,52 +147,32 @@ def plot_cells(
     Args:
         result: An agent-based :class:`~ipscsim.results.Result` (or a snapshot DataFrame).
         day: Snapshot day (default the last).
-        color: ``"identity"`` (the palette of cell types) or a gene column (``"OLIG2"``, ``"NGN2"``,
-            ``"HES"``, ...), drawn with ``cmap``.
+        color: ``"identity"`` (the cell-type palette, the same as every other plot's), ``"kind"``
+            (progenitor or neuron class), or a numeric column: a gene (``"OLIG2"``, ``"NGN2"``,
+            ``"HES"``, ...), ``"born"``, ``"sensitivity"``, ``"tempo"``, ``"notch_input"``, drawn
+            with ``cmap`` and a colour bar.
         ax: Axes to draw on (a new figure otherwise).
         aggregate: Which aggregate to section (default the largest).
         section: Half-thickness (um) of the section through an aggregate.
         size: Marker size (default from the number of cells drawn).
-        cmap: Colour map for gene levels.
+        cmap: Colour map for numeric columns.
+
+    Returns:
+        The Figure.
     """
     import matplotlib.pyplot as plt
 
     snap = _snapshot(result, day)
-    fig, ax = plt.subplots(figsize=(5.5, 5)) if ax is None else (ax.figure, ax)
-    title = f"day {snap.attrs.get('day', day):g}"
-    if "z" in snap.columns:
-        g = int(snap["aggregate"].value_counts().idxmax()) if aggregate is None else int(aggregate)
-        cells = snap[snap["aggregate"] == g]
-        if cells.empty:
-            raise ValueError(f"aggregate: {aggregate!r} has no cells on this day")
-        centre = cells[["x", "y", "z"]].mean()
-        cells = cells[np.abs(cells["z"] - centre["z"]) <= section]
-        x = cells["x"] - centre["x"]
-        y = cells["y"] - centre["y"]
-        title += f", aggregate {g} (section |z| <= {section:g} um)"
-        xlabel, ylabel = "x from the aggregate's centre (um)", "y from the aggregate's centre (um)"
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 5), layout="constrained")
     else:
-        cells = snap
-        x, y = cells["x"], cells["y"]
-        xlabel, ylabel = "x (um)", "y (um)"
-    s = size if size is not None else max(1.0, min(30.0, 2.0e4 / max(len(cells), 1)))
-    if color == "identity":
-        for name, c in CELL_TYPE_COLORS.items():
-            sel = (cells["identity"] == name).to_numpy()
-            if sel.any():
-                ax.scatter(x[sel], y[sel], s=s, color=c, label=name, linewidths=0)
+        fig = ax.figure
+    view = _view(snap, aggregate, section)
+    mappable = _draw(ax, view, color, size, cmap)
+    if mappable is None:
         ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     else:
-        if color not in cells.columns:
-            raise ValueError(
-                f"color: {color!r} is not a column of the snapshot (try 'identity' or a gene)"
-            )
-        sc = ax.scatter(x, y, s=s, c=cells[color], cmap=cmap, linewidths=0)
-        fig.colorbar(sc, ax=ax, label=f"{color} level (on-level 1)")
-    ax.set_aspect("equal")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=9)
+        fig.colorbar(mappable, ax=ax, label=cell_color_label(color))
     return fig
 
 
@@ -92,11 +184,21 @@ def plot_field(
     An adherent patch's field (``"nodal"``, ``"bmp_share"``, ``"density"``) is a heatmap; a compound
     inside aggregates is its share of the bulk concentration against the distance from the centre,
     one line per aggregate (or the one asked for).
+
+    Args:
+        result: An agent-based :class:`~ipscsim.results.Result`.
+        name: The field (see :meth:`~ipscsim.results.Result.field`).
+        day: Snapshot day (default the last).
+        ax: Axes to draw on (a new figure otherwise).
+        aggregate: One aggregate's profile (default all).
     """
     import matplotlib.pyplot as plt
 
     df = result.field(name, day, aggregate)
-    fig, ax = plt.subplots(figsize=(5.5, 4.5)) if ax is None else (ax.figure, ax)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
+    else:
+        fig = ax.figure
     if df.index.name == "radius_um":
         for g in df.columns:
             ax.plot(df.index, df[g], label=f"aggregate {g}", linewidth=1.2)
@@ -108,20 +210,17 @@ def plot_field(
     else:
         x = df.columns.to_numpy(dtype=float)
         y = df.index.to_numpy(dtype=float)
-        units = {"nodal": "EC50 units", "bmp_share": "share of cells", "density": "cells per cm²"}
+        dx = x[1] - x[0] if len(x) > 1 else 1.0
+        dy = y[1] - y[0] if len(y) > 1 else 1.0
         im = ax.imshow(
             df.to_numpy(),
             origin="lower",
-            extent=(
-                x[0] - (x[1] - x[0]) / 2,
-                x[-1] + (x[1] - x[0]) / 2,
-                y[0] - (y[1] - y[0]) / 2,
-                y[-1] + (y[1] - y[0]) / 2,
-            ),
+            extent=(x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2),
             cmap="magma",
             aspect="equal",
         )
-        fig.colorbar(im, ax=ax, label=f"{name} ({units.get(name, '')})")
+        unit = _FIELD_UNITS.get(name, "a.u.")
+        fig.colorbar(im, ax=ax, label=f"{name} ({unit})")
         ax.set_xlabel("x (um)")
         ax.set_ylabel("y (um)")
     ax.set_title(f"{name}, day {df.attrs.get('day', day):g}", fontsize=9)

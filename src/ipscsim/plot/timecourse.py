@@ -1,19 +1,69 @@
-"""Time courses of a :class:`~ipscsim.results.Result`: cell types (stacked) and markers."""
+"""Time courses of a :class:`~ipscsim.results.Result`: cell types (stacked), markers, counts, factors.
+
+The line panels shade the protocol's compound windows beneath the curves
+(:func:`~ipscsim.plot.timeline.shade_windows`); the stacked cell types fill their panel, so
+:func:`plot_result` draws the protocol's timeline above them instead.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from .palette import CELL_TYPE_COLORS, MARKER_COLORS
+from .labels import DAY_LABEL
+from .palette import CELL_TYPE_COLORS, FACTOR_COLORS, MARKER_COLORS
+from .timeline import plot_protocol, shade_windows
 
-__all__ = ["plot_fractions", "plot_markers", "plot_result"]
+__all__ = [
+    "PANELS",
+    "plot_counts",
+    "plot_factors",
+    "plot_fractions",
+    "plot_markers",
+    "plot_result",
+]
+
+#: Panels :func:`plot_result` can draw, top to bottom in this order.
+PANELS: tuple[str, ...] = ("timeline", "fractions", "markers", "counts", "factors")
+
+
+def _axes(ax: Any, figsize: tuple[float, float] = (8, 3.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=figsize, layout="constrained")
+    return ax.figure, ax
+
+
+def _protocol_of(result: Any):
+    """The protocol a result was simulated with (``None`` when its metadata lacks it)."""
+    from ..protocols import Protocol
+
+    data = getattr(result, "meta", {}).get("protocol")
+    return Protocol.from_dict(data) if data else None
+
+
+def _shade(ax: Any, result: Any, shade: bool, label: bool = True) -> None:
+    protocol = _protocol_of(result) if shade else None
+    if protocol is not None and protocol.steps:
+        shade_windows(ax, protocol, label=label)
+
+
+def _legend(ax: Any) -> None:
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
 
 
 def plot_fractions(result: Any, ax: Any = None):
-    """Stacked areas of the cell-type fractions over days; returns the Figure."""
-    import matplotlib.pyplot as plt
+    """Stacked areas of the cell-type fractions over days; returns the Figure.
 
-    fig, ax = plt.subplots(figsize=(8, 3.5)) if ax is None else (ax.figure, ax)
+    The areas stack in the order of :data:`~ipscsim.model.readouts.CELL_TYPES`, each in its fixed
+    colour (:data:`~ipscsim.plot.palette.CELL_TYPE_COLORS`); their top edge is 1 on every day.
+
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        ax: Axes to draw on (a new figure otherwise).
+    """
+    fig, ax = _axes(ax)
     fr = result.fractions
     ax.stackplot(
         fr.index.to_numpy(),
@@ -23,51 +73,186 @@ def plot_fractions(result: Any, ax: Any = None):
     )
     ax.set_xlim(fr.index[0], fr.index[-1])
     ax.set_ylim(0, 1)
-    ax.set_xlabel("day of differentiation (day)")
+    ax.set_xlabel(DAY_LABEL)
     ax.set_ylabel("fraction of live cells")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+    _legend(ax)
     return fig
 
 
-def plot_markers(result: Any, markers: list[str] | None = None, ax: Any = None):
-    """Marker-positive fractions over days (one line per marker); returns the Figure."""
-    import matplotlib.pyplot as plt
+def plot_markers(
+    result: Any, markers: Sequence[str] | None = None, ax: Any = None, *, shade: bool = True
+):
+    """Marker-positive fractions over days (one line per marker); returns the Figure.
 
-    fig, ax = plt.subplots(figsize=(8, 3.5)) if ax is None else (ax.figure, ax)
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        markers: Markers to draw (default: all of :data:`~ipscsim.model.readouts.MARKERS`).
+        ax: Axes to draw on (a new figure otherwise).
+        shade: Shade the protocol's compound windows beneath the lines.
+    """
+    fig, ax = _axes(ax)
     mk = result.markers
     for name in markers or list(mk.columns):
         ax.plot(mk.index, mk[name], label=name, color=MARKER_COLORS.get(name), linewidth=1.5)
+    _shade(ax, result, shade)
     ax.set_xlim(mk.index[0], mk.index[-1])
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("day of differentiation (day)")
+    ax.set_xlabel(DAY_LABEL)
     ax.set_ylabel("fraction of live cells positive")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+    _legend(ax)
     return fig
 
 
-def plot_result(result: Any, *, markers: list[str] | None = None):
-    """Protocol timeline, stacked cell types and markers of one result, sharing the day axis."""
+def plot_counts(
+    result: Any,
+    cell_types: Sequence[str] | None = None,
+    ax: Any = None,
+    *,
+    total: bool = True,
+    shade: bool = True,
+):
+    """Cells per well of each type over days (log scale), with the total; returns the Figure.
+
+    Cell types never reaching one cell per well are left out; the axis starts at one cell.
+
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        cell_types: Cell types to draw (default: every type that reaches one cell per well).
+        ax: Axes to draw on (a new figure otherwise).
+        total: Also draw the total (black, dashed).
+        shade: Shade the protocol's compound windows beneath the lines.
+    """
+    fig, ax = _axes(ax)
+    counts = result.counts
+    names = (
+        list(cell_types)
+        if cell_types is not None
+        else [c for c in counts.columns if c != "total" and counts[c].max() >= 1.0]
+    )
+    for name in names:
+        ax.plot(counts.index, counts[name], label=name, color=CELL_TYPE_COLORS[name], linewidth=1.5)
+    if total:
+        ax.plot(
+            counts.index, counts["total"], label="total", color="black", linestyle="--", linewidth=1
+        )
+    _shade(ax, result, shade)
+    ax.set_yscale("log")
+    top = (
+        float(counts[[*names, *(["total"] if total else [])]].max().max()) if names or total else 1
+    )
+    ax.set_ylim(1.0, max(top, 1.0) * 3.0)
+    ax.set_xlim(counts.index[0], counts.index[-1])
+    ax.set_xlabel(DAY_LABEL)
+    ax.set_ylabel("cells per well")
+    _legend(ax)
+    return fig
+
+
+def plot_factors(
+    result: Any,
+    factors: Sequence[str] | None = None,
+    unit: str = "pM",
+    ax: Any = None,
+    *,
+    shade: bool = True,
+):
+    """Secreted and added factors in the well's medium over days (:attr:`Result.factors`).
+
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        factors: Factors to draw (default: every factor present at some day).
+        unit: ``"pM"`` or ``"ng/ml"``.
+        ax: Axes to draw on (a new figure otherwise).
+        shade: Shade the protocol's compound windows beneath the lines (media changes show as
+            the saw-tooth of the curves).
+
+    Returns:
+        The Figure.
+    """
+    if unit not in ("pM", "ng/ml"):
+        raise ValueError(f"unit: {unit!r} must be 'pM' or 'ng/ml'")
+    fig, ax = _axes(ax)
+    table = result.factors.xs(unit, axis=1, level="unit")
+    names = (
+        list(factors) if factors is not None else [f for f in table.columns if table[f].max() > 0]
+    )
+    for name in names:
+        ax.plot(table.index, table[name], label=name, color=FACTOR_COLORS.get(name), linewidth=1.5)
+    _shade(ax, result, shade)
+    ax.set_xlim(table.index[0], table.index[-1])
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(DAY_LABEL)
+    ax.set_ylabel(f"concentration in the medium ({unit})")
+    if names:
+        _legend(ax)
+    return fig
+
+
+def plot_result(
+    result: Any,
+    *,
+    markers: Sequence[str] | None = None,
+    panels: Sequence[str] = ("timeline", "fractions", "markers"),
+    published: bool = True,
+):
+    """Time courses of one result over its protocol's timeline, sharing the day axis.
+
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        markers: Markers of the markers panel (default: all).
+        panels: Which of :data:`PANELS` to draw, top to bottom in that order (``"counts"`` and
+            ``"factors"`` add cells per well and the medium's factors).
+        published: Overlay the protocol's published marker outcomes on the markers panel
+            (``data/published_outcomes.csv``; see :func:`~ipscsim.plot.compare.overlay_published`).
+            Cell-type outcomes are not drawn on the stacked panel, where a height is not a
+            fraction; :func:`~ipscsim.plot.compare.plot_comparison` shows them.
+
+    Returns:
+        The Figure; its axes are the panels in :data:`PANELS` order.
+    """
     import matplotlib.pyplot as plt
 
-    from ..protocols import Protocol
-    from .timeline import plot_protocol
-
-    protocol = Protocol.from_dict(result.meta["protocol"])
-    n_comp = max(len(protocol.compounds), 2)
+    unknown = [p for p in panels if p not in PANELS]
+    if unknown or not panels:
+        raise ValueError(f"panels: {unknown or panels!r}; choose from {', '.join(PANELS)}")
+    chosen = [p for p in PANELS if p in panels]
+    protocol = _protocol_of(result)
+    if protocol is None:
+        chosen = [p for p in chosen if p != "timeline"]
+    n_comp = max(len(protocol.compounds), 2) if protocol is not None else 2
+    heights = [0.3 * n_comp + 0.6 if p == "timeline" else 3.0 for p in chosen]
     fig, axes = plt.subplots(
-        3,
+        len(chosen),
         1,
-        figsize=(9, 3 + 0.3 * n_comp + 6),
+        figsize=(9, sum(heights) + 0.6 * len(chosen)),
         sharex=True,
-        gridspec_kw={"height_ratios": [0.3 * n_comp + 0.6, 3, 3]},
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
         layout="constrained",
     )
-    plot_protocol(protocol, ax=axes[0], days=float(result.days[-1]))
-    axes[0].set_xlabel("")
-    plot_fractions(result, ax=axes[1])
-    axes[1].set_xlabel("")
-    plot_markers(result, markers=markers, ax=axes[2])
-    axes[1].set_title(
-        f"{protocol.name}: cell types ({result.meta.get('engine')} engine)", fontsize=9
-    )
+    axes = axes[:, 0]
+    for ax, panel in zip(axes, chosen, strict=True):
+        if panel == "timeline":
+            plot_protocol(protocol, ax=ax, days=float(result.days[-1]))
+            ax.set_title(
+                f"{protocol.name} ({result.meta.get('engine')} engine): compounds", fontsize=9
+            )
+        elif panel == "fractions":
+            plot_fractions(result, ax=ax)
+        elif panel == "markers":
+            plot_markers(result, markers=markers, ax=ax, shade=False)
+            if published and protocol is not None:
+                from .compare import overlay_published
+
+                if overlay_published(ax, protocol.name, list(markers or result.markers.columns)):
+                    _legend(ax)
+        elif panel == "counts":
+            plot_counts(result, ax=ax, shade=False)
+        else:
+            plot_factors(result, ax=ax, shade=False)
+        if panel != "timeline" and protocol is not None and panel != "fractions":
+            shade_windows(ax, protocol, label="timeline" not in chosen)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    axes[-1].set_xlim(float(result.days[0]), float(result.days[-1]))
     return fig

@@ -102,10 +102,39 @@ class SweepResult:
         )
 
     def _repr_html_(self) -> str:
+        e = html.escape
         df = self._table
-        head = df.head(10).to_html(float_format=lambda x: f"{x:.4g}") if len(df) else ""
-        n_ok = int((df["status"] == "ok").sum()) if len(df) else 0
+        ok = self.ok
+        n_ok = len(ok)
+        inputs = ", ".join(
+            f"{e(n)} ({df[n].nunique()} values, {df[n].min():.3g}-{df[n].max():.3g})"
+            if n in df.columns and len(df)
+            else e(n)
+            for n in self.inputs
+        )
+        rows = []
+        for r in self.readouts:
+            if r not in ok.columns or ok[r].dropna().empty:
+                continue
+            v = ok[r].dropna()
+            best = ok.loc[v.idxmax(), self.inputs]
+            at = ", ".join(f"{e(k)}={x:.3g}" for k, x in best.items())
+            rows.append(
+                f"<tr><td>{e(r)}</td><td>{v.min():.4g}</td><td>{v.median():.4g}</td>"
+                f"<td>{v.max():.4g}</td><td>{at}</td></tr>"
+            )
+        table = (
+            "<table><thead><tr><th>readout</th><th>min</th><th>median</th><th>max</th>"
+            f"<th>largest at</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            if rows
+            else ""
+        )
+        failed = ""
+        if len(self.failed):
+            first = str(self.failed["message"].iloc[0])[:200]
+            failed = f"<br>{len(self.failed)} failed; first: <code>{e(first)}</code>"
         return (
-            f"<div><b>ipscsim SweepResult</b> {html.escape(self.sweep.protocol.name)}: {len(df)} "
-            f"runs ({n_ok} ok), inputs {html.escape(', '.join(self.inputs))}{head}</div>"
+            f"<div><b>ipscsim SweepResult</b> {e(self.sweep.protocol.name)}: {len(df)} runs "
+            f"({n_ok} ok), design {e(str(self.sweep.design))}<br>inputs: {inputs}{failed}{table}"
+            "</div>"
         )

@@ -40,11 +40,15 @@ class SensitivityResult:
     problem: dict[str, Any]
     runs: Any
 
-    def plot(self, readout: str | None = None, ax: Any = None):
-        """Bars with confidence intervals (one day), or indices against day (time-resolved)."""
+    def plot(self, readout: str | None = None, ax: Any = None, kind: str = "auto"):
+        """Bars with confidence intervals (one day), or indices against day (time-resolved).
+
+        See :func:`ipscsim.plot.sensitivity.plot_sensitivity` (``kind``: ``"auto"``, ``"bars"``,
+        ``"days"``, ``"scatter"``); returns the Figure.
+        """
         from ..plot.sensitivity import plot_sensitivity
 
-        return plot_sensitivity(self, readout=readout, ax=ax)
+        return plot_sensitivity(self, readout=readout, ax=ax, kind=kind)
 
 
 def _problem(space: Mapping[str, Any], target: Any) -> dict[str, Any]:

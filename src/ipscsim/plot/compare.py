@@ -1,0 +1,210 @@
+"""Comparisons: several protocols or cell lines on one figure, with the published points overlaid.
+
+A published outcome (``data/published_outcomes.csv``, or any validation table) is drawn at its day and
+value: ``^`` for "at least", ``v`` for "at most", ``o`` for "about" (with its tolerance as an error
+bar), in black, labelled with the target's id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .labels import DAY_LABEL, readout_unit
+from .palette import readout_color
+
+__all__ = ["overlay_published", "plot_comparison"]
+
+#: Marker of each relation of a published outcome.
+RELATION_MARKERS: dict[str, str] = {">=": "^", "<=": "v", "~": "o"}
+
+_STYLES = ("-", "--", ":", "-.")
+_POINTS = (None, "o", "s", "D", "^", "v")
+
+
+def _name(result: Any) -> str:
+    return str(result.meta.get("protocol", {}).get("name", "run"))
+
+
+def _label(result: Any) -> str:
+    line = result.meta.get("line")
+    genotype = result.meta.get("genotype")
+    parts = [_name(result)]
+    if line is not None:
+        parts.append(f"line {line}")
+    if genotype not in (None, "control"):
+        parts.append(str(genotype))
+    return ", ".join(parts)
+
+
+def _table_of(result: Any, readout: str):
+    fr, mk = result.fractions, result.markers
+    if readout in fr.columns:
+        return fr
+    if readout in mk.columns:
+        return mk
+    raise ValueError(
+        f"readout: {readout!r} is neither a cell type ({', '.join(fr.columns)}) nor a marker "
+        f"({', '.join(mk.columns)})"
+    )
+
+
+def overlay_published(
+    ax: Any,
+    protocols: str | Sequence[str],
+    readouts: str | Sequence[str],
+    targets: Sequence[Any] | None = None,
+    *,
+    annotate: bool = True,
+) -> list[Any]:
+    """Draw the published outcomes of protocols for readouts onto an axes.
+
+    Only unperturbed outcomes with a day are drawn (directions compare two runs and have no point).
+
+    Args:
+        ax: Axes whose x axis is the day of differentiation and y axis the readout's value.
+        protocols: Protocol names (a target's ``protocol`` column).
+        readouts: Readouts (cell types, markers, or summary fields) to draw.
+        targets: Targets to draw from (default:
+            :func:`~ipscsim.validation.outcome_targets`, ``data/published_outcomes.csv``).
+        annotate: Label each point with its id, relation and value.
+
+    Returns:
+        The targets drawn, in order. Each is one errorbar container on the axes whose Line2D has
+        ``gid`` ``"published <id>"``; the legend has one entry per relation.
+    """
+    from ..validation.targets import outcome_targets
+
+    protocols = [protocols] if isinstance(protocols, str) else list(protocols)
+    readouts = [readouts] if isinstance(readouts, str) else list(readouts)
+    pool = outcome_targets() if targets is None else targets
+    drawn = []
+    words = {">=": "at least", "<=": "at most", "~": "about"}
+    labelled = set(ax.get_legend_handles_labels()[1])
+    for t in pool:
+        if (
+            t.kind != "outcome"
+            or t.perturbation
+            or t.protocol not in protocols
+            or t.readout not in readouts
+            or not math.isfinite(t.day)
+            or not math.isfinite(t.value)
+        ):
+            continue
+        label = f"published ({words[t.relation]})"
+        bar = ax.errorbar(
+            [t.day],
+            [t.value],
+            yerr=[t.tolerance] if t.relation == "~" else None,
+            marker=RELATION_MARKERS[t.relation],
+            markersize=8,
+            color="black",
+            linestyle="none",
+            capsize=3,
+            zorder=5,
+            label=None if label in labelled else label,
+        )
+        bar.lines[0].set_gid(f"published {t.id}")
+        labelled.add(label)
+        if annotate:
+            ax.annotate(
+                f"{t.id} {t.protocol}: {t.readout} {t.relation} {t.value:g}",
+                (t.day, t.value),
+                fontsize=7,
+                xytext=(5, 4),
+                textcoords="offset points",
+            )
+        drawn.append(t)
+    return drawn
+
+
+def plot_comparison(
+    results: Sequence[Any],
+    readouts: str | Sequence[str] = "MN",
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    *,
+    published: bool | Sequence[Any] = True,
+    spread_above: int = 6,
+):
+    """One or more readouts of several results (protocols, cell lines, genotypes) against day.
+
+    Colour says which cell type or marker (the fixed palette); line style and point say which
+    result. Above ``spread_above`` results (a panel of cell lines, say) each readout is drawn as
+    thin lines with the median over results in bold, without a legend entry per result.
+
+    Args:
+        results: :class:`~ipscsim.results.Result` objects.
+        readouts: Cell types and/or markers (``"MN"``, ``["pMN", "MN"]``, ``"OLIG2"``).
+        labels: One label per result (default: protocol name, line and genotype).
+        ax: Axes to draw on (a new figure otherwise).
+        published: Overlay the published outcomes of the results' protocols (``True``: from
+            ``data/published_outcomes.csv``; or a sequence of targets, e.g. ``fact_targets()``).
+        spread_above: Number of results above which they are drawn as a spread.
+
+    Returns:
+        The Figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    results = list(results)
+    if not results:
+        raise ValueError("results: give at least one Result")
+    readouts = [readouts] if isinstance(readouts, str) else list(readouts)
+    if labels is not None and len(labels) != len(results):
+        raise ValueError(f"labels: {len(labels)} labels for {len(results)} results")
+    labels = list(labels) if labels is not None else [_label(r) for r in results]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    else:
+        fig = ax.figure
+    spread = len(results) > spread_above
+    for readout in readouts:
+        colour = readout_color(readout)
+        if spread:
+            tables = [_table_of(r, readout)[readout] for r in results]
+            for s in tables:
+                ax.plot(s.index, s.to_numpy(), color=colour, alpha=0.35, linewidth=0.7)
+            days = tables[0].index.to_numpy()
+            if all(len(s) == len(days) and np.allclose(s.index, days) for s in tables):
+                median = np.median(np.vstack([s.to_numpy() for s in tables]), axis=0)
+                ax.plot(
+                    days,
+                    median,
+                    color=colour,
+                    linewidth=2.2,
+                    label=f"{readout}: median of {len(results)}",
+                )
+            continue
+        for i, (r, lab) in enumerate(zip(results, labels, strict=True)):
+            s = _table_of(r, readout)[readout]
+            ax.plot(
+                s.index,
+                s.to_numpy(),
+                color=colour,
+                linestyle=_STYLES[i % len(_STYLES)],
+                marker=_POINTS[(i // len(_STYLES)) % len(_POINTS)],
+                markevery=max(len(s) // 8, 1),
+                markersize=4,
+                linewidth=1.6,
+                label=f"{readout}, {lab}" if len(readouts) > 1 else lab,
+            )
+    if published is not False:
+        targets = None if published is True else list(published)
+        overlay_published(
+            ax, sorted({_name(r) for r in results}), readouts, targets, annotate=not spread
+        )
+    units = {readout_unit(r) for r in readouts}
+    unit = units.pop() if len(units) == 1 else "fraction of live cells, of the type or positive"
+    ax.set_ylabel(f"{', '.join(readouts)} ({unit})")
+    ax.set_xlabel(DAY_LABEL)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(
+        f"{', '.join(readouts)} in {len(results)} runs (black: published; ^ at least, v at most, "
+        "o about)",
+        fontsize=9,
+    )
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+    return fig
