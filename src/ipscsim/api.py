@@ -391,7 +391,7 @@ def integrate(
     else:
         seg_ptr = np.cumsum([0] + [len(r.compiled.t) - 1 for r in runs]).astype(np.int64)
         rec_ptr = np.cumsum([0] + [len(r.record_days) for r in runs]).astype(np.int64)
-        with threads(n_threads, chunksize=1):
+        with threads(n_threads):
             rec, stats, status = ode.run_many(
                 np.stack([r.y0 for r in runs]),
                 np.stack([r.params for r in runs]),

@@ -13,6 +13,7 @@ to install it: a missing peer is a row with its reason, never a silent gap.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import time

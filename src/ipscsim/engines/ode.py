@@ -120,6 +120,13 @@ def run(y0, p, tb, U, ops, opc, comp, nodes, rec_t, rtol, atol, max_steps):
     return rec_out, stats, status
 
 
+@jit
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
 @jit(parallel=True)
 def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rtol, atol, max_steps):
     """Integrate many runs in parallel (one thread per run, no shared mutable state).
@@ -128,16 +135,25 @@ def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rto
     ``seg_ptr[r]:seg_ptr[r+1]`` (boundaries ``tb[seg_ptr[r] + r : seg_ptr[r+1] + r + 1]``) and
     recording days ``rec_t[rec_ptr[r]:rec_ptr[r+1]]``.
 
+    The runs are visited in a scrambled order (``r = i * stride mod n_runs``, ``stride`` coprime to
+    ``n_runs`` near ``0.618 n_runs``): ``prange`` gives each thread one contiguous block of iterations,
+    and a batch whose costly runs come together (a sweep over a stiffening parameter, two protocols in
+    turn) would otherwise leave one thread with all of them. Results do not depend on the order.
+
     Returns:
         ``(records, stats, status)`` with records stacked ``(total_records, n_state)`` in run order,
         stats ``(n_runs, 3)`` and status ``(n_runs,)``.
     """
     n_runs = ps.shape[0]
+    stride = max(1, int(0.6180339887 * n_runs))
+    while _gcd(stride, n_runs) != 1:
+        stride += 1
     n = y0s.shape[1]
     rec_out = np.empty((rec_t.shape[0], n))
     stats = np.zeros((n_runs, 3), dtype=np.int64)
     status = np.zeros(n_runs, dtype=np.int64)
-    for r in prange(n_runs):
+    for i in prange(n_runs):
+        r = (i * stride) % n_runs
         s0 = seg_ptr[r]
         s1 = seg_ptr[r + 1]
         y = y0s[r].copy()

@@ -21,16 +21,9 @@ def get_threads() -> int:
 
 
 @contextmanager
-def threads(n: int | None, chunksize: int | None = None) -> Iterator[int]:
-    """Use ``n`` threads inside the block (``None``: leave as is); restores the previous setting.
-
-    ``chunksize=1`` makes ``prange`` hand out one iteration at a time rather than one equal block per
-    thread: for a batch of runs, which differ in cost (stiffer parameter sets take more steps), so
-    that equal blocks would leave a thread idle while the other finishes its harder share. Leave it
-    ``None`` for loops of many cheap iterations (cells).
-    """
+def threads(n: int | None) -> Iterator[int]:
+    """Use ``n`` threads inside the block (``None``: leave as is); restores the previous setting."""
     old = numba.get_num_threads()
-    old_chunk = numba.get_parallel_chunksize()
     if n is not None:
         from ..errors import ParameterError, is_real
 
@@ -40,10 +33,7 @@ def threads(n: int | None, chunksize: int | None = None) -> Iterator[int]:
                 "numba was started with)"
             )
         numba.set_num_threads(int(n))
-    if chunksize is not None:
-        numba.set_parallel_chunksize(int(chunksize))
     try:
         yield numba.get_num_threads()
     finally:
         numba.set_num_threads(old)
-        numba.set_parallel_chunksize(old_chunk)

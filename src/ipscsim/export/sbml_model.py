@@ -61,7 +61,7 @@ _ERFCC = (
 
 
 def erfc_approx(x: np.ndarray | float) -> np.ndarray:
-    """The erfc approximation the SBML document uses (numpy; for tests and documentation)."""
+    """The erfc approximation the SBML document uses, written as its ``erfc_nr`` (numpy; for tests)."""
     x = np.asarray(x, dtype=float)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.5 * a)
@@ -69,7 +69,9 @@ def erfc_approx(x: np.ndarray | float) -> np.ndarray:
     for c in reversed(_ERFCC):
         poly = c + t * poly
     v = t * np.exp(-a * a + poly)
-    return np.where(x >= 0, v, 2.0 - v)
+    return v + (1.0 - x / (a + 1e-300)) * (
+        1.0 - v
+    )  # the document's formula, operation for operation
 
 
 def _num(x: float) -> str:
@@ -117,8 +119,11 @@ def _erfcc_functions() -> dict[str, str]:
     return {
         "erfc_t": f"lambda(t, a, t * exp(-a * a + {poly}))",
         "erfc_pos": "lambda(a, erfc_t(1 / (1 + 0.5 * a), a))",
-        # erfc(z) = 1 - sign(z) (1 - erfc(|z|)); z / (|z| + 1e-300) is the sign, 0 at 0
-        "erfc_nr": "lambda(z, 1 - z / (abs(z) + 1e-300) * (1 - erfc_pos(abs(z))))",
+        # erfc(z) = v for z >= 0 and 2 - v for z < 0, v = erfc(|z|), written v + (1 - sign(z)) (1 - v)
+        # so that the tail (v ~ 1e-30) keeps its relative accuracy; z / (|z| + 1e-300) is the sign
+        "erfc_nr": (
+            "lambda(z, erfc_pos(abs(z)) + (1 - z / (abs(z) + 1e-300)) * (1 - erfc_pos(abs(z))))"
+        ),
         # x <= 0 gives ln(1e-300 / th), deep in the tail: the gate is 0 there as in the kernel
         "gate": (
             "lambda(x, th, s, "
@@ -365,6 +370,7 @@ def sbml(
     w.rule("cap", "p_capacity_adherent + fmt * (p_capacity_suspension - p_capacity_adherent)")
     w.rule("growth", "fmax(0, 1 - total * seeded / (cap * area))")
     w.rule("shield", "1 + fmt * (p_aggregate_shielding - 1)")
+    # (the kernel gives 0 for an empty culture, this 1; an empty culture has no cells to signal to)
     w.rule(
         "bmp_source",
         "fmax(0, 1 - (committed_src + total - n_prog) / (total + 1e-300))",
@@ -562,7 +568,7 @@ def _schedule(w: _Writer, cp, used: list[int], reg: list, k: int) -> None:
                 assign.append((f"nominal_{_sid(reg[j].name)}", _num(cur[L.U_CONC + j])))
         if cur[L.U_FORMAT] != prev[L.U_FORMAT]:
             assign.append(("fmt", _num(cur[L.U_FORMAT])))
-        what = "media change" if assign else "step edge"
+        what = "media change" if cur[L.U_T_CHANGE] != prev[L.U_T_CHANGE] else "format change"
         op = int(cp.op[s])
         if op in (L.OP_REPLATE, L.OP_AGGREGATE):
             count = _num(cp.op_count[s])
