@@ -90,6 +90,7 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..plot.compare import overlay_published
     from ..plot.palette import CELL_TYPE_COLORS, MARKER_COLORS
 
     result = ev_all.results.get((name, ""))
@@ -101,21 +102,8 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
         axes[0].plot(fr.index, fr[col], color=CELL_TYPE_COLORS[col], label=col)
     for col in ("OCT4", "PAX6", "SOX1", "HOX", "OLIG2", "NKX2.2", "MNX1", "CHAT"):
         axes[1].plot(mk.index, mk[col], color=MARKER_COLORS[col], label=col)
-    for t in targets:
-        if t.protocol != name or t.perturbation or t.kind != "outcome" or not math.isfinite(t.day):
-            continue
-        ax = axes[0] if t.readout in fr.columns else axes[1] if t.readout in mk.columns else None
-        if ax is None:
-            continue
-        marker = {">=": "^", "<=": "v", "~": "o"}[t.relation]
-        ax.plot([t.day], [t.value], marker=marker, markersize=10, color="black", linestyle="none")
-        ax.annotate(
-            f"{t.id}: {t.readout} {t.relation} {t.value:g}",
-            (t.day, t.value),
-            fontsize=7,
-            xytext=(4, 4),
-            textcoords="offset points",
-        )
+    overlay_published(axes[0], name, list(fr.columns), targets)
+    overlay_published(axes[1], name, list(mk.columns), targets)
     for ax, title in ((axes[0], "cell types"), (axes[1], "markers")):
         ax.set_xlabel("day of differentiation (day)")
         ax.set_ylabel("fraction of live cells" + (" positive" if title == "markers" else ""))
