@@ -2,9 +2,10 @@
 
 numba invalidates a cached function when *its own* file changes, but not when a jitted function it calls
 lives in another file that changed: the caller's cached machine code keeps the old callee inlined. The
-engines call across files (integrators call the model kernel), so after an edit or an upgrade a stale
-cache could silently run old code. :func:`refresh_cache` hashes every engine source (and the model
-layout, whose constants are compiled in) and clears the engines' cache files when the hash changes.
+engines call across files (integrators and the agent-based step call the model kernel), so after an
+edit or an upgrade a stale cache could silently run old code. :func:`refresh_cache` hashes every engine
+source, the agent-based engine's included (and the model layout, whose constants are compiled in), and
+clears a package's cache files when the hash changes; each engine package calls it on import.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ _MARKER = "ipscsim-engines.sha256"
 def source_hash() -> str:
     """SHA-256 of the engine sources and the model layout."""
     here = Path(__file__).parent
-    files = [*sorted(here.glob("*.py")), here.parent / "model" / "layout.py"]
+    files = [*sorted(here.glob("*.py")), *sorted(here.glob("abm/*.py"))]
+    files.append(here.parent / "model" / "layout.py")
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode())
@@ -29,7 +31,8 @@ def source_hash() -> str:
 
 
 def refresh_cache(dispatcher) -> None:
-    """Clear stale numba cache files of the engines (found through one cached ``dispatcher``)."""
+    """Clear stale numba cache files of one engine package (found through one cached ``dispatcher``)."""
+    modules = {p.stem for p in Path(dispatcher.py_func.__code__.co_filename).parent.glob("*.py")}
     cache = getattr(dispatcher, "_cache", None)
     path = getattr(cache, "_cache_path", None)
     if not path:
@@ -41,12 +44,9 @@ def refresh_cache(dispatcher) -> None:
         if marker.is_file() and marker.read_text() == digest:
             return
         for f in folder.iterdir():
-            if f.suffix in (".nbi", ".nbc") and f.name.split(".")[0] in _ENGINE_MODULES:
+            if f.suffix in (".nbi", ".nbc") and f.name.split(".")[0] in modules:
                 f.unlink(missing_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
         marker.write_text(digest)
     except OSError:  # read-only install: numba then compiles in memory when it cannot load
         return
-
-
-_ENGINE_MODULES = {p.stem for p in Path(__file__).parent.glob("*.py")}

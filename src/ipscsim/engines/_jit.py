@@ -7,6 +7,9 @@ Settings:
 * ``fastmath={"contract"}`` only: fused multiply-adds. The reciprocal/approximate-function/reassociation
   flags were measured to turn the step-size heuristic into NaN, and numba's cache does not notice a change
   of flags, so the flags are fixed here rather than configurable.
+* :data:`FASTMATH_SUMS` for the few kernels whose inner loops are sums over neighbours (no step-size
+  control downstream): reassociation lets LLVM keep the sums in vector lanes. The order of the additions
+  then depends on the loop's length, never on the threads, so results stay reproducible.
 
 Kernels are compiled lazily, on first call: ``import ipscsim`` compiles nothing.
 """
@@ -17,25 +20,41 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SETTINGS", "jit", "prange"]
+__all__ = ["FASTMATH_SUMS", "SETTINGS", "jit", "prange"]
 
 SETTINGS: dict[str, Any] = {
     "cache": os.environ.get("IPSCSIM_NUMBA_CACHE", "1") != "0",
     "fastmath": {"contract"},
 }
+#: Flags of vectorised neighbour sums: fused multiply-adds, reassociation, no signed zeros, and the
+#: promise (kept by those kernels) that no value is NaN or infinite.
+FASTMATH_SUMS = frozenset({"contract", "reassoc", "nsz", "nnan", "ninf"})
 
 import numba as _numba  # noqa: E402  (engines are imported lazily by the public API)
 
 prange = _numba.prange
 
 
-def jit(fn: Callable | None = None, *, parallel: bool = False, inline: str = "never"):
-    """Compile ``fn`` with numba in nopython mode using the central settings."""
+def jit(
+    fn: Callable | None = None,
+    *,
+    parallel: bool = False,
+    inline: str = "never",
+    fastmath: frozenset[str] | None = None,
+):
+    """Compile ``fn`` with numba in nopython mode using the central settings.
+
+    Args:
+        fn: The function (or ``None`` when used as ``@jit(...)``).
+        parallel: Compile ``prange`` loops for threads.
+        inline: numba's inlining option (``"always"`` for small helpers).
+        fastmath: Flags other than the central ones (only :data:`FASTMATH_SUMS`).
+    """
 
     def wrap(f: Callable):
         return _numba.njit(
             cache=SETTINGS["cache"],
-            fastmath=SETTINGS["fastmath"],
+            fastmath=set(fastmath) if fastmath is not None else SETTINGS["fastmath"],
             parallel=parallel,
             nogil=True,
             error_model="numpy",

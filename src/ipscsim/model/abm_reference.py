@@ -1,8 +1,9 @@
-"""Plain-numpy reference of one agent-based step (well-mixed medium), for the tests.
+"""Plain-numpy reference of one agent-based step (well-mixed medium) and its births and deaths.
 
 It follows :func:`ipscsim.engines.abm.step.step_cells` line by line with the model's numpy functions
 (:mod:`~ipscsim.model.grn`, :mod:`~ipscsim.model.population`, :mod:`~ipscsim.model.signalling`) and the
-same counter-based random numbers, so that the compiled kernel can be held to it.
+same counter-based random numbers, so that the compiled kernel can be held to it;
+:func:`events_reference` does the same for :func:`ipscsim.engines.abm.step.apply_events`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import math
 
 import numpy as np
 
-from ..engines.abm.rng import STREAM_EVENT, STREAM_FATE, STREAM_NOISE, hash64_np, hash_uniform_np
+from ..engines.abm.rng import (
+    STREAM_EVENT,
+    STREAM_FATE,
+    STREAM_MOVE,
+    STREAM_NOISE,
+    STREAM_PARTITION,
+    hash64_np,
+    hash_uniform_np,
+)
 from . import layout as L
 from .gates import gate
 from .grn import grn_rates
@@ -19,7 +28,7 @@ from .pharmacology import concentrations, pathway_inputs
 from .population import progenitor_rates
 from .signalling import signals
 
-__all__ = ["step_reference"]
+__all__ = ["events_reference", "step_reference"]
 
 
 def _rates(y, phi, theta, a, f, z, p, nodal, bmp, delta, shield_on, growth, haz):
@@ -93,19 +102,15 @@ def step_reference(
     sigma = p[L.P_abm_noise]
     dw = np.zeros_like(y)
     if sigma > 0:
-        base = sigma * np.sqrt(2.0 * krel * dt) * math.sqrt(3.0)
+        base = sigma * np.sqrt(2.0 * krel * dt)
         base[L.G_PROG] = 0.0
         tempo = np.sqrt(theta[idx])[:, None] * np.ones((1, L.N_GENES))
         tempo[:, L.G_TG] = 1.0
         tempo[:, L.G_PRG] = 1.0
-        for w in range(4):
-            h = hash64_np(seed, cid[idx], step, STREAM_NOISE * 8 + w)
-            for b in range(4):
-                gi = 4 * w + b
-                uu = (
-                    ((h >> np.uint64(16 * b)) & np.uint64(0xFFFF)).astype(np.float64) + 0.5
-                ) / 65536.0
-                dw[:, gi] = (2.0 * uu - 1.0) * base[gi] * tempo[:, gi] * np.maximum(y[:, gi], 0.0)
+        h = hash64_np(seed, cid[idx], step, STREAM_NOISE * 8)
+        bits = (h[:, None] >> np.arange(L.N_GENES, dtype=np.uint64)[None, :]) & np.uint64(1)
+        sign = 1.0 - 2.0 * bits.astype(np.float64)  # two-point increments, +-sqrt(dt)
+        dw = sign * base[None, :] * tempo * np.maximum(y, 0.0)
     yt = np.maximum(y + k1 * dt + dw, 0.0)
     k2, d2, m2, n2, p2 = _rates(
         yt, phi[idx], theta[idx], a, f, z, p, nodal, bmp, delta[idx], suspension, growth[idx], haz
@@ -161,3 +166,111 @@ def step_reference(
         phase[i] = np.float32(np.float32(phase[i]) + np.float32(div[q] * dt))
         event[i] = 1 if phase[i] >= thresh[i] else 0
     return genes, kind, phase, event
+
+
+def _cycle_threshold(seed: int, cid: np.ndarray, step: int, sub: int, shape: float) -> np.ndarray:
+    """Erlang division thresholds (see :func:`ipscsim.engines.abm.step.cycle_threshold`)."""
+    k = min(max(1, int(shape + 0.5)), 255)
+    prod = np.ones(len(cid))
+    for m in range(k):
+        prod *= 1.0 - hash_uniform_np(seed, cid, step, STREAM_PARTITION * 1024 + sub * 256 + m)
+    return (2.0 ** (1.0 / k) - 1.0) * -np.log(np.maximum(prod, 1e-300))
+
+
+def events_reference(
+    state: dict[str, np.ndarray],
+    event: np.ndarray,
+    seed: int,
+    step: int,
+    p: np.ndarray,
+    dims: int,
+    box: np.ndarray,
+    next_id: int,
+    t1: float,
+) -> tuple[dict[str, np.ndarray], int, int, int]:
+    """Deaths and divisions of a step (see :func:`ipscsim.engines.abm.step.apply_events`).
+
+    Args:
+        state: The live cells' ``genes, phi, theta, kind, cid, group, phase, thresh, born, pos``.
+        event: Each cell's outcome (0 stays, 1 divides, 2 dies, 3 became a neuron).
+        seed: Seed of the random streams.
+        step: Step number.
+        p: Parameter array.
+        dims: 2 (periodic patch) or 3.
+        box: Patch size (2-D).
+        next_id: Id of the first daughter.
+        t1: Day at the end of the step (the daughters' birth day).
+
+    Returns:
+        ``(state after, births, deaths, new neurons)``.
+    """
+    st = {k: np.array(v, copy=True) for k, v in state.items()}
+    ev = np.array(event, copy=True)
+    n = len(ev)
+    # each dead cell's slot takes the last live cell
+    last = n - 1
+    i = 0
+    deaths = 0
+    while i <= last:
+        if ev[i] != 2:
+            i += 1
+            continue
+        deaths += 1
+        while last > i and ev[last] == 2:
+            last -= 1
+            deaths += 1
+        if last == i:
+            last -= 1
+            break
+        for v in st.values():
+            v[i] = v[last]
+        ev[i] = ev[last]
+        last -= 1
+    m = last + 1
+    st = {k: v[:m] for k, v in st.items()}
+    ev = ev[:m]
+    neurons = int(np.count_nonzero(ev == 3))
+    mothers = np.nonzero(ev == 1)[0]
+    b = len(mothers)
+    mid = st["cid"][mothers]
+    did = np.uint64(next_id) + np.arange(b, dtype=np.uint64)
+    daughter = {k: v[mothers].copy() for k, v in st.items()}
+    cv = p[L.P_partition_noise]
+    genes = st["genes"][mothers].astype(np.float64)
+    if cv > 0:
+        gi = np.arange(L.N_GENES)
+        words = hash64_np(
+            seed, mid[:, None], step, STREAM_PARTITION * 1024 + 3 * 256 + gi[None, :] // 4
+        )
+        bits = (words >> (16 * (gi[None, :] % 4)).astype(np.uint64)) & np.uint64(0xFFFF)
+        u = (bits.astype(np.float64) + 0.5) / 65536.0
+        eps = np.clip(math.sqrt(3.0) * cv * (2.0 * u - 1.0), -1.0, 1.0)
+        eps[:, L.G_PROG] = 0.0
+        st["genes"][mothers] = genes * (1.0 + eps)
+        daughter["genes"] = (genes * (1.0 - eps)).astype(st["genes"].dtype)
+    daughter["kind"][:] = 0
+    daughter["cid"] = did
+    daughter["born"][:] = t1
+    st["phase"][mothers] = 0.0
+    daughter["phase"][:] = 0.0
+    shape = p[L.P_cycle_shape]
+    st["thresh"][mothers] = _cycle_threshold(seed, mid, step, 1, shape)
+    daughter["thresh"] = _cycle_threshold(seed, did, step, 2, shape).astype(np.float32)
+    half = 0.25 * p[L.P_cell_diameter]
+    ang = 2.0 * np.pi * hash_uniform_np(seed, mid, step, STREAM_MOVE)
+    if dims == 2:
+        v = np.stack([np.cos(ang), np.sin(ang), np.zeros(b)], axis=1)
+    else:
+        cz = 2.0 * hash_uniform_np(seed, mid, step, STREAM_MOVE + 16) - 1.0
+        sz = np.sqrt(np.maximum(0.0, 1.0 - cz * cz))
+        v = np.stack([sz * np.cos(ang), sz * np.sin(ang), cz], axis=1)
+    centre = st["pos"][mothers].astype(np.float64)
+    daughter["pos"] = (centre + half * v).astype(np.float32)
+    st["pos"][mothers] = (centre - half * v).astype(np.float32)
+    if dims == 2:
+        for arr in (daughter["pos"], st["pos"]):
+            for a in range(2):
+                arr[:, a] = np.where(arr[:, a] < 0.0, arr[:, a] + box[a], arr[:, a])
+                arr[:, a] = np.where(arr[:, a] >= box[a], arr[:, a] - box[a], arr[:, a])
+    out = {k: np.concatenate([st[k], daughter[k]]) for k in st}
+    return out, b, deaths, neurons

@@ -1,8 +1,8 @@
 """Sums over the cells of an agent-based run: mean fields, aggregate geometry and the readouts (numba).
 
-Every sum is taken block by block (fixed blocks of :data:`~ipscsim.engines.abm.space.BLOCK` cells, in
-parallel) and the block partials are added in block order, so the floating-point result, and with it
-the whole run, is the same on one thread or many.
+Every sum is taken block by block (blocks fixed by the number of cells alone,
+:func:`~ipscsim.engines.abm.blocks.reduction_blocks`, in parallel) and the block partials are added in
+block order, so the floating-point result, and with it the whole run, is the same on one thread or many.
 
 The readouts score each progenitor through the same marker gates as the ODE engine's
 (:func:`ipscsim.model.readouts.cell_counts`, :func:`~ipscsim.model.readouts.marker_counts`), each cell
@@ -19,7 +19,7 @@ import numpy as np
 from ...model import layout as L
 from .._jit import jit, prange
 from ..kernels import gate
-from .space import BLOCK
+from .blocks import BLOCK, reduction_blocks
 
 __all__ = [
     "N_SUMS",
@@ -29,9 +29,13 @@ __all__ = [
     "S_NODAL",
     "S_PROG",
     "S_TOTAL",
+    "add_sums",
+    "cell_sums",
+    "finish_sums",
     "group_geometry",
     "population_sums",
     "record_readouts",
+    "sum_partials",
 ]
 
 S_PROG, S_NODAL, S_COMMITTED, S_DELTA, S_TOTAL, S_BMP_SRC = range(6)
@@ -40,49 +44,58 @@ N_TYPES = 10
 N_MARKERS = 11
 
 
-@jit(parallel=True)
-def population_sums(n, genes, kind, group, p, n_groups, out, out_group):
-    """Population sums, and the same per aggregate.
+@jit(inline="always")
+def cell_sums(genes, i, kind, w_off):
+    """What cell ``i`` adds to the population sums: (progenitor, Nodal source, committed, NGN2)."""
+    if kind != 0:
+        return 0.0, 0.0, 1.0, 0.0  # neurons count as neural
+    o4 = max(genes[i, L.G_OCT4], 0.0)
+    ne = max(genes[i, L.G_NEURAL], 0.0)
+    return (
+        1.0,
+        o4 + w_off * max(genes[i, L.G_OFF], 0.0),
+        min(1.0, o4 + ne),
+        max(genes[i, L.G_NGN2], 0.0),
+    )
 
-    ``out`` receives progenitors, Nodal source, committed, Delta, total and BMP source;
-    ``out_group[g]`` the same for aggregate ``g`` (when ``n_groups > 0``).
-    """
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    part = np.zeros((max(n_blocks, 1), N_SUMS))
-    gpart = np.zeros((max(n_blocks, 1), max(n_groups, 1), N_SUMS))
-    w_off = p[L.P_tgf_autocrine_offtarget]
-    for blk in prange(n_blocks):
-        for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
-            g = group[i]
-            if kind[i] == 0:
-                o4 = max(genes[i, L.G_OCT4], 0.0)
-                ne = max(genes[i, L.G_NEURAL], 0.0)
-                vals0 = 1.0
-                vals1 = o4 + w_off * max(genes[i, L.G_OFF], 0.0)
-                vals2 = min(1.0, o4 + ne)
-                vals3 = max(genes[i, L.G_NGN2], 0.0)
-            else:
-                vals0 = 0.0
-                vals1 = 0.0
-                vals2 = 1.0  # neurons count as neural
-                vals3 = 0.0
-            part[blk, 0] += vals0
-            part[blk, 1] += vals1
-            part[blk, 2] += vals2
-            part[blk, 3] += vals3
-            part[blk, 4] += 1.0
-            if n_groups > 0 and g >= 0:
-                gpart[blk, g, 0] += vals0
-                gpart[blk, g, 1] += vals1
-                gpart[blk, g, 2] += vals2
-                gpart[blk, g, 3] += vals3
-                gpart[blk, g, 4] += 1.0
+
+@jit(inline="always")
+def sum_partials(n, n_groups):
+    """Blocks of a population sum over ``n`` cells and their zeroed partials (total, per aggregate)."""
+    chunk, n_blocks = reduction_blocks(n)
+    return (
+        chunk,
+        n_blocks,
+        np.zeros((n_blocks, N_SUMS)),
+        np.zeros((n_blocks, max(n_groups, 1), N_SUMS)),
+    )
+
+
+@jit(inline="always")
+def add_sums(part, gpart, blk, g, n_groups, prog, nodal, committed, ngn):
+    """Add one cell's contributions to block ``blk``'s partial sums (and its aggregate's)."""
+    part[blk, 0] += prog
+    part[blk, 1] += nodal
+    part[blk, 2] += committed
+    part[blk, 3] += ngn
+    part[blk, 4] += 1.0
+    if n_groups > 0 and g >= 0:
+        gpart[blk, g, 0] += prog
+        gpart[blk, g, 1] += nodal
+        gpart[blk, g, 2] += committed
+        gpart[blk, g, 3] += ngn
+        gpart[blk, g, 4] += 1.0
+
+
+@jit(inline="always")
+def finish_sums(part, gpart, n_groups, out, out_group):
+    """Add block partials in block order; the BMP source share from the committed cells."""
     for q in range(N_SUMS):
         out[q] = 0.0
     for g in range(n_groups):
         for q in range(N_SUMS):
             out_group[g, q] = 0.0
-    for blk in range(n_blocks):
+    for blk in range(part.shape[0]):
         for q in range(5):
             out[q] += part[blk, q]
         for g in range(n_groups):
@@ -95,6 +108,23 @@ def population_sums(n, genes, kind, group, p, n_groups, out, out_group):
         out_group[g, S_BMP_SRC] = (
             max(0.0, 1.0 - out_group[g, S_COMMITTED] / tot) if tot > 0 else 0.0
         )
+
+
+@jit(parallel=True)
+def population_sums(n, genes, kind, group, p, n_groups, out, out_group):
+    """Population sums, and the same per aggregate.
+
+    ``out`` receives progenitors, Nodal source, committed, Delta, total and BMP source;
+    ``out_group[g]`` the same for aggregate ``g`` (when ``n_groups > 0``). With space,
+    :func:`~ipscsim.engines.abm.space.sorted_copies` takes the same sums in its pass.
+    """
+    chunk, n_blocks, part, gpart = sum_partials(n, n_groups)
+    w_off = p[L.P_tgf_autocrine_offtarget]
+    for blk in prange(n_blocks):
+        for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
+            prog, nodal, committed, ngn = cell_sums(genes, i, kind[i], w_off)
+            add_sums(part, gpart, blk, group[i], n_groups, prog, nodal, committed, ngn)
+    finish_sums(part, gpart, n_groups, out, out_group)
 
 
 @jit(parallel=True)

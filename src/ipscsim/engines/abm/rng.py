@@ -16,6 +16,7 @@ from .._jit import jit
 __all__ = [
     "STREAM_EVENT",
     "STREAM_FATE",
+    "STREAM_GROUP",
     "STREAM_INIT",
     "STREAM_MOVE",
     "STREAM_NOISE",
@@ -39,6 +40,7 @@ STREAM_PLACE = 6  # positions at seeding, replating, aggregation
 STREAM_SAMPLE = 7  # which cells a replating keeps
 STREAM_SNAPSHOT = 8  # identity drawn for a snapshot
 STREAM_MOVE = 9  # direction of a daughter
+STREAM_GROUP = 10  # which aggregate a cell joins
 
 _G = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

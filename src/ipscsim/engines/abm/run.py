@@ -11,7 +11,8 @@ follows ``n_cells`` cells through it:
   are a random sample (sampling cannot add cells: if more are seeded than there are, all are kept and
   each stands for more), dissociation stress is set to 1 (its death hazard is what the ROCK inhibitor
   rescues), and positions are drawn anew: single cells spread over a fresh patch, or packed into
-  aggregates of ``aggregate_size`` cells. Plating attaches each aggregate as a colony.
+  aggregates of ``aggregate_size`` cells (which cell joins which aggregate is random, so cells that were
+  neighbours before do not stay together). Plating attaches each aggregate as a colony.
 * **A step** (``dt``, at most 0.05 day by default; steps end exactly at breakpoints, recording days and
   snapshot days): neighbours and mechanics (:mod:`.space`), fields (:mod:`.fields`), every cell's gene
   network, noise and fate (:mod:`.step`), then the dead removed and the daughters added.
@@ -29,15 +30,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.fft import next_fast_len
 
 from ...errors import ParameterError, SimulationError
 from ...model import layout as L
 from ...model.inputs import CompiledProtocol
 from ...model.pharmacology import compound_table, concentrations
 from ...model.pharmacology import pathway_inputs as pathway_inputs_np
-from .._jit import jit
+from .._jit import jit, prange
+from ..threads import get_threads
 from .cells import Cells
-from .fields import PACKING, cic_cell, radial_profile, sample_2d, screened_poisson_2d
+from .fields import PACKING, cic_cell, radial_profile, screened_poisson_2d
 from .readouts import (
     N_SUMS,
     S_BMP_SRC,
@@ -49,15 +52,21 @@ from .readouts import (
     population_sums,
     record_readouts,
 )
-from .rng import STREAM_INIT, STREAM_PLACE, STREAM_SAMPLE, hash_uniform_np, uniform
+from .rng import (
+    STREAM_GROUP,
+    STREAM_INIT,
+    STREAM_PLACE,
+    STREAM_SAMPLE,
+    hash_uniform_np,
+    uniform,
+)
 from .space import (
     SUB,
     build_cell_list,
     cohesion,
-    delta_sources,
     grid_geometry,
     neighbour_pass,
-    spatial_order,
+    sorted_copies,
 )
 from .step import (
     C_BMP,
@@ -103,8 +112,11 @@ DELTA_FLOOR = 0.02
 #: Steps between solving the endogenous Nodal/BMP fields of a patch (their sources, gene levels, change
 #: over days); every cell reads the latest field where it is at every step.
 FIELD_EVERY = 4
-#: Steps between re-sorting the cells' storage into spatial order (memory locality of neighbours).
-RESORT_EVERY = 8
+#: The cells' storage is re-sorted into spatial order (memory locality of neighbours) when the cells
+#: born, removed or re-placed since the last sort reach this share of the population ...
+RESORT_SHARE = 0.25
+#: ... or after this many steps (cells also drift between bins).
+RESORT_EVERY = 32
 #: Packing of a colony when an aggregate attaches, relative to the adherent capacity.
 COLONY_PACKING = 0.8
 
@@ -169,12 +181,16 @@ def _place_patch(pos, group, n, box, seed, step):
 
 
 @jit
-def _place_aggregates(pos, group, n, size, diam, seed, step):
-    """Pack cells ``0..n-1`` into aggregates of about ``size`` cells; returns the number made."""
+def _place_aggregates(pos, group, n, size, diam, seed, step, rank):
+    """Pack cells ``0..n-1`` into aggregates of about ``size`` cells; returns the number made.
+
+    Cell ``i`` joins aggregate ``rank[i] // size`` (``rank`` a random permutation), so that cells that
+    were neighbours before do not end up together.
+    """
     n_groups = max(1, n // size)
     vol = math.pi * diam**3 / 6.0
     for i in range(n):
-        g = min(i // size, n_groups - 1)
+        g = min(rank[i] // size, n_groups - 1)
         group[i] = g
     counts = np.zeros(n_groups)
     for i in range(n):
@@ -220,9 +236,9 @@ def _place_colonies(pos, group, n, n_groups, box, density, seed, step):
         group[i] = -1
 
 
-@jit
+@jit(parallel=True)
 def _move(pos, disp, n, dims, box):
-    for i in range(n):
+    for i in prange(n):
         for a in range(dims):
             x = pos[i, a] + disp[i, a]
             if dims == 2:
@@ -267,6 +283,9 @@ def _deposit_sources(n, pos, genes, kind, p, box, grids):
                 grids[q, y1, x1] += v * w11
 
 
+_NO_GRID = np.zeros((1, 1, 2), dtype=np.float32)
+
+
 class _Space:
     """Geometry of the culture now: an adherent patch or aggregates."""
 
@@ -274,6 +293,7 @@ class _Space:
         self.dims = 2
         self.box = np.ones(2)
         self.n_groups = 0
+        self.start = np.empty(1, dtype=np.int64)  # the cell list's bin offsets (reused)
 
 
 def _check_inputs(n_cells: int, neighbours: str, aggregate_size: int, dt: float) -> None:
@@ -384,9 +404,12 @@ def run_abm(
     def aggregates() -> None:
         endo_grids.clear()
         space.dims = 3
+        keys = hash_uniform_np(int(seed), np.arange(cells.n), step_no, STREAM_GROUP)
+        rank = np.empty(cells.n, dtype=np.int64)
+        rank[np.argsort(keys, kind="stable")] = np.arange(cells.n)
         space.n_groups = int(
             _place_aggregates(
-                cells.pos, cells.group, cells.n, int(aggregate_size), diam, seed, step_no
+                cells.pos, cells.group, cells.n, int(aggregate_size), diam, seed, step_no, rank
             )
         )
 
@@ -396,6 +419,7 @@ def run_abm(
         stress = 1.0
     else:
         patch(n_cells, protocol.seeding_density)
+    _deal_in_bin_order(cells, space, max(reach, diam) / SUB)
     lineage = 1.0
     cum = np.zeros(3)  # divisions, deaths, replating change (seeded units)
 
@@ -435,7 +459,7 @@ def run_abm(
         if day in snap_set:
             out.snapshots[day] = _snapshot(cells, space, unit)
             if endo_grids:
-                out.fields[day] = {k: v.copy() for k, v in endo_grids.items()}
+                out.fields[day] = {k: v.copy() for k, v in endo_grids.items() if k[0] != "_"}
                 out.fields[day]["box"] = space.box.copy()
             if profiles_now:
                 out.fields[day] = {**out.fields.get(day, {}), **profiles_now}
@@ -444,7 +468,7 @@ def run_abm(
     profiles_now: dict[str, Any] = {}
 
     def operation(code: int, count: float) -> None:
-        nonlocal unit, lineage, stress
+        nonlocal unit, lineage, stress, unsorted, since_sort
         if code not in (L.OP_REPLATE, L.OP_AGGREGATE, L.OP_PLATE):
             return
         before = cells.n
@@ -458,6 +482,7 @@ def run_abm(
                 )
                 space.dims, space.box, space.n_groups = 2, box, 0
                 endo_grids.clear()
+                unsorted = cells.n
             log.append((t_now, before, 0, 0, 0, cells.n, code))
             return
         total_units = cells.n * unit / seeded
@@ -481,8 +506,11 @@ def run_abm(
             patch(cells.n, density)
         else:
             aggregates()
+        unsorted = cells.n  # new positions: the storage order says nothing about space any more
         log.append((t_now, before, 0, 0, 0, cells.n, code))
 
+    unsorted = 0  # cells born, removed or re-placed since the storage was last sorted
+    since_sort = 0
     t_now = 0.0
     bounds = np.asarray(compiled.t, dtype=float)
     for s in range(len(bounds) - 1):
@@ -515,15 +543,20 @@ def run_abm(
                 n = cells.n
                 # ------------------------------------------------ neighbours and mechanics
                 tick = time.perf_counter()
-                if spatial and n > 0:
-                    _neighbours(cells, space, diam, reach, n_steps % RESORT_EVERY == 0)
-                timing[0] += time.perf_counter() - tick
-                tick = time.perf_counter()
-                # ------------------------------------------------ population means
                 n_groups = space.n_groups if (spatial and space.dims == 3) else 0
                 if gsums.shape[0] < max(n_groups, 1):
                     gsums = np.zeros((max(n_groups, 1), N_SUMS))
-                population_sums(n, cells.genes, cells.kind, cells.group, p, n_groups, sums, gsums)
+                if spatial and n > 0:  # takes the population sums on its way
+                    resort = unsorted >= RESORT_SHARE * n or since_sort >= RESORT_EVERY
+                    _neighbours(cells, space, diam, reach, resort, p, n_groups, sums, gsums)
+                    unsorted, since_sort = (0, 0) if resort else (unsorted, since_sort + 1)
+                timing[0] += time.perf_counter() - tick
+                tick = time.perf_counter()
+                # ------------------------------------------------ population means
+                if not spatial:
+                    population_sums(
+                        n, cells.genes, cells.kind, cells.group, p, n_groups, sums, gsums
+                    )
                 real_density = unit * sums[S_TOTAL] / protocol.well_area  # cells per cm^2
                 tgf = p[L.P_tgf_autocrine] / p[L.P_density_ref]
                 ctl[C_NODAL] = tgf * unit * sums[S_NODAL] / protocol.well_area
@@ -543,8 +576,6 @@ def run_abm(
                 elif spatial and fields and space.dims == 2:
                     if n_steps % FIELD_EVERY == 0 or "nodal" not in endo_grids:
                         _endogenous_fields(cells, space, p, endo_grids)
-                    sample_2d(endo_grids["nodal"], cells.pos, n, space.box, cells.endo_t)
-                    sample_2d(endo_grids["bmp_share"], cells.pos, n, space.box, cells.endo_b)
                     endo_mode = 1
                 # ------------------------------------------------ compounds inside aggregates
                 prof = np.ones((max(n_groups, 1), max(len(abs_idx), 1), MAX_SHELLS))
@@ -588,8 +619,9 @@ def run_abm(
                     cells.shell,
                     cells.notch,
                     cells.crowd,
-                    cells.endo_t,
-                    cells.endo_b,
+                    cells.pos,
+                    endo_grids["_pair"] if endo_mode == 1 else _NO_GRID,
+                    space.box,
                     cells.event,
                     cells.born,
                     p,
@@ -633,6 +665,7 @@ def run_abm(
                 )
                 cells.n = int(n_new)
                 cells.next_id = int(next_id)
+                unsorted += int(counts3[0] + counts3[1])
                 log.append((t, n, int(counts3[0]), int(counts3[1]), int(counts3[2]), cells.n, 0))
                 timing[3] += time.perf_counter() - tick
                 cell_steps += n
@@ -666,7 +699,7 @@ def run_abm(
         "final_population": int(cells.n),
         "cells_simulated": int(cells.next_id),
         "bytes_per_slot": cells.nbytes / max(cells.capacity, 1),
-        "bytes_total": int(cells.nbytes),
+        "bytes_total": int(cells.nbytes + space.start.nbytes),
         "capacity": int(cells.capacity),
         "wall_time_s": time.perf_counter() - t_wall,
         "cell_steps": int(cell_steps),
@@ -679,9 +712,15 @@ def run_abm(
     return out
 
 
-def _neighbours(cells: Cells, space: _Space, diam: float, reach: float, resort: bool) -> None:
+def _deal_in_bin_order(cells: Cells, space: _Space, bin_size: float) -> None:
+    """Hand the seeded cells their positions in bin order.
+
+    At seeding the cells are alike in distribution (each one's state comes from its own random
+    streams), so which cell gets which of the independently drawn positions does not matter: dealing
+    them out in bin order stores the culture in spatial order from the start, instead of paying a
+    random permutation of every cell's state at the first re-sort.
+    """
     n = cells.n
-    bin_size = max(reach, diam) / SUB
     geo = np.zeros((max(space.n_groups, 1), 7), dtype=np.int64)
     n_bins = int(
         grid_geometry(
@@ -691,21 +730,75 @@ def _neighbours(cells: Cells, space: _Space, diam: float, reach: float, resort: 
     start = np.empty(n_bins + 1, dtype=np.int64)
     args = (cells.pos, n, space.dims, space.box, bin_size, n_bins, cells.group, geo)
     build_cell_list(*args, cells.cell_key, cells.order, start)
-    if resort:
-        cells.permute(spatial_order(n, cells.cell_key))
-        build_cell_list(*args, cells.cell_key, cells.order, start)
-    delta_sources(n, cells.genes, cells.kind, cells.src)
-    neighbour_pass(
-        cells.pos,
+    index = cells.order[:n]
+    cells.pos[:n] = cells.pos[index]
+    cells.group[:n] = cells.group[index]
+
+
+def _neighbours(
+    cells: Cells,
+    space: _Space,
+    diam: float,
+    reach: float,
+    resort: bool,
+    p: np.ndarray,
+    n_groups: int,
+    sums: np.ndarray,
+    gsums: np.ndarray,
+) -> None:
+    n = cells.n
+    bin_size = max(reach, diam) / SUB
+    nx = max(1, int(space.box[0] / bin_size))
+    ny = max(1, int(space.box[1] / bin_size))
+    if space.dims == 2 and min(nx, ny) < 3:  # a cell would meet a neighbour's periodic images twice
+        raise SimulationError(
+            f"n_cells: the adherent patch ({space.box[0]:.0f} x {space.box[1]:.0f} um) is narrower than "
+            f"three neighbourhoods ({3 * bin_size:.0f} um); simulate more cells"
+        )
+    geo = np.zeros((max(space.n_groups, 1), 7), dtype=np.int64)
+    n_bins = int(
+        grid_geometry(
+            cells.pos, n, space.dims, space.box, bin_size, cells.group, space.n_groups, geo
+        )
+    )
+    if space.start.shape[0] < n_bins + 1:
+        space.start = np.empty(n_bins + 1, dtype=np.int64)
+    start = space.start
+    args = (cells.pos, n, space.dims, space.box, bin_size, n_bins, cells.group, geo)
+    most = build_cell_list(*args, cells.cell_key, cells.order, start)
+    if resort:  # store the cells in bin order: the cell list stays valid with the identity order
+        cells.permute(cells.order)
+        cells.order[:n] = np.arange(n, dtype=cells.order.dtype)
+    sorted_copies(
         n,
+        cells.order,
+        cells.pos,
+        cells.genes,
+        cells.kind,
+        cells.group,
+        p,
+        n_groups,
+        cells.sx,
+        cells.sy,
+        cells.sz,
+        cells.src,
+        sums,
+        gsums,
+    )
+    neighbour_pass(
+        n_bins,
         space.dims,
         space.box,
-        bin_size,
-        cells.group,
+        nx,
+        ny,
         geo,
-        cells.cell_key,
+        cells.group,
         cells.order,
         start,
+        most,
+        cells.sx,
+        cells.sy,
+        cells.sz,
         cells.src,
         diam,
         reach,
@@ -722,11 +815,14 @@ def _endogenous_fields(cells: Cells, space: _Space, p: np.ndarray, grids: dict) 
     n = cells.n
     length = float(p[L.P_paracrine_length])
     h = 0.5 * length
-    nx = max(4, int(math.ceil(space.box[0] / h)))
-    ny = max(4, int(math.ceil(space.box[1] / h)))
+    nx = next_fast_len(max(4, int(math.ceil(space.box[0] / h))), real=True)
+    ny = next_fast_len(max(4, int(math.ceil(space.box[1] / h))), real=True)
     src = np.empty((3, ny, nx))
     _deposit_sources(n, cells.pos, cells.genes, cells.kind, p, space.box, src)
-    nodal_src, bmp_src, all_cells = (screened_poisson_2d(g, space.box, length) for g in src)
+    workers = get_threads()
+    nodal_src, bmp_src, all_cells = (
+        screened_poisson_2d(g, space.box, length, workers) for g in src
+    )
     tgf = p[L.P_tgf_autocrine] / p[L.P_density_ref] * UM2_PER_CM2
     nodal = nodal_src * tgf
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -736,6 +832,8 @@ def _endogenous_fields(cells: Cells, space: _Space, p: np.ndarray, grids: dict) 
     grids["nodal"] = nodal
     grids["bmp_share"] = share
     grids["density"] = all_cells * UM2_PER_CM2
+    # what the cells read: both signals side by side in single precision (half the cache footprint)
+    grids["_pair"] = np.ascontiguousarray(np.stack([nodal, share], axis=-1), dtype=np.float32)
 
 
 def _aggregate_profiles(cells, space, abs_idx, decay_len, diam, cell_vol, registry):
@@ -780,7 +878,7 @@ def _snapshot(cells: Cells, space: _Space, unit: float) -> dict[str, np.ndarray]
     snap = {
         "x": cells.pos[:n, 0].astype(np.float64),
         "y": cells.pos[:n, 1].astype(np.float64),
-        "genes": cells.genes[:n].copy(),
+        "genes": cells.genes[:n].astype(np.float64),
         "kind": cells.kind[:n].copy(),
         "cell_id": cells.cid[:n].copy(),
         "aggregate": cells.group[:n].copy(),

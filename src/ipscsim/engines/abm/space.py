@@ -23,71 +23,69 @@ import math
 import numpy as np
 
 from ...model import layout as L
-from .._jit import jit, prange
+from .._jit import FASTMATH_SUMS, jit, prange
+from .blocks import BIN_BLOCK, reduction_blocks
 from .fields import PACKING
+from .readouts import add_sums, cell_sums, finish_sums, sum_partials
 
 __all__ = [
-    "BLOCK",
     "REPULSION",
     "SUB",
     "build_cell_list",
     "cohesion",
-    "delta_sources",
     "grid_geometry",
     "neighbour_pass",
     "neighbours_bruteforce",
-    "spatial_order",
+    "sorted_copies",
 ]
 
-#: Cells per parallel block (blocks, not cells, are shared out to threads).
-BLOCK = 2048
-#: Bins per neighbour range: cells look ``SUB`` bins each way (half-range bins cut the candidates).
-SUB = 2
+#: Margin of an aggregate's bin box, in bins (bins are one neighbour range wide).
+SUB = 1
 #: Fraction of an overlap removed per step (each of the two cells moves half of it).
 REPULSION = 0.25
 
 
-@jit
+@jit(parallel=True)
 def grid_geometry(pos, n, dims, box, bin_size, group, n_groups, geo):
     """Lay out the bins and return how many there are.
 
-    Bins are ``bin_size`` wide (the neighbour range over :data:`SUB`). On a patch they are a periodic
-    ``nx x ny`` grid (row-major). In aggregates each aggregate gets a dense box of bins around its
-    cells with a margin of :data:`SUB` bins, so that the bins a cell looks into are always inside it:
-    ``geo[g] = (x0, y0, z0, nx, ny, nz, offset)`` in bins.
+    Bins are ``bin_size`` wide (the neighbour range). On a patch they are a periodic ``nx x ny`` grid
+    (row-major). In aggregates each aggregate gets a dense box of bins around its cells with a margin
+    of :data:`SUB` bins, so that the bins a cell looks into are always inside it:
+    ``geo[g] = (x0, y0, z0, nx, ny, nz, offset)`` in bins. The aggregates' extents are found block by
+    block in parallel.
     """
     if dims == 2:
         nx = max(1, int(box[0] / bin_size))
         ny = max(1, int(box[1] / bin_size))
         return nx * ny
     big = 1 << 40
+    chunk, n_blocks = reduction_blocks(n)
+    part = np.empty((n_blocks, max(n_groups, 1), 6), dtype=np.int64)
+    for blk in prange(n_blocks):
+        for g in range(n_groups):
+            for a in range(3):
+                part[blk, g, a] = big
+                part[blk, g, 3 + a] = -big
+        for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
+            g = group[i]
+            for a in range(3):
+                ia = int(math.floor(pos[i, a] / bin_size))
+                part[blk, g, a] = min(part[blk, g, a], ia)
+                part[blk, g, 3 + a] = max(part[blk, g, 3 + a], ia)
     for g in range(n_groups):
-        geo[g, 0] = big
-        geo[g, 1] = big
-        geo[g, 2] = big
-        geo[g, 3] = -big
-        geo[g, 4] = -big
-        geo[g, 5] = -big
-    for i in range(n):
-        g = group[i]
-        ix = int(math.floor(pos[i, 0] / bin_size))
-        iy = int(math.floor(pos[i, 1] / bin_size))
-        iz = int(math.floor(pos[i, 2] / bin_size))
-        geo[g, 0] = min(geo[g, 0], ix)
-        geo[g, 1] = min(geo[g, 1], iy)
-        geo[g, 2] = min(geo[g, 2], iz)
-        geo[g, 3] = max(geo[g, 3], ix)
-        geo[g, 4] = max(geo[g, 4], iy)
-        geo[g, 5] = max(geo[g, 5], iz)
+        for a in range(3):
+            geo[g, a] = big
+            geo[g, 3 + a] = -big
+        for blk in range(n_blocks):
+            for a in range(3):
+                geo[g, a] = min(geo[g, a], part[blk, g, a])
+                geo[g, 3 + a] = max(geo[g, 3 + a], part[blk, g, 3 + a])
     total = 0
     for g in range(n_groups):
         if geo[g, 3] < geo[g, 0]:  # an empty aggregate
-            geo[g, 0] = 0
-            geo[g, 1] = 0
-            geo[g, 2] = 0
-            geo[g, 3] = 0
-            geo[g, 4] = 0
-            geo[g, 5] = 0
+            for a in range(6):
+                geo[g, a] = 0
         x0 = geo[g, 0] - SUB
         y0 = geo[g, 1] - SUB
         z0 = geo[g, 2] - SUB
@@ -124,103 +122,111 @@ def _cell_keys(pos, n, dims, box, bin_size, group, geo, cell_key):
 
 @jit
 def _counting_sort(n, n_bins, cell_key, order, start):
+    """Stable counting sort of cells by bin; returns the most cells in one bin."""
     for b in range(n_bins + 1):
         start[b] = 0
     for i in range(n):
-        start[cell_key[i] + 1] += 1
-    for b in range(n_bins):
-        start[b + 1] += start[b]
-    fill = start[:n_bins].copy()
-    for i in range(n):
+        start[cell_key[i]] += 1
+    most = 0
+    end = 0
+    for b in range(n_bins):  # start[b] := the end of bin b ...
+        most = max(most, start[b])
+        end += start[b]
+        start[b] = end
+    start[n_bins] = n
+    for i in range(n - 1, -1, -1):  # ... walked back to its beginning, last cell first (stable)
         b = cell_key[i]
-        order[fill[b]] = i
-        fill[b] += 1
+        start[b] -= 1
+        order[start[b]] = i
+    return most
 
 
 def build_cell_list(pos, n, dims, box, bin_size, n_bins, group, geo, cell_key, order, start):
     """Sort cells ``0..n-1`` into the bins of :func:`grid_geometry`.
 
-    Each cell's bin is computed in parallel; the counting sort is sequential (deterministic).
+    Each cell's bin is computed in parallel; the counting sort is sequential (deterministic and
+    stable: within a bin, cells keep their storage order).
 
     Args:
         pos: ``(cap, 3)`` positions (um).
         n: Live cells.
         dims: 2 (periodic patch ``box[0] x box[1]``) or 3 (aggregates).
         box: Patch size (2-D).
-        bin_size: Bin width (um), at least the neighbour range over :data:`SUB`.
+        bin_size: Bin width (um), at least the neighbour range.
         n_bins: Bins (from :func:`grid_geometry`).
         group: Aggregate of each cell (3-D).
         geo: Aggregates' bin boxes (3-D).
         cell_key: Output: each cell's bin.
         order: Output: cell indices sorted by bin.
         start: Output ``(n_bins + 1,)``: cells of bin ``b`` are ``order[start[b]:start[b+1]]``.
+
+    Returns:
+        The most cells in one bin.
     """
     _cell_keys(pos, n, dims, box, bin_size, group, geo, cell_key)
-    _counting_sort(n, n_bins, cell_key, order, start)
+    return int(_counting_sort(n, n_bins, cell_key, order, start))
 
 
 @jit(parallel=True)
-def delta_sources(n, genes, kind, src):
-    """Each cell's Delta for its neighbours: NGN2 of a progenitor, -1 marks a neuron."""
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for blk in prange(n_blocks):
-        for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
-            src[i] = max(genes[i, L.G_NGN2], 0.0) if kind[i] == 0 else -1.0
+def sorted_copies(n, order, pos, genes, kind, group, p, n_groups, sx, sy, sz, src, sums, gsums):
+    """Positions and Delta sources of the cells in bin order, and the population sums, in one pass.
 
-
-@jit(inline="always")
-def _scan(k0, k1, xi, yi, zi, pos, order, src, wrap, bx, by_, rng2, d2max, diam, a):
-    """Visit cells ``order[k0:k1]`` as neighbours of a cell at ``xi, yi, zi`` (itself included).
-
-    ``a`` = (Delta sum, Delta count, cells within reach, displacement x, y, z) is returned updated.
-    Counting is branch-free (the reach test is unpredictable); only overlaps branch.
+    ``sx, sy, sz, src`` receive, for the ``k``-th cell of the cell list, its position and its Delta for
+    its neighbours (a progenitor's NGN2; -1 marks a neuron): contiguous for the neighbour pass.
+    ``sums`` and ``gsums`` receive what :func:`~ipscsim.engines.abm.readouts.population_sums` gives (the
+    same gene levels are read here anyway).
     """
-    s_d, n_d, n_n, mx, my, mz = a
-    kr = np.float32(0.5 * REPULSION)
-    one = np.float32(1.0)
-    zero = np.float32(0.0)
-    for k in range(k0, k1):
-        j = order[k]
-        dx = pos[j, 0] - xi
-        dy = pos[j, 1] - yi
-        dz = pos[j, 2] - zi
-        if wrap:
-            if dx > 0.5 * bx:
-                dx -= bx
-            elif dx < -0.5 * bx:
-                dx += bx
-            if dy > 0.5 * by_:
-                dy -= by_
-            elif dy < -0.5 * by_:
-                dy += by_
-        d2 = dx * dx + dy * dy + dz * dz
-        w = one if d2 < rng2 else zero
-        sj = src[j]
-        ws = w if sj >= zero else zero
-        n_n += w
-        n_d += ws
-        s_d += ws * sj
-        if d2 < d2max and d2 > zero:
-            d = math.sqrt(d2)
-            f = -kr * (diam - d) / d
-            mx += f * dx
-            my += f * dy
-            mz += f * dz
-    return s_d, n_d, n_n, mx, my, mz
+    chunk, n_blocks, part, gpart = sum_partials(n, n_groups)
+    w_off = p[L.P_tgf_autocrine_offtarget]
+    for blk in prange(n_blocks):
+        for k in range(blk * chunk, min(n, (blk + 1) * chunk)):
+            j = order[k]
+            sx[k] = pos[j, 0]
+            sy[k] = pos[j, 1]
+            sz[k] = pos[j, 2]
+            prog, nodal, committed, ngn = cell_sums(genes, j, kind[j], w_off)
+            src[k] = ngn if prog > 0.0 else -1.0
+            add_sums(part, gpart, blk, group[j], n_groups, prog, nodal, committed, ngn)
+    finish_sums(part, gpart, n_groups, sums, gsums)
 
 
-@jit(parallel=True)
+@jit(inline="always", fastmath=FASTMATH_SUMS)
+def _append(buf, m, k0, k1, sx, sy, sz, src, ox, oy):
+    """Copy the sorted cells ``k0:k1`` (shifted by ``ox, oy``) to the candidates ``buf[:, m:]``."""
+    ln = k1 - k0
+    if ln <= 0:
+        return m
+    ax = sx[k0:k1]
+    ay = sy[k0:k1]
+    az = sz[k0:k1]
+    asrc = src[k0:k1]
+    b0 = buf[0, m : m + ln]
+    b1 = buf[1, m : m + ln]
+    b2 = buf[2, m : m + ln]
+    b3 = buf[3, m : m + ln]
+    for q in range(ln):
+        b0[q] = ax[q] + ox
+        b1[q] = ay[q] + oy
+        b2[q] = az[q]
+        b3[q] = asrc[q]
+    return m + ln
+
+
+@jit(parallel=True, fastmath=FASTMATH_SUMS)
 def neighbour_pass(
-    pos,
-    n,
+    n_bins,
     dims,
     box,
-    bin_size,
-    group,
+    nx,
+    ny,
     geo,
-    cell_key,
+    group,
     order,
     start,
+    most,
+    sx,
+    sy,
+    sz,
     src,
     diam,
     reach,
@@ -231,131 +237,130 @@ def neighbour_pass(
     """Neighbour quantities of every live cell.
 
     Per cell: the Delta it sees (``notch``), the cells within reach (``crowd``, itself included) and
-    the mechanical displacement (``disp``). A cell looks :data:`SUB` bins each way; each row of bins
-    is one contiguous run of the sorted cell list, and the engine keeps cells stored in spatial order
-    (:func:`spatial_order`), so neighbours' data are close in memory.
+    the mechanical displacement (``disp``). Bins are one neighbour range wide, so a cell's neighbours
+    are in its own and the adjacent bins. The pass goes bin by bin: the cells of the ``3**dims`` bins
+    around a bin are copied once into a contiguous candidate list (shifted across the patch's
+    periodic edges), which every cell of the bin then scans in one vectorised loop (branch-free:
+    the reach and overlap tests are selects; the sums are reassociated into vector lanes, which depends
+    on the data's layout only, never on the threads).
 
     Args:
-        pos: Positions.
-        n: Live cells.
+        n_bins: Bins (from :func:`grid_geometry`).
         dims: 2 or 3.
         box: Patch size (2-D).
-        bin_size: Bin width of the cell list.
-        group: Aggregate of each cell (3-D).
+        nx: Bins along x on the patch (2-D).
+        ny: Bins along y on the patch (2-D).
         geo: Aggregates' bin boxes (3-D, from :func:`grid_geometry`).
-        cell_key: Bin of each cell.
+        group: Aggregate of each cell (3-D).
         order: Cells sorted by bin.
         start: Bin offsets into ``order``.
-        src: Delta of each cell for its neighbours (:func:`delta_sources`).
+        most: The most cells in one bin (sizes the candidate list).
+        sx: x of the cells in bin order (:func:`sorted_copies`).
+        sy: y in bin order.
+        sz: z in bin order.
+        src: Delta source in bin order.
         diam: Cell diameter (um).
         reach: Neighbour range (um).
         notch: Output: mean NGN2 of progenitor neighbours (0 if none).
         crowd: Output: cells within ``reach``, the cell itself included.
         disp: Output ``(cap, 3)``: displacement for this step.
     """
-    nx = max(1, int(box[0] / bin_size))
-    ny = max(1, int(box[1] / bin_size))
     rng2 = np.float32(reach * reach)
     d2max = np.float32(diam * diam)
-    diam32 = np.float32(diam)
+    dm = np.float32(diam)
+    kr = np.float32(0.5 * REPULSION)
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    tiny = np.float32(1e-30)
     bx = np.float32(box[0])
     by_ = np.float32(box[1])
-    w = SUB  # bins each way
-    n_blocks = (n + BLOCK - 1) // BLOCK
+    cap = max(most, 1) * 3**dims
+    n_blocks = (n_bins + BIN_BLOCK - 1) // BIN_BLOCK
     for blk in prange(n_blocks):
-        for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
-            z32 = np.float32(0.0)
-            acc = (z32, z32, z32, z32, z32, z32)
-            xi = pos[i, 0]
-            yi = pos[i, 1]
-            zi = pos[i, 2]
-            b0 = cell_key[i]
+        buf = np.empty((4, cap), np.float32)
+        for b in range(blk * BIN_BLOCK, min(n_bins, (blk + 1) * BIN_BLOCK)):
+            c0 = start[b]
+            c1 = start[b + 1]
+            if c0 == c1:
+                continue
+            m = 0
             if dims == 2:
-                ix = b0 % nx
-                iy = b0 // nx
-                for ddy in range(-w, w + 1):
-                    if ny <= 2 * w and ddy != 0 and (ddy > (ny - 1) // 2 or ddy < -(ny // 2)):
-                        continue
+                ix = b % nx
+                iy = b // nx
+                for ddy in range(-1, 2):
                     yy = iy + ddy
-                    row = (yy % ny) * nx
-                    if nx > 2 * w and w <= ix < nx - w and 0 <= yy < ny:
-                        acc = _scan(
-                            start[row + ix - w],
-                            start[row + ix + w + 1],
-                            xi,
-                            yi,
-                            zi,
-                            pos,
-                            order,
-                            src,
-                            False,
-                            bx,
-                            by_,
-                            rng2,
-                            d2max,
-                            diam32,
-                            acc,
+                    oy = zero
+                    if yy < 0:
+                        yy += ny
+                        oy = -by_
+                    elif yy >= ny:
+                        yy -= ny
+                        oy = by_
+                    row = yy * nx
+                    lo = ix - 1
+                    hi = ix + 1
+                    if lo < 0:  # the bin across the left edge, shifted to this side
+                        m = _append(
+                            buf, m, start[row + nx - 1], start[row + nx], sx, sy, sz, src, -bx, oy
                         )
-                    else:
-                        for ddx in range(-w, w + 1):
-                            if (
-                                nx <= 2 * w
-                                and ddx != 0
-                                and (ddx > (nx - 1) // 2 or ddx < -(nx // 2))
-                            ):
-                                continue
-                            b = row + (ix + ddx) % nx
-                            acc = _scan(
-                                start[b],
-                                start[b + 1],
-                                xi,
-                                yi,
-                                zi,
-                                pos,
-                                order,
-                                src,
-                                True,
-                                bx,
-                                by_,
-                                rng2,
-                                d2max,
-                                diam32,
-                                acc,
-                            )
+                        lo = 0
+                    if hi >= nx:
+                        m = _append(buf, m, start[row], start[row + 1], sx, sy, sz, src, bx, oy)
+                        hi = nx - 1
+                    m = _append(
+                        buf, m, start[row + lo], start[row + hi + 1], sx, sy, sz, src, zero, oy
+                    )
             else:
-                g = group[i]
-                sy = geo[g, 3]
-                sz = geo[g, 3] * geo[g, 4]
-                for ddz in range(-w, w + 1):
-                    for ddy in range(-w, w + 1):
-                        b = b0 + ddz * sz + ddy * sy
-                        acc = _scan(
-                            start[b - w],
-                            start[b + w + 1],
-                            xi,
-                            yi,
-                            zi,
-                            pos,
-                            order,
-                            src,
-                            False,
-                            bx,
-                            by_,
-                            rng2,
-                            d2max,
-                            diam32,
-                            acc,
+                g = group[order[c0]]
+                sy_ = geo[g, 3]
+                sz_ = geo[g, 3] * geo[g, 4]
+                for ddz in range(-1, 2):
+                    for ddy in range(-1, 2):
+                        bb = b + ddz * sz_ + ddy * sy_
+                        m = _append(
+                            buf, m, start[bb - 1], start[bb + 2], sx, sy, sz, src, zero, zero
                         )
-            s_d, n_d, n_n, mx, my, mz = acc
-            own = src[i]
-            if own >= 0.0:  # the cell met itself once: take it out
-                s_d -= own
-                n_d -= 1.0
-            notch[i] = s_d / n_d if n_d > 0.5 else 0.0
-            crowd[i] = n_n
-            disp[i, 0] = mx
-            disp[i, 1] = my
-            disp[i, 2] = mz
+            ax = buf[0, :m]
+            ay = buf[1, :m]
+            az = buf[2, :m]
+            asrc = buf[3, :m]
+            for kc in range(c0, c1):
+                xi = sx[kc]
+                yi = sy[kc]
+                zi = sz[kc]
+                s_d = zero
+                n_d = zero
+                n_n = zero
+                mx = zero
+                my = zero
+                mz = zero
+                for k in range(m):
+                    dx = ax[k] - xi
+                    dy = ay[k] - yi
+                    dz = az[k] - zi
+                    d2 = dx * dx + dy * dy + dz * dz
+                    w = one if d2 < rng2 else zero
+                    sj = asrc[k]
+                    ws = w if sj >= zero else zero
+                    n_n += w
+                    n_d += ws
+                    s_d += ws * sj
+                    d = math.sqrt(d2)
+                    f = kr * (d - dm) / (d + tiny)
+                    f = f if (d2 < d2max and d2 > zero) else zero
+                    mx += f * dx
+                    my += f * dy
+                    mz += f * dz
+                own = src[kc]
+                if own >= zero:  # the cell met itself once: take it out
+                    s_d -= own
+                    n_d -= one
+                i = order[kc]
+                notch[i] = s_d / n_d if n_d > 0.5 else zero
+                crowd[i] = n_n
+                disp[i, 0] = mx
+                disp[i, 1] = my
+                disp[i, 2] = mz
 
 
 def neighbours_bruteforce(pos, dims, box, genes, kind, group, diam, reach):
@@ -385,47 +390,60 @@ def neighbours_bruteforce(pos, dims, box, genes, kind, group, diam, reach):
     return notch, crowd, disp
 
 
-@jit
+@jit(parallel=True)
 def cohesion(pos, n, group, n_groups, diam):
     r"""Keep each aggregate packed: scale its cells' positions about its centre to the packed radius.
 
     Mechanical relaxation (minutes) is much faster than a step (about an hour), so an aggregate is held
     at close packing (:data:`~ipscsim.engines.abm.fields.PACKING`): its RMS radius is set to that of a
     uniform packed sphere of its cells, :math:`\sqrt{3/5}\,R`, by a uniform dilation (growth) or
-    contraction (loss) about its centre of mass; local overlaps are left to the repulsion.
+    contraction (loss) about its centre of mass; local overlaps are left to the repulsion. Sums are
+    taken block by block (fixed blocks, added in order: the same on any number of threads).
     """
-    centre = np.zeros((max(n_groups, 1), 3))
-    count = np.zeros(max(n_groups, 1))
-    r2 = np.zeros(max(n_groups, 1))
-    for i in range(n):
-        g = group[i]
-        if g < 0:
-            continue
-        count[g] += 1.0
-        centre[g, 0] += pos[i, 0]
-        centre[g, 1] += pos[i, 1]
-        centre[g, 2] += pos[i, 2]
+    ng = max(n_groups, 1)
+    chunk, n_blocks = reduction_blocks(n)
+    part = np.zeros((n_blocks, ng, 4))
+    for blk in prange(n_blocks):
+        for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
+            g = group[i]
+            if g < 0:
+                continue
+            part[blk, g, 0] += 1.0
+            part[blk, g, 1] += pos[i, 0]
+            part[blk, g, 2] += pos[i, 1]
+            part[blk, g, 3] += pos[i, 2]
+    centre = np.zeros((ng, 3))
+    count = np.zeros(ng)
+    for blk in range(n_blocks):
+        for g in range(n_groups):
+            count[g] += part[blk, g, 0]
+            for a in range(3):
+                centre[g, a] += part[blk, g, 1 + a]
     for g in range(n_groups):
         if count[g] > 0:
-            centre[g, 0] /= count[g]
-            centre[g, 1] /= count[g]
-            centre[g, 2] /= count[g]
-    for i in range(n):
-        g = group[i]
-        if g < 0:
-            continue
-        dx = pos[i, 0] - centre[g, 0]
-        dy = pos[i, 1] - centre[g, 1]
-        dz = pos[i, 2] - centre[g, 2]
-        r2[g] += dx * dx + dy * dy + dz * dz
-    factor = np.ones(max(n_groups, 1))
+            for a in range(3):
+                centre[g, a] /= count[g]
+    r2part = np.zeros((n_blocks, ng))
+    for blk in prange(n_blocks):
+        for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
+            g = group[i]
+            if g < 0:
+                continue
+            dx = pos[i, 0] - centre[g, 0]
+            dy = pos[i, 1] - centre[g, 1]
+            dz = pos[i, 2] - centre[g, 2]
+            r2part[blk, g] += dx * dx + dy * dy + dz * dz
+    factor = np.ones(ng)
     vol = math.pi * diam**3 / 6.0
     for g in range(n_groups):
-        if count[g] > 1 and r2[g] > 0:
+        r2 = 0.0
+        for blk in range(n_blocks):
+            r2 += r2part[blk, g]
+        if count[g] > 1 and r2 > 0:
             packed = (count[g] * vol / PACKING * 3.0 / (4.0 * math.pi)) ** (1.0 / 3.0)
-            rms = math.sqrt(r2[g] / count[g])
+            rms = math.sqrt(r2 / count[g])
             factor[g] = math.sqrt(0.6) * packed / rms
-    for i in range(n):
+    for i in prange(n):
         g = group[i]
         if g < 0:
             continue
@@ -433,8 +451,3 @@ def cohesion(pos, n, group, n_groups, diam):
         pos[i, 0] = centre[g, 0] + (pos[i, 0] - centre[g, 0]) * f
         pos[i, 1] = centre[g, 1] + (pos[i, 1] - centre[g, 1]) * f
         pos[i, 2] = centre[g, 2] + (pos[i, 2] - centre[g, 2]) * f
-
-
-def spatial_order(n: int, cell_key: np.ndarray) -> np.ndarray:
-    """A permutation of the live cells into bin order (row-major; by aggregate, then z, y, x in 3-D)."""
-    return np.argsort(cell_key[:n], kind="stable")

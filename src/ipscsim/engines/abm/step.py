@@ -11,8 +11,9 @@ with multiplicative noise :math:`g_i(x) = \sigma \sqrt{2\theta k_i}\, x_i` (``ab
 :math:`\sigma` is the stationary relative SD of a gene relaxing at rate :math:`k_i`; a gene that is
 off stays off until a signal turns it on). The medium and the neighbours' signals are held at their
 values at the step's midpoint (compounds decay over days, a step is about an hour). The increments
-:math:`\Delta W` are uniform with variance :math:`\Delta t` (a weak first-order scheme, Kloeden &
-Platen 1992 §14.1), drawn from the cell's
+:math:`\Delta W` are two-point, :math:`\pm\sqrt{\Delta t}` with probability 1/2 each: mean 0, variance
+:math:`\Delta t`, third moment 0, which is all a weak first-order scheme needs (the simplified weak
+schemes of Kloeden & Platen 1992 §14.1); one 64-bit word of the cell's
 counter-based stream. Event rates (division, death, neurogenesis, programming) are the same functions
 as in the ODE engine, averaged over the two stages:
 
@@ -41,9 +42,12 @@ from ..kernels import (
     cell_signals,
     gate,
     pathway_inputs,
+    reciprocals,
     shared_signals,
     signal_terms,
 )
+from .blocks import BLOCK
+from .fields import cic_sample_pair
 from .rng import (
     STREAM_EVENT,
     STREAM_FATE,
@@ -53,7 +57,6 @@ from .rng import (
     hash64,
     uniform,
 )
-from .space import BLOCK
 
 __all__ = [
     "C_BMP",
@@ -89,13 +92,13 @@ C_SHIELD = 7  # aggregate shielding of the endogenous signals (1 on a patch)
 C_MN_HAZARD = 8  # genotype's MN hazard ratio
 C_NOISE = 9  # abm_noise
 C_NOTCH_LOCAL = 10  # 1: Delta from neighbours; 0: the population mean
-C_ENDO = 11  # 0: endogenous signals from the mean field; 1: per-cell field values; 2: per aggregate
+C_ENDO = 11  # 0: endogenous signals from the mean field; 1: the patch's fields at the cell; 2: per aggregate
 C_OCC_LOCAL = 12  # 1: crowding from neighbours; 0: the vessel's occupancy
 C_OCC_SCALE = 13  # local occupancy = crowd * this
 N_CTL = 14
 
 _NP = L.N_PATHWAYS
-_SQRT3 = math.sqrt(3.0)
+_ONE = np.uint64(1)
 _MASK16 = np.uint64(0xFFFF)
 _INV16 = 1.0 / 65536.0
 
@@ -122,11 +125,10 @@ def gene_relaxation(p: np.ndarray) -> np.ndarray:
 def cycle_threshold(seed, cid, step, sub, shape):
     """A division threshold: Erlang(``shape``) with scale ``2**(1/shape) - 1`` (mean growth rate kept)."""
     k = min(max(1, int(shape + 0.5)), 255)
-    s = 0.0
+    prod = 1.0  # a sum of k exponentials is minus the log of a product of k uniforms
     for m in range(k):
-        u = uniform(seed, cid, step, STREAM_PARTITION * 1024 + sub * 256 + m)
-        s -= math.log(1.0 - u)
-    return (2.0 ** (1.0 / k) - 1.0) * s
+        prod *= 1.0 - uniform(seed, cid, step, STREAM_PARTITION * 1024 + sub * 256 + m)
+    return (2.0 ** (1.0 / k) - 1.0) * -math.log(max(prod, 1e-300))
 
 
 @jit(inline="always")
@@ -164,8 +166,9 @@ def step_cells(
     shell,
     notch,
     crowd,
-    endo_t,
-    endo_b,
+    pos,
+    endo_grid,
+    box,
     event,
     born,
     p,
@@ -197,41 +200,50 @@ def step_cells(
     n_abs = abs_idx.shape[0]
     n_comp = comp.shape[0]
     ng = L.N_GENES
-    flat = genes.reshape(genes.shape[0] * ng)
     th_fate = p[L.P_gate_threshold]
     sd_fate = p[L.P_sigma_fate]
     m_prog = p[L.P_mn_fraction_programmed]
     chat = 1.0 - math.exp(-p[L.P_chat_rate] * dt)
     diss_n = ctl[C_HAZ] * p[L.P_neuron_dissociation_factor]
     haz = ctl[C_HAZ]
-    # noise amplitude of each gene before the tempo factor, times the increment's scale
-    base_noise = np.zeros(ng)
+    # noise amplitude of each gene times sqrt(dt): genes with the tempo factor, genes without
+    noise_tempo = np.zeros(ng)
+    noise_fixed = np.zeros(ng)
     for gi in range(ng):
-        if gi != L.G_PROG:
-            base_noise[gi] = sigma * math.sqrt(2.0 * krel[gi] * dt) * _SQRT3
+        amp = sigma * math.sqrt(2.0 * krel[gi] * dt)
+        if gi == L.G_TG or gi == L.G_PRG:
+            noise_fixed[gi] = amp
+        elif gi != L.G_PROG:
+            noise_tempo[gi] = amp
+    ip = np.empty(p.shape[0])
+    reciprocals(p, ip)
+    inv_hx = endo_grid.shape[1] / box[0]
+    inv_hy = endo_grid.shape[0] / box[1]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for blk in prange(n_blocks):
+        y = np.empty(ng)
         k1 = np.empty(ng)
         k2 = np.empty(ng)
         yt = np.empty(ng)
         dw = np.zeros(ng)
-        gnoise = np.empty(ng)
-        a = np.empty(_NP)
-        f = np.empty(_NP)
-        z = np.empty(_NP)
+        a_loc = np.empty(_NP)
+        f_loc = np.empty(_NP)
+        z_loc = np.empty(_NP)
         scale = np.ones(n_comp)
         for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
             g = group[i]
             # ------------------------------------------------ the medium this cell sees
-            if g >= 0 and n_abs > 0:
+            if g >= 0 and n_abs > 0:  # inside an aggregate: its shell's share of the bulk
                 for q in range(n_abs):
                     scale[abs_idx[q]] = prof[g, q, shell[i]]
-                pathway_inputs(tm, u, comp, scale, a, f, z)
-            else:
-                for q in range(_NP):
-                    a[q] = afz[0, q]
-                    f[q] = afz[1, q]
-                    z[q] = afz[2, q]
+                pathway_inputs(tm, u, comp, scale, a_loc, f_loc, z_loc)
+                a = a_loc
+                f = f_loc
+                z = z_loc
+            else:  # the bulk medium
+                a = afz[0]
+                f = afz[1]
+                z = afz[2]
             k = kind[i]
             if k != 0:
                 # ------------------------------------------------ neurons
@@ -247,9 +259,8 @@ def step_cells(
                         kind[i] = k + 1
                 continue
             # ------------------------------------------------ signals (once per step)
-            if endo_mode == 1:
-                nodal = endo_t[i]
-                bmp = endo_b[i]
+            if endo_mode == 1:  # the patch's fields where the cell is
+                nodal, bmp = cic_sample_pair(endo_grid, pos[i, 0], pos[i, 1], inv_hx, inv_hy)
             elif endo_mode == 2:
                 nodal = g_nodal[g]
                 bmp = g_bmp[g]
@@ -264,31 +275,29 @@ def step_cells(
             s_t, s_b, s_f = shared_signals(a, f, z, nodal, bmp, ctl[C_SHIELD], p)
             terms = signal_terms(s_t, s_b, s_f, f[L.PW_NOTCH] * delta, p)
             dox = a[L.PW_TRANSGENE] / (1.0 + a[L.PW_TRANSGENE])
-            o = i * ng
+            for gi in range(ng):  # stored in single precision, stepped in double
+                y[gi] = genes[i, gi]
             d1, m1, n1, p1 = cell_derivs(
-                flat, o, k1, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p
+                y, 0, k1, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p, ip
             )
             # ------------------------------------------------ noise increments
             if sigma > 0.0:
                 st = math.sqrt(te)
+                h = hash64(seed, cid[i], step, STREAM_NOISE * 8)  # bit gi: the sign of gene gi
                 for gi in range(ng):
-                    gnoise[gi] = base_noise[gi] * (1.0 if gi == L.G_TG or gi == L.G_PRG else st)
-                for w in range(4):
-                    h = hash64(seed, cid[i], step, STREAM_NOISE * 8 + w)
-                    for b in range(4):
-                        gi = 4 * w + b
-                        uu = (float((h >> np.uint64(16 * b)) & _MASK16) + 0.5) * _INV16
-                        # uniform on [-sqrt(3), sqrt(3)] * sqrt(dt): variance dt
-                        dw[gi] = (2.0 * uu - 1.0) * gnoise[gi] * max(flat[o + gi], 0.0)
+                    sgn = 1.0 - 2.0 * float((h >> np.uint64(gi)) & _ONE)
+                    amp = noise_tempo[gi] * st + noise_fixed[gi]
+                    dw[gi] = sgn * amp * max(y[gi], 0.0)
             for gi in range(ng):
-                yt[gi] = max(flat[o + gi] + k1[gi] * dt + dw[gi], 0.0)
+                yt[gi] = max(y[gi] + k1[gi] * dt + dw[gi], 0.0)
             # ------------------------------------------------ second stage
             d2, m2, n2, p2 = cell_derivs(
-                yt, 0, k2, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p
+                yt, 0, k2, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p, ip
             )
             for gi in range(ng):
                 if gi != L.G_PROG:
-                    flat[o + gi] = max(flat[o + gi] + 0.5 * (k1[gi] + k2[gi]) * dt + dw[gi], 0.0)
+                    y[gi] = max(y[gi] + 0.5 * (k1[gi] + k2[gi]) * dt + dw[gi], 0.0)
+                    genes[i, gi] = y[gi]
             # ------------------------------------------------ fate
             div = 0.5 * (d1 + d2)
             death = 0.5 * (m1 + m2)
@@ -302,9 +311,9 @@ def step_cells(
                 if x < death:
                     event[i] = 2
                 else:
-                    hx = gate(flat[o + L.G_HOX], th_fate, sd_fate)
-                    nk = gate(flat[o + L.G_NKX22], th_fate, sd_fate)
-                    og = gate(flat[o + L.G_OLIG2], th_fate, sd_fate)
+                    hx = gate(y[L.G_HOX], th_fate, sd_fate)
+                    nk = gate(y[L.G_NKX22], th_fate, sd_fate)
+                    og = gate(y[L.G_OLIG2], th_fate, sd_fate)
                     uf = uniform(seed, cid[i], step, STREAM_FATE)
                     kind[i] = _neuron_kind(hx, nk, og, m_prog, x >= death + lam_ng, uf)
                     born[i] = t1
@@ -337,9 +346,10 @@ def apply_events(
     t1,
     counts,
 ):
-    """Remove dead cells and append daughters (sequential, deterministic).
+    """Remove dead cells and append daughters (deterministic on any number of threads).
 
-    A dead cell's slot is filled by the last live cell; daughters are appended in slot order.
+    A dead cell's slot is filled by the last live cell (sequential; the work grows with the deaths);
+    daughters are then appended in slot order (:func:`_divide`, in parallel).
 
     The caller must have reserved room for ``n + births`` cells. ``counts`` receives
     ``(births, deaths, new neurons)``.
@@ -352,7 +362,7 @@ def apply_events(
     shape = p[L.P_cycle_shape]
     half = 0.25 * p[L.P_cell_diameter]
     # compaction: each dead cell's slot is filled by the last live cell (work grows with the deaths,
-    # not with the population; the engine restores spatial order every few steps)
+    # not with the population; the engine restores spatial order when enough cells have moved)
     deaths = 0
     neurons = 0
     last = n - 1
@@ -386,70 +396,138 @@ def apply_events(
         pos[i, 2] = pos[j, 2]
         event[i] = event[j]
         last -= 1
-    w = last + 1
-    m = w
-    births = 0
-    for i in range(m):
-        if event[i] != 1:
-            continue
-        d = m + births
-        births += 1
-        did = next_id
-        next_id += 1
-        mother = cid[i]
-        for gi in range(ng):
-            x = genes[i, gi]
-            if cv > 0.0 and gi != L.G_PROG:
-                u = uniform(seed, mother, step, STREAM_PARTITION * 1024 + 3 * 256 + gi)
-                eps = math.sqrt(3.0) * cv * (2.0 * u - 1.0)
-                eps = min(max(eps, -1.0), 1.0)
-                genes[i, gi] = x * (1.0 + eps)
-                genes[d, gi] = x * (1.0 - eps)
-            else:
-                genes[d, gi] = x
-        phi[d] = phi[i]
-        theta[d] = theta[i]
-        kind[d] = 0
-        cid[d] = did
-        group[d] = group[i]
-        born[d] = t1
-        phase[i] = 0.0
-        phase[d] = 0.0
-        thresh[i] = cycle_threshold(seed, mother, step, 1, shape)
-        thresh[d] = cycle_threshold(seed, did, step, 2, shape)
-        # daughter beside the mother, half a radius each way along a random direction
-        u1 = uniform(seed, mother, step, STREAM_MOVE)
-        if dims == 2:
-            ang = 2.0 * math.pi * u1
-            vx = math.cos(ang)
-            vy = math.sin(ang)
-            vz = 0.0
-        else:
-            cz = 2.0 * uniform(seed, mother, step, STREAM_MOVE + 16) - 1.0
-            sz = math.sqrt(max(0.0, 1.0 - cz * cz))
-            ang = 2.0 * math.pi * u1
-            vx = sz * math.cos(ang)
-            vy = sz * math.sin(ang)
-            vz = cz
-        x0 = pos[i, 0]
-        y0 = pos[i, 1]
-        z0 = pos[i, 2]
-        pos[d, 0] = x0 + half * vx
-        pos[d, 1] = y0 + half * vy
-        pos[d, 2] = z0 + half * vz
-        pos[i, 0] = x0 - half * vx
-        pos[i, 1] = y0 - half * vy
-        pos[i, 2] = z0 - half * vz
-        if dims == 2:
-            for c in (d, i):
-                for a in range(2):
-                    if pos[c, a] < 0.0:
-                        pos[c, a] += box[a]
-                    elif pos[c, a] >= box[a]:
-                        pos[c, a] -= box[a]
-        event[i] = 0
-        event[d] = 0
+    m = last + 1
+    births = _divide(
+        m,
+        genes,
+        phi,
+        theta,
+        kind,
+        cid,
+        group,
+        phase,
+        thresh,
+        born,
+        pos,
+        event,
+        seed,
+        step,
+        cv,
+        shape,
+        half,
+        dims,
+        box,
+        next_id,
+        t1,
+    )
+    next_id += np.uint64(births)
     counts[0] = births
     counts[1] = deaths
     counts[2] = neurons
     return m + births, next_id
+
+
+@jit(parallel=True)
+def _divide(
+    m,
+    genes,
+    phi,
+    theta,
+    kind,
+    cid,
+    group,
+    phase,
+    thresh,
+    born,
+    pos,
+    event,
+    seed,
+    step,
+    cv,
+    shape,
+    half,
+    dims,
+    box,
+    next_id,
+    t1,
+):
+    """Append a daughter for every cell ``i < m`` with ``event[i] == 1``; returns the births.
+
+    Daughters go to slots ``m, m + 1, ...`` and take ids ``next_id, ...`` in their mothers' slot order
+    (a prefix sum over blocks of cells), so the result is that of a sequential loop on any threads.
+    """
+    ng = L.N_GENES
+    n_blocks = (m + BLOCK - 1) // BLOCK
+    offset = np.zeros(n_blocks + 1, dtype=np.int64)
+    for blk in prange(n_blocks):
+        c = 0
+        for i in range(blk * BLOCK, min(m, (blk + 1) * BLOCK)):
+            if event[i] == 1:
+                c += 1
+        offset[blk + 1] = c
+    for blk in range(n_blocks):
+        offset[blk + 1] += offset[blk]
+    for blk in prange(n_blocks):
+        b = offset[blk]
+        for i in range(blk * BLOCK, min(m, (blk + 1) * BLOCK)):
+            if event[i] != 1:
+                continue
+            d = m + b
+            did = next_id + np.uint64(b)
+            b += 1
+            mother = cid[i]
+            for gi in range(ng):
+                x = genes[i, gi]
+                if cv > 0.0 and gi != L.G_PROG:
+                    # 16 random bits per gene: four genes from one word of the mother's stream
+                    h = hash64(seed, mother, step, STREAM_PARTITION * 1024 + 3 * 256 + gi // 4)
+                    u = (float((h >> np.uint64(16 * (gi % 4))) & _MASK16) + 0.5) * _INV16
+                    eps = math.sqrt(3.0) * cv * (2.0 * u - 1.0)
+                    eps = min(max(eps, -1.0), 1.0)
+                    genes[i, gi] = x * (1.0 + eps)
+                    genes[d, gi] = x * (1.0 - eps)
+                else:
+                    genes[d, gi] = x
+            phi[d] = phi[i]
+            theta[d] = theta[i]
+            kind[d] = 0
+            cid[d] = did
+            group[d] = group[i]
+            born[d] = t1
+            phase[i] = 0.0
+            phase[d] = 0.0
+            thresh[i] = cycle_threshold(seed, mother, step, 1, shape)
+            thresh[d] = cycle_threshold(seed, did, step, 2, shape)
+            # daughter beside the mother, half a radius each way along a random direction
+            u1 = uniform(seed, mother, step, STREAM_MOVE)
+            if dims == 2:
+                ang = 2.0 * math.pi * u1
+                vx = math.cos(ang)
+                vy = math.sin(ang)
+                vz = 0.0
+            else:
+                cz = 2.0 * uniform(seed, mother, step, STREAM_MOVE + 16) - 1.0
+                sz = math.sqrt(max(0.0, 1.0 - cz * cz))
+                ang = 2.0 * math.pi * u1
+                vx = sz * math.cos(ang)
+                vy = sz * math.sin(ang)
+                vz = cz
+            x0 = pos[i, 0]
+            y0 = pos[i, 1]
+            z0 = pos[i, 2]
+            pos[d, 0] = x0 + half * vx
+            pos[d, 1] = y0 + half * vy
+            pos[d, 2] = z0 + half * vz
+            pos[i, 0] = x0 - half * vx
+            pos[i, 1] = y0 - half * vy
+            pos[i, 2] = z0 - half * vz
+            if dims == 2:
+                for c in (d, i):
+                    for a in range(2):
+                        if pos[c, a] < 0.0:
+                            pos[c, a] += box[a]
+                        elif pos[c, a] >= box[a]:
+                            pos[c, a] -= box[a]
+            event[i] = 0
+            event[d] = 0
+    return offset[n_blocks]
