@@ -71,7 +71,7 @@ def _population(n, dims, seed=0):
 def test_neighbour_pass_matches_all_pairs(dims):
     c, box, groups = _population(1500, dims)
     n, diam, reach = c.n, 12.0, 18.0
-    bin_size = reach / S.SUB
+    bin_size = reach
     geo = np.zeros((max(groups, 1), 7), dtype=np.int64)
     n_bins = S.grid_geometry(c.pos, n, dims, box, bin_size, c.group, groups, geo)
     start = np.empty(n_bins + 1, dtype=np.int64)
@@ -161,6 +161,33 @@ def test_paracrine_field_solves_the_screened_poisson_equation():
     green = k0(r[sel] / ell) / (2 * np.pi * ell**2)
     np.testing.assert_allclose(sol[n // 2, sel], green, rtol=0.01)
     assert sol.sum() * h * h == pytest.approx(1.0, rel=1e-9)  # decay conserves nothing away
+
+
+def test_the_paired_field_read_of_the_step_matches_sample_2d():
+    """cic_sample_pair (what step_cells reads on a patch) against sample_2d, box edges included."""
+    import numba
+
+    read = numba.njit(lambda g, x, y, ix, iy: F.cic_sample_pair(g, x, y, ix, iy))
+    rng = np.random.default_rng(5)
+    box = np.array([700.0, 450.0])
+    grids = rng.random((2, 9, 14))
+    pair = np.ascontiguousarray(np.stack(grids, axis=-1))
+    n = 400
+    pos = np.zeros((n, 3), dtype=np.float32)
+    pos[:, 0] = rng.random(n) * box[0]
+    pos[:, 1] = rng.random(n) * box[1]
+    pos[:4, :2] = [
+        [0.0, 0.0],
+        [np.nextafter(box[0], 0), 1.0],
+        [5.0, np.nextafter(box[1], 0)],
+        [0, 449.9],
+    ]
+    want = np.empty((2, n))
+    for q in range(2):
+        F.sample_2d(grids[q], pos, n, box, want[q])
+    ix, iy = 14 / box[0], 9 / box[1]
+    got = np.array([read(pair, float(x), float(y), ix, iy) for x, y in pos[:, :2]]).T
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
 def test_deposit_and_sample_are_consistent():
@@ -338,7 +365,20 @@ def test_births_and_deaths_match_the_numpy_reference(dims):
         c.pos[:50, 0] = 1.0  # daughters across the periodic edge
     c.event[:n] = rng.choice(np.array([0, 1, 2, 3], np.int8), n, p=[0.6, 0.2, 0.15, 0.05])
     c.event[n - 40 : n] = 2  # a run of dead cells at the end of the storage
-    names = ("genes", "phi", "theta", "kind", "cid", "group", "phase", "thresh", "born", "pos")
+    c.notch[:n] = rng.random(n)
+    names = (
+        "genes",
+        "phi",
+        "theta",
+        "kind",
+        "cid",
+        "group",
+        "phase",
+        "thresh",
+        "born",
+        "notch",
+        "pos",
+    )
     before = {k: getattr(c, k)[:n].copy() for k in names}
     events = c.event[:n].copy()
     p = resolve_params({"partition_noise": 0.2})

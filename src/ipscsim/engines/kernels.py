@@ -1,11 +1,12 @@
 """Compiled right-hand side of the model (numba): the kernel both engines share.
 
-A line-by-line mirror of :mod:`ipscsim.model.reference` (read that module for the equations), written as
-scalar loops so that it allocates nothing. ``tests/test_kernels.py`` holds the two to each other.
+The equations of :mod:`ipscsim.model.reference` (read that module for them), written as scalar loops
+so that nothing is allocated, with the gene network's divisions merged (see :func:`cell_derivs`).
+``tests/test_kernels.py`` holds the two to each other (to 1e-11).
 
-Signature: ``rhs(t, y, p, u, comp, nodes, work, out)``. ``work`` is scratch space of
-:func:`work_size` floats whose head holds each cohort's sensitivity and tempo (filled once per run by
-:func:`prepare_work`), so one compilation serves every protocol and parameter set.
+Signature: ``rhs(t, y, p, u, comp, nodes, work, out)``. ``work`` holds :func:`work_size` floats: each
+cohort's sensitivity and tempo, pathway scratch, and the parameters' reciprocals (the first and the last
+filled once per run by :func:`prepare_work`), so one compilation serves every protocol and parameter set.
 """
 
 from __future__ import annotations

@@ -191,7 +191,8 @@ def events_reference(
     """Deaths and divisions of a step (see :func:`ipscsim.engines.abm.step.apply_events`).
 
     Args:
-        state: The live cells' ``genes, phi, theta, kind, cid, group, phase, thresh, born, pos``.
+        state: The live cells' ``genes, phi, theta, kind, cid, group, phase, thresh, born, notch,
+            pos`` (a daughter takes her mother's values unless the step says otherwise).
         event: Each cell's outcome (0 stays, 1 divides, 2 dies, 3 became a neuron).
         seed: Seed of the random streams.
         step: Step number.

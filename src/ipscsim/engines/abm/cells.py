@@ -65,8 +65,8 @@ _FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
     "sz": (np.float32, ()),
     "src": (np.float32, ()),
 }
-#: The fields that carry a cell's state from step to step (the rest is rewritten every step), and the
-#: bin of each cell (so that a permutation into bin order keeps the cell list valid).
+#: The fields that carry a cell's state from step to step (the rest is rewritten every step before it
+#: is read; the neighbour pass needs only the cell list's ``order`` and bin offsets after a re-sort).
 _STATE = (
     "genes",
     "phi",
@@ -78,7 +78,6 @@ _STATE = (
     "kind",
     "cid",
     "born",
-    "cell_key",
 )
 
 

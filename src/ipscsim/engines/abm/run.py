@@ -61,7 +61,6 @@ from .rng import (
     uniform,
 )
 from .space import (
-    SUB,
     build_cell_list,
     cohesion,
     grid_geometry,
@@ -419,7 +418,7 @@ def run_abm(
         stress = 1.0
     else:
         patch(n_cells, protocol.seeding_density)
-    _deal_in_bin_order(cells, space, max(reach, diam) / SUB)
+    _deal_in_bin_order(cells, space, max(reach, diam))
     lineage = 1.0
     cum = np.zeros(3)  # divisions, deaths, replating change (seeded units)
 
@@ -652,6 +651,7 @@ def run_abm(
                     cells.phase,
                     cells.thresh,
                     cells.born,
+                    cells.notch,
                     cells.pos,
                     cells.event,
                     seed,
@@ -747,7 +747,7 @@ def _neighbours(
     gsums: np.ndarray,
 ) -> None:
     n = cells.n
-    bin_size = max(reach, diam) / SUB
+    bin_size = max(reach, diam)  # the pass looks one bin each way
     nx = max(1, int(space.box[0] / bin_size))
     ny = max(1, int(space.box[1] / bin_size))
     if space.dims == 2 and min(nx, ny) < 3:  # a cell would meet a neighbour's periodic images twice

@@ -39,7 +39,8 @@ __all__ = [
     "sorted_copies",
 ]
 
-#: Margin of an aggregate's bin box, in bins (bins are one neighbour range wide).
+#: Margin of an aggregate's bin box, in bins. Bins are one neighbour range wide and the pass looks one
+#: bin each way (its candidate list holds ``3**dims`` bins), so this margin must stay 1.
 SUB = 1
 #: Fraction of an overlap removed per step (each of the two cells moves half of it).
 REPULSION = 0.25

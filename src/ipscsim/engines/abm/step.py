@@ -335,6 +335,7 @@ def apply_events(
     phase,
     thresh,
     born,
+    notch,
     pos,
     event,
     seed,
@@ -391,6 +392,7 @@ def apply_events(
         phase[i] = phase[j]
         thresh[i] = thresh[j]
         born[i] = born[j]
+        notch[i] = notch[j]
         pos[i, 0] = pos[j, 0]
         pos[i, 1] = pos[j, 1]
         pos[i, 2] = pos[j, 2]
@@ -408,6 +410,7 @@ def apply_events(
         phase,
         thresh,
         born,
+        notch,
         pos,
         event,
         seed,
@@ -439,6 +442,7 @@ def _divide(
     phase,
     thresh,
     born,
+    notch,
     pos,
     event,
     seed,
@@ -494,6 +498,7 @@ def _divide(
             cid[d] = did
             group[d] = group[i]
             born[d] = t1
+            notch[d] = notch[i]  # the Notch input she last saw is her mother's
             phase[i] = 0.0
             phase[d] = 0.0
             thresh[i] = cycle_threshold(seed, mother, step, 1, shape)
