@@ -323,7 +323,7 @@ def step_cells(
             event[i] = 1 if phase[i] >= thresh[i] else 0
 
 
-@jit
+@jit(parallel=True)
 def apply_events(
     n,
     genes,
@@ -350,7 +350,7 @@ def apply_events(
     """Remove dead cells and append daughters (deterministic on any number of threads).
 
     A dead cell's slot is filled by the last live cell (sequential; the work grows with the deaths);
-    daughters are then appended in slot order (:func:`_divide`, in parallel).
+    daughters are then appended in slot order (in parallel, through a prefix sum over blocks).
 
     The caller must have reserved room for ``n + births`` cells. ``counts`` receives
     ``(births, deaths, new neurons)``.
@@ -367,100 +367,40 @@ def apply_events(
     deaths = 0
     neurons = 0
     last = n - 1
-    i = 0
-    while i <= last:
-        if event[i] != 2:
-            if event[i] == 3:
+    slot = 0
+    while slot <= last:
+        if event[slot] != 2:
+            if event[slot] == 3:
                 neurons += 1
-            i += 1
+            slot += 1
             continue
         deaths += 1
-        while last > i and event[last] == 2:
+        while last > slot and event[last] == 2:
             last -= 1
             deaths += 1
-        if last == i:
+        if last == slot:
             last -= 1
             break
-        j = last
-        for gi in range(ng):
-            genes[i, gi] = genes[j, gi]
-        phi[i] = phi[j]
-        theta[i] = theta[j]
-        kind[i] = kind[j]
-        cid[i] = cid[j]
-        group[i] = group[j]
-        phase[i] = phase[j]
-        thresh[i] = thresh[j]
-        born[i] = born[j]
-        notch[i] = notch[j]
-        pos[i, 0] = pos[j, 0]
-        pos[i, 1] = pos[j, 1]
-        pos[i, 2] = pos[j, 2]
-        event[i] = event[j]
+        src = last
+        for g in range(ng):
+            genes[slot, g] = genes[src, g]
+        phi[slot] = phi[src]
+        theta[slot] = theta[src]
+        kind[slot] = kind[src]
+        cid[slot] = cid[src]
+        group[slot] = group[src]
+        phase[slot] = phase[src]
+        thresh[slot] = thresh[src]
+        born[slot] = born[src]
+        notch[slot] = notch[src]
+        pos[slot, 0] = pos[src, 0]
+        pos[slot, 1] = pos[src, 1]
+        pos[slot, 2] = pos[src, 2]
+        event[slot] = event[src]
         last -= 1
     m = last + 1
-    births = _divide(
-        m,
-        genes,
-        phi,
-        theta,
-        kind,
-        cid,
-        group,
-        phase,
-        thresh,
-        born,
-        notch,
-        pos,
-        event,
-        seed,
-        step,
-        cv,
-        shape,
-        half,
-        dims,
-        box,
-        next_id,
-        t1,
-    )
-    next_id += np.uint64(births)
-    counts[0] = births
-    counts[1] = deaths
-    counts[2] = neurons
-    return m + births, next_id
-
-
-@jit(parallel=True)
-def _divide(
-    m,
-    genes,
-    phi,
-    theta,
-    kind,
-    cid,
-    group,
-    phase,
-    thresh,
-    born,
-    notch,
-    pos,
-    event,
-    seed,
-    step,
-    cv,
-    shape,
-    half,
-    dims,
-    box,
-    next_id,
-    t1,
-):
-    """Append a daughter for every cell ``i < m`` with ``event[i] == 1``; returns the births.
-
-    Daughters go to slots ``m, m + 1, ...`` and take ids ``next_id, ...`` in their mothers' slot order
-    (a prefix sum over blocks of cells), so the result is that of a sequential loop on any threads.
-    """
-    ng = L.N_GENES
+    # daughters, in parallel: a prefix sum over blocks gives each the slot and id a sequential loop
+    # would (slots m, m + 1, ... and ids next_id, ... in their mothers' slot order)
     n_blocks = (m + BLOCK - 1) // BLOCK
     offset = np.zeros(n_blocks + 1, dtype=np.int64)
     for blk in prange(n_blocks):
@@ -535,4 +475,9 @@ def _divide(
                             pos[c, a] -= box[a]
             event[i] = 0
             event[d] = 0
-    return offset[n_blocks]
+    births = offset[n_blocks]
+    next_id += np.uint64(births)
+    counts[0] = births
+    counts[1] = deaths
+    counts[2] = neurons
+    return m + births, next_id
