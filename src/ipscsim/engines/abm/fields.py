@@ -139,20 +139,34 @@ def sphere_exact(r, radius, decay_length):
 
 
 @jit(inline="always")
-def cic_cell(x, y, hx, hy, nx, ny):  # pragma: no cover - compiled
+def cic_cell(x, y, inv_hx, inv_hy, nx, ny):  # pragma: no cover - compiled
     """Cloud-in-cell: the four periodic grid nodes around ``(x, y)`` and the weights' fractions.
+
+    ``inv_hx, inv_hy`` are the grid's nodes per um (the reciprocal spacings: a product, not a division,
+    on the hot path).
+
+    ``(x, y)`` must lie in the patch, ``[0, box]`` (cells are kept there: ``x0`` is then in ``[-1, nx)``),
+    so the periodic wrap is a comparison (this sits on the step's hot path).
 
     Returns ``(x0, y0, x1, y1, fx, fy)``: node ``(y0, x0)`` has weight ``(1 - fx)(1 - fy)``.
     """
-    gx = x / hx - 0.5
-    gy = y / hy - 0.5
-    x0 = int(math.floor(gx))
-    y0 = int(math.floor(gy))
+    gx = x * inv_hx - 0.5
+    gy = y * inv_hy - 0.5
+    x0 = int(gx + 1.0) - 1  # floor, for gx >= -0.5
+    y0 = int(gy + 1.0) - 1
     fx = gx - x0
     fy = gy - y0
-    x0 %= nx
-    y0 %= ny
-    return x0, y0, (x0 + 1) % nx, (y0 + 1) % ny, fx, fy
+    x1 = x0 + 1
+    y1 = y0 + 1
+    if x0 < 0:
+        x0 += nx
+    if y0 < 0:
+        y0 += ny
+    if x1 >= nx:
+        x1 -= nx
+    if y1 >= ny:
+        y1 -= ny
+    return x0, y0, x1, y1, fx, fy
 
 
 @jit
@@ -169,7 +183,7 @@ def deposit_2d(pos, values, n, box, grid):
         v = values[i]
         if v == 0.0:
             continue
-        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], hx, hy, nx, ny)
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], 1.0 / hx, 1.0 / hy, nx, ny)
         grid[y0, x0] += v * (1.0 - fx) * (1.0 - fy) * inv_area
         grid[y0, x1] += v * fx * (1.0 - fy) * inv_area
         grid[y1, x0] += v * (1.0 - fx) * fy * inv_area
@@ -177,10 +191,10 @@ def deposit_2d(pos, values, n, box, grid):
 
 
 @jit(inline="always")
-def cic_sample(grid, x, y, hx, hy):  # pragma: no cover - compiled
-    """A periodic grid of spacing ``hx, hy`` read at ``(x, y)`` (cloud in cell)."""
+def cic_sample(grid, x, y, inv_hx, inv_hy):  # pragma: no cover - compiled
+    """A periodic grid of ``inv_hx, inv_hy`` nodes per um read at ``(x, y)`` (cloud in cell)."""
     ny, nx = grid.shape
-    x0, y0, x1, y1, fx, fy = cic_cell(x, y, hx, hy, nx, ny)
+    x0, y0, x1, y1, fx, fy = cic_cell(x, y, inv_hx, inv_hy, nx, ny)
     return (
         grid[y0, x0] * (1.0 - fx) * (1.0 - fy)
         + grid[y0, x1] * fx * (1.0 - fy)
@@ -191,30 +205,11 @@ def cic_sample(grid, x, y, hx, hy):  # pragma: no cover - compiled
 
 @jit(inline="always")
 def cic_sample_pair(grid, x, y, inv_hx, inv_hy):  # pragma: no cover - compiled
-    """Two fields stored together (``grid[iy, ix, 0:2]``) read at ``(x, y)`` in ``[0, box)``.
+    """Two fields stored together (``grid[iy, ix, 0:2]``) read at ``(x, y)`` (cloud in cell).
 
-    The same cloud-in-cell weights as :func:`cic_sample` with the periodic wrap done by comparisons
-    (a position inside the box is at most one node off the grid); both fields come from the same
-    cache lines.
+    The weights of :func:`cic_sample`; both fields come from the same cache lines.
     """
-    ny = grid.shape[0]
-    nx = grid.shape[1]
-    gx = x * inv_hx - 0.5
-    gy = y * inv_hy - 0.5
-    x0 = int(gx + 1.0) - 1  # floor for gx >= -1
-    y0 = int(gy + 1.0) - 1
-    fx = gx - x0
-    fy = gy - y0
-    x1 = x0 + 1
-    y1 = y0 + 1
-    if x0 < 0:
-        x0 += nx
-    if y0 < 0:
-        y0 += ny
-    if x1 >= nx:
-        x1 -= nx
-    if y1 >= ny:
-        y1 -= ny
+    x0, y0, x1, y1, fx, fy = cic_cell(x, y, inv_hx, inv_hy, grid.shape[1], grid.shape[0])
     w00 = (1.0 - fx) * (1.0 - fy)
     w01 = fx * (1.0 - fy)
     w10 = (1.0 - fx) * fy
@@ -238,10 +233,10 @@ def cic_sample_pair(grid, x, y, inv_hx, inv_hy):  # pragma: no cover - compiled
 def sample_2d(grid, pos, n, box, out):
     """Read a periodic grid at cell positions (cloud in cell, the transpose of :func:`deposit_2d`)."""
     ny, nx = grid.shape
-    hx = box[0] / nx
-    hy = box[1] / ny
+    inv_hx = nx / box[0]
+    inv_hy = ny / box[1]
     for i in prange(n):
-        out[i] = cic_sample(grid, pos[i, 0], pos[i, 1], hx, hy)
+        out[i] = cic_sample(grid, pos[i, 0], pos[i, 1], inv_hx, inv_hy)
 
 
 def screened_poisson_2d(source: np.ndarray, box, length: float, workers: int = 1) -> np.ndarray:

@@ -268,7 +268,7 @@ def _deposit_sources(n, pos, genes, kind, p, box, grids):
         else:
             v0 = 0.0
             v1 = 0.0
-        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], hx, hy, nx, ny)
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], 1.0 / hx, 1.0 / hy, nx, ny)
         w00 = (1.0 - fx) * (1.0 - fy) * inv_area
         w01 = fx * (1.0 - fy) * inv_area
         w10 = (1.0 - fx) * fy * inv_area
@@ -712,6 +712,33 @@ def run_abm(
     return out
 
 
+def _cell_list(cells: Cells, space: _Space, bin_size: float) -> tuple[np.ndarray, int, int]:
+    """Sort the live cells into bins one ``bin_size`` wide (``cells.order``, ``space.start``).
+
+    Returns:
+        ``(geo, n_bins, most)``: the aggregates' bin boxes, the bins, the most cells in one bin.
+    """
+    n = cells.n
+    nx = int(space.box[0] / bin_size)
+    ny = int(space.box[1] / bin_size)
+    if space.dims == 2 and min(nx, ny) < 3:  # a cell would meet a neighbour's periodic images twice
+        raise SimulationError(
+            f"n_cells: the adherent patch ({space.box[0]:.0f} x {space.box[1]:.0f} um) is narrower than "
+            f"three neighbourhoods ({3 * bin_size:.0f} um); simulate more cells"
+        )
+    geo = np.zeros((max(space.n_groups, 1), 7), dtype=np.int64)
+    n_bins = int(
+        grid_geometry(
+            cells.pos, n, space.dims, space.box, bin_size, cells.group, space.n_groups, geo
+        )
+    )
+    if space.start.shape[0] < n_bins + 1:
+        space.start = np.empty(n_bins + 1, dtype=np.int64)
+    args = (cells.pos, n, space.dims, space.box, bin_size, n_bins, cells.group, geo)
+    most = build_cell_list(*args, cells.cell_key, cells.order, space.start)
+    return geo, n_bins, most
+
+
 def _deal_in_bin_order(cells: Cells, space: _Space, bin_size: float) -> None:
     """Hand the seeded cells their positions in bin order.
 
@@ -721,15 +748,7 @@ def _deal_in_bin_order(cells: Cells, space: _Space, bin_size: float) -> None:
     random permutation of every cell's state at the first re-sort.
     """
     n = cells.n
-    geo = np.zeros((max(space.n_groups, 1), 7), dtype=np.int64)
-    n_bins = int(
-        grid_geometry(
-            cells.pos, n, space.dims, space.box, bin_size, cells.group, space.n_groups, geo
-        )
-    )
-    start = np.empty(n_bins + 1, dtype=np.int64)
-    args = (cells.pos, n, space.dims, space.box, bin_size, n_bins, cells.group, geo)
-    build_cell_list(*args, cells.cell_key, cells.order, start)
+    _cell_list(cells, space, bin_size)
     index = cells.order[:n]
     cells.pos[:n] = cells.pos[index]
     cells.group[:n] = cells.group[index]
@@ -748,24 +767,7 @@ def _neighbours(
 ) -> None:
     n = cells.n
     bin_size = max(reach, diam)  # the pass looks one bin each way
-    nx = max(1, int(space.box[0] / bin_size))
-    ny = max(1, int(space.box[1] / bin_size))
-    if space.dims == 2 and min(nx, ny) < 3:  # a cell would meet a neighbour's periodic images twice
-        raise SimulationError(
-            f"n_cells: the adherent patch ({space.box[0]:.0f} x {space.box[1]:.0f} um) is narrower than "
-            f"three neighbourhoods ({3 * bin_size:.0f} um); simulate more cells"
-        )
-    geo = np.zeros((max(space.n_groups, 1), 7), dtype=np.int64)
-    n_bins = int(
-        grid_geometry(
-            cells.pos, n, space.dims, space.box, bin_size, cells.group, space.n_groups, geo
-        )
-    )
-    if space.start.shape[0] < n_bins + 1:
-        space.start = np.empty(n_bins + 1, dtype=np.int64)
-    start = space.start
-    args = (cells.pos, n, space.dims, space.box, bin_size, n_bins, cells.group, geo)
-    most = build_cell_list(*args, cells.cell_key, cells.order, start)
+    geo, n_bins, most = _cell_list(cells, space, bin_size)
     if resort:  # store the cells in bin order: the cell list stays valid with the identity order
         cells.permute(cells.order)
         cells.order[:n] = np.arange(n, dtype=cells.order.dtype)
@@ -789,12 +791,12 @@ def _neighbours(
         n_bins,
         space.dims,
         space.box,
-        nx,
-        ny,
+        max(1, int(space.box[0] / bin_size)),
+        max(1, int(space.box[1] / bin_size)),
         geo,
         cells.group,
         cells.order,
-        start,
+        space.start,
         most,
         cells.sx,
         cells.sy,

@@ -217,8 +217,8 @@ def step_cells(
             noise_tempo[gi] = amp
     ip = np.empty(p.shape[0])
     reciprocals(p, ip)
-    inv_hx = endo_grid.shape[1] / box[0]
-    inv_hy = endo_grid.shape[0] / box[1]
+    grid_ix = endo_grid.shape[1] / box[0]  # nodes per um
+    grid_iy = endo_grid.shape[0] / box[1]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for blk in prange(n_blocks):
         y = np.empty(ng)
@@ -260,7 +260,7 @@ def step_cells(
                 continue
             # ------------------------------------------------ signals (once per step)
             if endo_mode == 1:  # the patch's fields where the cell is
-                nodal, bmp = cic_sample_pair(endo_grid, pos[i, 0], pos[i, 1], inv_hx, inv_hy)
+                nodal, bmp = cic_sample_pair(endo_grid, pos[i, 0], pos[i, 1], grid_ix, grid_iy)
             elif endo_mode == 2:
                 nodal = g_nodal[g]
                 bmp = g_bmp[g]
