@@ -416,7 +416,7 @@ def test_births_and_deaths_match_the_numpy_reference(dims):
 
 # ---------------------------------------------------------------- guarantees of the engine
 def test_same_seed_same_result_on_one_thread_or_two():
-    kw = dict(engine="abm", n_cells=3000, seed=11, snapshots=[12.0])
+    kw = dict(engine=ips.ABM(n_cells=3000), seed=11, record=ips.Record(snapshots=[12.0]))
     a = ips.simulate("maury2015", n_threads=1, **kw)
     b = ips.simulate("maury2015", n_threads=2, **kw)
     np.testing.assert_array_equal(a.counts_by_type, b.counts_by_type)
@@ -439,9 +439,9 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     heterogeneity is itself off by up to ~0.04 in these fast transitions (docs/engines.md).
     """
     abm = ips.simulate(
-        name, engine="abm", n_cells=20_000, seed=1, neighbours="mean", params=NOISE_OFF
+        name, engine=ips.ABM(n_cells=20000, neighbours="mean"), seed=1, params=NOISE_OFF
     )
-    ode = ips.simulate(name, params=NOISE_OFF, cohorts=200)
+    ode = ips.simulate(name, engine=ips.ODE(cohorts=200), params=NOISE_OFF)
     diff = np.abs(abm.fractions.values - ode.fractions.values)
     assert np.nanmax(diff) < 0.03, (abm.days[np.nanargmax(diff.max(axis=1))], np.nanmax(diff))
     assert np.nanmax(np.abs(abm.markers.values - ode.markers.values)) < 0.03
@@ -453,7 +453,9 @@ def test_with_noise_fractions_converge_as_cells_grow():
     means = {}
     for n in (2_000, 20_000, 100_000):
         runs = [
-            ips.simulate("chambers2009", engine="abm", n_cells=n, seed=s, neighbours="mean", days=8)
+            ips.simulate(
+                "chambers2009", engine=ips.ABM(n_cells=n, neighbours="mean"), seed=s, days=8
+            )
             for s in (1, 2)
         ]
         f = [r.fractions[["iPSC", "neuroectoderm", "rostral_progenitor"]].values for r in runs]
@@ -492,7 +494,7 @@ def test_lateral_inhibition_spaces_out_new_neurons():
     """
     p = ips.protocols.get("chambers2009")
     dapt = p.with_step("DAPT", 10, unit="uM", start=6, end=p.days)
-    kw = dict(engine="abm", n_cells=10_000, seed=4, snapshots=[10.0], days=10)
+    kw = dict(engine=ips.ABM(n_cells=10000), seed=4, days=10, record=ips.Record(snapshots=[10.0]))
     with_notch, n1 = _newborn_neighbour_ratio(ips.simulate(p, **kw), 10.0)
     with_dapt, n2 = _newborn_neighbour_ratio(ips.simulate(dapt, **kw), 10.0)
     assert n1 > 1000
@@ -502,7 +504,7 @@ def test_lateral_inhibition_spaces_out_new_neurons():
 
 
 def test_births_minus_deaths_is_the_change_in_live_cells_at_every_step():
-    r = ips.simulate("du2015", engine="abm", n_cells=3000, seed=2)
+    r = ips.simulate("du2015", engine=ips.ABM(n_cells=3000), seed=2)
     ev = r.events
     steps = ev[ev.operation == "step"]
     np.testing.assert_array_equal(steps.live_after - steps.live_before, steps.births - steps.deaths)
@@ -522,7 +524,11 @@ def test_aggregate_core_sees_less_of_a_protein_than_its_shell():
         }
     )
     r = ips.simulate(
-        proto, engine="abm", n_cells=40_000, seed=3, aggregate_size=20_000, days=3, snapshots=[2.0]
+        proto,
+        engine=ips.ABM(n_cells=40000, aggregate_size=20000),
+        seed=3,
+        days=3,
+        record=ips.Record(snapshots=[2.0]),
     )
     prof = r.field("Noggin", 2.0)
     centre, shell = prof.iloc[0].mean(), prof.dropna().iloc[-1].mean()
@@ -534,7 +540,9 @@ def test_aggregate_core_sees_less_of_a_protein_than_its_shell():
 
 
 def test_abm_result_reads_like_an_ode_result():
-    r = ips.simulate("hester2011", engine="abm", n_cells=2000, seed=5, snapshots=[4.0])
+    r = ips.simulate(
+        "hester2011", engine=ips.ABM(n_cells=2000), seed=5, record=ips.Record(snapshots=[4.0])
+    )
     np.testing.assert_allclose(r.fractions.sum(axis=1), 1.0, rtol=1e-9)
     assert ((r.markers >= 0) & (r.markers <= 1)).all().all()
     s = r.summary()
@@ -553,11 +561,11 @@ def test_abm_result_reads_like_an_ode_result():
 
 def test_bad_abm_inputs_are_explained():
     with pytest.raises(ParameterError, match="n_cells"):
-        ips.simulate("maury2015", engine="abm", n_cells=5)
+        ips.simulate("maury2015", engine=ips.ABM(n_cells=5))
     with pytest.raises(ParameterError, match="neighbours"):
-        ips.simulate("maury2015", engine="abm", n_cells=100, neighbours="grid")
+        ips.simulate("maury2015", engine=ips.ABM(n_cells=100, neighbours="grid"))
     with pytest.raises(ParameterError, match="snapshots"):
-        ips.simulate("maury2015", engine="abm", n_cells=100, snapshots=[30])
+        ips.simulate("maury2015", engine=ips.ABM(n_cells=100), record=ips.Record(snapshots=[30]))
     with pytest.raises(ParameterError, match="rtol"):
         ips.simulate("maury2015", engine="abm", n_cells=100, rtol=1e-3)
     with pytest.raises(ips.SimulationError, match="snapshots and fields"):
@@ -572,7 +580,7 @@ def test_spatial_plots_show_the_cells_and_fields():
 
     from ipscsim.plot.palette import CELL_TYPE_COLORS
 
-    r = ips.simulate("chambers2009", engine="abm", n_cells=1500, seed=6, days=6)
+    r = ips.simulate("chambers2009", engine=ips.ABM(n_cells=1500), seed=6, days=6)
     fig = r.plot_cells(color="identity")
     ax = fig.axes[0]
     snap = r.snapshot()
@@ -597,7 +605,7 @@ def test_spatial_plots_show_the_cells_and_fields():
     proto = ips.Protocol.from_dict(
         {**ips.protocols.get("chambers2009").to_dict(), "format": "suspension", "name": "eb"}
     )
-    r3 = ips.simulate(proto, engine="abm", n_cells=6000, seed=6, aggregate_size=3000, days=2)
+    r3 = ips.simulate(proto, engine=ips.ABM(n_cells=6000, aggregate_size=3000), seed=6, days=2)
     fig4 = r3.plot_cells(section=12.0)
     snap3 = r3.snapshot()
     drawn = sum(len(c.get_offsets()) for c in fig4.axes[0].collections)

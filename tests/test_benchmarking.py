@@ -67,7 +67,7 @@ def test_numbalsoda_callback_is_the_engines_right_hand_side():
     from ipscsim.engines import numbalsoda_adapter as nba
 
     prob = problem()
-    r = ips.simulate(prob.name, record_every=5.0)
+    r = ips.simulate(prob.name, record=ips.Record(every=5.0))
     s = 3  # a segment with compounds in the medium
     data, _ = nba.pack(prob.p, prob.cp.u[s], prob.comp, prob.nodes)
     y = r.records[2].copy()
@@ -100,6 +100,6 @@ def test_roadrunner_runs_a_parameter_set_as_ipscsim_does():
     ps = parameter_sets(prob, 2, seed=3)
     rr = peers.roadrunner_model(ips.export.sbml(prob.name), 1e-8, 1e-11)
     for p in ps:  # the second run also checks that the first left nothing behind
-        ours = ips.simulate(prob.name, params=p, rtol=1e-9, atol=1e-12).records[-1]
+        ours = ips.simulate(prob.name, engine=ips.ODE(rtol=1e-09, atol=1e-12), params=p).records[-1]
         theirs = peers.roadrunner_run(rr, prob, p)
         np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-8)

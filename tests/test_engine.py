@@ -65,7 +65,7 @@ def test_batch_is_independent_of_thread_count():
 @pytest.mark.parametrize("name", ["maury2015", "du2015", "amoroso2013"])
 def test_cells_are_conserved(name):
     """Live cells now = seeded + born - died + added by replating, at every recorded day."""
-    r = ips.simulate(name, rtol=1e-9, atol=1e-12)
+    r = ips.simulate(name, engine=ips.ODE(rtol=1e-09, atol=1e-12))
     k = r.n_cohorts
     g = r.records[:, k * L.N_GENES :]
     prog = r.records[:, [i * L.N_GENES + L.G_PROG for i in range(k)]].sum(axis=1)
@@ -114,4 +114,4 @@ def test_replating_sets_the_count_and_keeps_the_composition():
 
 def test_failed_integration_is_reported():
     with pytest.raises(ips.SimulationError, match="step budget"):
-        ips.simulate("maury2015", max_steps=3)
+        ips.simulate("maury2015", engine=ips.ODE(max_steps=3))

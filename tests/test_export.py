@@ -104,7 +104,7 @@ def test_roadrunner_reproduces_the_ode_engine(name):
     roadrunner = pytest.importorskip(
         "roadrunner", reason="libroadrunner cannot be installed here: pip install libroadrunner"
     )
-    r = ips.simulate(name, rtol=1e-10, atol=1e-13, record_every=1.0)
+    r = ips.simulate(name, engine=ips.ODE(rtol=1e-10, atol=1e-13), record=ips.Record(every=1.0))
     rr = roadrunner.RoadRunner(ips.export.sbml(name))
     rr.integrator.relative_tolerance = 1e-8
     rr.integrator.absolute_tolerance = 1e-11
@@ -127,7 +127,7 @@ def test_copasi_reproduces_the_ode_engine():
         "COPASI", reason="python-copasi cannot be installed here: pip install python-copasi"
     )
     name = "du2015"
-    r = ips.simulate(name, rtol=1e-10, atol=1e-13, record_every=1.0)
+    r = ips.simulate(name, engine=ips.ODE(rtol=1e-10, atol=1e-13), record=ips.Record(every=1.0))
     dm = copasi.CRootContainer.addDatamodel()
     try:
         assert dm.importSBMLFromString(ips.export.sbml(name))

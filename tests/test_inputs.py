@@ -114,8 +114,8 @@ def test_replating_rescales_to_the_seeded_number_and_tracks_the_lineage():
 
 
 def test_recording_does_not_change_the_trajectory():
-    coarse = ips.simulate("maury2015", record_every=1.0)
-    fine = ips.simulate("maury2015", record_every=0.1)
+    coarse = ips.simulate("maury2015", record=ips.Record(every=1.0))
+    fine = ips.simulate("maury2015", record=ips.Record(every=0.1))
     idx = [int(np.argmin(abs(fine.days - d))) for d in coarse.days]
     np.testing.assert_array_equal(fine.records[idx], coarse.records)
     assert coarse.meta["solver"]["nfev"] == fine.meta["solver"]["nfev"]

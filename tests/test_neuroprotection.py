@@ -43,7 +43,7 @@ def test_medium_books_balance_ode():
 
 def test_medium_books_balance_abm():
     """The same books from the agent-based engine's counts."""
-    r = ips.simulate("chambers2009", engine="abm", n_cells=2000, seed=3, days=6)
+    r = ips.simulate("chambers2009", engine=ips.ABM(n_cells=2000), seed=3, days=6)
     m = r.culture_medium()
     assert _books_close(m) < 1e-6
     assert m.balance["VEGF"]["secreted"] > 0

@@ -49,7 +49,13 @@ def maury():
 
 @pytest.fixture(scope="module")
 def abm():
-    return ips.simulate("chambers2009", engine="abm", n_cells=1000, seed=3, days=4, snapshots=[2])
+    return ips.simulate(
+        "chambers2009",
+        engine=ips.ABM(n_cells=1000),
+        seed=3,
+        days=4,
+        record=ips.Record(snapshots=[2]),
+    )
 
 
 # ---------------------------------------------------------------------- palette and labels

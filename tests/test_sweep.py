@@ -147,9 +147,9 @@ def test_invalid_spaces_are_rejected_before_anything_runs(space, kwargs, error, 
 
 
 def test_failed_and_invalid_runs_are_rows_and_the_sweep_goes_on():
-    r = ips.Sweep("maury2015", {"k_hes": [3, 100], "k_ngn2": [3, 100]}, max_steps=60).run(
-        progress=False
-    )
+    r = ips.Sweep(
+        "maury2015", {"k_hes": [3, 100], "k_ngn2": [3, 100]}, engine=ips.ODE(max_steps=60)
+    ).run(progress=False)
     df = r.to_dataframe()
     assert df.loc[0, "status"] == "ok"
     assert (df.loc[1:, "status"] == "failed").all()

@@ -22,11 +22,14 @@ from .errors import IpscsimError, ParameterError, ProtocolError, SimulationError
 from .protocols import Protocol
 
 __all__ = [
+    "ABM",
+    "ODE",
     "IpscsimError",
     "ParameterError",
     "ParameterSet",
     "Protocol",
     "ProtocolError",
+    "Record",
     "Result",
     "SimulationError",
     "Sweep",
@@ -37,15 +40,25 @@ __all__ = [
     "lines",
     "optimize",
     "parameters",
+    "plot",
+    "prepare",
     "protocols",
     "sensitivity",
     "simulate",
     "simulate_batch",
+    "studies",
     "survival",
+    "sweep",
+    "trackers",
     "transplant",
+    "validation",
 ]
 
 _LAZY = {
+    "ABM": ("ipscsim.solvers", "ABM"),
+    "ODE": ("ipscsim.solvers", "ODE"),
+    "Record": ("ipscsim.solvers", "Record"),
+    "prepare": ("ipscsim.api", "prepare"),
     "calibrate": ("ipscsim.validation.calibrate", "calibrate"),
     "ParameterSet": ("ipscsim.model.parameter_set", "ParameterSet"),
     "Sweep": ("ipscsim.sweep", "Sweep"),
@@ -53,7 +66,7 @@ _LAZY = {
     "SweepResult": ("ipscsim.sweep", "SweepResult"),
     "simulate": ("ipscsim.api", "simulate"),
     "simulate_batch": ("ipscsim.api", "simulate_batch"),
-    "Result": ("ipscsim.results", "Result"),
+    "Result": ("ipscsim.results.result", "Result"),
     "parameters": ("ipscsim.model.parameters", "parameters"),
 }
 
@@ -61,9 +74,14 @@ _LAZY = {
 _MODULES = {
     "export": "ipscsim.export",
     "sensitivity": "ipscsim.sweep.sensitivity",
-    "lines": "ipscsim.model.lines",
-    "survival": "ipscsim.survival",
-    "transplant": "ipscsim.transplant",
+    "lines": "ipscsim.studies.lines",
+    "survival": "ipscsim.studies.survival_assay",
+    "transplant": "ipscsim.studies.transplant",
+    "studies": "ipscsim.studies",
+    "plot": "ipscsim.plot",
+    "sweep": "ipscsim.sweep",
+    "validation": "ipscsim.validation",
+    "trackers": "ipscsim.trackers",
 }
 
 

@@ -41,7 +41,7 @@ def _check_path(path: str | None, suffixes: tuple[str, ...], option: str) -> Non
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .api import simulate
-    from .results import SUMMARY_FIELDS
+    from .model.readouts import SUMMARY_FIELDS
 
     _check_path(args.out, _OUT_SUFFIXES, "--out")
     _check_path(args.plot, _PLOT_SUFFIXES, "--plot")

@@ -11,6 +11,8 @@ stress to 1; *plate* changes only the format (an input).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..model import layout as L
@@ -18,7 +20,7 @@ from ._jit import jit, prange
 from .dopri5 import integrate_segment
 from .kernels import WORK_SCRATCH, prepare_work, rhs
 
-__all__ = ["apply_operation", "rhs_calls", "run", "run_many"]
+__all__ = ["OdeRun", "apply_operation", "rhs_calls", "run", "run_many", "run_segments"]
 
 
 @jit
@@ -45,16 +47,18 @@ def apply_operation(y, op, count, n_cohorts):
 
 
 @jit
-def _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_steps, stats):
+def run_segments(
+    y, p, tb, U, ops, opc, comp, nodes, work, ks, rec_t, rec_out, rec_pos, h, s0, s1, rtol, atol,
+    max_steps, stats,
+):  # fmt: skip
+    """Integrate segments ``s0 .. s1 - 1`` in place (each one's operation applied at its start).
+
+    ``h`` is the step size carried in (``-1`` to choose one) and ``rec_pos`` the next record; returns
+    ``(h, rec_pos, status)`` so that a driver can resume at ``s1``.
+    """
     n_cohorts = nodes.shape[0]
-    n = y.shape[0]
-    work = np.zeros(2 * n_cohorts + WORK_SCRATCH)
-    prepare_work(p, nodes, work)
-    ks = np.empty((9, n))
     n_rec = rec_t.shape[0]
-    rec_pos = 0
-    h = -1.0
-    for s in range(tb.shape[0] - 1):
+    for s in range(s0, s1):
         if s > 0 or ops[s] != L.OP_NONE:
             apply_operation(y, ops[s], opc[s], n_cohorts)
         h = min(h, tb[s + 1] - tb[s]) if h > 0 else h
@@ -79,14 +83,33 @@ def _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_ste
             ks,
         )
         if status != 0:
-            for r in range(rec_pos, n_rec):
-                for i in range(n):
-                    rec_out[r, i] = np.nan
-            return status
-    if rec_pos < n_rec:  # days past the end: not simulated
-        for r in range(rec_pos, n_rec):
-            for i in range(n):
-                rec_out[r, i] = np.nan
+            return h, rec_pos, status
+    return h, rec_pos, 0
+
+
+@jit
+def _fill_nan(rec_out, rec_pos):
+    for r in range(rec_pos, rec_out.shape[0]):
+        for i in range(rec_out.shape[1]):
+            rec_out[r, i] = np.nan
+
+
+@jit
+def _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_steps, stats):
+    n_cohorts = nodes.shape[0]
+    n = y.shape[0]
+    work = np.zeros(2 * n_cohorts + WORK_SCRATCH)
+    prepare_work(p, nodes, work)
+    ks = np.empty((9, n))
+    _, rec_pos, status = run_segments(
+        y, p, tb, U, ops, opc, comp, nodes, work, ks, rec_t, rec_out, 0, -1.0, 0,
+        tb.shape[0] - 1, rtol, atol, max_steps, stats,
+    )  # fmt: skip
+    if status != 0:
+        _fill_nan(rec_out, rec_pos)
+        return status
+    if rec_pos < rec_t.shape[0]:  # days past the end: not simulated
+        _fill_nan(rec_out, rec_pos)
         return 4
     return 0
 
@@ -189,3 +212,91 @@ def rhs_calls(n, t0, t1, y, p, u, comp, nodes, work, out):
         rhs(t0 + (t1 - t0) * i / n, y, p, u, comp, nodes, work, out)
         acc += out[0]
     return acc
+
+
+class OdeRun:
+    """One run of the ODE engine driven segment by segment from Python (the run trackers see).
+
+    :meth:`step` integrates one segment (protocol breakpoint to breakpoint) in compiled code; the
+    arithmetic is that of :func:`run`, so a run driven this way gives the same records.
+
+    Attributes:
+        t: The day reached.
+        y: The state vector now (cohorts, then globals).
+        days: The last day of the run.
+    """
+
+    def __init__(self, prepared: Any, rtol: float, atol: float, max_steps: int) -> None:
+        from ..model.cohorts import cohort_nodes
+        from ..model.pharmacology import compound_table
+
+        self.prepared = prepared
+        self._opts = (float(rtol), float(atol), int(max_steps))
+        self._nodes = cohort_nodes(prepared.n_cohorts)
+        self._comp = compound_table()
+        self.y = prepared.y0.copy()
+        self._work = np.zeros(2 * self._nodes.shape[0] + WORK_SCRATCH)
+        prepare_work(prepared.params, self._nodes, self._work)
+        self._ks = np.empty((9, self.y.shape[0]))
+        self.records = np.full((len(prepared.record_days), self.y.shape[0]), np.nan)
+        self.stats = np.zeros(3, dtype=np.int64)
+        self._h = -1.0
+        self._rec_pos = 0
+        self._seg = 0
+        self.status = 0
+        self.t = 0.0
+        self.days = prepared.days
+
+    @property
+    def done(self) -> bool:
+        """Whether the run has reached its end (or failed)."""
+        return self.status != 0 or self._seg >= len(self.prepared.compiled.t) - 1
+
+    def step(self) -> float:
+        """Integrate the next segment; returns the day reached."""
+        c = self.prepared.compiled
+        rtol, atol, max_steps = self._opts
+        s = self._seg
+        self._h, self._rec_pos, self.status = run_segments(
+            self.y, self.prepared.params, c.t, c.u, c.op, c.op_count, self._comp, self._nodes,
+            self._work, self._ks, self.prepared.record_days, self.records, self._rec_pos, self._h,
+            s, s + 1, rtol, atol, max_steps, self.stats,
+        )  # fmt: skip
+        self._seg += 1
+        self.t = float(c.t[self._seg])
+        return self.t
+
+    def composition(self) -> dict[str, float]:
+        """Fraction of live cells of each cell type now."""
+        from ..model.readouts import CELL_TYPES, cell_counts
+
+        counts = cell_counts(self.y[None, :], self.prepared.params, self.prepared.n_cohorts)[0]
+        total = counts.sum()
+        return {
+            k: float(v / total) if total > 0 else 0.0
+            for k, v in zip(CELL_TYPES, counts, strict=True)
+        }
+
+    def run(self, trackers: Any) -> tuple[np.ndarray, np.ndarray, int, str]:
+        """Run to the end under ``trackers`` (a :class:`~ipscsim.trackers.TrackerCollection`).
+
+        Returns:
+            ``(records, stats, status, stopped)``: the records up to the stop (all of them if the
+            run ended normally), solver statistics, status code, and why a tracker stopped it.
+        """
+        trackers.initialize(self)
+        try:
+            going = trackers.handle(self, 0.0)
+            while going and not self.done:
+                self.step()
+                if self.status == 0:
+                    going = trackers.handle(self, self.t)
+        finally:
+            trackers.finalize(self)
+        if self.status == 0 and self.done and self._rec_pos < len(self.records):
+            self.status = 4  # days past the end: not simulated (as run())
+        if self.status != 0:
+            return self.records, self.stats, self.status, ""
+        if not self.done:  # stopped early: keep the records taken so far
+            return self.records[: self._rec_pos], self.stats, 0, trackers.stopped
+        return self.records, self.stats, 0, ""

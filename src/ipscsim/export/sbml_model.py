@@ -32,32 +32,18 @@ appear. Days are the time unit (a unit definition of 86,400 s).
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..model import layout as L
+from .sbml_writer import _ERFCC, _FUNCTIONS, _erfcc_functions, _libsbml, _num, _sid, _Writer
 
 __all__ = ["sbml", "state_ids"]
 
 #: Model parameters the ODE engine reads (the agent-based ones follow them in the layout).
 _ODE_PARAMS = L.PARAM_NAMES[: L.P_abm_noise]
-
-# Numerical Recipes' erfcc: erfc(a) ~ t exp(-a^2 + P(t)), t = 1 / (1 + a / 2), a >= 0.
-_ERFCC = (
-    -1.26551223,
-    1.00002368,
-    0.37409196,
-    0.09678418,
-    -0.18628806,
-    0.27886807,
-    -1.13520398,
-    1.48851587,
-    -0.82215223,
-    0.17087277,
-)
 
 
 def erfc_approx(x: np.ndarray | float) -> np.ndarray:
@@ -74,20 +60,6 @@ def erfc_approx(x: np.ndarray | float) -> np.ndarray:
     )  # the document's formula, operation for operation
 
 
-def _num(x: float) -> str:
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"cannot write the non-finite number {x!r} into SBML")
-    s = repr(x)
-    return f"({s})" if x < 0 else s
-
-
-def _sid(name: str) -> str:
-    """An SBML identifier from a compound or gene name."""
-    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return s if re.match(r"[A-Za-z_]", s) else f"_{s}"
-
-
 def state_ids(cohorts: int = 12) -> list[str]:
     """SBML identifiers of the state variables, in the order of the engine's state vector.
 
@@ -99,123 +71,6 @@ def state_ids(cohorts: int = 12) -> list[str]:
         :data:`ipscsim.model.layout.GLOBALS`.
     """
     return [f"c{i}_{g}" for i in range(cohorts) for g in L.GENES] + list(L.GLOBALS)
-
-
-_FUNCTIONS = {
-    # branch-free (piecewise would defeat libRoadRunner's caching of assignment rules)
-    "fmax": "lambda(a, b, (a + b + abs(a - b)) / 2)",
-    "fmin": "lambda(a, b, (a + b - abs(a - b)) / 2)",
-    "hill2": "lambda(x, k, x * x / (k * k + x * x))",
-    "rep2": "lambda(x, k, 1 / (1 + (x / k) * (x / k)))",
-    "prep": "lambda(k, y, 1 / ((1 + k * y) * (1 + k * y)))",
-    "ph": "lambda(x, x / (1 + x))",
-}
-
-
-def _erfcc_functions() -> dict[str, str]:
-    poly = _num(_ERFCC[-1])
-    for c in reversed(_ERFCC[:-1]):
-        poly = f"{_num(c)} + t * ({poly})"
-    return {
-        "erfc_t": f"lambda(t, a, t * exp(-a * a + {poly}))",
-        "erfc_pos": "lambda(a, erfc_t(1 / (1 + 0.5 * a), a))",
-        # erfc(z) = v for z >= 0 and 2 - v for z < 0, v = erfc(|z|), written v + (1 - sign(z)) (1 - v)
-        # so that the tail (v ~ 1e-30) keeps its relative accuracy; z / (|z| + 1e-300) is the sign
-        "erfc_nr": (
-            "lambda(z, erfc_pos(abs(z)) + (1 - z / (abs(z) + 1e-300)) * (1 - erfc_pos(abs(z))))"
-        ),
-        # x <= 0 gives ln(1e-300 / th), deep in the tail: the gate is 0 there as in the kernel
-        "gate": (
-            "lambda(x, th, s, "
-            f"0.5 * erfc_nr(-ln((fmax(x, 0) + 1e-300) / th) / (s * {_num(math.sqrt(2.0))})))"
-        ),
-    }
-
-
-class _Writer:
-    """Collects the model's components and writes them with python-libsbml."""
-
-    def __init__(self, libsbml: Any, model_id: str, name: str) -> None:
-        self.sb = libsbml
-        self.doc = libsbml.SBMLDocument(3, 1)
-        m = self.doc.createModel()
-        m.setId(model_id)
-        m.setName(name)
-        ud = m.createUnitDefinition()
-        ud.setId("day")
-        u = ud.createUnit()
-        u.setKind(libsbml.UNIT_KIND_SECOND)
-        u.setExponent(1)
-        u.setScale(0)
-        u.setMultiplier(86400.0)
-        m.setTimeUnits("day")
-        self.m = m
-
-    def _math(self, formula: str):
-        ast = self.sb.parseL3Formula(formula)
-        if ast is None:  # pragma: no cover - a bug in this module, not in the user's input
-            raise RuntimeError(
-                f"SBML export: cannot parse {formula!r}: {self.sb.getLastParseL3Error()}"
-            )
-        return ast
-
-    def function(self, fid: str, formula: str) -> None:
-        f = self.m.createFunctionDefinition()
-        f.setId(fid)
-        f.setMath(self._math(formula))
-
-    def param(self, pid: str, value: float | None, constant: bool, name: str | None = None) -> None:
-        p = self.m.createParameter()
-        p.setId(pid)
-        p.setConstant(constant)
-        if value is not None:
-            p.setValue(float(value))
-        if name:
-            p.setName(name)
-
-    def rule(self, pid: str, formula: str, name: str | None = None) -> None:
-        self.param(pid, None, False, name)
-        r = self.m.createAssignmentRule()
-        r.setVariable(pid)
-        r.setMath(self._math(formula))
-
-    def rate(self, pid: str, formula: str) -> None:
-        r = self.m.createRateRule()
-        r.setVariable(pid)
-        r.setMath(self._math(formula))
-
-    def initial(self, pid: str, formula: str) -> None:
-        a = self.m.createInitialAssignment()
-        a.setSymbol(pid)
-        a.setMath(self._math(formula))
-
-    def event(self, eid: str, day: float, assignments: list[tuple[str, str]], name: str) -> None:
-        e = self.m.createEvent()
-        e.setId(eid)
-        e.setName(name)
-        e.setUseValuesFromTriggerTime(True)
-        t = e.createTrigger()
-        t.setInitialValue(False)
-        t.setPersistent(True)
-        t.setMath(self._math(f"time >= {_num(day)}"))
-        for var, formula in assignments:
-            a = e.createEventAssignment()
-            a.setVariable(var)
-            a.setMath(self._math(formula))
-
-    def write(self) -> str:
-        return self.sb.writeSBMLToString(self.doc)
-
-
-def _libsbml():
-    try:
-        import libsbml
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "ipscsim.export.sbml needs python-libsbml: pip install 'ipscsim[sbml]' "
-            "(or pip install python-libsbml)"
-        ) from exc
-    return libsbml
 
 
 def sbml(
@@ -247,103 +102,151 @@ def sbml(
         ValueError: for a path that does not end in ``.xml`` or ``.sbml`` or whose folder is missing.
         ImportError: when python-libsbml is not installed (the message says how to install it).
     """
-    from ..api import prepare_run
-    from ..engines.ode import apply_operation
-    from ..model.cohorts import cohort_nodes
-    from ..model.pharmacology import compound_table
-    from ..protocols.compounds import MODES, PATHWAYS, registry
+    from ..model.prepare import prepare_run
 
-    if path is not None:
-        out = Path(path)
-        if out.suffix.lower() not in (".xml", ".sbml"):
-            raise ValueError(f"path: {str(path)!r} must end in .xml or .sbml (e.g. 'model.xml')")
-        if not out.parent.exists():
-            raise ValueError(f"path: {str(path)!r}: the folder {str(out.parent)!r} does not exist")
+    _check_path(path)
     run = prepare_run(protocol, params, days, genotype, cohorts)
-    libsbml = _libsbml()
-    cp = run.compiled
-    p = run.params
-    nodes = cohort_nodes(cohorts)
-    comp = compound_table()
-    reg = list(registry())
-    k = cohorts
-    y0 = run.y0.copy()
-    if cp.op[0] != L.OP_NONE:  # an operation at day 0 acts on the initial state
-        apply_operation(y0, cp.op[0], cp.op_count[0], k)
+    text = _document(_libsbml(), run, genotype, cohorts)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
 
+
+def _check_path(path: str | Path | None) -> None:
+    """Raise ValueError for a path that does not end in ``.xml``/``.sbml`` or has no folder."""
+    if path is None:
+        return
+    out = Path(path)
+    if out.suffix.lower() not in (".xml", ".sbml"):
+        raise ValueError(f"path: {str(path)!r} must end in .xml or .sbml (e.g. 'model.xml')")
+    if not out.parent.exists():
+        raise ValueError(f"path: {str(path)!r}: the folder {str(out.parent)!r} does not exist")
+
+
+def _document(libsbml: Any, run: Any, genotype: str, k: int) -> str:
+    """The SBML text of a prepared run, written section by section in the document's order."""
+    from ..model.cohorts import cohort_nodes
+    from ..protocols.compounds import registry
+
+    cp = run.compiled
+    reg = list(registry())
+    w = _new_writer(libsbml, run.protocol.name, genotype, k)
+    _parameters(w, run.params, cohort_nodes(k), cp.u[0], genotype)
+    used = _pharmacology(w, cp, reg)
+    _state(w, run, k)
+    _mean_field(w, k)
+    for i in range(k):
+        _cohort(w, i)
+    _neurons(w, k)
+    _schedule(w, cp, used, reg, k)
+    return w.write()
+
+
+def _gene(i: int, gene: int) -> str:
+    """The state identifier of gene (or progenitor count) index ``gene`` of cohort ``i``."""
+    return f"c{i}_{L.GENES[gene]}"
+
+
+# ---------------------------------------------------------------------- units, functions, parameters
+
+
+def _new_writer(libsbml: Any, protocol_name: str, genotype: str, k: int) -> _Writer:
+    """A writer for a new document: the model, its day unit and the function definitions."""
     from .._version import __version__
 
     w = _Writer(
         libsbml,
-        _sid(f"ipscsim_{run.protocol.name}"),
-        f"ipscsim {__version__}: {run.protocol.name}, {genotype}, {k} cohorts",
+        _sid(f"ipscsim_{protocol_name}"),
+        f"ipscsim {__version__}: {protocol_name}, {genotype}, {k} cohorts",
     )
     for fid, formula in {**_FUNCTIONS, **_erfcc_functions()}.items():
         w.function(fid, formula)
+    return w
 
-    # ------------------------------------------------------------------ parameters and cohorts
+
+def _parameters(
+    w: _Writer, p: np.ndarray, nodes: np.ndarray, u0: np.ndarray, genotype: str
+) -> None:
+    """The model parameters, each cohort's draws and factors, and the culture's constants."""
     for name in _ODE_PARAMS:
         w.param(f"p_{name}", p[L.PARAM_INDEX[name]], True)
-    for i in range(k):
+    for i in range(nodes.shape[0]):
         w.param(f"zs_{i}", nodes[i, L.Z_SENS], True, f"cohort {i} sensitivity draw")
         w.param(f"zt_{i}", nodes[i, L.Z_TEMPO], True, f"cohort {i} tempo draw")
         w.param(f"phi_{i}", math.exp(p[L.P_sigma_sensitivity] * nodes[i, L.Z_SENS]), True)
         w.initial(f"phi_{i}", f"exp(p_sigma_sensitivity * zs_{i})")
         w.param(f"theta_{i}", math.exp(p[L.P_sigma_tempo] * nodes[i, L.Z_TEMPO]), True)
         w.initial(f"theta_{i}", f"exp(p_sigma_tempo * zt_{i})")
-    u0 = cp.u[0]
     w.param("seeded", u0[L.U_N0], True, "cells seeded at day 0 (the count unit)")
     w.param("area", u0[L.U_AREA], True, "culture surface (cm^2)")
     w.param("mn_hazard", u0[L.U_MN_HAZARD], True, f"MN death hazard ratio of {genotype}")
     w.param("t_change", u0[L.U_T_CHANGE], False, "day of the last media change")
     w.param("fmt", u0[L.U_FORMAT], False, "culture format: 0 adherent, 1 suspension")
 
-    # ------------------------------------------------------------------ medium and pharmacology
+
+# ---------------------------------------------------------------------- medium and pharmacology
+
+
+def _pharmacology(w: _Writer, cp: Any, reg: list) -> list[int]:
+    """The compounds the protocol uses and the pathway inputs; returns those compounds' indices."""
+    from ..model.pharmacology import compound_table
+    from ..protocols.compounds import MODES, PATHWAYS
+
+    comp = compound_table()
+    u0 = cp.u[0]
     used = [j for j in range(len(reg)) if np.any(cp.u[:, L.U_CONC + j] != 0.0)]
-    agon: dict[int, list[str]] = {q: [] for q in range(len(PATHWAYS))}
-    inhib: dict[int, list[str]] = {q: [] for q in range(len(PATHWAYS))}
-    antag: dict[int, list[str]] = {q: [] for q in range(len(PATHWAYS))}
+    terms: dict[str, list[list[str]]] = {mode: [[] for _ in PATHWAYS] for mode in MODES}
     for j in used:
-        cid = _sid(reg[j].name)
-        w.param(
-            f"nominal_{cid}",
-            u0[L.U_CONC + j],
-            False,
-            f"{reg[j].name} at the last media change (nM)",
-        )
-        w.param(f"K_{cid}", comp[j, L.C_POTENCY], True, f"{reg[j].name} potency (nM)")
-        w.param(f"kdec_{cid}", comp[j, L.C_DECAY], True, f"{reg[j].name} decay rate (1/day)")
-        w.rule(
-            f"conc_{cid}",
-            f"nominal_{cid} * exp(-kdec_{cid} * (time - t_change))",
-            f"{reg[j].name} (nM)",
-        )
-        q = int(comp[j, L.C_PATHWAY])
-        ratio = f"conc_{cid} / K_{cid}"
-        mode = MODES[int(comp[j, L.C_MODE])]
-        if mode == "agonist":
-            agon[q].append(f"{_num(comp[j, L.C_EFFICACY])} * {ratio}")
-        elif mode == "inhibitor":
-            inhib[q].append(ratio)
-        else:
-            antag[q].append(ratio)
+        q, mode, term = _compound(w, reg[j].name, u0[L.U_CONC + j], comp[j])
+        terms[mode][q].append(term)
+    agon, inhib, antag = terms["agonist"], terms["inhibitor"], terms["antagonist"]
     for q, pw in enumerate(PATHWAYS):
         w.rule(f"A_{pw}", " + ".join(agon[q]) or "0", f"{pw} agonist input (EC50 units)")
         w.rule(f"F_{pw}", f"1 / (1 + {' + '.join(inhib[q]) or '0'})", f"{pw} free fraction")
         w.rule(f"Z_{pw}", f"1 + {' + '.join(antag[q]) or '0'}", f"{pw} antagonist divisor")
+    return used
 
-    # ------------------------------------------------------------------ state
-    ids = state_ids(k)
-    for sid, value in zip(ids, y0, strict=True):
+
+def _compound(w: _Writer, name: str, nominal: float, row: np.ndarray) -> tuple[int, str, str]:
+    """One compound's parameters and concentration; returns its pathway, mode and input term."""
+    from ..protocols.compounds import MODES
+
+    cid = _sid(name)
+    w.param(f"nominal_{cid}", nominal, False, f"{name} at the last media change (nM)")
+    w.param(f"K_{cid}", row[L.C_POTENCY], True, f"{name} potency (nM)")
+    w.param(f"kdec_{cid}", row[L.C_DECAY], True, f"{name} decay rate (1/day)")
+    w.rule(f"conc_{cid}", f"nominal_{cid} * exp(-kdec_{cid} * (time - t_change))", f"{name} (nM)")
+    ratio = f"conc_{cid} / K_{cid}"
+    mode = MODES[int(row[L.C_MODE])]
+    if mode == "agonist":
+        ratio = f"{_num(row[L.C_EFFICACY])} * {ratio}"
+    return int(row[L.C_PATHWAY]), mode, ratio
+
+
+# ---------------------------------------------------------------------- state and mean field
+
+
+def _state(w: _Writer, run: Any, k: int) -> None:
+    """The state variables at day 0 (after an operation the schedule puts at day 0)."""
+    from ..engines.ode import apply_operation
+
+    cp = run.compiled
+    y0 = run.y0.copy()
+    if cp.op[0] != L.OP_NONE:  # an operation at day 0 acts on the initial state
+        apply_operation(y0, cp.op[0], cp.op_count[0], k)
+    for sid, value in zip(state_ids(k), y0, strict=True):
         w.param(sid, value, False)
 
-    def g(i: int, gene: int) -> str:
-        return f"c{i}_{L.GENES[gene]}"
 
-    G = L.GLOBALS
+def _mean_field(w: _Writer, k: int) -> None:
+    """The population sums and the signals every cohort shares."""
+    _population(w, k)
+    _shared_signals(w)
 
-    # ------------------------------------------------------------------ mean field
-    terms = range(k)
+
+def _population(w: _Writer, k: int) -> None:
+    """Sums over the cohorts and neuron classes, paracrine sources, capacity and growth."""
+    g, G, terms = _gene, L.GLOBALS, range(k)
     w.rule("n_prog", " + ".join(g(i, L.G_PROG) for i in terms))
     w.rule(
         "committed_src",
@@ -375,6 +278,10 @@ def sbml(
         "bmp_source",
         "fmax(0, 1 - (committed_src + total - n_prog) / (total + 1e-300))",
     )
+
+
+def _shared_signals(w: _Writer) -> None:
+    """SMAD, FGF, Notch, transgene and trophic signals and the dissociation hazard."""
     w.rule("lt", "(A_TGFB + shield * nodal) / Z_TGFB")
     w.rule("s_t", "F_TGFB * lt / (1 + lt)", "SMAD2/3 activity")
     w.rule("lb", "(A_BMP + shield * p_bmp_endogenous * bmp_source) / Z_BMP")
@@ -386,7 +293,7 @@ def sbml(
     w.rule("trophic", "A_TROPHIC / (1 + A_TROPHIC)")
     w.rule(
         "haz",
-        f"p_stress_recovery * ln(1 / p_dissociation_survival) * {G[L.X_STRESS]}"
+        f"p_stress_recovery * ln(1 / p_dissociation_survival) * {L.GLOBALS[L.X_STRESS]}"
         " * (1 - p_rock_efficacy * (1 - F_ROCK))",
         "dissociation death hazard (1/day)",
     )
@@ -399,56 +306,24 @@ def sbml(
     w.rule("permissive", "rep2(s_t, p_K_tgf_neural) * rep2(s_b, p_K_bmp_neural)")
     w.rule("hes_target", "notch_in * notch_in / (p_collier_a + notch_in * notch_in)")
 
-    # ------------------------------------------------------------------ cohorts
-    for i in terms:
-        _cohort(w, i, g)
 
-    # ------------------------------------------------------------------ neurons and bookkeeping
-    def total_of(fmt: str) -> str:
-        return " + ".join(fmt.format(i=i) for i in terms)
-
-    w.rule("birth_mn", total_of("birth_mn_{i}"))
-    w.rule("birth_mn_hn", total_of("birth_mn_hn_{i}"))
-    w.rule("birth_v3", total_of("birth_v3_{i}"))
-    w.rule("birth_v2", total_of("birth_v2_{i}"))
-    w.rule("birth_rn", total_of("birth_rn_{i}"))
-    w.rule("trophic_factor", "1 - p_trophic_efficacy * trophic")
-    w.rule("diss_n", "haz * p_neuron_dissociation_factor")
-    w.rule("mu_n", "p_death_neuron * trophic_factor + diss_n", "neuron death rate (1/day)")
-    w.rule("mu_mn", "p_death_neuron * mn_hazard * trophic_factor + diss_n", "MN death rate (1/day)")
-    w.rate(G[L.X_MN], f"birth_mn - (mu_mn + p_chat_rate) * {G[L.X_MN]}")
-    w.rate(G[L.X_MN_CHAT], f"p_chat_rate * {G[L.X_MN]} - mu_mn * {G[L.X_MN_CHAT]}")
-    w.rate(G[L.X_MN_HN], f"birth_mn_hn - (mu_mn + p_chat_rate) * {G[L.X_MN_HN]}")
-    w.rate(G[L.X_MN_CHAT_HN], f"p_chat_rate * {G[L.X_MN_HN]} - mu_mn * {G[L.X_MN_CHAT_HN]}")
-    w.rate(G[L.X_V3], f"birth_v3 - mu_n * {G[L.X_V3]}")
-    w.rate(G[L.X_V2], f"birth_v2 - mu_n * {G[L.X_V2]}")
-    w.rate(G[L.X_RN], f"birth_rn - mu_n * {G[L.X_RN]}")
-    w.rate(G[L.X_STRESS], f"-p_stress_recovery * {G[L.X_STRESS]}")
-    w.rate(G[L.X_CUM_DIV], total_of("c{i}_PROGENITORS * div_{i}"))
-    w.rate(
-        G[L.X_CUM_DEATH],
-        total_of("c{i}_PROGENITORS * death_{i}") + " + mu_mn * (mn_h + mn_hn) + mu_n * others",
-    )
-
-    # ------------------------------------------------------------------ schedule
-    _schedule(w, cp, used, reg, k)
-
-    text = w.write()
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
+# ---------------------------------------------------------------------- cohorts
 
 
-def _cohort(w: _Writer, i: int, g) -> None:
+def _cohort(w: _Writer, i: int) -> None:
     """The gene network, rates and fate split of cohort ``i`` (mirrors ``kernels.cell_derivs``)."""
-    oc, ne, e, m = g(i, L.G_OCT4), g(i, L.G_NEURAL), g(i, L.G_OFF), g(i, L.G_MAT)
-    hx, pax, oli, nkx = g(i, L.G_HOX), g(i, L.G_PAX6), g(i, L.G_OLIG2), g(i, L.G_NKX22)
-    irx, nk6, hes, ngn = g(i, L.G_IRX3), g(i, L.G_NKX61), g(i, L.G_HES), g(i, L.G_NGN2)
-    tg, prg, gli, prog = g(i, L.G_TG), g(i, L.G_PRG), g(i, L.G_GLI), g(i, L.G_PROG)
-    th = f"theta_{i}"
+    _cohort_signals(w, i)
+    _gene_network(w, i)
+    _poni(w, i)
+    _neurogenesis(w, i)
+    _event_rates(w, i)
+    _fate_split(w, i)
+
+
+def _cohort_signals(w: _Writer, i: int) -> None:
+    """The WNT, RA and SHH signals cohort ``i`` sees (``kernels.cell_signals``)."""
     phi = f"phi_{i}"
     s = f"_{i}"
-    # signals seen by the cohort (kernels.cell_signals)
     w.rule(f"lw{s}", f"({phi} * A_WNT + p_wnt_basal) / Z_WNT")
     w.rule(f"lwn{s}", f"pow(fmax(lw{s}, 0), p_hill_wnt)")
     w.rule(f"s_w{s}", f"F_WNT * lwn{s} / (1 + lwn{s})")
@@ -456,8 +331,15 @@ def _cohort(w: _Writer, i: int, g) -> None:
     w.rule(f"s_ra{s}", f"F_RA * lr{s} / (1 + lr{s})")
     w.rule(f"lh{s}", f"{phi} * A_SHH / Z_SHH")
     w.rule(f"s_in{s}", f"F_SHH * lh{s} / (1 + lh{s})")
-    sw, sra, sin = f"s_w{s}", f"s_ra{s}", f"s_in{s}"
 
+
+def _gene_network(w: _Writer, i: int) -> None:
+    """Cohort ``i``'s OCT4, neural, off-target, maturation and HOX genes."""
+    oc, ne, e, m = _gene(i, L.G_OCT4), _gene(i, L.G_NEURAL), _gene(i, L.G_OFF), _gene(i, L.G_MAT)
+    hx = _gene(i, L.G_HOX)
+    th = f"theta_{i}"
+    s = f"_{i}"
+    sw, sra = f"s_w{s}", f"s_ra{s}"
     w.rate(
         oc,
         f"{th} * p_k_oct4 * (support0 * hill2({oc}, p_K_oct4) / (1 + ({ne} / p_K_ne_oct4)^2 + "
@@ -484,8 +366,15 @@ def _cohort(w: _Writer, i: int, g) -> None:
     )
     w.rate(hx, f"{th} * p_k_hox * (1 - {m}) * caud{s} * (1 - {hx})")
 
-    rate = f"{th} * p_lambda_poni"
-    w.rate(gli, f"{rate} * p_k_gli * ({sin} * {nep} - {gli})")
+
+def _poni(w: _Writer, i: int) -> None:
+    """Cohort ``i``'s GLI and the PONI dorsoventral network (PAX6, OLIG2, NKX2.2, IRX3, NKX6.1)."""
+    pax, oli, nkx = _gene(i, L.G_PAX6), _gene(i, L.G_OLIG2), _gene(i, L.G_NKX22)
+    irx, nk6, gli = _gene(i, L.G_IRX3), _gene(i, L.G_NKX61), _gene(i, L.G_GLI)
+    s = f"_{i}"
+    nep = f"nep{s}"
+    rate = f"theta_{i} * p_lambda_poni"
+    w.rate(gli, f"{rate} * p_k_gli * (s_in{s} * {nep} - {gli})")
     w.rule(f"gs{s}", f"fmin(fmax({gli}, 0), 1)")
 
     def gli_term(kg: str) -> str:
@@ -514,17 +403,30 @@ def _cohort(w: _Writer, i: int, g) -> None:
     for var, pr in ((pax, "pax"), (oli, "oli"), (nkx, "nkx"), (irx, "irx"), (nk6, "nk6")):
         w.rate(var, f"{rate} * (p_poni_alpha * {nep} * pr_{pr}{s} - p_poni_delta * {var})")
 
+
+def _neurogenesis(w: _Writer, i: int) -> None:
+    """Cohort ``i``'s HES (Notch), NGN2 and the transgene and its programme."""
+    oc, m, oli = _gene(i, L.G_OCT4), _gene(i, L.G_MAT), _gene(i, L.G_OLIG2)
+    hes, ngn = _gene(i, L.G_HES), _gene(i, L.G_NGN2)
+    tg, prg = _gene(i, L.G_TG), _gene(i, L.G_PRG)
+    th = f"theta_{i}"
+    s = f"_{i}"
     w.rate(hes, f"{th} * p_k_hes * (hes_target - {hes})")
     w.rule(
         f"drive_ng{s}",
-        f"fmax({m}, 0) * (p_ngn2_basal + p_ngn2_olig2 * {oli} + p_ngn2_ra * {sra}) * "
-        f"rep2(s_f, p_K_fgf_ngn2) * rep2({sw}, p_K_wnt_ngn2) * rep2({oc}, p_K_oct4_ngn2)",
+        f"fmax({m}, 0) * (p_ngn2_basal + p_ngn2_olig2 * {oli} + p_ngn2_ra * s_ra{s}) * "
+        f"rep2(s_f, p_K_fgf_ngn2) * rep2(s_w{s}, p_K_wnt_ngn2) * rep2({oc}, p_K_oct4_ngn2)",
     )
     w.rate(ngn, f"{th} * p_k_ngn2 * (drive_ng{s} / (1 + p_collier_b * {hes} * {hes}) - {ngn})")
     w.rate(tg, f"p_k_transgene * (dox - {tg})")
     w.rate(prg, f"p_k_programme * ({tg} - {prg})")
 
-    # per-cell event rates
+
+def _event_rates(w: _Writer, i: int) -> None:
+    """Cohort ``i``'s per-cell division, death and neurogenesis rates and its progenitor count."""
+    oc, e, ngn = _gene(i, L.G_OCT4), _gene(i, L.G_OFF), _gene(i, L.G_NGN2)
+    prg, prog = _gene(i, L.G_PRG), _gene(i, L.G_PROG)
+    s = f"_{i}"
     w.rule(f"wo{s}", f"fmin(fmax({oc}, 0), 1)")
     w.rule(f"we{s}", f"fmin(fmax({e}, 0), 1 - wo{s})")
     w.rule(f"wn{s}", f"1 - wo{s} - we{s}")
@@ -532,7 +434,7 @@ def _cohort(w: _Writer, i: int, g) -> None:
     w.rule(
         f"div{s}",
         f"{ln2_day} * (wo{s} / p_cycle_psc + we{s} / p_cycle_offtarget + wn{s} * "
-        f"(1 + p_mitogen_boost * fmax(s_f, {sw})) / p_cycle_np) * growth",
+        f"(1 + p_mitogen_boost * fmax(s_f, s_w{s})) / p_cycle_np) * growth",
         f"cohort {i} division rate (1/day)",
     )
     w.rule(f"death{s}", f"p_death_psc * wo{s} + p_death_np * (1 - wo{s}) + haz")
@@ -540,7 +442,12 @@ def _cohort(w: _Writer, i: int, g) -> None:
     w.rule(f"lam_tg{s}", f"p_k_programming * hill2(fmax({prg}, 0), p_K_transgene)")
     w.rate(prog, f"{prog} * (div{s} - death{s} - lam_ng{s} - lam_tg{s})")
 
-    # fate split of newborn neurons (kernels.rhs)
+
+def _fate_split(w: _Writer, i: int) -> None:
+    """The classes of cohort ``i``'s newborn neurons (``kernels.rhs``)."""
+    hx, nkx, oli = _gene(i, L.G_HOX), _gene(i, L.G_NKX22), _gene(i, L.G_OLIG2)
+    prog = _gene(i, L.G_PROG)
+    s = f"_{i}"
     w.rule(f"gh{s}", f"gate({hx}, p_gate_threshold, p_sigma_fate)")
     w.rule(f"gn{s}", f"gate({nkx}, p_gate_threshold, p_sigma_fate)")
     w.rule(f"go{s}", f"gate({oli}, p_gate_threshold, p_sigma_fate)")
@@ -554,6 +461,40 @@ def _cohort(w: _Writer, i: int, g) -> None:
     w.rule(f"birth_v3{s}", f"patterned{s} * gh{s} * gn{s}")
     w.rule(f"birth_v2{s}", f"patterned{s} * gh{s} * (1 - gn{s}) * (1 - go{s})")
     w.rule(f"birth_rn{s}", f"patterned{s} * (1 - gh{s})")
+
+
+# ---------------------------------------------------------------------- neurons and schedule
+
+
+def _neurons(w: _Writer, k: int) -> None:
+    """Births summed over the cohorts, neuron deaths, the neuron classes and the bookkeeping."""
+    G = L.GLOBALS
+
+    def total_of(fmt: str) -> str:
+        return " + ".join(fmt.format(i=i) for i in range(k))
+
+    w.rule("birth_mn", total_of("birth_mn_{i}"))
+    w.rule("birth_mn_hn", total_of("birth_mn_hn_{i}"))
+    w.rule("birth_v3", total_of("birth_v3_{i}"))
+    w.rule("birth_v2", total_of("birth_v2_{i}"))
+    w.rule("birth_rn", total_of("birth_rn_{i}"))
+    w.rule("trophic_factor", "1 - p_trophic_efficacy * trophic")
+    w.rule("diss_n", "haz * p_neuron_dissociation_factor")
+    w.rule("mu_n", "p_death_neuron * trophic_factor + diss_n", "neuron death rate (1/day)")
+    w.rule("mu_mn", "p_death_neuron * mn_hazard * trophic_factor + diss_n", "MN death rate (1/day)")
+    w.rate(G[L.X_MN], f"birth_mn - (mu_mn + p_chat_rate) * {G[L.X_MN]}")
+    w.rate(G[L.X_MN_CHAT], f"p_chat_rate * {G[L.X_MN]} - mu_mn * {G[L.X_MN_CHAT]}")
+    w.rate(G[L.X_MN_HN], f"birth_mn_hn - (mu_mn + p_chat_rate) * {G[L.X_MN_HN]}")
+    w.rate(G[L.X_MN_CHAT_HN], f"p_chat_rate * {G[L.X_MN_HN]} - mu_mn * {G[L.X_MN_CHAT_HN]}")
+    w.rate(G[L.X_V3], f"birth_v3 - mu_n * {G[L.X_V3]}")
+    w.rate(G[L.X_V2], f"birth_v2 - mu_n * {G[L.X_V2]}")
+    w.rate(G[L.X_RN], f"birth_rn - mu_n * {G[L.X_RN]}")
+    w.rate(G[L.X_STRESS], f"-p_stress_recovery * {G[L.X_STRESS]}")
+    w.rate(G[L.X_CUM_DIV], total_of("c{i}_PROGENITORS * div_{i}"))
+    w.rate(
+        G[L.X_CUM_DEATH],
+        total_of("c{i}_PROGENITORS * death_{i}") + " + mu_mn * (mn_h + mn_hn) + mu_n * others",
+    )
 
 
 def _schedule(w: _Writer, cp, used: list[int], reg: list, k: int) -> None:

@@ -12,7 +12,13 @@ import math
 
 import numpy as np
 
-from ..engines.abm.rng import (
+from . import layout as L
+from .gates import gate
+from .grn import grn_rates
+from .pharmacology import concentrations, pathway_inputs
+from .population import progenitor_rates
+from .signalling import signals
+from .streams import (
     STREAM_EVENT,
     STREAM_FATE,
     STREAM_MOVE,
@@ -21,12 +27,6 @@ from ..engines.abm.rng import (
     hash64_np,
     hash_uniform_np,
 )
-from . import layout as L
-from .gates import gate
-from .grn import grn_rates
-from .pharmacology import concentrations, pathway_inputs
-from .population import progenitor_rates
-from .signalling import signals
 
 __all__ = ["events_reference", "step_reference"]
 

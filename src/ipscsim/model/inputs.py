@@ -16,6 +16,7 @@ protocol's rhythm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,8 @@ class CompiledProtocol:
         op_count: Cells seeded by that operation (units of the day-0 seeding), shape ``(n_seg,)``.
         seeded: Cells seeded at day 0 (per well).
         suspension: Whether day 0 starts as suspension aggregates.
+        seeding_density: Cells per cm² seeded at day 0.
+        well_area: Area of the well (cm²).
     """
 
     t: np.ndarray
@@ -49,6 +52,8 @@ class CompiledProtocol:
     op_count: np.ndarray
     seeded: float
     suspension: bool
+    seeding_density: float = 0.0
+    well_area: float = 1.0
 
 
 def _media_days(protocol: Protocol, days: float) -> list[float]:
@@ -87,14 +92,26 @@ def compile_protocol(
     media = _media_days(protocol, days)
     ops = {snap_day(op.day): op for op in protocol.operations if snap_day(op.day) < days}
     bounds = sorted({0.0, days, *media, *ops})
-    n_seg = len(bounds) - 1
-    n_comp = len(reg)
-    u = np.zeros((n_seg, L.U_CONC + n_comp))
-    op = np.zeros(n_seg, dtype=np.int64)
-    op_count = np.zeros(n_seg)
     seeded = protocol.seeding_density * protocol.well_area
-    fmt = 1.0 if protocol.format == "suspension" else 0.0
-    nominal = [
+    u, op, op_count = _segments(
+        protocol, bounds, set(media), ops, _nominal(protocol, reg), len(reg)
+    )
+    u[:, L.U_MN_HAZARD] = mn_hazard
+    return CompiledProtocol(
+        t=np.asarray(bounds, dtype=np.float64),
+        u=u,
+        op=op,
+        op_count=op_count,
+        seeded=seeded,
+        suspension=protocol.format == "suspension",
+        seeding_density=float(protocol.seeding_density),
+        well_area=float(protocol.well_area),
+    )
+
+
+def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
+    """Each step as ``(compound index, start, end, concentration in nM)``."""
+    return [
         (
             reg.index(s.compound),
             snap_day(s.start),
@@ -103,7 +120,16 @@ def compile_protocol(
         )
         for s in protocol.steps
     ]
-    media_set = set(media)
+
+
+def _segments(protocol, bounds, media_set, ops, nominal, n_comp):
+    """Per segment: the inputs (medium since its last change, format, seeding) and its operation."""
+    n_seg = len(bounds) - 1
+    u = np.zeros((n_seg, L.U_CONC + n_comp))
+    op = np.zeros(n_seg, dtype=np.int64)
+    op_count = np.zeros(n_seg)
+    seeded = protocol.seeding_density * protocol.well_area
+    fmt = 1.0 if protocol.format == "suspension" else 0.0
     c0 = np.zeros(n_comp)
     t_change = 0.0
     for i, t0 in enumerate(bounds[:-1]):
@@ -123,13 +149,5 @@ def compile_protocol(
         u[i, L.U_FORMAT] = fmt
         u[i, L.U_N0] = seeded
         u[i, L.U_AREA] = protocol.well_area
-        u[i, L.U_MN_HAZARD] = mn_hazard
         u[i, L.U_CONC :] = c0
-    return CompiledProtocol(
-        t=np.asarray(bounds, dtype=np.float64),
-        u=u,
-        op=op,
-        op_count=op_count,
-        seeded=seeded,
-        suspension=protocol.format == "suspension",
-    )
+    return u, op, op_count

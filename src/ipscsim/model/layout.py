@@ -89,6 +89,18 @@ N_GLOBALS = len(GLOBALS)
 ) = range(N_GLOBALS)
 #: Global state entries that count cells (neurons).
 NEURON_GLOBALS = (X_MN, X_MN_CHAT, X_V3, X_V2, X_RN, X_MN_HN, X_MN_CHAT_HN)
+#: Names of the agent-based engine's cell ``kind`` codes: 0 a progenitor, then the neuron classes of
+#: :data:`NEURON_GLOBALS` in order (1-based).
+KIND_NAMES: tuple[str, ...] = (
+    "progenitor",
+    "MN",
+    "MN_CHAT",
+    "V3",
+    "V2",
+    "rostral_neuron",
+    "MN_hox_negative",
+    "MN_CHAT_hox_negative",
+)
 
 
 def n_state(n_cohorts: int) -> int:

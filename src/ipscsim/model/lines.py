@@ -8,7 +8,8 @@ accepts). The same line number always gives the same line:
 
 >>> import ipscsim as ips
 >>> r = ips.simulate("maury2015", line=3)                       # doctest: +SKIP
->>> table = ips.lines.across("maury2015", n_lines=20)          # doctest: +SKIP
+
+Panels of lines are a study: :func:`ipscsim.studies.lines.across`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from ..errors import ParameterError, is_real
 from .layout import PARAM_INDEX
 from .parameters import param_table
 
-__all__ = ["CellLine", "across", "apply_line", "draw", "line", "line_table"]
+__all__ = ["CellLine", "apply_line", "draw", "line", "line_table"]
 
 #: Seed offset so that line numbers do not collide with other uses of small seeds.
 _LINE_SEED = 0x1F5C
@@ -82,17 +82,3 @@ def apply_line(params: np.ndarray, cell_line: CellLine | int | None) -> np.ndarr
         row = table[name]
         out[PARAM_INDEX[name]] = min(max(out[PARAM_INDEX[name]] * f, row.min), row.max)
     return out
-
-
-def across(protocol: Any, n_lines: int = 20, seed: int = 0, params: Any = None, **kwargs: Any):
-    """Simulate a protocol across a panel of lines; one row of summary values per line."""
-    import pandas as pd
-
-    from ..api import simulate_batch
-
-    panel = draw(n_lines, seed)
-    results = simulate_batch([protocol] * n_lines, params=params, lines=panel, **kwargs)
-    rows = [
-        {"line": cl.number, **r.summary().to_dict()} for cl, r in zip(panel, results, strict=True)
-    ]
-    return pd.DataFrame(rows).set_index("line")

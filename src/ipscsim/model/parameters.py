@@ -238,19 +238,28 @@ def _genotypes() -> dict[str, dict[str, str]]:
 GENOTYPES: tuple[str, ...] = ("control", "SOD1_A4V", "C9orf72", "TARDBP_M337V", "FUS")
 
 
+def canonical_genotype(genotype: str) -> str:
+    """The table's spelling of a genotype (case-insensitive).
+
+    Raises:
+        ParameterError: for a genotype the table does not know (suggesting the nearest), or a value
+            that is not text.
+    """
+    table = _genotypes()
+    if isinstance(genotype, str) and genotype in table:
+        return genotype
+    lower = {g.lower(): g for g in table}
+    if isinstance(genotype, str) and genotype.lower() in lower:
+        return lower[genotype.lower()]
+    raise ParameterError(
+        f"genotype: unknown genotype {genotype!r}{suggest(str(genotype), table)} (choose one "
+        f"of {', '.join(table)})"
+    )
+
+
 def genotype_hazard(genotype: str) -> float:
     """Baseline MN death hazard ratio of a genotype relative to its isogenic control."""
-    table = _genotypes()
-    if genotype not in table:
-        lower = {g.lower(): g for g in table}
-        if isinstance(genotype, str) and genotype.lower() in lower:
-            genotype = lower[genotype.lower()]
-        else:
-            raise ParameterError(
-                f"genotype: unknown genotype {genotype!r}{suggest(str(genotype), table)} (choose one "
-                f"of {', '.join(table)})"
-            )
-    return float(table[genotype]["mn_hazard_ratio"])
+    return float(_genotypes()[canonical_genotype(genotype)]["mn_hazard_ratio"])
 
 
 def genotypes():

@@ -21,12 +21,25 @@ negative for progenitor markers, MNs are ISL1+ MNX1+ (CHAT+ once mature), spinal
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import layout as L
 from .gates import gate
 
-__all__ = ["CELL_TYPES", "MARKERS", "cell_counts", "marker_counts", "score_cells"]
+__all__ = [
+    "CELL_TYPES",
+    "GENE_COLUMNS",
+    "MARKERS",
+    "NEGLIGIBLE",
+    "SUMMARY_FIELDS",
+    "cell_counts",
+    "cells_frame",
+    "marker_counts",
+    "score_cells",
+    "summary_values",
+]
 
 #: Cell types, in the order of the readout columns.
 CELL_TYPES: tuple[str, ...] = (
@@ -186,3 +199,137 @@ def score_cells(genes: np.ndarray, kind: np.ndarray, p: np.ndarray, u: np.ndarra
     neurons = kind > 0
     out[neurons] = np.asarray(NEURON_KIND_TYPES, dtype=object)[kind[neurons].astype(int) - 1]
     return out
+
+
+#: A fraction below which a cell type is taken as absent when timing its appearance.
+NEGLIGIBLE = 1e-3
+
+#: Entries of :meth:`Result.summary`, with their meaning.
+SUMMARY_FIELDS: dict[str, str] = {
+    "mn_fraction": "MN fraction of live cells on the last day",
+    "mn_yield": "MNs per cell seeded at day 0 (splits at replating accounted for)",
+    "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety)",
+    "day_mn_10pct": "first day the MN fraction reaches 0.10 (NaN if never)",
+    "day_mn_half": "first day the MN fraction reaches half its last-day value (NaN below 0.001 MNs)",
+    "peak_pmn_fraction": "largest pMN fraction",
+    "day_peak_pmn": "day of the largest pMN fraction (NaN if it stays below 0.001)",
+    "interneuron_fraction": "interneuron fraction on the last day",
+    "offtarget_fraction": "off-target fraction on the last day",
+    "hox_fraction": "HOX+ fraction on the last day",
+    "chat_fraction": "CHAT+ fraction on the last day",
+    "total_cells": "live cells per well on the last day",
+}
+
+
+def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float:
+    above = np.nonzero(values >= level)[0]
+    if level <= 0 or len(above) == 0:
+        return float("nan")
+    i = above[0]
+    if i == 0:
+        return float(days[0])
+    d0, d1, v0, v1 = days[i - 1], days[i], values[i - 1], values[i]
+    return float(d0 + (level - v0) * (d1 - d0) / (v1 - v0)) if v1 != v0 else float(d1)
+
+
+def summary_values(
+    days: np.ndarray, counts: np.ndarray, markers: np.ndarray, lineage: float, seeded: float
+) -> dict[str, float]:
+    """The :data:`SUMMARY_FIELDS` of a run from its readout arrays (numpy only).
+
+    Args:
+        days: Recorded days.
+        counts: Cells of each type per day (:func:`~ipscsim.model.readouts.cell_counts`).
+        markers: Marker-positive cells per day (:func:`~ipscsim.model.readouts.marker_counts`).
+        lineage: Cells of the original culture one cell stands for on the last day (replating).
+        seeded: Cells per well at day 0.
+    """
+    total = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = counts / total[:, None]
+        mark = markers / total[:, None]
+    mn = frac[:, CELL_TYPES.index("MN")]
+    pmn = frac[:, CELL_TYPES.index("pMN")]
+    i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
+    return {
+        "mn_fraction": float(mn[-1]),
+        "mn_yield": float(counts[-1, CELL_TYPES.index("MN")] * lineage),
+        "residual_pluripotent": float(mark[-1, MARKERS.index("OCT4")]),
+        "day_mn_10pct": _first_crossing(days, mn, 0.10),
+        "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1])
+        if mn[-1] >= NEGLIGIBLE
+        else math.nan,
+        "peak_pmn_fraction": float(pmn[i_pmn]),
+        "day_peak_pmn": float(days[i_pmn]) if pmn[i_pmn] >= NEGLIGIBLE else math.nan,
+        "interneuron_fraction": float(frac[-1, CELL_TYPES.index("interneuron")]),
+        "offtarget_fraction": float(frac[-1, CELL_TYPES.index("offtarget")]),
+        "hox_fraction": float(mark[-1, MARKERS.index("HOX")]),
+        "chat_fraction": float(mark[-1, MARKERS.index("CHAT")]),
+        "total_cells": float(total[-1] * seeded),
+    }
+
+
+#: Gene levels kept in a snapshot, and the column each becomes (markers by their marker name).
+GENE_COLUMNS: dict[str, str] = {
+    "OCT4": "OCT4",
+    "NEURAL": "NEURAL",
+    "OFFTARGET": "OFFTARGET",
+    "MATURATION": "SOX1",
+    "HOX": "HOX",
+    "PAX6": "PAX6",
+    "OLIG2": "OLIG2",
+    "NKX2_2": "NKX2.2",
+    "IRX3": "IRX3",
+    "NKX6_1": "NKX6.1",
+    "HES": "HES",
+    "NGN2": "NGN2",
+    "GLI": "GLI",
+}
+
+
+def cells_frame(snap: dict[str, np.ndarray], day: float, params: np.ndarray, seed: int):
+    """A snapshot's cells as a DataFrame, one row per cell, each scored as a cytometer would.
+
+    Columns: ``x``, ``y`` (and ``z`` in aggregates) in um, ``identity`` (:func:`score_cells`, one draw
+    per gate from the cell's own snapshot stream, so the scored fractions average to the population
+    readouts), ``kind``, ``aggregate``, ``born``, the gene levels (:data:`GENE_COLUMNS`),
+    ``sensitivity``, ``tempo``, ``notch_input`` and ``cell_id``.
+
+    Args:
+        snap: Per-cell arrays of an agent-based snapshot.
+        day: Its day.
+        params: The run's parameter array.
+        seed: The run's seed.
+    """
+    import pandas as pd
+
+    from .streams import STREAM_SNAPSHOT, hash_uniform_np
+
+    kind = snap["kind"].astype(np.int64)
+    genes = snap["genes"]
+    ids = snap["cell_id"]
+    u = np.stack(
+        [hash_uniform_np(seed, ids, round(day * 1000), STREAM_SNAPSHOT * 8 + q) for q in range(5)],
+        axis=1,
+    )
+    cols: dict[str, object] = {"x": snap["x"], "y": snap["y"]}
+    if "z" in snap:
+        cols["z"] = snap["z"]
+    cols["identity"] = pd.Categorical(score_cells(genes, kind, params, u))
+    cols["kind"] = pd.Categorical(np.asarray(L.KIND_NAMES, dtype=object)[kind])
+    cols["aggregate"] = snap["aggregate"]
+    cols["born"] = snap["born"]
+    for gene, col in GENE_COLUMNS.items():
+        cols[col] = genes[:, L.GENES.index(gene)]
+    for extra in ("sensitivity", "tempo", "notch_input", "cell_id"):
+        cols[extra] = snap[extra]
+    df = pd.DataFrame(cols)
+    df.attrs.update(
+        {
+            "day": day,
+            "dims": int(snap["_dims"][0]),
+            "box_um": snap["_box"].tolist(),
+            "unit": float(snap["_unit"][0]),
+        }
+    )
+    return df

@@ -298,6 +298,35 @@ def _interp_counts(days: np.ndarray, counts: np.ndarray, t: float) -> np.ndarray
     return out
 
 
+def _rk4(deriv: Any, s: np.ndarray, t: float, t_end: float, max_step: float) -> np.ndarray:
+    """Classical Runge-Kutta from ``t`` to ``t_end`` in equal steps of at most ``max_step``."""
+    span = t_end - t
+    n_sub = max(1, math.ceil(span / max_step - 1e-12))
+    h = span / n_sub
+    for _ in range(n_sub):
+        k1 = deriv(t, s)
+        k2 = deriv(t + h / 2, s + h / 2 * k1)
+        k3 = deriv(t + h / 2, s + h / 2 * k2)
+        k4 = deriv(t + h, s + h * k3)
+        s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        t += h
+    return s
+
+
+def _medium_deriv(days, counts, total, secretion, decay, uptake, volume_ml):
+    """The medium's right-hand side: amount, decayed, taken up, secreted (per factor)."""
+
+    def deriv(t: float, x: np.ndarray) -> np.ndarray:
+        c = _interp_counts(days, counts, t)
+        n = float(np.interp(t, days, total))
+        src = c @ secretion
+        dec = decay * x[0]
+        upt = uptake * n / volume_ml * x[0]
+        return np.stack([src - dec - upt, dec, upt, src])
+
+    return deriv
+
+
 def medium_balance(
     days: np.ndarray,
     counts: np.ndarray,
@@ -337,32 +366,15 @@ def medium_balance(
     md = np.asarray(media_days, dtype=np.float64)
     knots = np.unique(np.concatenate([days, md[(md >= days[0]) & (md <= days[-1])]]))
 
-    def deriv(t: float, x: np.ndarray) -> np.ndarray:
-        c = _interp_counts(days, counts, t)
-        n = float(np.interp(t, days, total))
-        src = c @ secretion
-        dec = decay * x[0]
-        upt = uptake * n / volume_ml * x[0]
-        return np.stack([src - dec - upt, dec, upt, src])
-
+    deriv = _medium_deriv(days, counts, total, secretion, decay, uptake, volume_ml)
     rec = 0
     t = float(knots[0])
     for k, tk in enumerate(knots):
         if k > 0:
-            span = tk - t
-            n_sub = max(1, math.ceil(span / max_step - 1e-12))
-            h = span / n_sub
-            for _ in range(n_sub):
-                k1 = deriv(t, s)
-                k2 = deriv(t + h / 2, s + h / 2 * k1)
-                k3 = deriv(t + h / 2, s + h / 2 * k2)
-                k4 = deriv(t + h, s + h * k3)
-                s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-                t += h
+            s = _rk4(deriv, s, t, float(tk), max_step)
             t = float(tk)
         hit = np.nonzero(np.isclose(md, tk, rtol=0, atol=1e-9))[0]
-        # a record on a media-change day reports the conditioned medium collected at the change
-        # (before it), except on the first day, where there is only the fresh medium
+        # a media-change day records the conditioned medium (before the change), except day 0
         while k > 0 and rec < len(days) and days[rec] <= tk + 1e-12:
             out[rec] = s[0] / volume_ml
             rec += 1
@@ -391,56 +403,59 @@ def culture_medium(
         factors: Factors to report (default: all of :data:`FACTORS`).
     """
     from ..protocols.protocol import Protocol
-    from .inputs import compile_protocol
 
     names = tuple(factor(f).name for f in (factors or FACTORS))
     protocol = Protocol.from_dict(result.meta["protocol"])
     days = np.asarray(result.days, dtype=np.float64)
-    counts_df = result.counts
+    counts, secretion = _producers(result.counts, names)
+    fs = [factor(n) for n in names]
+    decay = np.array([f.medium_decay_per_day for f in fs])
+    uptake = np.array([f.uptake_ml_per_cell_day for f in fs])
+    media, fresh = _fresh_media(protocol, float(days[-1]), fs)
+    conc, books = medium_balance(
+        days, counts, secretion, decay, uptake, protocol.medium_volume, media, fresh
+    )
+    keys = ("supplied", "secreted", "present", "decayed", "taken_up", "removed")
+    balance = {n: {k: float(books[i, j]) for i, k in enumerate(keys)} for j, n in enumerate(names)}
+    return CultureMedium(days=days, factors=names, pg_per_ml=conc, balance=balance)
+
+
+def _producers(counts_df: Any, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Cells per producer column (non-secreting cells last: they still take up) and secretion rates."""
     types = [c for c in counts_df.columns if c != "total"]
     producers = sorted({p for p in CELL_TYPE_PRODUCER.values() if p is not None})
-    per_prod = np.zeros((len(days), len(producers)))
+    per_prod = np.zeros((len(counts_df), len(producers)))
     for ty in types:
         prod = CELL_TYPE_PRODUCER.get(ty)
         if prod is not None:
             per_prod[:, producers.index(prod)] += counts_df[ty].to_numpy()
-    # counts of non-secreting cells still take up: keep them in a zero-secretion column
     other = counts_df["total"].to_numpy() - per_prod.sum(axis=1)
     counts = np.column_stack([per_prod, np.maximum(other, 0.0)])
     secretion = np.zeros((len(producers) + 1, len(names)))
     for i, prod in enumerate(producers):
         for j, name in enumerate(names):
             secretion[i, j] = secretion_rate(prod, name) * 1e-6
-    fs = [factor(n) for n in names]
-    decay = np.array([f.medium_decay_per_day for f in fs])
-    uptake = np.array([f.uptake_ml_per_cell_day for f in fs])
-    cp = compile_protocol(protocol, days=float(days[-1]))
+    return counts, secretion
+
+
+def _fresh_media(protocol: Any, days: float, fs: list) -> tuple[np.ndarray, np.ndarray]:
+    """Media-change days and each change's fresh concentration of the factors (pg/ml)."""
     from ..protocols.compounds import registry
     from . import layout as L
+    from .inputs import compile_protocol
 
+    cp = compile_protocol(protocol, days=days)
     reg = registry()
-    media = []
+    media: list[float] = []
     fresh = []
     for i in range(len(cp.t) - 1):
         t_change = cp.u[i, L.U_T_CHANGE]
         if media and abs(media[-1] - t_change) < 1e-9:
             continue
         media.append(float(t_change))
-        row = np.zeros(len(names))
+        row = np.zeros(len(fs))
         for j, f in enumerate(fs):
             if f.compound is not None:
                 row[j] = cp.u[i, L.U_CONC + reg.index(f.compound)] * f.molar_mass  # nM -> pg/ml
         fresh.append(row)
-    conc, books = medium_balance(
-        days,
-        counts,
-        secretion,
-        decay,
-        uptake,
-        protocol.medium_volume,
-        np.array(media),
-        np.array(fresh),
-    )
-    keys = ("supplied", "secreted", "present", "decayed", "taken_up", "removed")
-    balance = {n: {k: float(books[i, j]) for i, k in enumerate(keys)} for j, n in enumerate(names)}
-    return CultureMedium(days=days, factors=names, pg_per_ml=conc, balance=balance)
+    return np.array(media), np.array(fresh)

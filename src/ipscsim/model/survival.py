@@ -31,11 +31,13 @@ import numpy as np
 
 from ..errors import ParameterError, suggest
 from . import layout as L
+from .parameters import canonical_genotype
 
 __all__ = [
     "DRUGS",
     "STRESSORS",
     "Hazard",
+    "canonical_genotype",
     "drug_rescue",
     "hazard",
     "stressor",
@@ -173,13 +175,6 @@ def hazard(
     if stress is None:
         return Hazard(np.array([0.0]), np.array([base]))
     s = stressor(stress)
-    g = genotype if genotype in s.susceptibility else _canonical(genotype)
+    g = genotype if genotype in s.susceptibility else canonical_genotype(genotype)
     extra = s.hazard * s.susceptibility.get(g, 0.0) * (1.0 - r)
     return Hazard(np.array([0.0, s.days]), np.array([base + extra, base]))
-
-
-def _canonical(genotype: str) -> str:
-    from .parameters import _genotypes
-
-    lower = {g.lower(): g for g in _genotypes()}
-    return lower.get(str(genotype).lower(), genotype)

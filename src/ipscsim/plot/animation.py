@@ -19,6 +19,68 @@ from .spatial import _categories, _draw, _is_categorical, _largest, _view, cell_
 __all__ = ["animate_cells"]
 
 
+def _limits(snaps: list[Any], views: list[Any]):
+    """Fixed axis limits ``((xmin, xmax), (ymin, ymax))`` covering every frame."""
+    xs = np.concatenate([v.x for v in views])
+    ys = np.concatenate([v.y for v in views])
+    if "z" in snaps[0].columns:
+        r = float(np.max(np.abs(np.concatenate([xs, ys])), initial=1.0)) * 1.05
+        return ((-r, r), (-r, r))
+    box = snaps[0].attrs.get("box_um")
+    return (
+        ((0.0, float(box[0])), (0.0, float(box[1])))
+        if box
+        else ((xs.min(), xs.max()), (ys.min(), ys.max()))
+    )
+
+
+def _color_scale(fig: Any, ax: Any, snaps: list[Any], views: list[Any], color: str, cmap: str):
+    """Shared colouring of every frame: ``(norm, palette, legend handles)``, adding a colorbar."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    if _is_categorical(color, views[0].cells):
+        seen = {str(c) for v in views for c in v.cells[color].unique()}
+        full = CELL_TYPE_COLORS if color == "identity" else _categories(color, snaps[-1][color])
+        palette = {k: c for k, c in full.items() if k in seen}
+        handles = [
+            Line2D([], [], marker="o", linestyle="none", color=c, label=k)
+            for k, c in palette.items()
+        ]
+        return None, palette, handles
+    values = np.concatenate([v.cells[color].to_numpy(dtype=float) for v in views])
+    norm = plt.Normalize(np.nanmin(values), np.nanmax(values))
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=cell_color_label(color))
+    return norm, None, None
+
+
+def _draw_frame(
+    ax: Any,
+    view: Any,
+    color: str,
+    size: float,
+    cmap: str,
+    norm: Any,
+    palette: dict[str, str] | None,
+    limits: Any,
+    handles: list[Any] | None,
+):
+    """Redraw the axes with one frame's cells on the fixed limits and legend; returns its artists."""
+    ax.cla()
+    _draw(ax, view, color, size, cmap, norm=norm, palette=palette)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    if handles:
+        ax.legend(
+            handles=handles,
+            fontsize=7,
+            frameon=False,
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+        )
+    return ax.collections
+
+
 def animate_cells(
     result: Any,
     days: Sequence[float] | None = None,
@@ -55,7 +117,6 @@ def animate_cells(
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
-    from matplotlib.lines import Line2D
 
     days = [float(d) for d in (result.snapshot_days if days is None else days)]
     if not days:
@@ -65,51 +126,13 @@ def animate_cells(
         aggregate = _largest(snaps[-1])
     views = [_view(s, aggregate, section) for s in snaps]
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    xs = np.concatenate([v.x for v in views])
-    ys = np.concatenate([v.y for v in views])
-    if "z" in snaps[0].columns:
-        r = float(np.max(np.abs(np.concatenate([xs, ys])), initial=1.0)) * 1.05
-        limits = ((-r, r), (-r, r))
-    else:
-        box = snaps[0].attrs.get("box_um")
-        limits = (
-            ((0.0, float(box[0])), (0.0, float(box[1])))
-            if box
-            else ((xs.min(), xs.max()), (ys.min(), ys.max()))
-        )
+    limits = _limits(snaps, views)
     if size is None:  # one marker size for every frame, from the most crowded one
         size = max(1.0, min(30.0, 2.0e4 / max(max(len(v.cells) for v in views), 1)))
-    categorical = _is_categorical(color, views[0].cells)
-    norm = palette = handles = None
-    if categorical:
-        seen = {str(c) for v in views for c in v.cells[color].unique()}
-        full = CELL_TYPE_COLORS if color == "identity" else _categories(color, snaps[-1][color])
-        palette = {k: c for k, c in full.items() if k in seen}
-        handles = [
-            Line2D([], [], marker="o", linestyle="none", color=c, label=k)
-            for k, c in palette.items()
-        ]
-    else:
-        values = np.concatenate([v.cells[color].to_numpy(dtype=float) for v in views])
-        norm = plt.Normalize(np.nanmin(values), np.nanmax(values))
-        fig.colorbar(
-            plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=cell_color_label(color)
-        )
+    norm, palette, handles = _color_scale(fig, ax, snaps, views, color, cmap)
 
     def draw(i: int):
-        ax.cla()
-        _draw(ax, views[i], color, size, cmap, norm=norm, palette=palette)
-        ax.set_xlim(*limits[0])
-        ax.set_ylim(*limits[1])
-        if handles:
-            ax.legend(
-                handles=handles,
-                fontsize=7,
-                frameon=False,
-                loc="center left",
-                bbox_to_anchor=(1.01, 0.5),
-            )
-        return ax.collections
+        return _draw_frame(ax, views[i], color, size, cmap, norm, palette, limits, handles)
 
     draw(0)
     anim = FuncAnimation(fig, draw, frames=len(views), interval=interval, blit=False)

@@ -50,6 +50,46 @@ def _table_of(result: Any, readout: str):
     )
 
 
+def _drawable(t: Any, protocols: list[str], readouts: list[str]) -> bool:
+    """Whether a target is an unperturbed outcome of these protocols and readouts, with a point."""
+    return (
+        t.kind == "outcome"
+        and not t.perturbation
+        and t.protocol in protocols
+        and t.readout in readouts
+        and math.isfinite(t.day)
+        and math.isfinite(t.value)
+    )
+
+
+def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
+    """Draw one published outcome as an errorbar point, labelling its relation once."""
+    words = {">=": "at least", "<=": "at most", "~": "about"}
+    label = f"published ({words[t.relation]})"
+    bar = ax.errorbar(
+        [t.day],
+        [t.value],
+        yerr=[t.tolerance] if t.relation == "~" else None,
+        marker=RELATION_MARKERS[t.relation],
+        markersize=8,
+        color="black",
+        linestyle="none",
+        capsize=3,
+        zorder=5,
+        label=None if label in labelled else label,
+    )
+    bar.lines[0].set_gid(f"published {t.id}")
+    labelled.add(label)
+    if annotate:
+        ax.annotate(
+            f"{t.id} {t.protocol}: {t.readout} {t.relation} {t.value:g}",
+            (t.day, t.value),
+            fontsize=7,
+            xytext=(5, 4),
+            textcoords="offset points",
+        )
+
+
 def overlay_published(
     ax: Any,
     protocols: str | Sequence[str],
@@ -80,43 +120,66 @@ def overlay_published(
     readouts = [readouts] if isinstance(readouts, str) else list(readouts)
     pool = outcome_targets() if targets is None else targets
     drawn = []
-    words = {">=": "at least", "<=": "at most", "~": "about"}
     labelled = set(ax.get_legend_handles_labels()[1])
     for t in pool:
-        if (
-            t.kind != "outcome"
-            or t.perturbation
-            or t.protocol not in protocols
-            or t.readout not in readouts
-            or not math.isfinite(t.day)
-            or not math.isfinite(t.value)
-        ):
+        if not _drawable(t, protocols, readouts):
             continue
-        label = f"published ({words[t.relation]})"
-        bar = ax.errorbar(
-            [t.day],
-            [t.value],
-            yerr=[t.tolerance] if t.relation == "~" else None,
-            marker=RELATION_MARKERS[t.relation],
-            markersize=8,
-            color="black",
-            linestyle="none",
-            capsize=3,
-            zorder=5,
-            label=None if label in labelled else label,
-        )
-        bar.lines[0].set_gid(f"published {t.id}")
-        labelled.add(label)
-        if annotate:
-            ax.annotate(
-                f"{t.id} {t.protocol}: {t.readout} {t.relation} {t.value:g}",
-                (t.day, t.value),
-                fontsize=7,
-                xytext=(5, 4),
-                textcoords="offset points",
-            )
+        _draw_target(ax, t, labelled, annotate)
         drawn.append(t)
     return drawn
+
+
+def _plot_spread(ax: Any, results: list[Any], readout: str) -> None:
+    """Draw a readout of every result as a thin line, with their median in bold."""
+    import numpy as np
+
+    colour = readout_color(readout)
+    tables = [_table_of(r, readout)[readout] for r in results]
+    for s in tables:
+        ax.plot(s.index, s.to_numpy(), color=colour, alpha=0.35, linewidth=0.7)
+    days = tables[0].index.to_numpy()
+    if all(len(s) == len(days) and np.allclose(s.index, days) for s in tables):
+        median = np.median(np.vstack([s.to_numpy() for s in tables]), axis=0)
+        ax.plot(
+            days,
+            median,
+            color=colour,
+            linewidth=2.2,
+            label=f"{readout}: median of {len(results)}",
+        )
+
+
+def _plot_each(ax: Any, results: list[Any], labels: list[str], readout: str, prefix: bool) -> None:
+    """Draw a readout of each result in its own line style and point, labelled per result."""
+    colour = readout_color(readout)
+    for i, (r, lab) in enumerate(zip(results, labels, strict=True)):
+        s = _table_of(r, readout)[readout]
+        ax.plot(
+            s.index,
+            s.to_numpy(),
+            color=colour,
+            linestyle=_STYLES[i % len(_STYLES)],
+            marker=_POINTS[(i // len(_STYLES)) % len(_POINTS)],
+            markevery=max(len(s) // 8, 1),
+            markersize=4,
+            linewidth=1.6,
+            label=f"{readout}, {lab}" if prefix else lab,
+        )
+
+
+def _finish_comparison(ax: Any, readouts: list[str], n_results: int) -> None:
+    """Label the comparison's axes, set its limits and title, and add the legend."""
+    units = {readout_unit(r) for r in readouts}
+    unit = units.pop() if len(units) == 1 else "fraction of live cells, of the type or positive"
+    ax.set_ylabel(f"{', '.join(readouts)} ({unit})")
+    ax.set_xlabel(DAY_LABEL)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(
+        f"{', '.join(readouts)} in {n_results} runs (black: published; ^ at least, v at most, "
+        "o about)",
+        fontsize=9,
+    )
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
 
 
 def plot_comparison(
@@ -147,7 +210,6 @@ def plot_comparison(
         The Figure.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
     results = list(results)
     if not results:
@@ -162,49 +224,14 @@ def plot_comparison(
         fig = ax.figure
     spread = len(results) > spread_above
     for readout in readouts:
-        colour = readout_color(readout)
         if spread:
-            tables = [_table_of(r, readout)[readout] for r in results]
-            for s in tables:
-                ax.plot(s.index, s.to_numpy(), color=colour, alpha=0.35, linewidth=0.7)
-            days = tables[0].index.to_numpy()
-            if all(len(s) == len(days) and np.allclose(s.index, days) for s in tables):
-                median = np.median(np.vstack([s.to_numpy() for s in tables]), axis=0)
-                ax.plot(
-                    days,
-                    median,
-                    color=colour,
-                    linewidth=2.2,
-                    label=f"{readout}: median of {len(results)}",
-                )
-            continue
-        for i, (r, lab) in enumerate(zip(results, labels, strict=True)):
-            s = _table_of(r, readout)[readout]
-            ax.plot(
-                s.index,
-                s.to_numpy(),
-                color=colour,
-                linestyle=_STYLES[i % len(_STYLES)],
-                marker=_POINTS[(i // len(_STYLES)) % len(_POINTS)],
-                markevery=max(len(s) // 8, 1),
-                markersize=4,
-                linewidth=1.6,
-                label=f"{readout}, {lab}" if len(readouts) > 1 else lab,
-            )
+            _plot_spread(ax, results, readout)
+        else:
+            _plot_each(ax, results, labels, readout, len(readouts) > 1)
     if published is not False:
         targets = None if published is True else list(published)
         overlay_published(
             ax, sorted({_name(r) for r in results}), readouts, targets, annotate=not spread
         )
-    units = {readout_unit(r) for r in readouts}
-    unit = units.pop() if len(units) == 1 else "fraction of live cells, of the type or positive"
-    ax.set_ylabel(f"{', '.join(readouts)} ({unit})")
-    ax.set_xlabel(DAY_LABEL)
-    ax.set_ylim(0, 1.05)
-    ax.set_title(
-        f"{', '.join(readouts)} in {len(results)} runs (black: published; ^ at least, v at most, "
-        "o about)",
-        fontsize=9,
-    )
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+    _finish_comparison(ax, readouts, len(results))
     return fig

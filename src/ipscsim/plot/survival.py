@@ -66,20 +66,6 @@ def _number(text: str) -> float:
         return float("-inf")
 
 
-def _site_positions(meta: dict[str, Any]) -> list[float]:
-    """Injection sites along the cord (mm from the graft's centre): one segment apart."""
-    import numpy as np
-
-    from ..transplant import hosts
-
-    sites, host = int(meta.get("sites", 0)), meta.get("host")
-    table = hosts()
-    if not sites or host not in table.index:
-        return []
-    segment = float(table.loc[host, "segment_length_mm"])
-    return list((np.arange(sites) - (sites - 1) / 2.0) * segment)
-
-
 def plot_transplant_map(result: Any, ax: Any = None):
     """Host MNs alive against distance along the cord from the graft, at the last month.
 
@@ -100,7 +86,7 @@ def plot_transplant_map(result: Any, ax: Any = None):
     untreated = float(result.mn_survival["untreated"].iloc[-1])
     ax.axhline(untreated, color=REGION_COLORS["untreated"], ls="--", lw=1, label="untreated")
     meta = result.meta
-    for z in _site_positions(meta):
+    for z in meta.get("site_positions_mm", []):
         ax.axvline(z, color="0.5", lw=0.8, ls=":")
     ax.set_xlabel("distance along the cord from the graft's centre (mm)")
     ax.set_ylabel("host MNs alive (fraction of pre-disease)")

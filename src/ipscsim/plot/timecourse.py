@@ -188,6 +188,51 @@ def plot_factors(
     return fig
 
 
+def _panel_axes(chosen: list[str], protocol: Any):
+    """A figure with one row of axes per chosen panel, sharing the day axis; returns it and them."""
+    import matplotlib.pyplot as plt
+
+    n_comp = max(len(protocol.compounds), 2) if protocol is not None else 2
+    heights = [0.3 * n_comp + 0.6 if p == "timeline" else 3.0 for p in chosen]
+    fig, axes = plt.subplots(
+        len(chosen),
+        1,
+        figsize=(9, sum(heights) + 0.6 * len(chosen)),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+        layout="constrained",
+    )
+    return fig, axes[:, 0]
+
+
+def _draw_panel(
+    ax: Any,
+    panel: str,
+    result: Any,
+    protocol: Any,
+    markers: Sequence[str] | None,
+    published: bool,
+) -> None:
+    """Draw one of :data:`PANELS` of :func:`plot_result` onto its axes (without shading)."""
+    if panel == "timeline":
+        plot_protocol(protocol, ax=ax, days=float(result.days[-1]))
+        ax.set_title(f"{protocol.name} ({result.meta.get('engine')} engine): compounds", fontsize=9)
+    elif panel == "fractions":
+        plot_fractions(result, ax=ax)
+    elif panel == "markers":
+        plot_markers(result, markers=markers, ax=ax, shade=False)
+        if published and protocol is not None:
+            from .compare import overlay_published
+
+            if overlay_published(ax, protocol.name, list(markers or result.markers.columns)):
+                _legend(ax)
+    elif panel == "counts":
+        plot_counts(result, ax=ax, shade=False)
+    else:
+        plot_factors(result, ax=ax, shade=False)
+
+
 def plot_result(
     result: Any,
     *,
@@ -210,8 +255,6 @@ def plot_result(
     Returns:
         The Figure; its axes are the panels in :data:`PANELS` order.
     """
-    import matplotlib.pyplot as plt
-
     unknown = [p for p in panels if p not in PANELS]
     if unknown or not panels:
         raise ValueError(f"panels: {unknown or panels!r}; choose from {', '.join(PANELS)}")
@@ -219,37 +262,9 @@ def plot_result(
     protocol = _protocol_of(result)
     if protocol is None:
         chosen = [p for p in chosen if p != "timeline"]
-    n_comp = max(len(protocol.compounds), 2) if protocol is not None else 2
-    heights = [0.3 * n_comp + 0.6 if p == "timeline" else 3.0 for p in chosen]
-    fig, axes = plt.subplots(
-        len(chosen),
-        1,
-        figsize=(9, sum(heights) + 0.6 * len(chosen)),
-        sharex=True,
-        squeeze=False,
-        gridspec_kw={"height_ratios": heights},
-        layout="constrained",
-    )
-    axes = axes[:, 0]
+    fig, axes = _panel_axes(chosen, protocol)
     for ax, panel in zip(axes, chosen, strict=True):
-        if panel == "timeline":
-            plot_protocol(protocol, ax=ax, days=float(result.days[-1]))
-            ax.set_title(
-                f"{protocol.name} ({result.meta.get('engine')} engine): compounds", fontsize=9
-            )
-        elif panel == "fractions":
-            plot_fractions(result, ax=ax)
-        elif panel == "markers":
-            plot_markers(result, markers=markers, ax=ax, shade=False)
-            if published and protocol is not None:
-                from .compare import overlay_published
-
-                if overlay_published(ax, protocol.name, list(markers or result.markers.columns)):
-                    _legend(ax)
-        elif panel == "counts":
-            plot_counts(result, ax=ax, shade=False)
-        else:
-            plot_factors(result, ax=ax, shade=False)
+        _draw_panel(ax, panel, result, protocol, markers, published)
         if panel != "timeline" and protocol is not None and panel != "fractions":
             shade_windows(ax, protocol, label="timeline" not in chosen)
     for ax in axes[:-1]:

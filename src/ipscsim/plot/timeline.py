@@ -20,35 +20,8 @@ def _pathway(name: str) -> str:
     return registry().get(name).pathway
 
 
-def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, legend: bool = True):
-    """Draw a protocol's schedule.
-
-    Each compound is a row; each step a bar over ``[start, end)``, coloured by the pathway the
-    compound acts on (:data:`~ipscsim.plot.palette.PATHWAY_COLORS`) and labelled with its
-    concentration. Media changes are ticks below the rows; operations (replate, aggregate, plate)
-    dashed vertical lines labelled with their kind.
-
-    Args:
-        protocol: A :class:`~ipscsim.protocols.Protocol`.
-        ax: Axes to draw into (a new figure when ``None``).
-        days: Extent of the day axis (default: the protocol's duration).
-        legend: Whether to add the legend (pathways, media change, operation).
-
-    Returns:
-        The matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    compounds = list(protocol.compounds)
-    if ax is None:
-        fig, ax = plt.subplots(
-            figsize=(8, 0.45 * max(len(compounds), 2) + 1.2), layout="constrained"
-        )
-    else:
-        fig = ax.figure
-    end = float(days if days is not None else protocol.days)
+def _draw_steps(ax: Any, protocol: Any, compounds: list[str], end: float) -> None:
+    """Draw each compound's steps as bars on its row, labelled with the concentration."""
     for row, name in enumerate(compounds):
         for s in protocol.steps_of(name):
             ax.barh(
@@ -71,11 +44,70 @@ def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, l
                     fontsize=7,
                     clip_on=True,
                 )
+
+
+def _draw_events(ax: Any, protocol: Any, n_rows: int) -> None:
+    """Mark media changes as ticks below the rows and operations as labelled dashed lines."""
     for d in protocol.media_change_days():
         ax.plot([d, d], [-0.9, -0.6], color="0.4", linewidth=1)
     for op in protocol.operations:
         ax.axvline(op.day, color="black", linestyle="--", linewidth=1)
-        ax.text(op.day, len(compounds) - 0.4, f" {op.kind}", fontsize=7, va="bottom")
+        ax.text(op.day, n_rows - 0.4, f" {op.kind}", fontsize=7, va="bottom")
+
+
+def _protocol_legend(ax: Any, protocol: Any, compounds: list[str]) -> None:
+    """Add the legend of the pathways, the media-change tick and (if any) the operation line."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    pathways = dict.fromkeys(_pathway(c) for c in compounds)
+    handles = [
+        Patch(facecolor=PATHWAY_COLORS.get(p, "#BBBBBB"), edgecolor="black", label=p)
+        for p in pathways
+    ]
+    handles.append(Line2D([], [], color="0.4", marker="|", linestyle="none", label="media change"))
+    if protocol.operations:
+        handles.append(Line2D([], [], color="black", linestyle="--", label="operation"))
+    ax.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        fontsize=7,
+        frameon=False,
+        title="pathway",
+        title_fontsize=7,
+    )
+
+
+def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, legend: bool = True):
+    """Draw a protocol's schedule.
+
+    Each compound is a row; each step a bar over ``[start, end)``, coloured by the pathway the
+    compound acts on (:data:`~ipscsim.plot.palette.PATHWAY_COLORS`) and labelled with its
+    concentration. Media changes are ticks below the rows; operations (replate, aggregate, plate)
+    dashed vertical lines labelled with their kind.
+
+    Args:
+        protocol: A :class:`~ipscsim.protocols.Protocol`.
+        ax: Axes to draw into (a new figure when ``None``).
+        days: Extent of the day axis (default: the protocol's duration).
+        legend: Whether to add the legend (pathways, media change, operation).
+
+    Returns:
+        The matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    compounds = list(protocol.compounds)
+    if ax is None:
+        fig, ax = plt.subplots(
+            figsize=(8, 0.45 * max(len(compounds), 2) + 1.2), layout="constrained"
+        )
+    else:
+        fig = ax.figure
+    end = float(days if days is not None else protocol.days)
+    _draw_steps(ax, protocol, compounds, end)
+    _draw_events(ax, protocol, len(compounds))
     ax.set_yticks(range(len(compounds)), compounds)
     ax.set_ylim(-1.0, max(len(compounds), 1) - 0.2)
     ax.invert_yaxis()
@@ -83,25 +115,7 @@ def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, l
     ax.set_xlabel(DAY_LABEL)
     ax.set_title(f"{protocol.name}: compounds (concentration on each bar)", fontsize=9)
     if legend:
-        pathways = dict.fromkeys(_pathway(c) for c in compounds)
-        handles = [
-            Patch(facecolor=PATHWAY_COLORS.get(p, "#BBBBBB"), edgecolor="black", label=p)
-            for p in pathways
-        ]
-        handles.append(
-            Line2D([], [], color="0.4", marker="|", linestyle="none", label="media change")
-        )
-        if protocol.operations:
-            handles.append(Line2D([], [], color="black", linestyle="--", label="operation"))
-        ax.legend(
-            handles=handles,
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),
-            fontsize=7,
-            frameon=False,
-            title="pathway",
-            title_fontsize=7,
-        )
+        _protocol_legend(ax, protocol, compounds)
     return fig
 
 

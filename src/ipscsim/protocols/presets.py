@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from .._toml import loads_toml
 from ..errors import ProtocolError, suggest
 from .protocol import Protocol
 
-__all__ = ["get", "names", "preset_text"]
+__all__ = ["as_protocol", "get", "names", "preset_text"]
 
 
 @lru_cache(maxsize=1)
@@ -39,3 +42,32 @@ def get(name: str) -> Protocol:
         raise ProtocolError(f"preset name {name!r} must be text, one of {', '.join(names())}")
     key = name.strip().lower()
     return Protocol.from_dict(loads_toml(preset_text(key), f"preset {key}.toml"))
+
+
+def as_protocol(protocol: Any) -> Protocol:
+    """Accept a Protocol, a preset name, a path to a TOML/JSON file, or a dict of the file's shape.
+
+    Raises:
+        ProtocolError: for a name that is neither a preset nor a file (suggesting the nearest
+            presets), or an object of another type.
+    """
+    if isinstance(protocol, Protocol):
+        return protocol
+    if isinstance(protocol, Mapping):
+        return Protocol.from_dict(protocol)
+    if isinstance(protocol, (str, Path)):
+        s = str(protocol)
+        if s.strip().lower() in names():
+            return get(s)
+        path = Path(s)
+        if path.suffix.lower() == ".json" and path.is_file():
+            return Protocol.from_json(path.read_text(encoding="utf-8"))
+        if path.suffix.lower() == ".toml" or path.is_file():
+            return Protocol.from_toml(path)
+        raise ProtocolError(
+            f"protocol {s!r} is not a preset or a file{suggest(s, names())} (presets: "
+            f"{', '.join(names())})"
+        )
+    raise ProtocolError(
+        f"protocol: expected a Protocol, a preset name or a file path, not {type(protocol).__name__}"
+    )

@@ -42,7 +42,7 @@ def run_chunks(
     """
     if executor is None:
         for index, task in tasks:
-            task.settings["n_threads"] = n_jobs
+            task.n_threads = n_jobs
             on_done(index, run_chunk(task))
         return {"executor": "embedded", "threads": n_jobs}
     if isinstance(executor, str):
@@ -63,7 +63,7 @@ def run_chunks(
 
 
 def _single_threaded(task: ChunkTask) -> ChunkTask:
-    task.settings["n_threads"] = 1
+    task.n_threads = 1
     return task
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -117,13 +118,82 @@ def optimize(
         An :class:`OptimizationResult`.
     """
     import pandas as pd
-    from scipy.optimize import differential_evolution
 
-    from ..api import as_protocol
-    from .knobs import apply_knobs
-    from .sweep import Sweep
+    from .search import population_search
+
+    problem = _problem(protocol, knobs, objective, constraints, maximize, prices)
+    if evaluate is None:
+        _check_sweep(problem, sweep_kwargs)
+        simulate = partial(_simulate, problem, seed=seed, n_jobs=n_jobs, sweep_kwargs=sweep_kwargs)
+    else:
+        simulate = partial(_call_evaluate, evaluate)
+    trace: list[dict[str, Any]] = []
+    cost = partial(_cost, problem=problem, simulate=simulate, trace=trace)
+    res = population_search(cost, problem.bounds, budget, seed, popsize, tol=1e-8)
+    return _result(problem, pd.DataFrame(trace), str(res.message))
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What :func:`optimize` searches, checked and resolved.
+
+    Attributes:
+        base: The base Protocol.
+        names: Knob (and parameter) names, in the order of the search's dimensions.
+        bounds: ``(low, high)`` of each knob.
+        objective: A readout name or a function of a run's readouts.
+        constraints: ``{name: (relation, bound)}``.
+        readouts: Readouts each simulation reports.
+        maximize: Whether the objective is maximised.
+        prices: Price per mg of each compound, or ``None``.
+    """
+
+    base: Any
+    names: list[str]
+    bounds: list[tuple[float, float]]
+    objective: str | Callable[[Mapping[str, float]], float]
+    constraints: dict[str, tuple[str, float]]
+    readouts: list[str]
+    maximize: bool
+    prices: Mapping[str, float] | None
+
+
+def _problem(
+    protocol: Any,
+    knobs: Mapping[str, tuple[float, float]],
+    objective: str | Callable[[Mapping[str, float]], float],
+    constraints: Mapping[str, tuple[str, float]] | None,
+    maximize: bool,
+    prices: Mapping[str, float] | None,
+) -> _Problem:
+    """Check and resolve the arguments of :func:`optimize` into a :class:`_Problem`.
+
+    Raises:
+        ParameterError: A knob's bounds or a constraint is malformed.
+    """
+    from ..protocols.presets import as_protocol
 
     base = as_protocol(protocol)
+    names, bounds = _check_knobs(knobs)
+    checked = _check_constraints(constraints, prices)
+    readouts = sorted(
+        {
+            *(c for c in checked if c not in _PROTOCOL_PROPERTIES),
+            *([objective] if isinstance(objective, str) else []),
+            "mn_fraction",
+        }
+    )
+    return _Problem(base, names, bounds, objective, checked, readouts, maximize, prices)
+
+
+def _check_knobs(
+    knobs: Mapping[str, tuple[float, float]],
+) -> tuple[list[str], list[tuple[float, float]]]:
+    """Knob names and their ``(low, high)`` bounds as floats.
+
+    Raises:
+        ParameterError: No knob, or bounds that are not ``(low, high)`` with ``low < high``.
+    """
     if not knobs:
         raise ParameterError("knobs: give at least one knob with (low, high) bounds")
     names = list(knobs)
@@ -133,6 +203,18 @@ def optimize(
         if not (isinstance(b, (list, tuple)) and len(b) == 2 and float(b[0]) < float(b[1])):
             raise ParameterError(f"knobs {name!r}: {b!r} must be (low, high) with low < high")
         bounds.append((float(b[0]), float(b[1])))
+    return names, bounds
+
+
+def _check_constraints(
+    constraints: Mapping[str, tuple[str, float]] | None,
+    prices: Mapping[str, float] | None,
+) -> dict[str, tuple[str, float]]:
+    """The constraints as a dict, their relations and needs checked.
+
+    Raises:
+        ParameterError: A relation other than ``"<="``/``">="``, or ``compound_cost`` without prices.
+    """
     constraints = dict(constraints or {})
     for name, (rel, _bound) in constraints.items():
         if rel not in ("<=", ">="):
@@ -141,112 +223,155 @@ def optimize(
             raise ParameterError(
                 "constraints 'compound_cost' needs prices={compound: price per mg}"
             )
-    readouts = sorted(
-        {
-            *(c for c in constraints if c not in _PROTOCOL_PROPERTIES),
-            *([objective] if isinstance(objective, str) else []),
-            "mn_fraction",
-        }
+    return constraints
+
+
+def _sweep(problem: _Problem, sweep_kwargs: Mapping[str, Any], **kwargs: Any) -> Any:
+    """A Sweep of the problem's knobs and readouts (``kwargs`` give the design and seed)."""
+    from .sweep import Sweep
+
+    return Sweep(
+        problem.base,
+        {n: b for n, b in zip(problem.names, problem.bounds, strict=True)},
+        readouts=problem.readouts,
+        **kwargs,
+        **sweep_kwargs,
     )
-    if evaluate is None:
-        # validate the space and readouts before the search starts
-        Sweep(
-            base,
-            {n: b for n, b in zip(names, bounds, strict=True)},
-            design="random",
-            n=1,
-            seed=0,
-            readouts=readouts,
-            **sweep_kwargs,
+
+
+def _check_sweep(problem: _Problem, sweep_kwargs: Mapping[str, Any]) -> None:
+    """Validate the space and readouts before the search starts (by building a one-run Sweep)."""
+    _sweep(problem, sweep_kwargs, design="random", n=1, seed=0)
+
+
+def _simulate(
+    problem: _Problem,
+    X: np.ndarray,
+    seed: int | None,
+    n_jobs: int | None,
+    sweep_kwargs: Mapping[str, Any],
+) -> list[dict[str, float]]:
+    """Simulate the candidates ``X`` in one batch; a failed run's readouts are all NaN.
+
+    Args:
+        problem: The problem.
+        X: Candidates ``(n, d)``.
+        seed: Seed of the sweep (0 when ``None``).
+        n_jobs: Threads of the batch engine.
+        sweep_kwargs: Further arguments of the Sweep.
+
+    Returns:
+        One dict of readouts per candidate.
+    """
+    sweep = _sweep(problem, sweep_kwargs, design=X, seed=seed if seed is not None else 0)
+    table = sweep.run(n_jobs=n_jobs, progress=False).to_dataframe()
+    readouts = problem.readouts
+    rows = []
+    for _, r in table.iterrows():
+        rows.append(
+            {k: float(r[k]) for k in readouts}
+            if r["status"] == "ok"
+            else {k: math.nan for k in readouts}
         )
-    d = len(names)
-    pop = popsize * d
-    maxiter = max(1, budget // pop - 1)
-    trace: list[dict[str, Any]] = []
-    generation = [0]
+    return rows
 
-    def props(x: np.ndarray) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if not any(c in _PROTOCOL_PROPERTIES for c in constraints):
-            return out
-        knob_values = {n: float(v) for n, v in zip(names, x, strict=True) if "." in n}
-        try:
-            p = apply_knobs(base, knob_values)
-        except ProtocolError:
-            return {"media_changes": math.inf, "compound_cost": math.inf}
-        out["media_changes"] = float(len(p.media_change_days()))
-        if prices:
-            out["compound_cost"] = protocol_cost(p, prices)
+
+def _call_evaluate(
+    evaluate: Callable[[np.ndarray], list[dict[str, float]]], X: np.ndarray
+) -> list[dict[str, float]]:
+    """The readouts of the candidates ``X`` from a user's ``evaluate``, as a list."""
+    return list(evaluate(X))
+
+
+def _properties(problem: _Problem, x: np.ndarray) -> dict[str, float]:
+    """The protocol properties constrained (media changes, compound cost) at the candidate ``x``.
+
+    Empty when no constraint names a property; infinite when the knobs make an invalid protocol.
+    """
+    from .knobs import apply_knobs
+
+    out: dict[str, float] = {}
+    if not any(c in _PROTOCOL_PROPERTIES for c in problem.constraints):
         return out
+    knob_values = {n: float(v) for n, v in zip(problem.names, x, strict=True) if "." in n}
+    try:
+        p = apply_knobs(problem.base, knob_values)
+    except ProtocolError:
+        return {"media_changes": math.inf, "compound_cost": math.inf}
+    out["media_changes"] = float(len(p.media_change_days()))
+    if problem.prices:
+        out["compound_cost"] = protocol_cost(p, problem.prices)
+    return out
 
-    def run(X: np.ndarray) -> list[dict[str, float]]:
-        if evaluate is not None:
-            return list(evaluate(X))
-        sweep = Sweep(
-            base,
-            {n: b for n, b in zip(names, bounds, strict=True)},
-            design=X,
-            seed=seed if seed is not None else 0,
-            readouts=readouts,
-            **sweep_kwargs,
+
+def _penalty(constraints: Mapping[str, tuple[str, float]], r: Mapping[str, float]) -> float:
+    """Sum of the relative violations of the constraints by the readouts ``r`` (1e6 per unknown)."""
+    penalty = 0.0
+    for name, (rel, bound) in constraints.items():
+        v = r.get(name, math.nan)
+        viol = (v - bound) if rel == "<=" else (bound - v)
+        scale = max(abs(bound), 1e-12)
+        penalty += max(0.0, viol) / scale if math.isfinite(viol) else 1e6
+    return penalty
+
+
+def _cost(
+    X: np.ndarray,
+    problem: _Problem,
+    simulate: Callable[[np.ndarray], list[dict[str, float]]],
+    trace: list[dict[str, Any]],
+) -> np.ndarray:
+    """Costs of one generation of candidates (to minimise), each evaluation appended to ``trace``.
+
+    Args:
+        X: Candidates ``(n, d)``.
+        problem: The problem.
+        simulate: Readouts of candidates, one dict per row of ``X``.
+        trace: The evaluations so far; this generation's are appended.
+
+    Returns:
+        The signed objective plus ten times the penalty, per candidate (1e6 for a non-finite objective).
+    """
+    generation = trace[-1]["generation"] + 1 if trace else 0  # every generation adds rows
+    rows = simulate(X)
+    objective = problem.objective
+    out = np.empty(len(rows))
+    for i, (x, r) in enumerate(zip(X, rows, strict=True)):
+        r = {**r, **_properties(problem, x)}
+        val = objective(r) if callable(objective) else r.get(objective, math.nan)
+        penalty = _penalty(problem.constraints, r)
+        score = -val if problem.maximize else val
+        score = 1e6 if not math.isfinite(score) else score
+        out[i] = score + 10.0 * penalty
+        trace.append(
+            {
+                "generation": generation,
+                **dict(zip(problem.names, map(float, x), strict=True)),
+                "objective": val,
+                "penalty": penalty,
+                **r,
+            }
         )
-        table = sweep.run(n_jobs=n_jobs, progress=False).to_dataframe()
-        rows = []
-        for _, r in table.iterrows():
-            rows.append(
-                {k: float(r[k]) for k in readouts}
-                if r["status"] == "ok"
-                else {k: math.nan for k in readouts}
-            )
-        return rows
+    return out
 
-    def f(xt: np.ndarray) -> np.ndarray:
-        X = np.atleast_2d(xt.T) if xt.ndim == 2 else xt[None, :]
-        rows = run(X)
-        out = np.empty(len(rows))
-        for i, (x, r) in enumerate(zip(X, rows, strict=True)):
-            r = {**r, **props(x)}
-            val = objective(r) if callable(objective) else r.get(objective, math.nan)
-            penalty = 0.0
-            for name, (rel, bound) in constraints.items():
-                v = r.get(name, math.nan)
-                viol = (v - bound) if rel == "<=" else (bound - v)
-                scale = max(abs(bound), 1e-12)
-                penalty += max(0.0, viol) / scale if math.isfinite(viol) else 1e6
-            score = -val if maximize else val
-            score = 1e6 if not math.isfinite(score) else score
-            out[i] = score + 10.0 * penalty
-            trace.append(
-                {
-                    "generation": generation[0],
-                    **dict(zip(names, map(float, x), strict=True)),
-                    "objective": val,
-                    "penalty": penalty,
-                    **r,
-                }
-            )
-        generation[0] += 1
-        return out
 
-    res = differential_evolution(
-        f,
-        bounds,
-        popsize=popsize,
-        maxiter=maxiter,
-        seed=seed,
-        vectorized=True,
-        updating="deferred",
-        polish=False,
-        tol=1e-8,
-    )
-    trace_df = pd.DataFrame(trace)
-    # the answer is the best evaluation that meets every constraint (the search itself may end a hair
-    # past a constraint's boundary, where the penalty is still smaller than the gain)
+def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResult:
+    """Assemble the result from the best evaluation in the trace.
+
+    The answer is the best evaluation that meets every constraint (the search itself may end a hair
+    past a constraint's boundary, where the penalty is still smaller than the gain).
+
+    Raises:
+        ParameterError: No evaluation produced a finite objective.
+    """
+    from .knobs import apply_knobs
+
+    names = problem.names
     ok = trace_df[(trace_df["penalty"] == 0) & np.isfinite(trace_df["objective"])]
     pool = ok if len(ok) else trace_df[np.isfinite(trace_df["objective"])]
     if pool.empty:
         raise ParameterError("optimize: no evaluation produced a finite objective; check the knobs")
-    best = pool["objective"].idxmax() if maximize else pool["objective"].idxmin()
+    best = pool["objective"].idxmax() if problem.maximize else pool["objective"].idxmin()
     best_x = trace_df.loc[best, names].to_numpy(dtype=float)
     best_row = {
         k: float(v)
@@ -256,8 +381,8 @@ def optimize(
     value = float(trace_df.loc[best, "objective"])
     feasible = bool(trace_df.loc[best, "penalty"] == 0)
     knob_values = dict(zip(names, map(float, best_x), strict=True))
-    best_protocol = apply_knobs(base, {k: v for k, v in knob_values.items() if "." in k})
-    best_protocol = best_protocol.renamed(f"{base.name}_optimised")
+    best_protocol = apply_knobs(problem.base, {k: v for k, v in knob_values.items() if "." in k})
+    best_protocol = best_protocol.renamed(f"{problem.base.name}_optimised")
     return OptimizationResult(
         best_protocol,
         knob_values,
@@ -266,5 +391,5 @@ def optimize(
         bool(feasible),
         trace_df,
         len(trace_df),
-        str(res.message),
+        message,
     )

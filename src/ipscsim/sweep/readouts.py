@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError, suggest
-from ..model.readouts import CELL_TYPES, MARKERS
-from ..results import SUMMARY_FIELDS
+from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
 
 __all__ = ["Readout", "parse_readouts"]
 

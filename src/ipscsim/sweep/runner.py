@@ -2,7 +2,9 @@
 
 :func:`run_chunk` takes a picklable :class:`ChunkTask` and returns one row per run. A run that cannot be
 built (an invalid protocol for its knob values) or whose integration fails is a row with ``status``
-``"invalid"`` or ``"failed"`` and a ``message``; the chunk never raises for a single run.
+``"invalid"`` or ``"failed"`` and a ``message``; the chunk never raises for a single run. The chunk goes
+down the one run pipeline: prepared runs -> the engine's ``run`` -> :class:`~ipscsim.results.BatchOutput`
+and its readouts.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import IpscsimError
-from ..model import layout as L
-from ..model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
-from ..results import summary_values
+from ..model.prepare import prepare_run
+from ..model.readouts import CELL_TYPES, MARKERS, summary_values
+from ..solvers import ODE, Record
 from .knobs import apply_knobs
 from .readouts import Readout, readout_days
 
-__all__ = ["ChunkTask", "run_chunk"]
+__all__ = ["ChunkTask", "build_run", "run_chunk"]
 
 
 @dataclass
@@ -37,7 +39,11 @@ class ChunkTask:
         seeds: Seed of each run.
         readouts: What to record.
         fixed_params: Parameter overrides applied to every run.
-        settings: ``days``, ``genotype``, ``cohorts``, ``n_threads`` and solver options.
+        engine: The engine settings (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`).
+        record: What the engine records (:class:`~ipscsim.Record`; readout days are added).
+        days: Days to simulate (``None``: the protocol's).
+        genotype: MN genotype.
+        n_threads: Threads of the compiled kernels (``None``: all cores).
     """
 
     protocol: dict[str, Any]
@@ -48,42 +54,36 @@ class ChunkTask:
     seeds: list[int]
     readouts: tuple[Readout, ...]
     fixed_params: dict[str, float] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
+    engine: Any = field(default_factory=ODE)
+    record: Record = field(default_factory=Record)
+    days: float | None = None
+    genotype: str = "control"
+    n_threads: int | None = None
 
 
 def build_run(task: ChunkTask, i: int, base=None):
     """The (protocol, parameter overrides) of row ``i`` of a task (``base``: the parsed protocol)."""
     from ..protocols import Protocol
 
-    knobs = {
-        n: float(v)
-        for n, k, v in zip(task.names, task.kinds, task.values[i], strict=True)
-        if k == "knob"
-    }
-    params = dict(task.fixed_params)
-    params.update(
-        {
-            n: float(v)
-            for n, k, v in zip(task.names, task.kinds, task.values[i], strict=True)
-            if k == "param"
-        }
-    )
+    knobs, params = {}, dict(task.fixed_params)
+    for n, k, v in zip(task.names, task.kinds, task.values[i], strict=True):
+        (knobs if k == "knob" else params)[n] = float(v)
     base = Protocol.from_dict(task.protocol) if base is None else base
     return apply_knobs(base, knobs), params
 
 
-def _values(records, run, counts, markers, cohorts, readouts):
-    days = run.record_days
-    lineage = float(records[-1, cohorts * L.N_GENES + L.X_LINEAGE])
-    summary = summary_values(days, counts, markers, lineage, run.compiled.seeded)
+def _values(out, i: int, counts, markers, readouts) -> dict[str, float]:
+    """The readouts of run ``i`` from its readout arrays."""
+    days = out.days(i)
+    summary = summary_values(days, counts, markers, out.lineage(i), out.runs[i].compiled.seeded)
     total = counts.sum(axis=1)
-    out = {}
+    values = {}
     for r in readouts:
         if r.table == "summary":
-            out[r.name] = summary[r.field]
+            values[r.name] = summary[r.field]
             continue
         if r.day > days[-1] + 1e-9:
-            out[r.name] = math.nan
+            values[r.name] = math.nan
             continue
         source = (
             counts[:, CELL_TYPES.index(r.field)]
@@ -91,42 +91,21 @@ def _values(records, run, counts, markers, cohorts, readouts):
             else markers[:, MARKERS.index(r.field)]
         )
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[r.name] = float(np.interp(r.day, days, source / total))
-    return out
+            values[r.name] = float(np.interp(r.day, days, source / total))
+    return values
 
 
-def _readout_arrays(prepared, out, cohorts):
-    """Cell-type and marker counts of every run, computed together for runs of equal shape."""
-    counts: list[Any] = [None] * len(prepared)
-    markers: list[Any] = [None] * len(prepared)
-    groups: dict[tuple, list[int]] = {}
-    for j, run in enumerate(prepared):
-        groups.setdefault((out.records[j].shape, run.params.tobytes()), []).append(j)
-    for members in groups.values():
-        stack = np.stack([out.records[j] for j in members])
-        p = prepared[members[0]].params
-        c, m = cell_counts(stack, p, cohorts), marker_counts(stack, p, cohorts)
-        for k, j in enumerate(members):
-            counts[j], markers[j] = c[k], m[k]
-    return counts, markers
-
-
-def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
-    """Run the points of a chunk through the batch engine; one row per run."""
-    from ..api import integrate, prepare_run
-
-    s = task.settings
-    cohorts = s.get("cohorts", 12)
-    solver = {k: s[k] for k in ("rtol", "atol", "max_steps") if k in s}
-    extra = readout_days(task.readouts)
-    rows: list[dict[str, Any]] = []
-    prepared, where = [], []
-    t0 = time.perf_counter()
+def _prepare(task: ChunkTask) -> tuple[list[dict[str, Any]], list[Any], list[int], list[int]]:
+    """Rows for every run, prepared runs for the valid ones (with their row and seed)."""
     from ..protocols import Protocol
 
+    extra = tuple(float(d) for d in readout_days(task.readouts))
+    rec = task.record
     base_protocol = Protocol.from_dict(task.protocol)
+    rows: list[dict[str, Any]] = []
+    prepared, where, seeds = [], [], []
     for i, run_id in enumerate(task.run_ids):
-        base = {
+        row = {
             "run_id": int(run_id),
             **{n: float(v) for n, v in zip(task.names, task.values[i], strict=True)},
             "seed": int(task.seeds[i]),
@@ -134,32 +113,34 @@ def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
         try:
             protocol, params = build_run(task, i, base_protocol)
             run = prepare_run(
-                protocol,
-                params,
-                s.get("days"),
-                s.get("genotype", "control"),
-                cohorts,
-                s.get("record_every", 0.25),
-            )
-            if extra.size:
-                rec = np.union1d(run.record_days, extra[extra <= run.compiled.t[-1]])
-                run = type(run)(run.protocol, run.params, run.compiled, run.y0, rec)
+                protocol, params, task.days, task.genotype, task.engine.cohorts, rec.every,
+                extra_days=rec.days, snapshots=rec.snapshots,
+            )  # fmt: skip
+            run = run.recording(extra)
         except (IpscsimError, ValueError) as exc:
-            rows.append({**base, "status": "invalid", "message": str(exc)})
+            rows.append({**row, "status": "invalid", "message": str(exc)})
             continue
         prepared.append(run)
         where.append(len(rows))
-        rows.append(base)
+        seeds.append(int(task.seeds[i]))
+        rows.append(row)
+    return rows, prepared, where, seeds
+
+
+def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
+    """Run the points of a chunk through the task's engine; one row per run."""
+    t0 = time.perf_counter()
+    rows, prepared, where, seeds = _prepare(task)
     if prepared:
-        out = integrate(prepared, cohorts, s.get("n_threads"), **solver)
-        counts, markers = _readout_arrays(prepared, out, cohorts)
+        out = task.engine.run(prepared, seeds, task.n_threads)
+        counts, markers = out.readouts()
         per_run = (time.perf_counter() - t0) / len(prepared)
-        for j, (run, row_i) in enumerate(zip(prepared, where, strict=True)):
+        for j, row_i in enumerate(where):
             row = rows[row_i]
-            if out.status[j] != 0:
+            if not out.ok(j):
                 row.update({"status": "failed", "message": out.message(j)})
                 continue
-            row.update(_values(out.records[j], run, counts[j], markers[j], cohorts, task.readouts))
+            row.update(_values(out, j, counts[j], markers[j], task.readouts))
             row.update({"status": "ok", "message": "", "wall_time_s": per_run})
     for row in rows:
         for r in task.readouts:

@@ -72,7 +72,7 @@ def _problem(space: Mapping[str, Any], target: Any) -> dict[str, Any]:
                 raise ParameterError(f"space {name!r}: give bounds (low, high) with low < high")
             bounds.append([float(b[0]), float(b[1])])
         return {"num_vars": len(names), "names": names, "bounds": bounds}
-    from ..api import as_protocol
+    from ..protocols.presets import as_protocol
 
     return ParameterSpace(space, as_protocol(target).compounds).to_salib()
 

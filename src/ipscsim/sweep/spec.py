@@ -9,6 +9,7 @@
     readouts = ["mn_fraction", "MN@12"]
     days = 14
     genotype = "control"
+    engine = "ode"                  # or a table: engine = { name = "abm", n_cells = 5000 }
 
     [space]
     "SAG.scale" = [0.1, 1, 10]
@@ -63,17 +64,46 @@ def sweep_from_spec(path: str | Path) -> Sweep:
     protocol = data["protocol"]
     if isinstance(protocol, str) and (path.parent / protocol).is_file():
         protocol = str(path.parent / protocol)
+    options = dict(data.get("options", {}))
+    if "cohorts" in data:
+        options["cohorts"] = data["cohorts"]
     return Sweep(
         protocol,
         data["space"],
         design=data.get("design", "grid"),
         n=data.get("n"),
         seed=data.get("seed"),
-        engine=data.get("engine", "ode"),
+        engine=_engine(data.get("engine", "ode"), options, path),
         readouts=data.get("readouts"),
         params=data.get("params"),
         days=data.get("days"),
         genotype=data.get("genotype", "control"),
-        cohorts=data.get("cohorts", 12),
-        **data.get("options", {}),
+        record=_record(options, path),
     )
+
+
+def _engine(value: Any, options: dict[str, Any], path: Path) -> Any:
+    """The engine of a spec: a name (``"ode"``/``"abm"``) or a table with ``name`` and settings.
+
+    The spec's ``cohorts`` and ``[options]`` (``rtol``, ``atol``, ``max_steps``, ``n_cells``, ...) are
+    the engine's settings too.
+    """
+    from ..solvers import as_engine
+
+    settings = {k: options.pop(k) for k in list(options) if k != "record_every"}
+    if isinstance(value, dict):
+        table = dict(value)
+        name = table.pop("name", "ode")
+        settings.update(table)
+    else:
+        name = value
+    if name not in ("ode", "abm"):
+        raise ParameterError(f"{path}: engine {name!r} must be 'ode' or 'abm'")
+    return as_engine(name, **settings)
+
+
+def _record(options: dict[str, Any], path: Path) -> Any:
+    from ..solvers import Record
+
+    every = options.pop("record_every", None)
+    return Record() if every is None else Record(every=every)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ParameterError, ProtocolError
-from ..model.cohorts import DEFAULT_COHORTS
+from ..model.inputs import compile_protocol
+from ..protocols.presets import as_protocol
+from ..solvers import Record, engine_settings
 from .designs import design_points
 from .knobs import apply_knobs
 from .readouts import parse_readouts
@@ -30,14 +33,15 @@ class Sweep:
         design: ``"grid"``, ``"random"``, ``"lhs"``, ``"sobol"``, or an explicit ``(n, d)`` array.
         n: Number of runs for the sampling designs.
         seed: Seed of the design and of every run's seed (an int; ``None`` draws one and records it).
-        engine: ``"ode"``.
+        engine: :class:`~ipscsim.ODE` (default) or :class:`~ipscsim.ABM` (each run its own seed).
         readouts: What to record per run (default: every summary field; see
             :mod:`ipscsim.sweep.readouts`).
         params: Parameter overrides applied to every run.
         days: Days to simulate (default: the protocol's).
         genotype: MN genotype.
-        cohorts: Heterogeneity cohorts.
-        **options: Solver options (``rtol``, ``atol``, ``max_steps``, ``record_every``).
+        record: What the engine records (:class:`~ipscsim.Record`; the readouts' days are added).
+        **options: The old flat keywords (``engine="ode"``, ``cohorts``, ``rtol``, ``atol``,
+            ``max_steps``, ``record_every``), accepted with a ``DeprecationWarning``.
 
     Raises:
         ParameterError, ProtocolError: before anything runs, for an unknown knob, an empty range, or a
@@ -57,18 +61,17 @@ class Sweep:
         design: Any = "grid",
         n: int | None = None,
         seed: int | None = None,
-        engine: str = "ode",
+        engine: Any = None,
         readouts: Sequence[str] | None = None,
         params: Mapping[str, float] | None = None,
         days: float | None = None,
         genotype: str = "control",
-        cohorts: int = DEFAULT_COHORTS,
+        record: Record | None = None,
         **options: Any,
     ):
-        from ..api import _check_engine, _solver_opts, as_protocol
         from ..model.parameters import genotype_hazard, resolve_params
 
-        _check_engine(engine)
+        self.engine, self.record = engine_settings(engine, record, options, "Sweep")
         self.protocol = as_protocol(protocol)
         self.space = ParameterSpace(space, self.protocol.compounds)
         self.design = design if isinstance(design, str) else "explicit"
@@ -81,13 +84,9 @@ class Sweep:
         self.fixed_params = dict(params or {})
         resolve_params(self.fixed_params)  # validates names and values
         genotype_hazard(genotype)
-        self.settings = {
-            "days": days,
-            "genotype": genotype,
-            "cohorts": int(cohorts),
-            **_solver_opts(options),
-        }
-        self.engine = engine
+        if days is not None:
+            compile_protocol(self.protocol, days)  # validates the days
+        self.days, self.genotype = days, genotype
         self._validate_points()
 
     def _set_seed(self, seed: int) -> None:
@@ -158,10 +157,14 @@ class Sweep:
             "n_runs": len(self),
             "points_digest": _digest(self.points),
             "seed": self.seed,
-            "engine": self.engine,
+            "engine": {"name": self.engine.name, **asdict(self.engine)},
             "readouts": [r.name for r in self.readouts],
             "params": self.fixed_params,
-            "settings": self.settings,
+            "settings": {
+                "days": self.days,
+                "genotype": self.genotype,
+                "record": asdict(self.record),
+            },
         }
 
     def _tasks(self, run_ids: Sequence[int], chunk_size: int):
@@ -180,7 +183,10 @@ class Sweep:
                     seeds=[int(self.seeds[i]) for i in ids],
                     readouts=self.readouts,
                     fixed_params=self.fixed_params,
-                    settings=dict(self.settings),
+                    engine=self.engine,
+                    record=self.record,
+                    days=self.days,
+                    genotype=self.genotype,
                 ),
             )
 
@@ -203,6 +209,8 @@ class Sweep:
             progress: Show a progress bar (tqdm; works in terminals and notebooks).
             chunk_size: Runs per chunk (default: about 40 chunks, between 16 and 512 runs each).
         """
+        from tqdm.auto import tqdm
+
         from .executors import run_chunks
         from .result import SweepResult
         from .store import SweepStore
@@ -213,20 +221,10 @@ class Sweep:
         st = SweepStore(store, spec) if store is not None else None
         done = st.done() if st is not None else set()
         todo = [i for i in range(len(self)) if i not in done]
-        if chunk_size is None:
-            chunk_size = min(512, max(16, math.ceil(len(self) / 40)))
-        elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ParameterError(f"chunk_size: {chunk_size!r} must be a positive integer")
+        chunk_size = self._chunk_size(chunk_size)
         rows: list[dict[str, Any]] = []
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=len(self),
-            initial=len(done),
-            disable=not progress,
-            unit="run",
-            desc=f"sweep {self.protocol.name}",
-        )
+        bar = tqdm(total=len(self), initial=len(done), disable=not progress, unit="run")
+        bar.set_description(f"sweep {self.protocol.name}")
 
         def on_done(index: int, chunk_rows: list[dict[str, Any]]) -> None:
             if st is not None:
@@ -241,26 +239,20 @@ class Sweep:
         finally:
             bar.close()
         wall = time.perf_counter() - t0
-        if st is not None:
-            df = st.read()
-        else:
-            import pandas as pd
-
-            df = pd.DataFrame(rows).set_index("run_id").sort_index() if rows else pd.DataFrame()
-        meta = {
-            "spec": spec,
-            "run": {
-                **note,
-                "wall_time_s": wall,
-                "runs_this_call": len(todo),
-                "runs_from_store": len(done),
-                "chunk_size": chunk_size,
-            },
-        }
+        note.update(wall_time_s=wall, runs_this_call=len(todo), runs_from_store=len(done))
+        meta: dict[str, Any] = {"spec": spec, "run": {**note, "chunk_size": chunk_size}}
         if st is not None:
             meta["store"] = str(st.path)
             meta["provenance"] = st.meta
-        return SweepResult(df, self, meta)
+        return SweepResult(st.read() if st is not None else _frame(rows), self, meta)
+
+    def _chunk_size(self, chunk_size: int | None) -> int:
+        """The runs per chunk: about 40 chunks of 16 to 512 runs unless given."""
+        if chunk_size is None:
+            return min(512, max(16, math.ceil(len(self) / 40)))
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ParameterError(f"chunk_size: {chunk_size!r} must be a positive integer")
+        return chunk_size
 
     def _adopt_stored_seed(self, store: Path) -> None:
         """Resume a store written by this sweep run without a seed: take the seed it recorded."""
@@ -284,6 +276,13 @@ class Sweep:
             f"Sweep({self.protocol.name!r}, {len(self)} runs, design={self.design!r}, "
             f"dimensions={list(self.space.names)})"
         )
+
+
+def _frame(rows: list[dict[str, Any]]):
+    """The rows of an in-memory sweep as a table indexed by run."""
+    import pandas as pd
+
+    return pd.DataFrame(rows).set_index("run_id").sort_index() if rows else pd.DataFrame()
 
 
 def _digest(points: np.ndarray) -> str:

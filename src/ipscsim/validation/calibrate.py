@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,44 @@ def calibrate(
         start: Starting parameter set (dict, file or ParameterSet; default: the defaults).
         **options: Solver options of the simulations.
     """
-    from scipy.optimize import differential_evolution, least_squares
-    from scipy.stats import qmc
+    import pandas as pd
 
     t0 = time.perf_counter()
+    targets = _resolve_targets(targets)
+    base = _start_set(start)
+    space = _space(params)
+    fit = _Fit(targets, space, base.to_array(), protocols, options)
+    trace: list[dict[str, Any]] = []
+    if method == "least_squares":
+        x0 = np.clip(space.to_x(np.array([base[n] for n in space.names])), space.lo, space.hi)
+        best = _least_squares(fit, trace, x0, n_starts, seed, max_nfev)
+    elif method == "differential_evolution":
+        best = _differential_evolution(fit, trace, budget, seed)
+    else:
+        raise ParameterError(
+            f"method: {method!r} must be 'least_squares' or 'differential_evolution'"
+        )
+    fitted = dict(zip(space.names, map(float, space.to_values(np.asarray(best.x))), strict=True))
+    fitted_set = base.with_values(fitted)
+    final = evaluate(targets, fitted_set.to_array(), protocols=dict(protocols or {}), **options)
+    return CalibrationResult(
+        fitted,
+        fitted_set,
+        final.table(),
+        float(best.cost),
+        pd.DataFrame(trace),
+        bool(best.success),
+        str(best.message),
+        time.perf_counter() - t0,
+    )
+
+
+def _resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Target]:
+    """The targets as a list: the shipped published outcomes for ``None``, a CSV path read.
+
+    Raises:
+        ParameterError: No target.
+    """
     if targets is None:
         targets = outcome_targets()
     elif isinstance(targets, (str, Path)):
@@ -131,15 +166,51 @@ def calibrate(
     targets = list(targets)
     if not targets:
         raise ParameterError("targets: nothing to fit")
-    base = (
-        start
-        if isinstance(start, ParameterSet)
-        else ParameterSet(
-            dict(start)
-            if isinstance(start, Mapping)
-            else (ParameterSet.from_toml(start).changed() if start is not None else {})
-        )
+    return targets
+
+
+def _start_set(start: Any) -> ParameterSet:
+    """The starting ParameterSet from a ParameterSet, a dict, a TOML file or ``None`` (defaults)."""
+    if isinstance(start, ParameterSet):
+        return start
+    return ParameterSet(
+        dict(start)
+        if isinstance(start, Mapping)
+        else (ParameterSet.from_toml(start).changed() if start is not None else {})
     )
+
+
+@dataclass(frozen=True)
+class _Space:
+    """The search space: each parameter in log space when its range spans a factor of three or more.
+
+    Attributes:
+        names: Parameters fitted, in the order of the search's dimensions.
+        logs: Whether each parameter is searched in log space.
+        lo: Lower bounds in search coordinates.
+        hi: Upper bounds in search coordinates.
+    """
+
+    names: list[str]
+    logs: list[bool]
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def to_values(self, x: np.ndarray) -> np.ndarray:
+        """Parameter values of search coordinates ``x``."""
+        return np.where(self.logs, np.exp(x), x)
+
+    def to_x(self, v: np.ndarray) -> np.ndarray:
+        """Search coordinates of parameter values ``v``."""
+        return np.where(self.logs, np.log(v), v)
+
+
+def _space(params: Sequence[str] | Mapping[str, tuple[float, float]]) -> _Space:
+    """Check the parameters to fit and their bounds (prior ranges unless given) and build the space.
+
+    Raises:
+        ParameterError: No parameter, bounds with ``low >= high``, or outside the model's limits.
+    """
     prior = ParameterSet(ranges="prior")
     names = list(params)
     if not names:
@@ -159,111 +230,172 @@ def calibrate(
     hi_x = np.array(
         [math.log(bounds[n][1]) if lg else bounds[n][1] for n, lg in zip(names, logs, strict=True)]
     )
+    return _Space(names, logs, lo_x, hi_x)
 
-    def to_values(x: np.ndarray) -> np.ndarray:
-        return np.where(logs, np.exp(x), x)
 
-    def to_x(v: np.ndarray) -> np.ndarray:
-        return np.where(logs, np.log(v), v)
+@dataclass(frozen=True)
+class _Fit:
+    """What every evaluation of a candidate needs.
 
-    base_arr = base.to_array()
-    trace: list[dict[str, Any]] = []
+    Attributes:
+        targets: The targets.
+        space: The search space.
+        base_arr: The starting parameter set as an array (fitted parameters overwritten per run).
+        protocols: Protocols the targets name that are neither presets nor files.
+        options: Solver options of the simulations.
+    """
 
-    def run(X: np.ndarray, start_id: int) -> np.ndarray:
-        sets = np.tile(base_arr, (X.shape[0], 1))
-        vals = to_values(X)
-        for j, n in enumerate(names):
-            sets[:, PARAM_INDEX[n]] = vals[:, j]
-        ev = evaluate(targets, sets, keep_results=False, protocols=dict(protocols or {}), **options)
-        res = np.array([_residuals(ev, s) for s in range(X.shape[0])])
-        for s in range(X.shape[0]):
-            trace.append(
-                {
-                    "start": start_id,
-                    "evaluation": len(trace),
-                    **dict(zip(names, map(float, vals[s]), strict=True)),
-                    "cost": 0.5 * float(res[s] @ res[s]),
-                }
-            )
-        return res
+    targets: list[Target]
+    space: _Space
+    base_arr: np.ndarray
+    protocols: Mapping[str, Any] | None
+    options: Mapping[str, Any]
 
-    best_x, best_cost, success, message = None, math.inf, False, ""
-    if method == "least_squares":
-        x0 = np.clip(to_x(np.array([base[n] for n in names])), lo_x, hi_x)
-        starts = [x0]
-        if n_starts > 1:
-            u = qmc.LatinHypercube(len(names), seed=seed).random(n_starts - 1)
-            starts += list(lo_x + u * (hi_x - lo_x))
-        step = 1e-3 * (hi_x - lo_x)
-        for k, x_start in enumerate(starts):
-            cache: dict[bytes, np.ndarray] = {}
 
-            def fun(x, k=k, cache=cache):
-                key = x.tobytes()
-                if key not in cache:
-                    cache[key] = run(x[None, :], k)[0]
-                return cache[key]
+@dataclass(frozen=True)
+class _Best:
+    """The best point a search found: coordinates, cost, and the optimiser's verdict."""
 
-            def jac(x, k=k):
-                f0 = fun(x)
-                h = np.where(x + step <= hi_x, step, -step)
-                X = x[None, :] + np.diag(h)
-                return ((run(X, k) - f0[None, :]) / h[:, None]).T
+    x: Any
+    cost: float
+    success: bool
+    message: str
 
-            sol = least_squares(
-                fun,
-                x_start,
-                jac=jac,
-                bounds=(lo_x, hi_x),
-                method="trf",
-                max_nfev=max_nfev,
-                x_scale="jac",
-            )
-            if sol.cost < best_cost:
-                best_x, best_cost, success, message = sol.x, sol.cost, sol.success, sol.message
-    elif method == "differential_evolution":
-        d = len(names)
-        popsize = 10
-        maxiter = max(1, budget // (popsize * d) - 1)
 
-        def cost(xt: np.ndarray) -> np.ndarray:
-            X = np.atleast_2d(xt.T) if xt.ndim == 2 else xt[None, :]
-            r = run(X, 0)
-            return 0.5 * np.sum(r * r, axis=1)
+def _run(fit: _Fit, X: np.ndarray, start_id: int, trace: list[dict[str, Any]]) -> np.ndarray:
+    """Residuals of the candidates ``X`` (rows, search coordinates), simulated in one batch.
 
-        sol = differential_evolution(
-            cost,
-            list(zip(lo_x, hi_x, strict=True)),
-            popsize=popsize,
-            maxiter=maxiter,
-            seed=seed,
-            vectorized=True,
-            updating="deferred",
-            polish=False,
-            tol=1e-10,
-        )
-        best_x, best_cost, success, message = (
-            sol.x,
-            float(sol.fun),
-            bool(sol.success),
-            str(sol.message),
-        )
-    else:
-        raise ParameterError(
-            f"method: {method!r} must be 'least_squares' or 'differential_evolution'"
-        )
-    fitted = dict(zip(names, map(float, to_values(np.asarray(best_x))), strict=True))
-    fitted_set = base.with_values(fitted)
-    final = evaluate(targets, fitted_set.to_array(), protocols=dict(protocols or {}), **options)
-    import pandas as pd
+    Args:
+        fit: The fit.
+        X: Candidates ``(n, d)``.
+        start_id: Start (of least squares) to record in the trace.
+        trace: The evaluations so far; these are appended.
 
-    return CalibrationResult(
-        fitted,
-        fitted_set,
-        final.table(),
-        float(best_cost),
-        pd.DataFrame(trace),
-        bool(success),
-        str(message),
-        time.perf_counter() - t0,
+    Returns:
+        Residuals ``(n, targets)``.
+    """
+    names = fit.space.names
+    sets = np.tile(fit.base_arr, (X.shape[0], 1))
+    vals = fit.space.to_values(X)
+    for j, n in enumerate(names):
+        sets[:, PARAM_INDEX[n]] = vals[:, j]
+    ev = evaluate(
+        fit.targets, sets, keep_results=False, protocols=dict(fit.protocols or {}), **fit.options
     )
+    res = np.array([_residuals(ev, s) for s in range(X.shape[0])])
+    for s in range(X.shape[0]):
+        trace.append(
+            {
+                "start": start_id,
+                "evaluation": len(trace),
+                **dict(zip(names, map(float, vals[s]), strict=True)),
+                "cost": 0.5 * float(res[s] @ res[s]),
+            }
+        )
+    return res
+
+
+def _residual_at(
+    x: np.ndarray,
+    fit: _Fit,
+    trace: list[dict[str, Any]],
+    start_id: int,
+    cache: dict[bytes, np.ndarray],
+) -> np.ndarray:
+    """Residuals at one point ``x``, simulated once per distinct point (``cache`` keeps them)."""
+    key = x.tobytes()
+    if key not in cache:
+        cache[key] = _run(fit, x[None, :], start_id, trace)[0]
+    return cache[key]
+
+
+def _jacobian(
+    x: np.ndarray,
+    fit: _Fit,
+    trace: list[dict[str, Any]],
+    start_id: int,
+    cache: dict[bytes, np.ndarray],
+    step: np.ndarray,
+) -> np.ndarray:
+    """Forward-difference Jacobian of the residuals at ``x``, its columns simulated in one batch.
+
+    A step that would leave the box is taken backwards.
+    """
+    f0 = _residual_at(x, fit, trace, start_id, cache)
+    h = np.where(x + step <= fit.space.hi, step, -step)
+    X = x[None, :] + np.diag(h)
+    return ((_run(fit, X, start_id, trace) - f0[None, :]) / h[:, None]).T
+
+
+def _least_squares(
+    fit: _Fit,
+    trace: list[dict[str, Any]],
+    x0: np.ndarray,
+    n_starts: int,
+    seed: int | None,
+    max_nfev: int,
+) -> _Best:
+    """Multi-start trust-region least squares: from ``x0`` and a Latin hypercube of other starts.
+
+    Args:
+        fit: The fit.
+        trace: Evaluations are appended here.
+        x0: The first start (search coordinates).
+        n_starts: Starting points.
+        seed: Seed of the Latin hypercube.
+        max_nfev: Function evaluations per start.
+
+    Returns:
+        The best solution over the starts.
+    """
+    from scipy.optimize import least_squares
+    from scipy.stats import qmc
+
+    lo_x, hi_x = fit.space.lo, fit.space.hi
+    starts = [x0]
+    if n_starts > 1:
+        u = qmc.LatinHypercube(len(fit.space.names), seed=seed).random(n_starts - 1)
+        starts += list(lo_x + u * (hi_x - lo_x))
+    step = 1e-3 * (hi_x - lo_x)
+    best = _Best(None, math.inf, False, "")
+    for k, x_start in enumerate(starts):
+        cache: dict[bytes, np.ndarray] = {}
+        sol = least_squares(
+            partial(_residual_at, fit=fit, trace=trace, start_id=k, cache=cache),
+            x_start,
+            jac=partial(_jacobian, fit=fit, trace=trace, start_id=k, cache=cache, step=step),
+            bounds=(lo_x, hi_x),
+            method="trf",
+            max_nfev=max_nfev,
+            x_scale="jac",
+        )
+        if sol.cost < best.cost:
+            best = _Best(sol.x, sol.cost, sol.success, sol.message)
+    return best
+
+
+def _sum_of_squares(fit: _Fit, trace: list[dict[str, Any]], X: np.ndarray) -> np.ndarray:
+    """Half the sum of squared residuals of each candidate (rows of ``X``)."""
+    r = _run(fit, X, 0, trace)
+    return 0.5 * np.sum(r * r, axis=1)
+
+
+def _differential_evolution(
+    fit: _Fit, trace: list[dict[str, Any]], budget: int, seed: int | None
+) -> _Best:
+    """Differential evolution on the sum of squares, whole populations in one batch call.
+
+    Args:
+        fit: The fit.
+        trace: Evaluations are appended here.
+        budget: Simulations allowed.
+        seed: Seed of the search.
+
+    Returns:
+        The best solution.
+    """
+    from ..sweep.search import population_search
+
+    bounds = list(zip(fit.space.lo, fit.space.hi, strict=True))
+    sol = population_search(partial(_sum_of_squares, fit, trace), bounds, budget, seed, tol=1e-10)
+    return _Best(sol.x, float(sol.fun), bool(sol.success), str(sol.message))

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ..api import as_protocol, integrate, prepare_run
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
-from ..model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
-from ..results import SUMMARY_FIELDS, summary_values
+from ..model.prepare import prepare_run
+from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS, summary_values
+from ..protocols.presets import as_protocol
+from ..solvers import as_engine
 from .perturbations import apply_perturbation
 from .targets import Target
 
@@ -78,16 +79,16 @@ def _run_keys(targets: Sequence[Target]) -> list[tuple[str, str]]:
     return list(keys)
 
 
-def _readout(t: Target, run, records, counts, markers) -> float:
-    days = run.record_days
+def _readout(t: Target, out, i: int, counts, markers) -> float:
+    run = out.runs[i]
+    days = out.days(i)
     total = counts.sum(axis=1)
     r = t.readout
     day = t.day if math.isfinite(t.day) else float(days[-1])
     if day > days[-1] + 1e-9:
         return math.nan
     if r in SUMMARY_FIELDS:
-        lineage = float(records[-1, records.shape[1] - L.N_GLOBALS + L.X_LINEAGE])
-        return summary_values(days, counts, markers, lineage, run.compiled.seeded)[r]
+        return summary_values(days, counts, markers, out.lineage(i), run.compiled.seeded)[r]
     if r.startswith("count:"):
         name = r.split(":", 1)[1]
         series = total if name == "total" else counts[:, CELL_TYPES.index(name)]
@@ -101,42 +102,14 @@ def _readout(t: Target, run, records, counts, markers) -> float:
         return float(np.interp(day, days, markers[:, MARKERS.index(r)] / total))
 
 
-def evaluate(
-    targets: Sequence[Target],
-    params: Any = None,
-    cohorts: int = DEFAULT_COHORTS,
-    n_threads: int | None = None,
-    keep_results: bool | None = None,
-    protocols: dict[str, Any] | None = None,
-    **options: Any,
-) -> Evaluation:
-    """Evaluate targets for one parameter set (dict, file, array, ParameterSet) or a stack of arrays.
-
-    Args:
-        targets: Targets to evaluate.
-        params: One parameter set, or a 2-D array ``(n_sets, n_params)``.
-        cohorts: Heterogeneity cohorts.
-        n_threads: Threads of the batch engine.
-        keep_results: Keep every run's :class:`~ipscsim.results.Result` (default: for one set only).
-        protocols: Protocols the targets name that are neither presets nor files (name to Protocol).
-        **options: Solver options.
-    """
+def _prepare(targets, sets, keys, named, cohorts) -> tuple[list, dict]:
+    """Every run the targets need, for every parameter set, and each run's index by (set, key)."""
     from ..model.parameters import resolve_params
 
-    targets = list(targets)
-    sets = (
-        np.atleast_2d(np.asarray(params, dtype=np.float64))
-        if isinstance(params, np.ndarray) and params.ndim == 2
-        else resolve_params(params)[None, :]
-    )
-    n_sets = sets.shape[0]
-    keys = _run_keys(targets)
-    named = protocols or {}
     perturbed = {k: apply_perturbation(as_protocol(named.get(k[0], k[0])), k[1]) for k in keys}
     extra_days = sorted({t.day for t in targets if math.isfinite(t.day)})
     prepared, index = [], {}
-    by_genotype: dict[str, list[int]] = {}
-    for s in range(n_sets):
+    for s in range(sets.shape[0]):
         for k in keys:
             pert = perturbed[k]
             p = sets[s].copy()
@@ -145,55 +118,63 @@ def evaluate(
                 for name in pert.params:
                     p[L.PARAM_INDEX[name]] = over[L.PARAM_INDEX[name]]
             run = prepare_run(pert.protocol, p, pert.days, pert.genotype, cohorts)
-            end = run.compiled.t[-1]
-            extra = np.array([d for d in extra_days if d <= end])
-            if extra.size:
-                run = type(run)(
-                    run.protocol,
-                    run.params,
-                    run.compiled,
-                    run.y0,
-                    np.union1d(run.record_days, extra),
-                )
             index[(s, k)] = len(prepared)
-            by_genotype.setdefault(pert.genotype, []).append(len(prepared))
-            prepared.append(run)
-    records: list[Any] = [None] * len(prepared)
-    status = np.zeros(len(prepared), dtype=np.int64)
-    for members in by_genotype.values():
-        out = integrate([prepared[i] for i in members], cohorts, n_threads, **options)
-        for j, i in enumerate(members):
-            records[i] = out.records[j]
-            status[i] = out.status[j]
-    counts = [cell_counts(r, prepared[i].params, cohorts) for i, r in enumerate(records)]
-    markers = [marker_counts(r, prepared[i].params, cohorts) for i, r in enumerate(records)]
+            prepared.append(run.recording(extra_days))
+    return prepared, index
+
+
+def evaluate(
+    targets: Sequence[Target],
+    params: Any = None,
+    cohorts: int = DEFAULT_COHORTS,
+    n_threads: int | None = None,
+    keep_results: bool | None = None,
+    protocols: dict[str, Any] | None = None,
+    engine: Any = None,
+    **options: Any,
+) -> Evaluation:
+    """Evaluate targets for one parameter set (dict, file, array, ParameterSet) or a stack of arrays.
+
+    Every run the targets need goes to the engine in one batch.
+
+    Args:
+        targets: Targets to evaluate.
+        params: One parameter set, or a 2-D array ``(n_sets, n_params)``.
+        cohorts: Heterogeneity cohorts (of the default ODE engine).
+        n_threads: Threads of the batch engine.
+        keep_results: Keep every run's :class:`~ipscsim.results.Result` (default: for one set only).
+        protocols: Protocols the targets name that are neither presets nor files (name to Protocol).
+        engine: The engine (default: :class:`~ipscsim.ODE` with ``cohorts`` and ``options``).
+        **options: Solver options of the default engine (``rtol``, ``atol``, ``max_steps``).
+    """
+    from ..model.parameters import resolve_params
+
+    eng = engine if engine is not None else as_engine("ode", cohorts=cohorts, **options)
+    targets = list(targets)
+    sets = (
+        np.atleast_2d(np.asarray(params, dtype=np.float64))
+        if isinstance(params, np.ndarray) and params.ndim == 2
+        else resolve_params(params)[None, :]
+    )
+    n_sets = sets.shape[0]
+    keys = _run_keys(targets)
+    prepared, index = _prepare(targets, sets, keys, protocols or {}, eng.cohorts)
+    out = eng.run(prepared, None, n_threads)
+    counts, markers = out.readouts()
     values = np.full((n_sets, len(targets)), np.nan)
     refs = np.full((n_sets, len(targets)), np.nan)
     met = np.zeros((n_sets, len(targets)), dtype=bool)
     for s in range(n_sets):
         for j, t in enumerate(targets):
             i = index[(s, (t.protocol, t.perturbation))]
-            if status[i] == 0:
-                values[s, j] = _readout(t, prepared[i], records[i], counts[i], markers[i])
+            if out.ok(i):
+                values[s, j] = _readout(t, out, i, counts[i], markers[i])
             if t.kind == "direction":
                 ir = index[(s, (t.reference_protocol or t.protocol, t.reference_perturbation))]
-                if status[ir] == 0:
-                    refs[s, j] = _readout(t, prepared[ir], records[ir], counts[ir], markers[ir])
+                if out.ok(ir):
+                    refs[s, j] = _readout(t, out, ir, counts[ir], markers[ir])
             met[s, j] = t.met(values[s, j], refs[s, j])
     results = {}
     if keep_results if keep_results is not None else n_sets == 1:
-        from ..results import Result
-
-        for k in keys:
-            i = index[(0, k)]
-            if status[i] == 0:
-                run = prepared[i]
-                results[k] = Result(
-                    days=run.record_days,
-                    records=records[i],
-                    params=run.params,
-                    n_cohorts=cohorts,
-                    seeded=run.compiled.seeded,
-                    meta={"protocol": run.protocol.to_dict(), "engine": "ode"},
-                )
+        results = {k: out.result(index[(0, k)]) for k in keys if out.ok(index[(0, k)])}
     return Evaluation(targets, values, refs, met, results)

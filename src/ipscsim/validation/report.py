@@ -13,6 +13,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,61 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
 def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[str, Any]:
     """Write the report to ``out`` and return what was measured."""
     t0 = time.perf_counter()
+    groups = _evaluate_targets()
+    ev = groups.ev
+    rob = _robustness_checks(groups.outcomes, groups.phenos, quick)
+    n_lines, line_rows = _line_checks(quick)
+    figs = {}
+    if figures:
+        for p in FIGURE_PRESETS:
+            figs[p] = _figure(p, ev, groups.everything, out.parent / "validation")
+    notes = _fact_notes()
+    met = {
+        t.id: bool(ev.met[0, j]) for j, t in enumerate(ev.targets) if not t.id.startswith("fig-")
+    }
+    lines = [
+        *_header(quick, t0),
+        *_summary_section(groups, rob),
+        *_target_sections(groups, notes),
+        *_figure_section(figs),
+        *_robustness_section(rob),
+        *_lines_section(n_lines, line_rows),
+    ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return {"met": met, "robustness": rob.robust, "lines": line_rows}
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The report's targets in their groups and their evaluation with the default parameters.
+
+    Attributes:
+        outcomes: Published outcomes.
+        phenos: Phenotype checks.
+        facts: Further published facts.
+        ev: Evaluation of every target and of the figure presets' runs (results kept).
+        ev_out: The outcomes' part of ``ev``.
+        ev_ph: The phenotypes' part of ``ev``.
+        ev_fx: The facts' part of ``ev``.
+    """
+
+    outcomes: list[Target]
+    phenos: list[Target]
+    facts: list[Target]
+    ev: Any
+    ev_out: Any
+    ev_ph: Any
+    ev_fx: Any
+
+    @property
+    def everything(self) -> list[Target]:
+        """Every target: outcomes, phenotypes, facts."""
+        return self.outcomes + self.phenos + self.facts
+
+
+def _evaluate_targets() -> _Groups:
+    """Evaluate every target, plus a run of each figure preset, with the default parameters."""
     outcomes, phenos, facts = outcome_targets(), phenotype_targets(), fact_targets()
     everything = outcomes + phenos + facts
     extra_runs = [
@@ -129,9 +185,42 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         for p in FIGURE_PRESETS
     ]
     ev = evaluate(everything + extra_runs, keep_results=True)
-    ev_out = _subset(ev, outcomes)
-    ev_ph = _subset(ev, phenos)
-    ev_fx = _subset(ev, facts)
+    return _Groups(
+        outcomes,
+        phenos,
+        facts,
+        ev,
+        _subset(ev, outcomes),
+        _subset(ev, phenos),
+        _subset(ev, facts),
+    )
+
+
+@dataclass(frozen=True)
+class _Robustness:
+    """How the targets fare over parameter uncertainty.
+
+    Attributes:
+        n_draws: Parameter sets drawn per box.
+        robust: Fraction meeting each phenotype over the plausible box.
+        box_outcomes: Fraction meeting each published outcome over the plausible box.
+        wide: Fraction meeting each phenotype and outcome over the profile box.
+        consistent: Fraction meeting each phenotype in the data-consistent sample (``None`` if quick).
+        n_tried: Uniform draws tried for the data-consistent sample.
+        n_consistent: Draws kept in the data-consistent sample.
+    """
+
+    n_draws: int
+    robust: dict[str, float]
+    box_outcomes: dict[str, float]
+    wide: dict[str, float]
+    consistent: dict[str, float] | None
+    n_tried: int
+    n_consistent: int
+
+
+def _robustness_checks(outcomes: list[Target], phenos: list[Target], quick: bool) -> _Robustness:
+    """Check the targets over the plausible and profile boxes and (unless quick) the data."""
     n_draws = 40 if quick else 200
     robust = robustness(phenos, n_draws)
     box_outcomes = robustness(outcomes, n_draws)
@@ -144,6 +233,16 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         sets, n_tried = consistent_draws(100, seed=1, max_draws=60_000)
         consistent = fraction_met(phenos, sets) if len(sets) else None
         n_consistent = len(sets)
+    return _Robustness(n_draws, robust, box_outcomes, wide, consistent, n_tried, n_consistent)
+
+
+def _line_checks(quick: bool) -> tuple[int, list[tuple[str, float, float, float, float]]]:
+    """Run a panel of cell lines through three protocols.
+
+    Returns:
+        The number of lines and, per protocol, ``(protocol, day, share of lines with a neural fraction
+        under 0.5 at the day, mean MN fraction at the end, its SD)``.
+    """
     from ..api import simulate_batch
     from ..model.lines import draw
 
@@ -165,15 +264,12 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         line_rows.append(
             (proto, day, float(np.mean(neural < 0.5)), float(mn.mean()), float(mn.std()))
         )
-    figs = {}
-    if figures:
-        for p in FIGURE_PRESETS:
-            figs[p] = _figure(p, ev, everything, out.parent / "validation")
-    notes = _fact_notes()
-    met = {
-        t.id: bool(ev.met[0, j]) for j, t in enumerate(ev.targets) if not t.id.startswith("fig-")
-    }
-    lines = [
+    return n_lines, line_rows
+
+
+def _header(quick: bool, t0: float) -> list[str]:
+    """Title and provenance of the report (``t0``: when the report started)."""
+    return [
         "# Validation report",
         "",
         f"Generated by `python -m ipscsim.validation{' --quick' if quick else ''}` with ipscsim "
@@ -181,73 +277,93 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         f"{time.perf_counter() - t0:.0f} s).",
         "Do not edit by hand: rerun the command.",
         "",
+    ]
+
+
+def _summary_section(groups: _Groups, rob: _Robustness) -> list[str]:
+    """The summary: targets met per group and phenotypes robust over the plausible box."""
+    return [
         "## Summary",
         "",
-        f"* published outcomes met: {int(ev_out.met.sum())} of {len(outcomes)}",
-        f"* phenotype checks met: {int(ev_ph.met.sum())} of {len(phenos)} (T1-T8; T2 and T7 are "
-        "checked in parts; T7's half-maximal dose is a property of the survival assay, not checked "
-        "here)",
-        f"* further published facts met: {int(ev_fx.met.sum())} of {len(facts)}",
-        f"* phenotypes holding in at least 90% of {n_draws} parameter sets drawn over the plausible ranges: "
-        f"{sum(f >= 0.9 for f in robust.values())} of {len(robust)}",
+        f"* published outcomes met: {int(groups.ev_out.met.sum())} of {len(groups.outcomes)}",
+        f"* phenotype checks met: {int(groups.ev_ph.met.sum())} of {len(groups.phenos)} (T1-T8; T2 "
+        "and T7 are checked in parts; T7's half-maximal dose is a property of the survival assay, "
+        "not checked here)",
+        f"* further published facts met: {int(groups.ev_fx.met.sum())} of {len(groups.facts)}",
+        f"* phenotypes holding in at least 90% of {rob.n_draws} parameter sets drawn over the "
+        f"plausible ranges: {sum(f >= 0.9 for f in rob.robust.values())} of {len(rob.robust)}",
         "",
+    ]
+
+
+def _target_sections(groups: _Groups, notes: dict[str, str]) -> list[str]:
+    """The tables of published outcomes, phenotypes and further facts (``notes`` explain misses)."""
+    return [
         "## Published outcomes (`data/published_outcomes.csv`)",
         "",
         "`~` means within 0.10 of the value (10% for non-fractions).",
         "",
-        *_table(ev_out),
+        *_table(groups.ev_out),
         "",
         "## Phenotypes (`data/phenotypes.csv`, checked as `validation/data/phenotype_checks.csv`)",
         "",
         "A direction compares the perturbed protocol with its reference (`<`, `>`, by more than the "
         "margin; `=`, within it).",
         "",
-        *_table(ev_ph),
+        *_table(groups.ev_ph),
         "",
         "## Further published facts (`validation/data/validation_facts.csv`)",
         "",
         "Quotes and sources are in the table's `note` and `source` columns; misses are explained.",
         "",
-        *_table(ev_fx, notes),
-        "",
-        "## Time courses with the published points",
+        *_table(groups.ev_fx, notes),
         "",
     ]
+
+
+def _figure_section(figs: dict[str, str]) -> list[str]:
+    """The time courses with the published points (``figs``: preset to figure file, or ``""``)."""
+    lines = ["## Time courses with the published points", ""]
     for p, fname in figs.items():
         if fname:
             lines += [f"### {p}", "", f"![{p}](validation/{fname})", ""]
-    lines += [
+    return lines
+
+
+def _robustness_section(rob: _Robustness) -> list[str]:
+    """Robustness of the phenotypes (and the outcomes) to parameter uncertainty."""
+    return [
         "## Robustness of the phenotypes to parameter uncertainty",
         "",
-        f"{n_draws} parameter sets drawn (Latin hypercube, seed 2026) jointly over every parameter's "
-        "plausible range (`lower`-`upper` in `model/data/parameters.csv`): the profile ranges shrunk "
-        "towards the defaults by one common factor until 90% of joint draws (another seed) meet every "
-        "published outcome; see `ipscsim.validation.ranges`. The phenotypes play no part in setting "
-        "the ranges. The requirement is 90%.",
+        f"{rob.n_draws} parameter sets drawn (Latin hypercube, seed 2026) jointly over every "
+        "parameter's plausible range (`lower`-`upper` in `model/data/parameters.csv`): the profile "
+        "ranges shrunk towards the defaults by one common factor until 90% of joint draws (another "
+        "seed) meet every published outcome; see `ipscsim.validation.ranges`. The phenotypes play no "
+        "part in setting the ranges. The requirement is 90%.",
         "",
         "For comparison, the same number of draws over the wider profile ranges (how far each "
         "parameter alone may move; drawn jointly, most such sets contradict the published outcomes)"
         + (
-            f", and {n_consistent} parameter sets that meet every published outcome, kept from "
-            f"{n_tried:,} uniform draws over the profile box (a rejection sample of the "
+            f", and {rob.n_consistent} parameter sets that meet every published outcome, kept from "
+            f"{rob.n_tried:,} uniform draws over the profile box (a rejection sample of the "
             "data-consistent region, which reaches well beyond the plausible box)."
-            if consistent is not None
+            if rob.consistent is not None
             else " (the full report adds a rejection sample of the data-consistent region)."
         ),
         "",
         "| phenotype | plausible box | 90% met | profile box | data-consistent sample |",
         "|---|---|---|---|---|",
         *[
-            f"| {k} | {v:.3f} | {'yes' if v >= 0.9 else '**no**'} | {wide[k]:.3f} | "
-            f"{'-' if consistent is None else f'{consistent[k]:.3f}'} |"
-            for k, v in robust.items()
+            f"| {k} | {v:.3f} | {'yes' if v >= 0.9 else '**no**'} | {rob.wide[k]:.3f} | "
+            f"{'-' if rob.consistent is None else f'{rob.consistent[k]:.3f}'} |"
+            for k, v in rob.robust.items()
         ],
         "",
         "How the draws fare on the published outcomes themselves (fraction meeting each):",
         "",
         "| outcome | plausible box | profile box |",
         "|---|---|---|",
-        *[f"| {k} | {v:.3f} | {wide[k]:.3f} |" for k, v in box_outcomes.items()],
+        *[f"| {k} | {v:.3f} | {rob.wide[k]:.3f} |" for k, v in rob.box_outcomes.items()],
         "",
         "Where a phenotype fails outside the plausible box, it is because the published outcomes do not "
         "pin the parameters it depends on: in the data-consistent sample, sets with weak endogenous "
@@ -257,6 +373,14 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         "lack, and a fit to a lab's own data should include them (`ipscsim.calibrate` takes "
         "phenotype rows as targets).",
         "",
+    ]
+
+
+def _lines_section(
+    n_lines: int, line_rows: list[tuple[str, float, float, float, float]]
+) -> list[str]:
+    """The cell lines: share resistant to neural induction and MN fraction per protocol."""
+    return [
         "## Cell lines",
         "",
         f"{n_lines} lines drawn from the between-line distribution (`model/data/lines.csv`). Boulting et "
@@ -268,9 +392,6 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         *[f"| {p} | {d:g} | {fr:.2f} | {m:.2f} +- {s:.2f} |" for p, d, fr, m, s in line_rows],
         "",
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines), encoding="utf-8")
-    return {"met": met, "robustness": robust, "lines": line_rows}
 
 
 def _subset(ev, targets: list[Target]):

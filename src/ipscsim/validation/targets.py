@@ -26,8 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ParameterError, suggest
-from ..model.readouts import CELL_TYPES, MARKERS
-from ..results import SUMMARY_FIELDS
+from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
 
 __all__ = ["Target", "fact_targets", "load_targets", "outcome_targets", "phenotype_targets"]
 

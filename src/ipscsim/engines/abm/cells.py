@@ -31,16 +31,7 @@ __all__ = ["KIND_NAMES", "NEURON_KINDS", "Cells"]
 #: Neuron classes by ``kind`` code (1-based), in the order of the ODE engine's neuron globals.
 NEURON_KINDS: tuple[int, ...] = L.NEURON_GLOBALS
 #: Names of the ``kind`` codes.
-KIND_NAMES: tuple[str, ...] = (
-    "progenitor",
-    "MN",
-    "MN_CHAT",
-    "V3",
-    "V2",
-    "rostral_neuron",
-    "MN_hox_negative",
-    "MN_CHAT_hox_negative",
-)
+KIND_NAMES: tuple[str, ...] = L.KIND_NAMES
 
 _FIELDS: dict[str, tuple[type, tuple[int, ...]]] = {
     "genes": (np.float32, (L.N_GENES,)),

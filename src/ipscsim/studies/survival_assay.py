@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 __all__ = ["SurvivalAssay", "assay", "dose_response"]
 
 
 def _doses(factors: Any) -> tuple[dict[str, float], dict[str, float]]:
     """``{name: (value, unit)}`` to registry doses (nM) and the reported doses (pM)."""
-    from .model.secretion import factor, to_picomolar
-    from .protocols.compounds import registry
+    from ..model.secretion import factor, to_picomolar
+    from ..protocols.compounds import registry
 
     if factors is None:
         return {}, {}
@@ -114,7 +114,7 @@ class SurvivalAssay:
 
     def plot(self, ax: Any = None, **kwargs: Any):
         """The survival curve (fraction alive against day); returns the Figure."""
-        from .plot.survival import plot_survival
+        from ..plot.survival import plot_survival
 
         return plot_survival([self], ax=ax, **kwargs)
 
@@ -158,34 +158,17 @@ def assay(
     Raises:
         ParameterError: naming the field, the bad value and the choices.
     """
-    from .errors import is_real
-    from .model import resolve_params
-    from .model.parameters import genotype_hazard
-    from .model.survival import _canonical, hazard
+    from ..model import resolve_params
+    from ..model.parameters import genotype_hazard
+    from ..model.survival import canonical_genotype, hazard
 
     genotype_hazard(genotype)  # validates
-    genotype = _canonical(genotype)
-    if not is_real(days) or not 0 < float(days) <= 3650:
-        raise ParameterError(f"days: {days!r} must be a number of days in (0, 3650]")
-    if not is_real(record_every) or not 0 < float(record_every) <= float(days):
-        raise ParameterError(f"record_every: {record_every!r} must be in (0, days]")
-    if n_cells is not None and (
-        isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 1
-    ):
-        raise ParameterError(f"n_cells: {n_cells!r} must be a positive integer or None")
+    genotype = canonical_genotype(genotype)
+    _check_assay(days, record_every, n_cells)
     p = resolve_params(params)
     nm, pm = _doses(factors)
     h = hazard(p, genotype, nm, stress, drug)
-    n_rec = round(float(days) / float(record_every))
-    grid = np.unique(np.append(np.linspace(0.0, float(days), n_rec + 1), float(days)))
-    cum = h.cumulative(grid)
-    expected = np.exp(-cum)
-    rng, seed_used = _generator(seed)
-    if n_cells is None:
-        alive = expected.copy()
-    else:
-        thresholds = np.sort(rng.exponential(size=int(n_cells)))
-        alive = 1.0 - np.searchsorted(thresholds, cum, side="right") / int(n_cells)
+    grid, alive, expected, seed_used = _curve(h, days, record_every, n_cells, seed)
     meta = {
         "genotype": genotype,
         "factors_pM": pm,
@@ -197,6 +180,34 @@ def assay(
         "hazard_per_day": h.rates.tolist(),
     }
     return SurvivalAssay(days=grid, alive=alive, expected=expected, meta=meta)
+
+
+def _curve(h: Any, days: float, record_every: float, n_cells: int | None, seed: Any):
+    """Days, MNs alive (sampled, or expected when ``n_cells`` is None), expected curve, seed used."""
+    n_rec = round(float(days) / float(record_every))
+    grid = np.unique(np.append(np.linspace(0.0, float(days), n_rec + 1), float(days)))
+    cum = h.cumulative(grid)
+    expected = np.exp(-cum)
+    rng, seed_used = _generator(seed)
+    if n_cells is None:
+        return grid, expected.copy(), expected, seed_used
+    thresholds = np.sort(rng.exponential(size=int(n_cells)))
+    alive = 1.0 - np.searchsorted(thresholds, cum, side="right") / int(n_cells)
+    return grid, alive, expected, seed_used
+
+
+def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
+    """Raise a ParameterError for a length, record spacing or cell number the assay cannot take."""
+    from ..errors import is_real
+
+    if not is_real(days) or not 0 < float(days) <= 3650:
+        raise ParameterError(f"days: {days!r} must be a number of days in (0, 3650]")
+    if not is_real(record_every) or not 0 < float(record_every) <= float(days):
+        raise ParameterError(f"record_every: {record_every!r} must be in (0, days]")
+    if n_cells is not None and (
+        isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 1
+    ):
+        raise ParameterError(f"n_cells: {n_cells!r} must be a positive integer or None")
 
 
 def dose_response(

@@ -43,11 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError, suggest
+from ..errors import ParameterError, suggest
 
 __all__ = ["TransplantResult", "hosts", "products", "simulate"]
 
 ECS_FRACTION = 0.2  # Sykova & Nicholson 2008 Physiol Rev 88:1277
+#: Grid nodes a transplant may use (about 0.8 GB of float64 work arrays).
+MAX_GRID_NODES = 20_000_000
 DAYS_PER_MONTH = 30.4375
 
 LIMITATIONS = (
@@ -112,7 +114,7 @@ class _Graft:
 
 
 def _graft_from(graft: Any) -> tuple[_Graft, dict[str, str] | None]:
-    from .model.secretion import CELL_TYPE_PRODUCER, FACTORS, secretion_rate
+    from ..model.secretion import CELL_TYPE_PRODUCER, FACTORS, secretion_rate
 
     if isinstance(graft, str):
         row = _pick(graft, _products(), "graft")
@@ -215,13 +217,13 @@ class TransplantResult:
 
         See :func:`ipscsim.plot.survival.plot_transplant` (``axes=``: four axes to draw on).
         """
-        from .plot.survival import plot_transplant
+        from ..plot.survival import plot_transplant
 
         return plot_transplant(self, **kwargs)
 
     def plot_map(self, ax: Any = None):
         """Host MNs alive against distance from the graft at the last month; returns the Figure."""
-        from .plot.survival import plot_transplant_map
+        from ..plot.survival import plot_transplant_map
 
         return plot_transplant_map(self, ax=ax)
 
@@ -231,6 +233,214 @@ def _weibull(age: np.ndarray, start: float, end: float, left: float) -> np.ndarr
     tau = (end - start) / math.sqrt(-math.log(left))
     x = np.clip((np.asarray(age) - start) / tau, 0.0, None)
     return x * x
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A transplant's inputs, resolved and checked."""
+
+    graft: _Graft
+    row: dict[str, str] | None
+    host: str
+    host_row: dict[str, str]
+    months: float
+    dose: float
+    sites: int
+    immunosuppression: bool
+    origin: str
+    rejection: float
+    grid_mm: float
+    secretion_scale: float
+    record_every: float
+
+
+@dataclass(frozen=True)
+class _Cord:
+    """The cord's grid, the injection sites and the horns the readouts look at."""
+
+    shape: tuple[int, int, int]
+    zc: np.ndarray  # mm along the cord, 0 at the graft's centre
+    site_z: np.ndarray
+    ix_ipsi: int
+    ix_contra: int
+    iy: int
+    source: np.ndarray  # 1 pg/day per site, per mm^3
+    secreted: list[str]
+    decay_length: float
+
+
+def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_mm, secretion_scale,
+             residual_pluripotent, record_every) -> _Plan:  # fmt: skip
+    """Defaults from the product and host tables, and every input checked."""
+    from ..errors import is_real
+
+    g, row = _graft_from(graft)
+    if not is_real(secretion_scale) or not 0 <= secretion_scale < math.inf:
+        raise ParameterError(f"secretion_scale: {secretion_scale!r} must be a finite number >= 0")
+    if residual_pluripotent is not None and (
+        not is_real(residual_pluripotent) or not 0 <= residual_pluripotent <= 1
+    ):
+        raise ParameterError(
+            f"residual_pluripotent: {residual_pluripotent!r} must be a fraction in [0, 1]"
+        )
+    g = _Graft(
+        g.name,
+        {f: v * float(secretion_scale) for f, v in g.secretion.items()},
+        g.residual_pluripotent if residual_pluripotent is None else float(residual_pluripotent),
+        g.acute,
+        g.rejection,
+    )
+    if host is None:
+        host = row["default_host"] if row else "rat_SOD1_G93A"
+    h_row = _pick(host, _hosts(), "host")
+    if not is_real(months) or not 0 < float(months) <= 120:
+        raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
+    if not is_real(record_every) or not 0 < float(record_every) <= float(months):
+        raise ParameterError(
+            f"record_every: {record_every!r} must be a number of months in (0, months], e.g. 0.25"
+        )
+    dose = float(row["default_dose_per_site"]) if dose is None and row else dose
+    dose = 1e5 if dose is None else dose
+    if not is_real(dose) or not 0 <= dose < math.inf:
+        raise ParameterError(f"dose: {dose!r} must be a finite number of cells per site >= 0")
+    if sites is None:
+        sites = int(row["default_sites"]) if row else 3
+    if isinstance(sites, bool) or not isinstance(sites, (int, np.integer)) or not 1 <= sites <= 40:
+        raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
+    if immunosuppression is None:
+        immunosuppression = (row["default_immunosuppression"] == "True") if row else True
+    origin = origin or (row["default_origin"] if row else "allogeneic")
+    if origin not in ("allogeneic", "autologous"):
+        raise ParameterError(f"origin: {origin!r} must be 'allogeneic' or 'autologous'")
+    if origin == "autologous":
+        rejection = g.rejection["autologous"]
+    else:
+        rejection = g.rejection["immunosuppressed" if immunosuppression else "allogeneic"]
+    width, depth = float(h_row["cord_width_mm"]), float(h_row["cord_depth_mm"])
+    h = float(grid_mm) if grid_mm is not None else min(width, depth) / 24.0
+    if not is_real(h) or not 0 < h <= min(width, depth) / 4:
+        raise ParameterError(f"grid_mm: {grid_mm!r} must be in (0, {min(width, depth) / 4:g}]")
+    return _Plan(
+        g, row, host, h_row, float(months), float(dose), int(sites), bool(immunosuppression),
+        origin, rejection, h, float(secretion_scale), float(record_every),
+    )  # fmt: skip
+
+
+def _cord(plan: _Plan) -> _Cord:
+    """The grid of the cord around the sites, and the sources (grid sizes checked first)."""
+    from ..model.secretion import FACTORS, factor
+
+    hr, g, h = plan.host_row, plan.graft, plan.grid_mm
+    width, depth = float(hr["cord_width_mm"]), float(hr["cord_depth_mm"])
+    seg = float(hr["segment_length_mm"])
+    secreted = [f for f in FACTORS if g.secretion[f] > 0]
+    lam = max((factor(f).decay_length_mm for f in secreted), default=1.0)
+    length = (plan.sites - 1) * seg + 12.0 * lam
+    nx, ny, nz = (max(4, round(v / h)) for v in (width, depth, length))
+    if nx * ny * nz > MAX_GRID_NODES:
+        raise ParameterError(
+            f"grid_mm: {h:g} mm makes a grid of {nx * ny * nz:.3g} nodes (more than "
+            f"{MAX_GRID_NODES:.0e}); use a coarser grid, e.g. grid_mm={min(width, depth) / 24:.3g}"
+        )
+    zc = (np.arange(nz) + 0.5) * h - length / 2.0
+    site_z = (np.arange(plan.sites) - (plan.sites - 1) / 2.0) * seg
+    ix_ipsi, ix_contra = int(nx * 0.25), nx - 1 - int(nx * 0.25)
+    iy = int(ny * 0.7)  # ventral horn
+    src = np.zeros((nx, ny, nz))
+    for z in site_z:
+        src[ix_ipsi, iy, int(np.clip(round((z + length / 2.0) / h - 0.5), 0, nz - 1))] += 1.0
+    src /= h**3
+    return _Cord((nx, ny, nz), zc, site_z, ix_ipsi, ix_contra, iy, src, secreted, lam)
+
+
+def _unit_fields(cord: _Cord, h: float) -> dict[str, np.ndarray]:
+    """Steady factor fields in pM per (pg/day per site), per secreted factor."""
+    from ..engines.tissue import steady_state
+    from ..model.secretion import factor
+
+    unit = {}
+    for f in cord.secreted:
+        fa = factor(f)
+        u = steady_state(cord.source, fa.tissue_diffusion_mm2_day, fa.tissue_decay_per_day, h)
+        unit[f] = u / ECS_FRACTION * 1e3 / fa.pg_per_ml_per_pM()
+    return unit
+
+
+def _host_survival(plan, cord, unit, t_m, cells_site, age0):
+    """Host MNs alive (near, far, contralateral, untreated) by month and along the cord at the end."""
+    import pandas as pd
+
+    from ..model.secretion import factor
+    from ..model.survival import trophic_support_array
+
+    hr, g = plan.host_row, plan.graft
+    trophic = [f for f in cord.secreted if factor(f).compound is not None]
+
+    def support(col_x: int) -> np.ndarray:
+        doses = {
+            factor(f).compound: np.outer(cells_site, unit[f][col_x, cord.iy, :])
+            * g.secretion[f]
+            * 1e-3
+            for f in trophic
+        }
+        return trophic_support_array(doses) if doses else np.zeros((len(t_m), len(cord.zc)))
+
+    end_stage, p_ex = float(hr["end_stage_day"]), float(hr["max_protection"])
+    start, left = float(hr["mn_loss_start_day"]), float(hr["mn_left_at_end_stage"])
+    cum0 = _weibull(age0 + t_m * DAYS_PER_MONTH, start, end_stage, left)
+    dcum = np.diff(cum0)
+
+    def alive(col_x: int) -> np.ndarray:  # hazard scaled by 1 - e T(z, t)
+        sup = support(col_x)
+        mid = 0.5 * (sup[1:] + sup[:-1])
+        cum = np.vstack(
+            [np.zeros(len(cord.zc)), np.cumsum(dcum[:, None] * (1 - p_ex * mid), axis=0)]
+        )
+        return np.exp(-cum0[0]) * np.exp(-cum)
+
+    alive_i, alive_c = alive(cord.ix_ipsi), alive(cord.ix_contra)
+    dist = np.min(np.abs(cord.zc[:, None] - cord.site_z[None, :]), axis=1)
+    near, far = dist <= 1.0, dist >= 4.0 * cord.decay_length
+    mn = pd.DataFrame(
+        {
+            "near graft": alive_i[:, near].mean(axis=1) if near.any() else np.nan,
+            "ipsilateral far": alive_i[:, far].mean(axis=1) if far.any() else np.nan,
+            "contralateral": alive_c.mean(axis=1),
+            "untreated": np.exp(-cum0),
+        },
+        index=pd.Index(t_m, name="month"),
+    )
+    profile = pd.DataFrame(
+        {"ipsilateral": alive_i[-1], "contralateral": alive_c[-1]},
+        index=pd.Index(cord.zc, name="distance_mm"),
+    )
+    return mn, profile
+
+
+def _tumour_risk(plan: _Plan, t_m: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """Tumour probability by month, its final value, the residual cells and the median detection day."""
+    from scipy.stats import norm
+
+    tum, g = _tumour(), plan.graft
+    n_p = plan.dose * plan.sites * g.acute * g.residual_pluripotent
+    p_final = 1.0 - math.exp(-n_p / tum["cells_per_tumour"])
+    t_det = tum["doubling_time"] * math.log2(tum["detectable_cells"])
+    days_after = np.maximum(t_m * DAYS_PER_MONTH, 1e-9)
+    p_t = p_final * norm.cdf((np.log(days_after) - math.log(t_det)) / tum["detection_spread"])
+    return p_t, p_final, n_p, t_det
+
+
+def _factor_profile(cord, unit, t_m, cells_site, g):
+    import pandas as pd
+
+    k1 = int(np.argmin(np.abs(t_m - min(1.0, t_m[-1]))))
+    prof = {}
+    for f in cord.secreted:
+        for k, label in ((k1, f"month {t_m[k1]:.2g}"), (len(t_m) - 1, f"month {t_m[-1]:.3g}")):
+            prof[f"{f}, {label}"] = (
+                unit[f][cord.ix_ipsi, cord.iy, :] * cells_site[k] * g.secretion[f]
+            )
+    return pd.DataFrame(prof, index=pd.Index(cord.zc, name="distance_mm"))
 
 
 def simulate(
@@ -271,176 +481,72 @@ def simulate(
     Raises:
         ParameterError: naming the field, the value and the fix.
     """
-    from .engines.tissue import steady_state
-    from .errors import is_real
-    from .model.secretion import FACTORS, factor
-    from .model.survival import trophic_support_array
+    plan = _resolve(
+        graft, host, months, dose, sites, immunosuppression, origin, grid_mm, secretion_scale,
+        residual_pluripotent, record_every,
+    )  # fmt: skip
+    age0 = _age(plan, age_at_transplant)
+    cord = _cord(plan)
+    unit = _unit_fields(cord, plan.grid_mm)
+    end_stage = float(plan.host_row["end_stage_day"])
+    months_run = min(plan.months, max((end_stage - age0) / DAYS_PER_MONTH, 0.0))
+    t_m = np.linspace(0.0, months_run, max(1, round(plan.months / plan.record_every)) + 1)
+    cells_site = plan.dose * plan.graft.acute * np.exp(-plan.rejection * t_m)
+    mn, mn_profile = _host_survival(plan, cord, unit, t_m, cells_site, age0)
+    p_t, p_final, n_p, t_det = _tumour_risk(plan, t_m)
+    graft_df = mn[[]].copy()
+    graft_df["cells"] = cells_site * plan.sites
+    graft_df["tumour_probability"] = p_t
+    return TransplantResult(
+        mn, mn_profile, _factor_profile(cord, unit, t_m, cells_site, plan.graft), graft_df,
+        _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det),
+    )  # fmt: skip
 
-    g, row = _graft_from(graft)
-    if not is_real(secretion_scale) or secretion_scale < 0:
-        raise ParameterError(f"secretion_scale: {secretion_scale!r} must be a number >= 0")
-    if residual_pluripotent is not None and (
-        not is_real(residual_pluripotent) or not 0 <= residual_pluripotent <= 1
-    ):
-        raise ParameterError(
-            f"residual_pluripotent: {residual_pluripotent!r} must be a fraction in [0, 1]"
-        )
-    g = _Graft(
-        g.name,
-        {f: v * float(secretion_scale) for f, v in g.secretion.items()},
-        g.residual_pluripotent if residual_pluripotent is None else float(residual_pluripotent),
-        g.acute,
-        g.rejection,
+
+def _age(plan: _Plan, age_at_transplant: Any) -> float:
+    """Host age at the transplant (days; days from onset for human_ALS)."""
+    from ..errors import is_real
+
+    if age_at_transplant is None:
+        return float(plan.host_row["age_at_transplant_day"])
+    if is_real(age_at_transplant) and math.isfinite(float(age_at_transplant)):
+        return float(age_at_transplant)
+    raise ParameterError(
+        f"age_at_transplant: {age_at_transplant!r} must be a number of days (host age, or days "
+        "from onset for human_ALS)"
     )
-    if host is None:
-        host = row["default_host"] if row else "rat_SOD1_G93A"
-    h_row = _pick(host, _hosts(), "host")
-    if not is_real(months) or not 0 < float(months) <= 120:
-        raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
-    dose = float(row["default_dose_per_site"]) if dose is None and row else dose
-    if dose is None:
-        dose = 1e5
-    if not is_real(dose) or dose < 0:
-        raise ParameterError(f"dose: {dose!r} must be a number of cells per site >= 0")
-    if sites is None:
-        sites = int(row["default_sites"]) if row else 3
-    if isinstance(sites, bool) or not isinstance(sites, (int, np.integer)) or not 1 <= sites <= 40:
-        raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
-    if immunosuppression is None:
-        immunosuppression = (row["default_immunosuppression"] == "True") if row else True
-    origin = origin or (row["default_origin"] if row else "allogeneic")
-    if origin not in ("allogeneic", "autologous"):
-        raise ParameterError(f"origin: {origin!r} must be 'allogeneic' or 'autologous'")
-    if origin == "autologous":
-        rejection = g.rejection["autologous"]
-    else:
-        rejection = g.rejection["immunosuppressed" if immunosuppression else "allogeneic"]
 
-    width, depth = float(h_row["cord_width_mm"]), float(h_row["cord_depth_mm"])
-    seg = float(h_row["segment_length_mm"])
-    h = float(grid_mm) if grid_mm is not None else min(width, depth) / 24.0
-    if not is_real(h) or not 0 < h <= min(width, depth) / 4:
-        raise ParameterError(f"grid_mm: {grid_mm!r} must be in (0, {min(width, depth) / 4:g}]")
 
-    secreted = [f for f in FACTORS if g.secretion[f] > 0]
-    trophic = [f for f in secreted if factor(f).compound is not None]
-    lam = max((factor(f).decay_length_mm for f in secreted), default=1.0)
-    length = (sites - 1) * seg + 12.0 * lam
-    nx, ny, nz = (max(4, round(v / h)) for v in (width, depth, length))
-    zc = (np.arange(nz) + 0.5) * h - length / 2.0  # along the cord, 0 at the graft's centre
-    site_z = (np.arange(sites) - (sites - 1) / 2.0) * seg
-    ix_ipsi, ix_contra = int(nx * 0.25), nx - 1 - int(nx * 0.25)
-    iy = int(ny * 0.7)  # ventral horn
-    src = np.zeros((nx, ny, nz))
-    for z in site_z:
-        src[ix_ipsi, iy, int(np.clip(round((z + length / 2.0) / h - 0.5), 0, nz - 1))] += 1.0
-    src /= h**3  # 1 pg/day per site, per mm^3
-
-    # unit fields (pg/mm^3 per pg/day of each site's secretion), per secreted factor
-    unit: dict[str, np.ndarray] = {}
-    for f in secreted:
-        fa = factor(f)
-        u = steady_state(src, fa.tissue_diffusion_mm2_day, fa.tissue_decay_per_day, h)
-        unit[f] = u / ECS_FRACTION * 1e3 / fa.pg_per_ml_per_pM()  # pM per (pg/day per site)
-
-    n_rec = max(1, round(float(months) / record_every))
-    age0 = (
-        float(age_at_transplant)
-        if age_at_transplant is not None
-        else float(h_row["age_at_transplant_day"])
-    )
-    end_stage = float(h_row["end_stage_day"])
-    months_run = min(float(months), max((end_stage - age0) / DAYS_PER_MONTH, 0.0))
-    t_m = np.linspace(0.0, months_run, n_rec + 1)
-    cells_site = dose * g.acute * np.exp(-rejection * t_m)
-    p_ex = float(h_row["max_protection"])
-    start, left = float(h_row["mn_loss_start_day"]), float(h_row["mn_left_at_end_stage"])
-
-    def support(col_x: int) -> np.ndarray:
-        """Trophic support along the horn at every record, shape ``(n_t, nz)``."""
-        doses = {
-            factor(f).compound: np.outer(cells_site, unit[f][col_x, iy, :]) * g.secretion[f] * 1e-3
-            for f in trophic
-        }
-        if not doses:
-            return np.zeros((len(t_m), nz))
-        return trophic_support_array(doses)
-
-    # host MN survival: cumulative hazard with the hazard scaled by 1 - e T(z, t)
-    age = age0 + t_m * DAYS_PER_MONTH
-    cum0 = _weibull(age, start, end_stage, left)
-    s_before = np.exp(-cum0[0])
-    sup_i = support(ix_ipsi)
-    sup_c = support(ix_contra)
-    dcum = np.diff(cum0)
-    mid_i = 0.5 * (sup_i[1:] + sup_i[:-1])
-    mid_c = 0.5 * (sup_c[1:] + sup_c[:-1])
-    cum_i = np.vstack([np.zeros(nz), np.cumsum(dcum[:, None] * (1 - p_ex * mid_i), axis=0)])
-    cum_c = np.vstack([np.zeros(nz), np.cumsum(dcum[:, None] * (1 - p_ex * mid_c), axis=0)])
-    alive_i = s_before * np.exp(-cum_i)
-    alive_c = s_before * np.exp(-cum_c)
-    dist = np.min(np.abs(zc[:, None] - site_z[None, :]), axis=1)
-    near = dist <= 1.0
-    far = dist >= 4.0 * lam
-    import pandas as pd
-
-    idx = pd.Index(t_m, name="month")
-    mn = pd.DataFrame(
-        {
-            "near graft": alive_i[:, near].mean(axis=1) if near.any() else np.nan,
-            "ipsilateral far": alive_i[:, far].mean(axis=1) if far.any() else np.nan,
-            "contralateral": alive_c.mean(axis=1),
-            "untreated": np.exp(-cum0),
-        },
-        index=idx,
-    )
-    mn_profile = pd.DataFrame(
-        {"ipsilateral": alive_i[-1], "contralateral": alive_c[-1]},
-        index=pd.Index(zc, name="distance_mm"),
-    )
-    k1 = int(np.argmin(np.abs(t_m - min(1.0, months_run))))
-    prof = {}
-    for f in secreted:
-        for k, label in ((k1, f"month {t_m[k1]:.2g}"), (len(t_m) - 1, f"month {t_m[-1]:.3g}")):
-            prof[f"{f}, {label}"] = unit[f][ix_ipsi, iy, :] * cells_site[k] * g.secretion[f]
-    factor_profile = pd.DataFrame(prof, index=pd.Index(zc, name="distance_mm"))
-
-    tum = _tumour()
-    n_p = dose * sites * g.acute * g.residual_pluripotent
-    p_final = 1.0 - math.exp(-n_p / tum["cells_per_tumour"])
-    t_det = tum["doubling_time"] * math.log2(tum["detectable_cells"])
-    from scipy.stats import norm
-
-    days_after = np.maximum(t_m * DAYS_PER_MONTH, 1e-9)
-    p_t = p_final * norm.cdf((np.log(days_after) - math.log(t_det)) / tum["detection_spread"])
-    graft_df = pd.DataFrame(
-        {"cells": cells_site * sites, "tumour_probability": p_t}, index=idx.copy()
-    )
+def _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det) -> dict[str, Any]:
+    g = plan.graft
     # the factor at the ipsilateral horn 1 mm from the central site, right after the transplant
-    z1 = int(np.argmin(np.abs(zc - (site_z[len(site_z) // 2] + 1.0))))
-    at_1mm = {f: float(unit[f][ix_ipsi, iy, z1] * cells_site[0] * g.secretion[f]) for f in secreted}
-    meta = {
+    z1 = int(np.argmin(np.abs(cord.zc - (cord.site_z[len(cord.site_z) // 2] + 1.0))))
+    at_1mm = {
+        f: float(unit[f][cord.ix_ipsi, cord.iy, z1] * cells_site[0] * g.secretion[f])
+        for f in cord.secreted
+    }
+    return {
         "graft": g.name,
-        "host": host,
-        "months_requested": float(months),
+        "host": plan.host,
+        "months_requested": plan.months,
         "months": float(months_run),
-        "stopped_at_end_stage": months_run < float(months),
-        "dose_per_site": float(dose),
-        "sites": int(sites),
-        "immunosuppression": bool(immunosuppression),
-        "origin": origin,
-        "rejection_per_month": rejection,
+        "stopped_at_end_stage": months_run < plan.months,
+        "dose_per_site": plan.dose,
+        "sites": plan.sites,
+        "site_positions_mm": [float(z) for z in cord.site_z],
+        "immunosuppression": plan.immunosuppression,
+        "origin": plan.origin,
+        "rejection_per_month": plan.rejection,
         "age_at_transplant_day": age0,
-        "grid_mm": h,
-        "grid_shape": (nx, ny, nz),
-        "factors": secreted,
-        "factor": "+".join(secreted) if secreted else "none",
-        "decay_length_mm": lam,
+        "grid_mm": plan.grid_mm,
+        "grid_shape": cord.shape,
+        "factors": cord.secreted,
+        "factor": "+".join(cord.secreted) if cord.secreted else "none",
+        "decay_length_mm": cord.decay_length,
         "factor_at_1mm_pM": at_1mm,
-        "secretion_scale": float(secretion_scale),
+        "secretion_scale": plan.secretion_scale,
         "residual_pluripotent_cells": n_p,
         "tumour_probability_final": p_final,
         "tumour_detection_day_median": t_det,
-        "calibrated_to": row["calibrated_to"] if row else "a differentiation Result",
+        "calibrated_to": plan.row["calibrated_to"] if plan.row else "a differentiation Result",
     }
-    return TransplantResult(mn, mn_profile, factor_profile, graft_df, meta)

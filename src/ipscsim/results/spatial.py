@@ -7,37 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
+from ..model.readouts import GENE_COLUMNS, cells_frame
 
 __all__ = ["GENE_COLUMNS", "SpatialRecord"]
-
-#: Gene levels kept in a snapshot, and the column each becomes (markers by their marker name).
-GENE_COLUMNS: dict[str, str] = {
-    "OCT4": "OCT4",
-    "NEURAL": "NEURAL",
-    "OFFTARGET": "OFFTARGET",
-    "MATURATION": "SOX1",
-    "HOX": "HOX",
-    "PAX6": "PAX6",
-    "OLIG2": "OLIG2",
-    "NKX2_2": "NKX2.2",
-    "IRX3": "IRX3",
-    "NKX6_1": "NKX6.1",
-    "HES": "HES",
-    "NGN2": "NGN2",
-    "GLI": "GLI",
-}
-
-_KIND_NAMES = (
-    "progenitor",
-    "MN",
-    "MN_CHAT",
-    "V3",
-    "V2",
-    "rostral_neuron",
-    "MN_hox_negative",
-    "MN_CHAT_hox_negative",
-)
 
 
 @dataclass
@@ -71,46 +44,8 @@ class SpatialRecord:
 
     def snapshot(self, day: float | None, params: np.ndarray):
         """Every cell at ``day`` as a DataFrame (see :meth:`ipscsim.results.Result.snapshot`)."""
-        import pandas as pd
-
-        from .engines.abm.rng import STREAM_SNAPSHOT, hash_uniform_np
-        from .model.readouts import score_cells
-
         d = self._day(day, self.snapshots)
-        snap = self.snapshots[d]
-        kind = snap["kind"].astype(np.int64)
-        genes = snap["genes"]
-        ids = snap["cell_id"]
-        u = np.stack(
-            [
-                hash_uniform_np(self.seed, ids, round(d * 1000), STREAM_SNAPSHOT * 8 + q)
-                for q in range(5)
-            ],
-            axis=1,
-        )
-        cols: dict[str, Any] = {"x": snap["x"], "y": snap["y"]}
-        if "z" in snap:
-            cols["z"] = snap["z"]
-        cols["identity"] = pd.Categorical(score_cells(genes, kind, params, u))
-        cols["kind"] = pd.Categorical(np.asarray(_KIND_NAMES, dtype=object)[kind])
-        cols["aggregate"] = snap["aggregate"]
-        cols["born"] = snap["born"]
-        from .model import layout as L
-
-        for gene, col in GENE_COLUMNS.items():
-            cols[col] = genes[:, L.GENES.index(gene)]
-        for extra in ("sensitivity", "tempo", "notch_input", "cell_id"):
-            cols[extra] = snap[extra]
-        df = pd.DataFrame(cols)
-        df.attrs.update(
-            {
-                "day": d,
-                "dims": int(snap["_dims"][0]),
-                "box_um": snap["_box"].tolist(),
-                "unit": float(snap["_unit"][0]),
-            }
-        )
-        return df
+        return cells_frame(self.snapshots[d], d, params, self.seed)
 
     def field(self, name: str, day: float | None, aggregate: int | None):
         """A field at ``day`` (see :meth:`ipscsim.results.Result.field`)."""

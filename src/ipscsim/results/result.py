@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,77 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from .model import layout as L
-from .model.readouts import CELL_TYPES, MARKERS, cell_counts, marker_counts
+from ..model import layout as L
+from ..model.readouts import (
+    CELL_TYPES,
+    MARKERS,
+    SUMMARY_FIELDS,
+    cell_counts,
+    marker_counts,
+    summary_values,
+)
 
-__all__ = ["NEGLIGIBLE", "SUMMARY_FIELDS", "Result", "summary_values"]
-
-#: A fraction below which a cell type is taken as absent when timing its appearance.
-NEGLIGIBLE = 1e-3
-
-#: Entries of :meth:`Result.summary`, with their meaning.
-SUMMARY_FIELDS: dict[str, str] = {
-    "mn_fraction": "MN fraction of live cells on the last day",
-    "mn_yield": "MNs per cell seeded at day 0 (splits at replating accounted for)",
-    "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety)",
-    "day_mn_10pct": "first day the MN fraction reaches 0.10 (NaN if never)",
-    "day_mn_half": "first day the MN fraction reaches half its last-day value (NaN below 0.001 MNs)",
-    "peak_pmn_fraction": "largest pMN fraction",
-    "day_peak_pmn": "day of the largest pMN fraction (NaN if it stays below 0.001)",
-    "interneuron_fraction": "interneuron fraction on the last day",
-    "offtarget_fraction": "off-target fraction on the last day",
-    "hox_fraction": "HOX+ fraction on the last day",
-    "chat_fraction": "CHAT+ fraction on the last day",
-    "total_cells": "live cells per well on the last day",
-}
-
-
-def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float:
-    above = np.nonzero(values >= level)[0]
-    if level <= 0 or len(above) == 0:
-        return float("nan")
-    i = above[0]
-    if i == 0:
-        return float(days[0])
-    d0, d1, v0, v1 = days[i - 1], days[i], values[i - 1], values[i]
-    return float(d0 + (level - v0) * (d1 - d0) / (v1 - v0)) if v1 != v0 else float(d1)
-
-
-def summary_values(
-    days: np.ndarray, counts: np.ndarray, markers: np.ndarray, lineage: float, seeded: float
-) -> dict[str, float]:
-    """The :data:`SUMMARY_FIELDS` of a run from its readout arrays (numpy only).
-
-    Args:
-        days: Recorded days.
-        counts: Cells of each type per day (:func:`~ipscsim.model.readouts.cell_counts`).
-        markers: Marker-positive cells per day (:func:`~ipscsim.model.readouts.marker_counts`).
-        lineage: Cells of the original culture one cell stands for on the last day (replating).
-        seeded: Cells per well at day 0.
-    """
-    total = counts.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = counts / total[:, None]
-        mark = markers / total[:, None]
-    mn = frac[:, CELL_TYPES.index("MN")]
-    pmn = frac[:, CELL_TYPES.index("pMN")]
-    i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
-    return {
-        "mn_fraction": float(mn[-1]),
-        "mn_yield": float(counts[-1, CELL_TYPES.index("MN")] * lineage),
-        "residual_pluripotent": float(mark[-1, MARKERS.index("OCT4")]),
-        "day_mn_10pct": _first_crossing(days, mn, 0.10),
-        "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1])
-        if mn[-1] >= NEGLIGIBLE
-        else math.nan,
-        "peak_pmn_fraction": float(pmn[i_pmn]),
-        "day_peak_pmn": float(days[i_pmn]) if pmn[i_pmn] >= NEGLIGIBLE else math.nan,
-        "interneuron_fraction": float(frac[-1, CELL_TYPES.index("interneuron")]),
-        "offtarget_fraction": float(frac[-1, CELL_TYPES.index("offtarget")]),
-        "hox_fraction": float(mark[-1, MARKERS.index("HOX")]),
-        "chat_fraction": float(mark[-1, MARKERS.index("CHAT")]),
-        "total_cells": float(total[-1] * seeded),
-    }
+__all__ = ["Result"]
 
 
 @dataclass
@@ -168,7 +107,7 @@ class Result:
     # ------------------------------------------------------------------ agent-based views
     def _spatial(self):
         if self.spatial is None:
-            from .errors import SimulationError
+            from ..errors import SimulationError
 
             raise SimulationError(
                 "this result has no cells in space: snapshots and fields come from "
@@ -209,13 +148,13 @@ class Result:
 
     def plot_cells(self, day: float | None = None, color: str = "identity", **kwargs):
         """Cells at a snapshot day (agent-based engine); see :func:`ipscsim.plot.spatial.plot_cells`."""
-        from .plot.spatial import plot_cells
+        from ..plot.spatial import plot_cells
 
         return plot_cells(self, day, color, **kwargs)
 
     def plot_field(self, name: str, day: float | None = None, **kwargs):
         """A field at a snapshot day (agent-based engine); see :func:`ipscsim.plot.spatial.plot_field`."""
-        from .plot.spatial import plot_field
+        from ..plot.spatial import plot_field
 
         return plot_field(self, name, day, **kwargs)
 
@@ -224,7 +163,7 @@ class Result:
 
         See :func:`ipscsim.plot.animation.animate_cells`; returns the ``FuncAnimation``.
         """
-        from .plot.animation import animate_cells
+        from ..plot.animation import animate_cells
 
         return animate_cells(self, days, color, **kwargs)
 
@@ -241,7 +180,7 @@ class Result:
         """The well's medium: factor concentrations and books (:mod:`ipscsim.model.secretion`)."""
         cached = self.__dict__.get("_medium")
         if cached is None:
-            from .model.secretion import culture_medium
+            from ..model.secretion import culture_medium
 
             cached = culture_medium(self)
             object.__setattr__(self, "_medium", cached)
@@ -279,7 +218,7 @@ class Result:
         ``panels`` (any of ``"timeline"``, ``"fractions"``, ``"markers"``, ``"counts"``,
         ``"factors"``) and ``published`` (mark the protocol's published marker outcomes).
         """
-        from .plot.timecourse import plot_result
+        from ..plot.timecourse import plot_result
 
         return plot_result(self, **kwargs)
 
@@ -328,7 +267,7 @@ class Result:
         )
 
     def _repr_html_(self) -> str:
-        from .plot.html import svg_composition
+        from ..plot.html import svg_composition
 
         e = html.escape
         s = self.summary()

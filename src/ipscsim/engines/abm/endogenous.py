@@ -1,0 +1,170 @@
+"""Fields and snapshots of an agent-based run: endogenous signals, compounds in aggregates, cells.
+
+* :func:`endogenous_fields`: the cells' own Nodal and BMP on an adherent patch, deposited from the
+  cells (:func:`deposit_sources`) and spread by a screened Poisson equation of the paracrine length;
+* :func:`aggregate_profiles`: the concentration of each compound that cells take up on the spherical
+  shells of every aggregate (relative to the bulk medium);
+* :func:`snapshot`: every live cell's state, as plain arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.fft import next_fast_len
+
+from ...model import layout as L
+from .._jit import jit
+from ..threads import get_threads
+from .cells import Cells
+from .fields import cic_cell, radial_profile, screened_poisson_2d
+from .placement import UM2_PER_CM2, Space
+from .readouts import group_geometry
+
+__all__ = [
+    "MAX_SHELLS",
+    "SHELL_WIDTH",
+    "UM2_PER_CM2",
+    "aggregate_profiles",
+    "deposit_sources",
+    "endogenous_fields",
+    "snapshot",
+]
+
+#: Width of the spherical shells of an aggregate's fields, in cell diameters.
+SHELL_WIDTH = 1.0
+#: Shells allotted per aggregate.
+MAX_SHELLS = 256
+
+
+@jit
+def deposit_sources(n, pos, genes, kind, p, box, grids):
+    """Spread the endogenous sources onto ``grids`` (0: Nodal, 1: BMP makers, 2: all cells)."""
+    w = p[L.P_tgf_autocrine_offtarget]
+    nk, ny, nx = grids.shape
+    hx = box[0] / nx
+    hy = box[1] / ny
+    inv_area = 1.0 / (hx * hy)
+    for q in range(nk):
+        for b in range(ny):
+            for a in range(nx):
+                grids[q, b, a] = 0.0
+    for i in range(n):
+        if kind[i] == 0:
+            o4 = max(genes[i, L.G_OCT4], 0.0)
+            v0 = o4 + w * max(genes[i, L.G_OFF], 0.0)
+            v1 = 1.0 - min(1.0, o4 + max(genes[i, L.G_NEURAL], 0.0))
+        else:
+            v0 = 0.0
+            v1 = 0.0
+        x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], 1.0 / hx, 1.0 / hy, nx, ny)
+        w00 = (1.0 - fx) * (1.0 - fy) * inv_area
+        w01 = fx * (1.0 - fy) * inv_area
+        w10 = (1.0 - fx) * fy * inv_area
+        w11 = fx * fy * inv_area
+        for q in range(3):
+            v = v0 if q == 0 else (v1 if q == 1 else 1.0)
+            if v != 0.0:
+                grids[q, y0, x0] += v * w00
+                grids[q, y0, x1] += v * w01
+                grids[q, y1, x0] += v * w10
+                grids[q, y1, x1] += v * w11
+
+
+def endogenous_fields(cells: Cells, space: Space, p: np.ndarray, grids: dict) -> None:
+    """Solve the patch's endogenous Nodal, the share of BMP-making cells and the density into ``grids``.
+
+    The sources are spread over the paracrine length (a screened Poisson equation on the periodic
+    patch); ``grids["_pair"]`` holds Nodal and the BMP share side by side in single precision, which
+    is what the cells read.
+    """
+    n = cells.n
+    length = float(p[L.P_paracrine_length])
+    h = 0.5 * length
+    nx = next_fast_len(max(4, int(math.ceil(space.box[0] / h))), real=True)
+    ny = next_fast_len(max(4, int(math.ceil(space.box[1] / h))), real=True)
+    src = np.empty((3, ny, nx))
+    deposit_sources(n, cells.pos, cells.genes, cells.kind, p, space.box, src)
+    workers = get_threads()
+    nodal_src, bmp_src, all_cells = (
+        screened_poisson_2d(g, space.box, length, workers) for g in src
+    )
+    tgf = p[L.P_tgf_autocrine] / p[L.P_density_ref] * UM2_PER_CM2
+    nodal = nodal_src * tgf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(all_cells > 1e-12, bmp_src / all_cells, 0.0)
+    share = np.clip(share, 0.0, 1.0)
+    grids.clear()
+    grids["nodal"] = nodal
+    grids["bmp_share"] = share
+    grids["density"] = all_cells * UM2_PER_CM2
+    # what the cells read: both signals side by side in single precision (half the cache footprint)
+    grids["_pair"] = np.ascontiguousarray(np.stack([nodal, share], axis=-1), dtype=np.float32)
+
+
+def aggregate_profiles(cells, space, abs_idx, decay_len, diam, cell_vol, registry):
+    """Concentration profiles (relative to the bulk) of the compounds ``abs_idx`` in every aggregate.
+
+    Returns:
+        ``(prof, shown)``: profiles ``(n_groups, len(abs_idx), MAX_SHELLS)`` for the step, and the
+        fields a snapshot keeps (centres, radii, shell width, one profile per compound).
+    """
+    n_groups = space.n_groups
+    width = SHELL_WIDTH * diam
+    centre = np.zeros((n_groups, 3))
+    radius = np.zeros(n_groups)
+    counts = np.zeros((n_groups, MAX_SHELLS))
+    group_geometry(
+        cells.n,
+        cells.pos,
+        cells.group,
+        n_groups,
+        width,
+        MAX_SHELLS,
+        centre,
+        radius,
+        counts,
+        cells.shell,
+    )
+    prof = np.ones((n_groups, len(abs_idx), MAX_SHELLS))
+    names = registry().names
+    shown: dict[str, Any] = {
+        "aggregate_centre": centre,
+        "aggregate_radius": radius,
+        "shell_width": width,
+    }
+    for g in range(n_groups):
+        nb = max(1, min(MAX_SHELLS, int(math.ceil(radius[g] / width))))
+        for q, j in enumerate(abs_idx):
+            buf = np.empty(nb)
+            radial_profile(counts[g, :nb], width, max(radius[g], 1e-6), decay_len[j], cell_vol, buf)
+            prof[g, q, :nb] = buf
+            prof[g, q, nb:] = 1.0
+    for q, j in enumerate(abs_idx):
+        shown[f"profile:{names[j]}"] = prof[:, q, :].copy()
+    return prof, shown
+
+
+def snapshot(cells: Cells, space: Space, unit: float) -> dict[str, np.ndarray]:
+    """Every live cell's position, genes, kind, ids and heterogeneity, as plain float64/int arrays."""
+    n = cells.n
+    snap = {
+        "x": cells.pos[:n, 0].astype(np.float64),
+        "y": cells.pos[:n, 1].astype(np.float64),
+        "genes": cells.genes[:n].astype(np.float64),
+        "kind": cells.kind[:n].copy(),
+        "cell_id": cells.cid[:n].copy(),
+        "aggregate": cells.group[:n].copy(),
+        "born": cells.born[:n].astype(np.float64),
+        "sensitivity": cells.phi[:n].astype(np.float64),
+        "tempo": cells.theta[:n].astype(np.float64),
+        "notch_input": cells.notch[:n].astype(np.float64),
+        "_dims": np.array([space.dims]),
+        "_box": space.box.copy(),
+        "_unit": np.array([unit]),
+    }
+    if space.dims == 3:
+        snap["z"] = cells.pos[:n, 2].astype(np.float64)
+    return snap

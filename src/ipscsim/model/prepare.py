@@ -1,0 +1,149 @@
+"""A run prepared for an engine: a protocol and parameters compiled to arrays, in one place.
+
+:func:`prepare_run` is the one preparation every path shares (``simulate``, ``simulate_batch``,
+sweeps, validation, calibration, SBML export, benchmarks): it resolves the protocol and the
+parameters, applies a cell line, compiles the protocol for the genotype, builds the cohorts' initial
+state and the days to record. Engines take :class:`PreparedRun` objects and return their outputs;
+nothing downstream rebuilds one by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, is_real
+from ..protocols import Protocol
+from ..protocols.presets import as_protocol
+from .cohorts import DEFAULT_COHORTS, cohort_nodes, initial_state
+from .inputs import CompiledProtocol, compile_protocol
+from .lines import apply_line
+from .parameters import genotype_hazard, resolve_params
+
+__all__ = ["DEFAULT_RECORD_EVERY", "PreparedRun", "prepare_run", "record_days"]
+
+#: Days between records unless asked otherwise.
+DEFAULT_RECORD_EVERY = 0.25
+#: Records one run may ask for (a guard against a mistyped spacing).
+MAX_RECORDS = 1_000_000
+
+
+def record_days(days: float, every: float, extra: Sequence[float] = ()) -> np.ndarray:
+    """Recording days: ``0, every, 2 every, ...`` up to ``days`` (always included), plus ``extra``.
+
+    Raises:
+        ParameterError: for a spacing that is not a positive number, or that asks for more than a
+            million records, or an extra day outside ``[0, days]``.
+    """
+    if not (is_real(every) and every > 0 and math.isfinite(every)):
+        raise ParameterError(f"record_every: {every!r} must be a number of days > 0, e.g. 0.25")
+    if days / every > MAX_RECORDS:
+        raise ParameterError(
+            f"record_every: {every!r} records more than a million days; record less often"
+        )
+    n = math.floor(days / every + 1e-9)
+    rec = np.arange(n + 1) * float(every)
+    if days - rec[-1] > 1e-9:
+        rec = np.append(rec, days)
+    more = []
+    for d in extra:
+        if not (is_real(d) and 0 <= float(d) <= days + 1e-9):
+            raise ParameterError(
+                f"record days: day {d!r} is outside the run (0 to {days:g}); give days within it"
+            )
+        more.append(min(float(d), days))
+    return np.union1d(rec, more) if more else rec
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """One run, ready for an engine.
+
+    Attributes:
+        protocol: The protocol.
+        params: The parameter array (cell line applied).
+        compiled: The protocol compiled to segment arrays.
+        y0: Initial state of the ODE engine (cohorts and globals).
+        record_days: Days at which the engine records.
+        genotype: The MN genotype.
+        line: The cell line (its number), or ``None``.
+        n_cohorts: Heterogeneity cohorts the state holds.
+        snapshot_days: Days at which the agent-based engine keeps every cell (the last day always).
+        record_every: The spacing of the regular records (days).
+    """
+
+    protocol: Protocol
+    params: np.ndarray
+    compiled: CompiledProtocol
+    y0: np.ndarray
+    record_days: np.ndarray
+    genotype: str = "control"
+    line: Any = None
+    n_cohorts: int = DEFAULT_COHORTS
+    snapshot_days: tuple[float, ...] = field(default=())
+    record_every: float = DEFAULT_RECORD_EVERY
+
+    @property
+    def days(self) -> float:
+        """The last simulated day."""
+        return float(self.compiled.t[-1])
+
+    def recording(self, extra: Sequence[float]) -> PreparedRun:
+        """The same run, recording also on ``extra`` days (those within the run)."""
+        more = [float(d) for d in extra if d <= self.days + 1e-9]
+        if not more:
+            return self
+        return replace(self, record_days=np.union1d(self.record_days, more))
+
+
+def prepare_run(
+    protocol: Any,
+    params: Any = None,
+    days: float | None = None,
+    genotype: str = "control",
+    cohorts: int = DEFAULT_COHORTS,
+    record_every: float = DEFAULT_RECORD_EVERY,
+    line: Any = None,
+    *,
+    extra_days: Sequence[float] = (),
+    snapshots: Sequence[float] = (),
+) -> PreparedRun:
+    """Validate and compile one run.
+
+    Args:
+        protocol: A Protocol, preset name, file path or dict.
+        params: Parameter overrides (see :func:`~ipscsim.model.parameters.resolve_params`).
+        days: Days to simulate (default: the protocol's).
+        genotype: The MN genotype.
+        cohorts: Heterogeneity cohorts.
+        record_every: Days between records.
+        line: A cell line (number or :class:`~ipscsim.model.lines.CellLine`).
+        extra_days: More days to record.
+        snapshots: Days at which an agent-based run keeps every cell (recorded too).
+
+    Raises:
+        ProtocolError: for an invalid protocol. ParameterError: for invalid parameters or days.
+    """
+    prot = as_protocol(protocol)
+    p = apply_line(resolve_params(params), line)
+    cp = compile_protocol(prot, days, genotype_hazard(genotype))
+    end = float(cp.t[-1])
+    snaps = tuple(sorted({end, *(_snapshot_day(d, end) for d in snapshots)}))
+    rec = record_days(end, record_every, (*extra_days, *snaps))
+    y0 = initial_state(cohort_nodes(cohorts), cp.suspension)
+    number = getattr(line, "number", line)
+    return PreparedRun(
+        prot, p, cp, y0, rec, genotype, number, int(cohorts), snaps, float(record_every)
+    )
+
+
+def _snapshot_day(d: Any, end: float) -> float:
+    if not (is_real(d) and 0 <= float(d) <= end):
+        raise ParameterError(
+            f"snapshots: day {d!r} is outside the run (0 to {end:g}); give days within it"
+        )
+    return float(d)

@@ -1,0 +1,27 @@
+"""Panels of cell lines: one protocol across many lines (line draws live in :mod:`ipscsim.model.lines`).
+
+>>> import ipscsim as ips
+>>> table = ips.lines.across("maury2015", n_lines=20)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.lines import CellLine, apply_line, draw, line, line_table
+
+__all__ = ["CellLine", "across", "apply_line", "draw", "line", "line_table"]
+
+
+def across(protocol: Any, n_lines: int = 20, seed: int = 0, params: Any = None, **kwargs: Any):
+    """Simulate a protocol across a panel of lines; one row of summary values per line."""
+    import pandas as pd
+
+    from ..api import simulate_batch
+
+    panel = draw(n_lines, seed)
+    results = simulate_batch([protocol] * n_lines, params=params, lines=panel, **kwargs)
+    rows = [
+        {"line": cl.number, **r.summary().to_dict()} for cl, r in zip(panel, results, strict=True)
+    ]
+    return pd.DataFrame(rows).set_index("line")
