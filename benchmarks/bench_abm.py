@@ -46,12 +46,12 @@ def per_cell_step(
     for _ in range(repeats):
         r = ips.simulate(
             protocol,
-            engine="abm",
-            n_cells=n,
+            engine=ips.ABM(n_cells=n),
             seed=1,
             days=days,
             n_threads=threads,
-            record_every=days,
+            record=ips.Record(every=days),
+            progress=False,
         )
         st = r.meta["solver"]
         times.append((sum(st[k] for k in st if k.startswith("time_")), r.meta["wall_time_s"]))
@@ -72,15 +72,18 @@ def main(quick: bool = False, as_json: bool = False) -> dict:
     """Run the benchmark, print a table and (last) a JSON line; return the numbers."""
     all_threads = numba.config.NUMBA_NUM_THREADS
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
-    ips.simulate("chambers2009", engine="abm", n_cells=500, days=1, seed=1)  # compile
-    ips.simulate("maury2015", engine="abm", n_cells=500, days=1, seed=1)
+    small = dict(engine=ips.ABM(n_cells=500), days=1, seed=1, progress=False)
+    ips.simulate("chambers2009", **small)  # compile
+    ips.simulate("maury2015", **small)
     rows = []
     for protocol in ("chambers2009", "maury2015"):
         for n in sizes:
             for th in sorted({1, all_threads}):
                 rows.append(per_cell_step(protocol, n, th))
     t0 = time.perf_counter()
-    ips.simulate("maury2015", engine="abm", n_cells=100_000, seed=1, n_threads=all_threads)
+    ips.simulate(
+        "maury2015", engine=ips.ABM(n_cells=100_000), seed=1, n_threads=all_threads, progress=False
+    )
     maury = time.perf_counter() - t0
 
     def pick(protocol, n, th):

@@ -20,6 +20,8 @@ left free by a ligand trap such as Noggin. This is the numpy reference; the engi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .layout import (
@@ -56,8 +58,8 @@ def pathway_inputs(c: np.ndarray, comp: np.ndarray) -> tuple[np.ndarray, np.ndar
     return a, 1.0 / (1.0 + i), 1.0 + z
 
 
-def compound_table() -> np.ndarray:
-    """The registry as the ``(n_compounds, 5)`` float array the engines take."""
+@lru_cache(maxsize=1)
+def _table() -> np.ndarray:
     from ..protocols.compounds import MODES, PATHWAYS, registry
 
     reg = registry()
@@ -69,3 +71,8 @@ def compound_table() -> np.ndarray:
         out[j, C_EFFICACY] = c.efficacy
         out[j, C_DECAY] = c.decay_rate
     return out
+
+
+def compound_table() -> np.ndarray:
+    """The registry as the ``(n_compounds, 5)`` float array the engines take (one shared array)."""
+    return _table()

@@ -51,6 +51,8 @@ def record_days(days: float, every: float, extra: Sequence[float] = ()) -> np.nd
         rec = np.append(rec, days)
     more = []
     for d in extra:
+        if d == days:  # the last day is always recorded
+            continue
         if not (is_real(d) and 0 <= float(d) <= days + 1e-9):
             raise ParameterError(
                 f"record days: day {d!r} is outside the run (0 to {days:g}); give days within it"

@@ -101,7 +101,7 @@ def animate_cells(
 
     Args:
         result: An agent-based :class:`~ipscsim.results.Result` with snapshots
-            (``simulate(..., engine="abm", snapshots=[...])``).
+            (``simulate(..., engine=ips.ABM(), record=ips.Record(snapshots=[...]))``).
         days: Snapshot days to show, in order (default: all of ``result.snapshot_days``).
         color: As in :func:`~ipscsim.plot.spatial.plot_cells`.
         aggregate: In aggregates, which one to section (default: the largest on the last day).
@@ -120,7 +120,9 @@ def animate_cells(
 
     days = [float(d) for d in (result.snapshot_days if days is None else days)]
     if not days:
-        raise ValueError("days: this run kept no snapshots (simulate(..., snapshots=[...]))")
+        raise ValueError(
+            "days: this run kept no snapshots (simulate(..., record=ips.Record(snapshots=[...])))"
+        )
     snaps = [result.snapshot(d) for d in days]
     if aggregate is None and "z" in snaps[-1].columns:
         aggregate = _largest(snaps[-1])

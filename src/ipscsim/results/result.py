@@ -125,8 +125,8 @@ class Result:
         and ``tempo`` (heterogeneity), ``notch_input`` and ``cell_id``.
 
         Args:
-            day: A snapshot day (``simulate(..., snapshots=[...])``; the last day is always kept);
-                default the last.
+            day: A snapshot day (``record=ips.Record(snapshots=[...])``; the last day is always
+                kept); default the last.
         """
         return self._spatial().snapshot(day, self.params)
 

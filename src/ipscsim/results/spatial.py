@@ -27,10 +27,12 @@ class SpatialRecord:
         if not where:
             if what == "fields":
                 raise ParameterError(
-                    "day: this run kept no fields (simulate(..., fields=True) keeps them when the "
+                    "day: this run kept no fields (ips.ABM(fields=True) keeps them when the "
                     "medium holds a compound with a profile, or on an adherent patch)"
                 )
-            raise ParameterError("day: this run kept no snapshots (simulate(..., snapshots=[...]))")
+            raise ParameterError(
+                "day: this run kept no snapshots (simulate(..., record=ips.Record(snapshots=[...])))"
+            )
         days = sorted(where)
         if day is None:
             return days[-1]
@@ -38,7 +40,7 @@ class SpatialRecord:
         if abs(near - float(day)) > 1e-6:
             raise ParameterError(
                 f"day: {day!r} has no snapshot; snapshots were kept at {', '.join(f'{d:g}' for d in days)} "
-                "(ask for more with simulate(..., snapshots=[...]))"
+                "(ask for more with simulate(..., record=ips.Record(snapshots=[...])))"
             )
         return near
 
