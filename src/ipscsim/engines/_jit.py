@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FASTMATH_SUMS", "SETTINGS", "jit", "prange"]
+__all__ = ["FASTMATH_SUMS", "SETTINGS", "cfunc", "jit", "prange"]
 
 SETTINGS: dict[str, Any] = {
     "cache": os.environ.get("IPSCSIM_NUMBA_CACHE", "1") != "0",
@@ -62,3 +62,16 @@ def jit(
         )(f)
 
     return wrap if fn is None else wrap(fn)
+
+
+def cfunc(signature: Any):
+    """Compile a C callback (``numba.cfunc``) with the central cache setting and fastmath flags.
+
+    Args:
+        signature: The numba signature of the callback.
+    """
+
+    def wrap(f: Callable):
+        return _numba.cfunc(signature, cache=SETTINGS["cache"], fastmath=SETTINGS["fastmath"])(f)
+
+    return wrap

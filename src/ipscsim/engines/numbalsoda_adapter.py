@@ -11,12 +11,12 @@ Importing this module imports numbalsoda (about 3 s); only the benchmarks do.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
-from numba import carray, cfunc, types
+from numba import carray, types
 from numbalsoda import dop853, lsoda
 
 from ..model import layout as L
+from ._jit import cfunc, jit, prange
 from .kernels import prepare_work, rhs, work_size
 from .ode import apply_operation
 
@@ -31,7 +31,7 @@ _SIG = types.void(
 )
 
 
-@cfunc(_SIG, cache=True)
+@cfunc(_SIG)
 def rhs_cfunc(t, y_, dy_, d_):  # pragma: no cover - called from C
     """``f(t, y, dy, data)`` for numbalsoda: the model's right-hand side."""
     head = carray(d_, (HEAD,))
@@ -73,7 +73,7 @@ def pack(
     return data, off
 
 
-@numba.njit(parallel=True)
+@jit(parallel=True)
 def ensemble(
     funcptr, method, data0, p_off, u_off, w_off, ps, nodes, y0, tb, U, ops, opc, rtol, atol
 ):  # pragma: no cover
@@ -104,7 +104,7 @@ def ensemble(
     out = np.empty((n_runs, y0.shape[0]))
     ok = np.ones(n_runs, dtype=np.bool_)
     nfev = np.zeros(n_runs, dtype=np.int64)
-    for r in numba.prange(n_runs):
+    for r in prange(n_runs):
         d = data0.copy()
         d[p_off : p_off + ps.shape[1]] = ps[r]
         prepare_work(ps[r], nodes, d[w_off:])
