@@ -41,6 +41,7 @@ def jit(
     parallel: bool = False,
     inline: str = "never",
     fastmath: frozenset[str] | None = None,
+    cache: bool | None = None,
 ):
     """Compile ``fn`` with numba in nopython mode using the central settings.
 
@@ -49,11 +50,13 @@ def jit(
         parallel: Compile ``prange`` loops for threads.
         inline: numba's inlining option (``"always"`` for small helpers).
         fastmath: Flags other than the central ones (only :data:`FASTMATH_SUMS`).
+        cache: ``False`` for a function numba cannot cache (one that calls C function pointers held
+            in globals); default the central setting.
     """
 
     def wrap(f: Callable):
         return _numba.njit(
-            cache=SETTINGS["cache"],
+            cache=SETTINGS["cache"] if cache is None else cache and SETTINGS["cache"],
             fastmath=set(fastmath) if fastmath is not None else SETTINGS["fastmath"],
             parallel=parallel,
             nogil=True,

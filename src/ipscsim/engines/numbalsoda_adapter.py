@@ -73,7 +73,7 @@ def pack(
     return data, off
 
 
-@jit(parallel=True)
+@jit(parallel=True, cache=False)  # calls numbalsoda through C pointers: not cacheable
 def ensemble(
     funcptr, method, data0, p_off, u_off, w_off, ps, nodes, y0, tb, U, ops, opc, rtol, atol
 ):  # pragma: no cover
