@@ -82,6 +82,16 @@ def test_dask_local_cluster_gives_the_same_table(reference):
         via_address = ips.Sweep("maury2015", SPACE, seed=5, readouts=READOUTS).run(
             executor=cluster.scheduler_address, progress=False, chunk_size=4
         )
+        abm = ips.Sweep(
+            "chambers2009",
+            {"Noggin.scale": [0.5, 1.0]},
+            seed=5,
+            engine=ips.ABM(n_cells=600),
+            days=2,
+            readouts=["iPSC@2"],
+        )
+        abm_dask = abm.run(executor=client, progress=False, chunk_size=1)
+    pd.testing.assert_frame_equal(_table(abm_dask), _table(abm.run(progress=False)))
     pd.testing.assert_frame_equal(_table(got), _table(reference))
     pd.testing.assert_frame_equal(_table(via_address), _table(reference))
     assert got.meta["run"]["executor"] == "dask"
