@@ -72,13 +72,14 @@ def _check_abm(n_cells: Any, neighbours: Any, aggregate_size: Any, dt: Any) -> N
             f"neighbours: {neighbours!r} must be 'space' (actual neighbours) or 'mean' (population "
             "means, as in the ODE engine)"
         )
-    if (
+    if aggregate_size is not None and (
         isinstance(aggregate_size, bool)
         or not isinstance(aggregate_size, (int, np.integer))
         or aggregate_size < 2
     ):
         raise ParameterError(
-            f"aggregate_size: {aggregate_size!r} must be a whole number of cells per aggregate >= 2"
+            f"aggregate_size: {aggregate_size!r} must be a whole number of cells per aggregate >= 2 "
+            "(or None: the protocol's)"
         )
     if not (isinstance(dt, (int, float)) and not isinstance(dt, bool) and 0 < dt <= 0.25):
         raise ParameterError(f"dt: {dt!r} must be a step in days in (0, 0.25], e.g. 0.05")
@@ -245,14 +246,15 @@ class ABM:
         n_cells: Cells simulated at day 0 (a sample of the well).
         neighbours: ``"space"`` (Notch, crowding and endogenous signals from actual neighbours) or
             ``"mean"`` (population means, as in the ODE engine).
-        aggregate_size: Cells per aggregate when aggregates form.
+        aggregate_size: Cells per aggregate when aggregates form (``None``: the protocol's
+            ``aggregate_size``).
         dt: Largest time step (days).
         fields: Solve fields (compound penetration into aggregates, endogenous signals on a patch).
     """
 
     n_cells: int = 20_000
     neighbours: str = "space"
-    aggregate_size: int = 2000
+    aggregate_size: int | None = None
     dt: float = 0.05
     fields: bool = True
     name: ClassVar[str] = "abm"
@@ -264,7 +266,8 @@ class ABM:
         if not isinstance(self.fields, (bool, np.bool_)):
             raise ParameterError(f"fields: {self.fields!r} must be True or False")
         object.__setattr__(self, "n_cells", int(self.n_cells))
-        object.__setattr__(self, "aggregate_size", int(self.aggregate_size))
+        if self.aggregate_size is not None:
+            object.__setattr__(self, "aggregate_size", int(self.aggregate_size))
         object.__setattr__(self, "dt", float(self.dt))
 
     def settings(self) -> dict[str, Any]:

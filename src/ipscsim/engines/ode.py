@@ -25,22 +25,24 @@ __all__ = ["OdeRun", "apply_operation", "rhs_calls", "run", "run_many", "run_seg
 
 @jit
 def apply_operation(y, op, count, n_cohorts):
-    """Apply a replate/aggregate to the state in place (plate changes nothing in the state)."""
+    """Apply a replate/aggregate to the state in place (plate changes nothing in the state).
+
+    Every count of every cohort (progenitors and neurons) is scaled to the seeded number; the discarded
+    share goes to ``LINEAGE`` (for yields), the change to ``CUM_REPLATED``, and the stress is set to 1.
+    """
     if op != L.OP_REPLATE and op != L.OP_AGGREGATE:
         return
-    gbase = n_cohorts * L.N_GENES
+    gbase = n_cohorts * L.N_COHORT
     total = 0.0
     for i in range(n_cohorts):
-        total += y[i * L.N_GENES + L.G_PROG]
-    for j in (L.X_MN, L.X_MN_CHAT, L.X_V3, L.X_V2, L.X_RN, L.X_MN_HN, L.X_MN_CHAT_HN):
-        total += y[gbase + j]
+        for c in range(L.N_GENES, L.N_COHORT):
+            total += y[i * L.N_COHORT + c]
     if total <= 0.0:
         return
     scale = count / total
     for i in range(n_cohorts):
-        y[i * L.N_GENES + L.G_PROG] *= scale
-    for j in (L.X_MN, L.X_MN_CHAT, L.X_V3, L.X_V2, L.X_RN, L.X_MN_HN, L.X_MN_CHAT_HN):
-        y[gbase + j] *= scale
+        for c in range(L.N_GENES, L.N_COHORT):
+            y[i * L.N_COHORT + c] *= scale
     y[gbase + L.X_LINEAGE] /= scale
     y[gbase + L.X_CUM_REPLATED] += count - total
     y[gbase + L.X_STRESS] = 1.0

@@ -43,13 +43,21 @@ def _sid(name: str) -> str:
 
 
 _FUNCTIONS = {
-    # branch-free (piecewise would defeat libRoadRunner's caching of assignment rules)
+    # the equation language's functions (ipscsim.model.expr), branch-free: piecewise would defeat
+    # libRoadRunner's caching of assignment rules
     "fmax": "lambda(a, b, (a + b + abs(a - b)) / 2)",
     "fmin": "lambda(a, b, (a + b - abs(a - b)) / 2)",
-    "hill2": "lambda(x, k, x * x / (k * k + x * x))",
-    "rep2": "lambda(x, k, 1 / (1 + (x / k) * (x / k)))",
-    "prep": "lambda(k, y, 1 / ((1 + k * y) * (1 + k * y)))",
-    "ph": "lambda(x, x / (1 + x))",
+    "pos": "lambda(x, (x + abs(x)) / 2)",
+    "clip01": "lambda(x, fmin(pos(x), 1))",
+    "sat": "lambda(x, x / (1 + x))",
+    "hill": "lambda(x, k, x / (k + x))",
+    "hill2": "lambda(x, k, (x / k)^2 / (1 + (x / k)^2))",
+    "hill4": "lambda(x, k, (x / k)^4 / (1 + (x / k)^4))",
+    "hill8": "lambda(x, k, (x / k)^8 / (1 + (x / k)^8))",
+    "rep2": "lambda(x, k, 1 / (1 + (x / k)^2))",
+    "rep4": "lambda(x, k, 1 / (1 + (x / k)^4))",
+    "rep8": "lambda(x, k, 1 / (1 + (x / k)^8))",
+    "smax": "lambda(a, b, e, (a + b + sqrt((a - b)^2 + e * e)) / 2)",
 }
 
 

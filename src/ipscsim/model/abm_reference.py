@@ -1,7 +1,7 @@
 """Plain-numpy reference of one agent-based step (well-mixed medium) and its births and deaths.
 
-It follows :func:`ipscsim.engines.abm.step.step_cells` line by line with the model's numpy functions
-(:mod:`~ipscsim.model.grn`, :mod:`~ipscsim.model.population`, :mod:`~ipscsim.model.signalling`) and the
+It follows :func:`ipscsim.engines.abm.step.step_cells` step by step with the numpy interpreter of the
+equations (:func:`ipscsim.model.reference.shared`, :func:`~ipscsim.model.reference.cell_env`) and the
 same counter-based random numbers, so that the compiled kernel can be held to it;
 :func:`events_reference` does the same for :func:`ipscsim.engines.abm.step.apply_events`.
 """
@@ -9,15 +9,14 @@ same counter-based random numbers, so that the compiled kernel can be held to it
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from . import layout as L
-from .gates import gate
-from .grn import grn_rates
+from .network import FATES, NEURON_CLASSES
 from .pharmacology import concentrations, pathway_inputs
-from .population import progenitor_rates
-from .signalling import signals
+from .reference import cell_env, shared
 from .streams import (
     STREAM_EVENT,
     STREAM_FATE,
@@ -31,12 +30,31 @@ from .streams import (
 __all__ = ["events_reference", "step_reference"]
 
 
-def _rates(y, phi, theta, a, f, z, p, nodal, bmp, delta, shield_on, growth, haz):
-    sig = signals(a, f, z, phi, p, nodal, 0.0, shield_on, bmp)
-    sig = sig._replace(notch_in=f[L.PW_NOTCH] * delta)
-    d = grn_rates(y, sig, theta, p)
-    div, death, ng, tg = progenitor_rates(y, sig, p, 0.0, haz)
-    return d, div * growth, death, ng, tg
+def _take(d: dict[str, Any], idx: np.ndarray, n: int) -> dict[str, Any]:
+    return {k: (v[idx] if isinstance(v, np.ndarray) and v.shape == (n,) else v) for k, v in d.items()}
+
+
+def _neurons(kind, event, sh, ue, uf, dt):
+    """Neuron deaths and CHAT maturation (in place)."""
+    neuron = kind > 0
+    is_mn = neuron & (kind <= 4)
+    mu = np.where(is_mn, sh["mu_mn"], sh["mu_n"])
+    dies = neuron & (ue < 1.0 - np.exp(-mu * dt))
+    event[dies] = 2
+    chat = 1.0 - np.exp(-sh["chat"] * dt)
+    matures = neuron & ~dies & np.isin(kind, (1, 3)) & (uf < chat)
+    kind[matures] += 1
+
+
+def _noise(y, theta, cid, seed, step, krel, dt, sigma):
+    if sigma <= 0:
+        return np.zeros_like(y)
+    base = sigma * np.sqrt(2.0 * np.abs(krel) * dt)
+    tempo = np.where(krel[None, :] < 0, 1.0, np.sqrt(theta)[:, None])
+    h = hash64_np(seed, cid, step, STREAM_NOISE * 8)
+    bits = (h[:, None] >> np.arange(L.N_GENES, dtype=np.uint64)[None, :]) & np.uint64(1)
+    sign = 1.0 - 2.0 * bits.astype(np.float64)  # two-point increments, +-sqrt(dt)
+    return sign * base[None, :] * tempo * np.maximum(y, 0.0)
 
 
 def step_reference(
@@ -47,23 +65,20 @@ def step_reference(
     cid: np.ndarray,
     phase: np.ndarray,
     thresh: np.ndarray,
-    delta: np.ndarray,
-    occupancy: np.ndarray,
+    env: dict[str, Any],
     p: np.ndarray,
     u: np.ndarray,
     comp: np.ndarray,
     t: float,
     dt: float,
-    nodal: float,
-    bmp: float,
-    haz: float,
-    mn_hazard: float,
-    suspension: bool,
     seed: int,
     step: int,
     krel: np.ndarray,
 ):
     """One step of every cell (see :func:`ipscsim.engines.abm.step.step_cells`).
+
+    Args:
+        env: Each cell's endogenous inputs (``ENV`` names to arrays or scalars).
 
     Returns:
         ``(genes, kind, phase, event)`` after the step (new arrays).
@@ -74,98 +89,55 @@ def step_reference(
     n = len(kind)
     event = np.zeros(n, dtype=np.int8)
     a, f, z = pathway_inputs(concentrations(t + 0.5 * dt, u, comp), comp)
-    phi = phi.astype(np.float64)
-    theta = theta.astype(np.float64)
-    growth = np.maximum(0.0, 1.0 - occupancy)
-    prog = kind == 0
-    # neurons
-    tro = a[L.PW_TROPHIC] / (1.0 + a[L.PW_TROPHIC])
-    tf = 1.0 - p[L.P_trophic_efficacy] * tro
-    is_mn = np.isin(kind, (1, 2, 6, 7))
-    mu = (
-        p[L.P_death_neuron] * tf * np.where(is_mn, mn_hazard, 1.0)
-        + haz * p[L.P_neuron_dissociation_factor]
-    )
+    sh = shared(a, f, z, env, p)
     ue = hash_uniform_np(seed, cid, step, STREAM_EVENT)
     uf = hash_uniform_np(seed, cid, step, STREAM_FATE)
-    chat = 1.0 - math.exp(-p[L.P_chat_rate] * dt)
-    dies = ~prog & (ue < 1.0 - np.exp(-mu * dt))
-    event[dies] = 2
-    matures = ~prog & ~dies & np.isin(kind, (1, 6)) & (uf < chat)
-    kind[matures] += 1
-    # progenitors
-    idx = np.nonzero(prog)[0]
+    _neurons(kind, event, sh, ue, uf, dt)
+    idx = np.nonzero(kind == 0)[0]
+    shp = _take(sh, idx, n)
     y = genes[idx]
-    k1, d1, m1, n1, p1 = _rates(
-        y, phi[idx], theta[idx], a, f, z, p, nodal, bmp, delta[idx], suspension, growth[idx], haz
-    )
-    sigma = p[L.P_abm_noise]
-    dw = np.zeros_like(y)
-    if sigma > 0:
-        base = sigma * np.sqrt(2.0 * krel * dt)
-        base[L.G_PROG] = 0.0
-        tempo = np.sqrt(theta[idx])[:, None] * np.ones((1, L.N_GENES))
-        tempo[:, L.G_TG] = 1.0
-        tempo[:, L.G_PRG] = 1.0
-        h = hash64_np(seed, cid[idx], step, STREAM_NOISE * 8)
-        bits = (h[:, None] >> np.arange(L.N_GENES, dtype=np.uint64)[None, :]) & np.uint64(1)
-        sign = 1.0 - 2.0 * bits.astype(np.float64)  # two-point increments, +-sqrt(dt)
-        dw = sign * base[None, :] * tempo * np.maximum(y, 0.0)
+    ph, th = phi[idx].astype(np.float64), theta[idx].astype(np.float64)
+    c1 = cell_env(shp, y, ph, th)
+    k1 = np.stack([np.broadcast_to(c1[f"d.{g}"], (len(idx),)) for g in L.GENES], axis=1)
+    dw = _noise(y, th, cid[idx], seed, step, krel, dt, p[L.P_abm_noise])
     yt = np.maximum(y + k1 * dt + dw, 0.0)
-    k2, d2, m2, n2, p2 = _rates(
-        yt, phi[idx], theta[idx], a, f, z, p, nodal, bmp, delta[idx], suspension, growth[idx], haz
-    )
-    new = np.maximum(y + 0.5 * (k1 + k2) * dt + dw, 0.0)
-    new[:, L.G_PROG] = y[:, L.G_PROG]
-    genes[idx] = new
-    div = 0.5 * (d1 + d2)
-    death = 0.5 * (m1 + m2)
-    lam_ng = 0.5 * (n1 + n2)
-    lam_tg = 0.5 * (p1 + p2)
+    c2 = cell_env(shp, yt, ph, th)
+    k2 = np.stack([np.broadcast_to(c2[f"d.{g}"], (len(idx),)) for g in L.GENES], axis=1)
+    genes[idx] = np.maximum(y + 0.5 * (k1 + k2) * dt + dw, 0.0)
+    _events(idx, c1, c2, dt, ue, uf, event, kind, phase, thresh)
+    return genes, kind, phase, event
+
+
+def _avg(c1, c2, name, n):
+    return 0.5 * (np.broadcast_to(c1[name], (n,)) + np.broadcast_to(c2[name], (n,)))
+
+
+def _events(idx, c1, c2, dt, ue, uf, event, kind, phase, thresh) -> None:
+    """Competing exits (death, neurogenesis, programming) or division progress, per progenitor."""
+    m = len(idx)
+    div, death = _avg(c1, c2, "rate.div", m), _avg(c1, c2, "rate.death", m)
+    lam_ng, lam_tg = _avg(c1, c2, "rate.ng", m), _avg(c1, c2, "rate.tg", m)
     rate = death + lam_ng + lam_tg
     p_exit = 1.0 - np.exp(-rate * dt)
-    ue_p = ue[idx]
-    out = ue_p < p_exit
-    x = np.where(out, ue_p / np.where(p_exit > 0, p_exit, 1.0) * rate, 0.0)
-    th, sd = p[L.P_gate_threshold], p[L.P_sigma_fate]
-    m_prog = p[L.P_mn_fraction_programmed]
     for q, i in enumerate(idx):
-        if out[q]:
-            if x[q] < death[q]:
+        if ue[i] < p_exit[q]:
+            x = ue[i] / p_exit[q] * rate[q]
+            if x < death[q]:
                 event[i] = 2
                 continue
-            hx = float(gate(new[q, L.G_HOX], th, sd))
-            nk = float(gate(new[q, L.G_NKX22], th, sd))
-            og = float(gate(new[q, L.G_OLIG2], th, sd))
-            uu = uf[i]
-            programmed = x[q] >= death[q] + lam_ng[q]
-            k = 0
-            if programmed:
-                if uu < m_prog * hx:
-                    k = 1
-                elif uu < m_prog:
-                    k = 6
-                else:
-                    uu = (uu - m_prog) / (1.0 - m_prog)
-            if k == 0:
-                p_mn = hx * (1 - nk) * og
-                p_v3 = hx * nk
-                p_v2 = hx * (1 - nk) * (1 - og)
-                k = (
-                    1
-                    if uu < p_mn
-                    else 3
-                    if uu < p_mn + p_v3
-                    else 4
-                    if uu < p_mn + p_v3 + p_v2
-                    else 5
-                )
-            kind[i] = k
+            kind_of = "prog" if x >= death[q] + lam_ng[q] else "fate"
+            probs = [float(_avg(c1, c2, f"{kind_of}.{f}", m)[q]) for f in FATES]
+            acc, pick = 0.0, len(FATES) - 1
+            for j, pr in enumerate(probs):
+                acc += pr
+                if uf[i] < acc:
+                    pick = j
+                    break
+            kind[i] = NEURON_CLASSES.index(FATES[pick]) + 1
             event[i] = 3
             continue
         phase[i] = np.float32(np.float32(phase[i]) + np.float32(div[q] * dt))
         event[i] = 1 if phase[i] >= thresh[i] else 0
-    return genes, kind, phase, event
 
 
 def _cycle_threshold(seed: int, cid: np.ndarray, step: int, sub: int, shape: float) -> np.ndarray:
@@ -246,7 +218,7 @@ def events_reference(
         bits = (words >> (16 * (gi[None, :] % 4)).astype(np.uint64)) & np.uint64(0xFFFF)
         u = (bits.astype(np.float64) + 0.5) / 65536.0
         eps = np.clip(math.sqrt(3.0) * cv * (2.0 * u - 1.0), -1.0, 1.0)
-        eps[:, L.G_PROG] = 0.0
+        eps[:, [L.G_CLOCK, L.G_LEVEL]] = 0.0  # the clock and the level are not partitioned
         st["genes"][mothers] = genes * (1.0 + eps)
         daughter["genes"] = (genes * (1.0 - eps)).astype(st["genes"].dtype)
     daughter["kind"][:] = 0

@@ -57,9 +57,9 @@ def initial_state(nodes: np.ndarray, suspension: bool) -> np.ndarray:
     """
     k = nodes.shape[0]
     y = np.zeros(L.n_state(k))
-    coh = y[: k * L.N_GENES].reshape(k, L.N_GENES)
+    coh = y[: k * L.N_COHORT].reshape(k, L.N_COHORT)
     coh[:, L.G_OCT4] = 1.0
-    coh[:, L.G_PROG] = nodes[:, L.Z_WEIGHT]
-    y[k * L.N_GENES + L.X_STRESS] = 1.0 if suspension else 0.0
-    y[k * L.N_GENES + L.X_LINEAGE] = 1.0
+    coh[:, L.C_PROG] = nodes[:, L.Z_WEIGHT]
+    y[k * L.N_COHORT + L.X_STRESS] = 1.0 if suspension else 0.0
+    y[k * L.N_COHORT + L.X_LINEAGE] = 1.0
     return y

@@ -4,13 +4,14 @@ The protocol's day range is cut at every breakpoint (media change, step edge, op
 integration step crosses a discontinuity. Segment ``i`` covers ``[t[i], t[i+1])`` and has
 
 * an input vector ``u[i]`` (:mod:`ipscsim.model.layout`, ``U_*``): the day of the last media change, the
-  format, the seeding count and area, the genotype's MN hazard ratio, and the nominal concentrations (nM)
-  of every registry compound at that media change;
+  format, the seeding count and area, the genotype's MN hazard ratio, the aggregate size, the cassette,
+  and the nominal concentrations (nM) of every registry compound at that media change: the steps' and the
+  basal medium's components (:mod:`ipscsim.protocols.media`), added;
 * an operation applied at its start (``op[i]``: none, replate, aggregate, plate) with the live-cell count
   it re-seeds (``op_count[i]``, in units of the cells seeded at day 0).
 
-Days past the protocol's end run in basal medium (no compounds), with media changes continuing at the
-protocol's rhythm.
+Days past the protocol's end run in the protocol's basal medium without its steps, with media changes
+continuing at the protocol's rhythm.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from . import layout as L
 __all__ = ["CompiledProtocol", "compile_protocol"]
 
 _OPS = {"replate": L.OP_REPLATE, "aggregate": L.OP_AGGREGATE, "plate": L.OP_PLATE}
+#: The default medium lasts past any simulated day (runs past a protocol's end keep it).
+MAX_DAYS_INPUTS = 1e9
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ def compile_protocol(
         protocol, bounds, set(media), ops, _nominal(protocol, reg), len(reg)
     )
     u[:, L.U_MN_HAZARD] = mn_hazard
+    u[:, L.U_AGG] = protocol.aggregate_size
+    u[:, L.U_CASSETTE_NIL] = 1.0 if protocol.cassette == "NIL" else 0.0
+    u[:, L.U_CASSETTE_NGN2] = 1.0 if protocol.cassette == "NGN2" else 0.0
     return CompiledProtocol(
         t=np.asarray(bounds, dtype=np.float64),
         u=u,
@@ -110,8 +116,8 @@ def compile_protocol(
 
 
 def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
-    """Each step as ``(compound index, start, end, concentration in nM)``."""
-    return [
+    """Each step, and each component of the basal media, as ``(compound, start, end, nM)``."""
+    out = [
         (
             reg.index(s.compound),
             snap_day(s.start),
@@ -120,6 +126,34 @@ def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, floa
         )
         for s in protocol.steps
     ]
+    return out + _medium_components(protocol, reg)
+
+
+def _medium_components(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
+    """The basal media's components over their windows (the default medium where no phase is)."""
+    from ..protocols.media import lookup_medium
+
+    windows = []
+    t = 0.0
+    for ph in protocol.media:
+        if ph.start > t:
+            windows.append((protocol.medium, t, ph.start))
+        windows.append((ph.name, ph.start, ph.end))
+        t = ph.end
+    windows.append((protocol.medium, t, MAX_DAYS_INPUTS))
+    out = []
+    for name, start, end in windows:
+        for compound, value, unit in lookup_medium(name).components:
+            c = reg.get(compound)
+            out.append(
+                (
+                    reg.index(c.name),
+                    snap_day(start),
+                    snap_day(end),
+                    to_nanomolar(value, unit, c.molar_mass),
+                )
+            )
+    return out
 
 
 def _segments(protocol, bounds, media_set, ops, nominal, n_comp):
@@ -143,7 +177,7 @@ def _segments(protocol, bounds, media_set, ops, nominal, n_comp):
             c0 = np.zeros(n_comp)
             for j, start, end, conc in nominal:
                 if start <= t0 < end:
-                    c0[j] = conc
+                    c0[j] += conc
             t_change = t0
         u[i, L.U_T_CHANGE] = t_change
         u[i, L.U_FORMAT] = fmt

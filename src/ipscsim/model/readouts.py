@@ -1,22 +1,24 @@
 """Read a simulated population the way a biologist would: cell types and marker-positive fractions.
 
-Progenitors are scored through marker gates (:mod:`ipscsim.model.gates`) with measurement noise. The
-cell types are exclusive and exhaustive by construction (a gating tree), so fractions sum to 1:
+Cells are scored through marker gates with measurement noise (``gate`` of :mod:`ipscsim.model.expr`).
+The gating, cell type by cell type and marker by marker, is written once with the equations
+(``READOUT`` for progenitors, ``NEURON`` for neurons, in :mod:`ipscsim.model.network`): this module
+evaluates it with numpy, the agent-based engine's recording kernel runs its compiled form.
 
-* ``iPSC``: OCT4+;
-* ``offtarget``: OCT4-, off-target programme on (non-neural ectoderm, mesendoderm);
-* ``neuroectoderm``: OCT4-, neural programme on (PAX6/SOX1 early neural), not yet SOX1+ definitive;
+Cell types (:data:`CELL_TYPES`) are exclusive and exhaustive, so fractions sum to 1:
 
-Cells that have left pluripotency with neither programme on yet (the transient epiblast-like stage of
-Chambers et al. 2009) are split between ``neuroectoderm`` and ``offtarget`` by their bias, the relative
-levels of the two programmes.
-* committed (SOX1+) progenitors: ``rostral_progenitor`` (HOX-), else by the ventral code ``p3``
-  (NKX2.2+), ``pMN`` (NKX2.2-, OLIG2+), ``p2`` (NKX2.2-, OLIG2-: PAX6/IRX3 p2 and dorsal progenitors);
-* neurons, by the identity they took at birth: ``MN``, ``interneuron`` (V3 and V2/dorsal),
-  ``rostral_neuron``.
+* pluripotent ``iPSC`` (OCT4+); then, in order of precedence, ``NMP`` (SOX2+T+), ``mesendoderm``,
+  ``neural_crest``, ``non_neural_ectoderm`` and the neural lineage (cells with no programme on yet are
+  split by their programmes' levels);
+* neural cells: ``floor_plate`` (FOXA2+), glia (``OPC`` if OLIG2+ or NKX2.2+, else ``astrocyte``: the
+  gliogenic switch on), ``neuroectoderm`` (SOX1-), then SOX1+ progenitors by level: ``rostral_progenitor``
+  (HOX-), else by the ventral code ``p3`` (NKX2.2+), ``pMN`` (OLIG2+), ``p2`` (the rest: p2/p1 and
+  dorsal);
+* neurons by class: ``MN`` (medial and lateral column, CHAT- and CHAT+), ``interneuron`` (V3, V1/V2,
+  dorsal), ``rostral_neuron``, ``glutamatergic_neuron`` (NGN2-only programming).
 
-Markers are the fraction of live cells positive: progenitor markers from the gates; neurons are
-negative for progenitor markers, MNs are ISL1+ MNX1+ (CHAT+ once mature), spinal neurons HOX+.
+The old single ``offtarget`` class is now three fates; :data:`GROUPS` gives it (and other groupings)
+as sums of cell types, and :func:`group_fraction` reads them.
 """
 
 from __future__ import annotations
@@ -26,178 +28,141 @@ import math
 import numpy as np
 
 from . import layout as L
-from .gates import gate
+from .expr import evaluate
+from .network import CELL_TYPES, MARKERS, NEURON_CLASSES, NEURON_TYPE, PROGENITOR_TYPES, network
 
 __all__ = [
     "CELL_TYPES",
     "GENE_COLUMNS",
+    "GROUPS",
     "MARKERS",
     "NEGLIGIBLE",
     "SUMMARY_FIELDS",
     "cell_counts",
     "cells_frame",
+    "group_fraction",
     "marker_counts",
+    "readout_counts",
     "score_cells",
     "summary_values",
 ]
 
-#: Cell types, in the order of the readout columns.
-CELL_TYPES: tuple[str, ...] = (
-    "iPSC",
-    "neuroectoderm",
-    "rostral_progenitor",
-    "pMN",
-    "p3",
-    "p2",
-    "MN",
-    "interneuron",
-    "rostral_neuron",
-    "offtarget",
-)
-#: Markers, in the order of the readout columns.
-MARKERS: tuple[str, ...] = (
-    "OCT4",
-    "PAX6",
-    "SOX1",
-    "HOX",
-    "OLIG2",
-    "NKX2.2",
-    "IRX3",
-    "NKX6.1",
-    "ISL1",
-    "MNX1",
-    "CHAT",
-)
+#: Groupings of cell types (sums of fractions), e.g. the old ``offtarget`` class.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "offtarget": ("mesendoderm", "neural_crest", "non_neural_ectoderm"),
+    "neural_progenitor": (
+        "neuroectoderm",
+        "rostral_progenitor",
+        "floor_plate",
+        "pMN",
+        "p3",
+        "p2",
+    ),
+    "glia": ("OPC", "astrocyte"),
+    "neurons": ("MN", "interneuron", "rostral_neuron", "glutamatergic_neuron"),
+}
+
+_KEYS = tuple(m.replace(".", "_") for m in MARKERS)
 
 
-def _split(records: np.ndarray, n_cohorts: int):
+def _blocks(records: np.ndarray, n_cohorts: int) -> np.ndarray:
     flat = records.reshape(-1, records.shape[-1])
-    coh = flat[:, : n_cohorts * L.N_GENES].reshape(flat.shape[0], n_cohorts, L.N_GENES)
-    glob = flat[:, n_cohorts * L.N_GENES :]
-    return coh, glob
+    return flat[:, : n_cohorts * L.N_COHORT].reshape(flat.shape[0], n_cohorts, L.N_COHORT)
 
 
-def cell_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
-    """Cells of each type (last axis :data:`CELL_TYPES`) at each recorded day, in state units.
+def _progenitor_env(genes: np.ndarray, p: np.ndarray, cassette_nil: float) -> dict:
+    from .reference import derived
 
-    ``records`` is ``(..., n_state)`` (one run's days, or several runs' stacked); the result keeps the
-    leading axes.
+    env = {**derived(p), "cassette_nil": cassette_nil}
+    env.update({g: genes[..., i] for i, g in enumerate(L.GENES)})
+    return evaluate(list(network().readout), env)
+
+
+def _neuron_markers(genes: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Marker positivity of each neuron class at these gene levels: ``(..., n_classes, n_markers)``."""
+    from .reference import derived
+
+    base = {**derived(p), **{g: genes[..., i] for i, g in enumerate(L.GENES)}}
+    out = np.zeros((*genes.shape[:-1], len(NEURON_CLASSES), len(MARKERS)))
+    for c, cls in enumerate(NEURON_CLASSES):
+        env = {**base, **{f"is_{k}": float(k == cls) for k in NEURON_CLASSES}}
+        res = evaluate(list(network().neuron), env)
+        for m, key in enumerate(_KEYS):
+            out[..., c, m] = res[f"marker.{key}"]
+    return out
+
+
+def readout_counts(
+    records: np.ndarray, p: np.ndarray, n_cohorts: int, cassette_nil: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of each type and marker-positive cells per recorded day, in state units.
+
+    ``records`` is ``(..., n_state)`` (one run's days, or several runs' stacked); the results keep
+    the leading axes, with :data:`CELL_TYPES` and :data:`MARKERS` last.
     """
-    coh, glob = _split(records, n_cohorts)
-    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
-    prog = np.maximum(coh[..., L.G_PROG], 0.0)
-    o4 = gate(coh[..., L.G_OCT4], th, sd)
-    ne_level = np.maximum(coh[..., L.G_NEURAL], 0.0)
-    off_level = np.maximum(coh[..., L.G_OFF], 0.0)
-    ne_on = gate(ne_level, th, sd)
-    off_on = gate(off_level, th, sd)
-    bias = ne_level / np.maximum(ne_level + off_level, 1e-12)
-    bias = np.where(ne_level + off_level > 1e-12, bias, 0.5)
-    neural = ne_on * (1.0 - off_on) + (1.0 - ne_on) * (1.0 - off_on) * bias
-    mat = gate(coh[..., L.G_MAT], th, sd)
-    hox = gate(coh[..., L.G_HOX], th, sd)
-    nkx = gate(coh[..., L.G_NKX22], th, sd)
-    oli = gate(coh[..., L.G_OLIG2], th, sd)
-    rest = prog * (1.0 - o4)
-    committed = rest * neural * mat
-    out = np.empty((coh.shape[0], len(CELL_TYPES)))
-    out[:, 0] = np.sum(prog * o4, axis=1)
-    out[:, 1] = np.sum(rest * neural * (1.0 - mat), axis=1)
-    out[:, 2] = np.sum(committed * (1.0 - hox), axis=1)
-    out[:, 3] = np.sum(committed * hox * (1.0 - nkx) * oli, axis=1)
-    out[:, 4] = np.sum(committed * hox * nkx, axis=1)
-    out[:, 5] = np.sum(committed * hox * (1.0 - nkx) * (1.0 - oli), axis=1)
-    pos = lambda j: np.maximum(glob[:, j], 0.0)  # noqa: E731
-    out[:, 6] = pos(L.X_MN) + pos(L.X_MN_CHAT) + pos(L.X_MN_HN) + pos(L.X_MN_CHAT_HN)
-    out[:, 7] = pos(L.X_V3) + pos(L.X_V2)
-    out[:, 8] = pos(L.X_RN)
-    out[:, 9] = np.sum(rest * (1.0 - neural), axis=1)
-    return out.reshape((*records.shape[:-1], len(CELL_TYPES)))
+    blocks = _blocks(records, n_cohorts)
+    genes = blocks[..., : L.N_GENES]
+    prog = np.maximum(blocks[..., L.C_PROG], 0.0)
+    neurons = np.maximum(blocks[..., L.C_PROG + 1 :], 0.0)  # (days, k, classes)
+    ro = _progenitor_env(genes, p, cassette_nil)
+    types = np.zeros((blocks.shape[0], len(CELL_TYPES)))
+    for t in PROGENITOR_TYPES:
+        types[:, CELL_TYPES.index(t)] = np.sum(prog * ro[f"type.{t}"], axis=1)
+    for c, cls in enumerate(NEURON_CLASSES):
+        types[:, CELL_TYPES.index(NEURON_TYPE[cls])] += neurons[..., c].sum(axis=1)
+    markers = np.stack([np.sum(prog * ro[f"marker.{k}"], axis=1) for k in _KEYS], axis=-1)
+    markers += np.einsum("dkc,dkcm->dm", neurons, _neuron_markers(genes, p))
+    lead = records.shape[:-1]
+    return types.reshape((*lead, len(CELL_TYPES))), markers.reshape((*lead, len(MARKERS)))
 
 
-def marker_counts(records: np.ndarray, p: np.ndarray, n_cohorts: int) -> np.ndarray:
+def cell_counts(
+    records: np.ndarray, p: np.ndarray, n_cohorts: int, cassette_nil: float = 0.0
+) -> np.ndarray:
+    """Cells of each type (last axis :data:`CELL_TYPES`) at each recorded day, in state units."""
+    return readout_counts(records, p, n_cohorts, cassette_nil)[0]
+
+
+def marker_counts(
+    records: np.ndarray, p: np.ndarray, n_cohorts: int, cassette_nil: float = 0.0
+) -> np.ndarray:
     """Cells positive for each marker (last axis :data:`MARKERS`) per recorded day, in state units."""
-    coh, glob = _split(records, n_cohorts)
-    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
-    prog = np.maximum(coh[..., L.G_PROG], 0.0)
-
-    def frac(g):
-        return np.sum(prog * gate(coh[..., g], th, sd), axis=1)
-
-    pos = lambda j: np.maximum(glob[:, j], 0.0)  # noqa: E731
-    mn_hox = pos(L.X_MN) + pos(L.X_MN_CHAT)
-    mn_all = mn_hox + pos(L.X_MN_HN) + pos(L.X_MN_CHAT_HN)
-    out = np.empty((coh.shape[0], len(MARKERS)))
-    out[:, 0] = frac(L.G_OCT4)
-    out[:, 1] = frac(L.G_PAX6)
-    out[:, 2] = frac(L.G_MAT)
-    out[:, 3] = frac(L.G_HOX) + mn_hox + pos(L.X_V3) + pos(L.X_V2)
-    out[:, 4] = frac(L.G_OLIG2)
-    out[:, 5] = frac(L.G_NKX22)
-    out[:, 6] = frac(L.G_IRX3)
-    out[:, 7] = frac(L.G_NKX61)
-    out[:, 8] = frac(L.G_TG) + mn_all
-    out[:, 9] = mn_all
-    out[:, 10] = pos(L.X_MN_CHAT) + pos(L.X_MN_CHAT_HN)
-    return out.reshape((*records.shape[:-1], len(MARKERS)))
+    return readout_counts(records, p, n_cohorts, cassette_nil)[1]
 
 
-#: Cell type of each neuron class (``kind`` codes 1-7 of the agent-based engine).
-NEURON_KIND_TYPES: tuple[str, ...] = (
-    "MN",
-    "MN",
-    "interneuron",
-    "interneuron",
-    "rostral_neuron",
-    "MN",
-    "MN",
-)
+def group_fraction(fractions, name: str):
+    """The fraction of a group of cell types (:data:`GROUPS`), or of one cell type, from fractions."""
+    if name in GROUPS:
+        return sum(fractions[t] for t in GROUPS[name])
+    return fractions[name]
 
 
 def score_cells(genes: np.ndarray, kind: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Score single cells into cell types, as a cytometer would (one draw per gate).
+    """Score single cells into cell types, as a cytometer would (one draw per cell).
 
-    The gating tree of :func:`cell_counts`, each gate passed with its probability; ``u`` holds five
-    uniforms per cell (``(n, 5)``), so that the scored fractions average to the expected ones.
+    A progenitor takes a type with the probabilities of the gating (``READOUT``), so that scored
+    fractions average to the population readouts; a neuron takes its class's type.
 
     Args:
         genes: ``(n, N_GENES)`` gene levels.
-        kind: ``(n,)`` 0 for progenitors, else the neuron class (1-7).
+        kind: ``(n,)`` 0 for progenitors, else the neuron class (1-based).
         p: Parameter array.
-        u: ``(n, 5)`` uniforms in [0, 1).
+        u: ``(n,)`` uniforms in [0, 1) (one per cell; a 2-D array uses its first column).
 
     Returns:
         ``(n,)`` array of cell-type names.
     """
-    th, sd = p[L.P_gate_threshold], p[L.P_sigma_measurement]
-    o4 = gate(genes[:, L.G_OCT4], th, sd)
-    ne_level = np.maximum(genes[:, L.G_NEURAL], 0.0)
-    off_level = np.maximum(genes[:, L.G_OFF], 0.0)
-    ne_on = gate(ne_level, th, sd)
-    off_on = gate(off_level, th, sd)
-    tot = ne_level + off_level
-    bias = np.where(tot > 1e-12, ne_level / np.maximum(tot, 1e-12), 0.5)
-    neural = ne_on * (1.0 - off_on) + (1.0 - ne_on) * (1.0 - off_on) * bias
-    mat = gate(genes[:, L.G_MAT], th, sd)
-    hox = gate(genes[:, L.G_HOX], th, sd)
-    nkx = gate(genes[:, L.G_NKX22], th, sd)
-    oli = gate(genes[:, L.G_OLIG2], th, sd)
-    out = np.empty(len(kind), dtype=object)
-    is_ipsc = u[:, 0] < o4
-    is_neural = u[:, 1] < neural
-    is_mat = u[:, 2] < mat
-    is_hox = u[:, 3] < hox
-    is_nkx = u[:, 4] < nkx
-    is_oli = u[:, 4] < nkx + (1.0 - nkx) * oli  # beyond the NKX2.2 draw, OLIG2's share
-    out[:] = "p2"
-    out[is_oli & ~is_nkx] = "pMN"
-    out[is_nkx] = "p3"
-    out[~is_hox] = "rostral_progenitor"
-    out[~is_mat] = "neuroectoderm"
-    out[~is_neural] = "offtarget"
-    out[is_ipsc] = "iPSC"
+    u = u[:, 0] if np.ndim(u) == 2 else u
+    ro = _progenitor_env(genes, p, 0.0)
+    probs = np.stack(
+        [np.broadcast_to(ro[f"type.{t}"], kind.shape) for t in PROGENITOR_TYPES], axis=1
+    )
+    cum = np.cumsum(probs, axis=1)
+    pick = np.minimum(np.sum(cum < (u * cum[:, -1])[:, None], axis=1), len(PROGENITOR_TYPES) - 1)
+    out = np.asarray(PROGENITOR_TYPES, dtype=object)[pick]
     neurons = kind > 0
-    out[neurons] = np.asarray(NEURON_KIND_TYPES, dtype=object)[kind[neurons].astype(int) - 1]
+    types = np.asarray([NEURON_TYPE[c] for c in NEURON_CLASSES], dtype=object)
+    out[neurons] = types[kind[neurons].astype(int) - 1]
     return out
 
 
@@ -208,13 +173,17 @@ NEGLIGIBLE = 1e-3
 SUMMARY_FIELDS: dict[str, str] = {
     "mn_fraction": "MN fraction of live cells on the last day",
     "mn_yield": "MNs per cell seeded at day 0 (splits at replating accounted for)",
-    "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety)",
+    "residual_pluripotent": "OCT4+ fraction of live cells on the last day (safety; 0 below one cell)",
+    "residual_pluripotent_per_well": "OCT4+ cells per well on the last day (safety)",
+    "residual_pluripotent_per_million": "OCT4+ cells per million live cells on the last day (safety)",
     "day_mn_10pct": "first day the MN fraction reaches 0.10 (NaN if never)",
     "day_mn_half": "first day the MN fraction reaches half its last-day value (NaN below 0.001 MNs)",
     "peak_pmn_fraction": "largest pMN fraction",
     "day_peak_pmn": "day of the largest pMN fraction (NaN if it stays below 0.001)",
     "interneuron_fraction": "interneuron fraction on the last day",
-    "offtarget_fraction": "off-target fraction on the last day",
+    "offtarget_fraction": "non-neural fraction (mesendoderm, neural crest, non-neural ectoderm) on the last day",
+    "glia_fraction": "OPC and astrocyte fraction on the last day",
+    "lmc_share": "share of MNs in the lateral motor column (FOXP1+) on the last day",
     "hox_fraction": "HOX+ fraction on the last day",
     "chat_fraction": "CHAT+ fraction on the last day",
     "total_cells": "live cells per well on the last day",
@@ -244,10 +213,13 @@ def summary_values(
         lineage: Cells of the original culture one cell stands for on the last day (replating).
         seeded: Cells per well at day 0.
     """
+    counts = np.where(counts * seeded < 1.0, 0.0, counts)  # less than one cell per well: none
+    markers = np.where(markers * seeded < 1.0, 0.0, markers)
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = counts / total[:, None]
         mark = markers / total[:, None]
+        lmc = markers[-1, MARKERS.index("FOXP1")] / counts[-1, CELL_TYPES.index("MN")]
     mn = frac[:, CELL_TYPES.index("MN")]
     pmn = frac[:, CELL_TYPES.index("pMN")]
     i_pmn = int(np.nanargmax(pmn)) if np.isfinite(pmn).any() else 0
@@ -255,6 +227,8 @@ def summary_values(
         "mn_fraction": float(mn[-1]),
         "mn_yield": float(counts[-1, CELL_TYPES.index("MN")] * lineage),
         "residual_pluripotent": float(mark[-1, MARKERS.index("OCT4")]),
+        "residual_pluripotent_per_well": float(markers[-1, MARKERS.index("OCT4")] * seeded),
+        "residual_pluripotent_per_million": float(mark[-1, MARKERS.index("OCT4")] * 1e6),
         "day_mn_10pct": _first_crossing(days, mn, 0.10),
         "day_mn_half": _first_crossing(days, mn, 0.5 * mn[-1])
         if mn[-1] >= NEGLIGIBLE
@@ -262,7 +236,11 @@ def summary_values(
         "peak_pmn_fraction": float(pmn[i_pmn]),
         "day_peak_pmn": float(days[i_pmn]) if pmn[i_pmn] >= NEGLIGIBLE else math.nan,
         "interneuron_fraction": float(frac[-1, CELL_TYPES.index("interneuron")]),
-        "offtarget_fraction": float(frac[-1, CELL_TYPES.index("offtarget")]),
+        "offtarget_fraction": float(
+            sum(frac[-1, CELL_TYPES.index(t)] for t in GROUPS["offtarget"])
+        ),
+        "glia_fraction": float(sum(frac[-1, CELL_TYPES.index(t)] for t in GROUPS["glia"])),
+        "lmc_share": float(lmc) if np.isfinite(lmc) else math.nan,
         "hox_fraction": float(mark[-1, MARKERS.index("HOX")]),
         "chat_fraction": float(mark[-1, MARKERS.index("CHAT")]),
         "total_cells": float(total[-1] * seeded),
@@ -271,19 +249,7 @@ def summary_values(
 
 #: Gene levels kept in a snapshot, and the column each becomes (markers by their marker name).
 GENE_COLUMNS: dict[str, str] = {
-    "OCT4": "OCT4",
-    "NEURAL": "NEURAL",
-    "OFFTARGET": "OFFTARGET",
-    "MATURATION": "SOX1",
-    "HOX": "HOX",
-    "PAX6": "PAX6",
-    "OLIG2": "OLIG2",
-    "NKX2_2": "NKX2.2",
-    "IRX3": "IRX3",
-    "NKX6_1": "NKX6.1",
-    "HES": "HES",
-    "NGN2": "NGN2",
-    "GLI": "GLI",
+    g: g.replace("_", ".") if g.startswith("NKX") else g for g in L.GENES
 }
 
 

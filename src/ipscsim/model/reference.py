@@ -1,116 +1,128 @@
-"""The plain-numpy right-hand side of the ODE model.
+"""The plain-numpy right-hand side of the ODE model: the equations of :mod:`ipscsim.model.network`
+evaluated by the numpy interpreter, every cohort at once.
 
 It is the reference the compiled kernels are tested against, and the right-hand side a scipy user would
-integrate (see ``benchmarks/bench_ode.py``).
+integrate (see ``benchmarks/bench_ode.py``). It shares nothing with the compiled code but the equations'
+text: the kernels are generated source, this walks the parsed expressions.
 
 ``rhs(t, y, p, u, comp, nodes)`` has the engines' signature without the output argument: ``y`` is the
 state of one run (:mod:`ipscsim.model.layout`), ``p`` the parameters, ``u`` the segment's inputs (last
-media change, format, seeding, genotype hazard, nominal concentrations), ``comp`` the compound table and
-``nodes`` the cohorts' heterogeneity draws and weights.
+media change, format, seeding, genotype hazard, aggregate size, cassette, nominal concentrations),
+``comp`` the target table and ``nodes`` the cohorts' heterogeneity draws and weights.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from ..protocols.compounds import PATHWAYS
 from . import layout as L
-from .grn import grn_rates
+from .expr import evaluate
+from .network import COUNTS, FATES, GENES, GLOBALS, network
 from .pharmacology import concentrations, pathway_inputs
-from .population import dissociation_hazard, fate_split, progenitor_rates
-from .signalling import signals
 
-__all__ = ["MeanField", "mean_field", "rhs"]
+__all__ = ["cell_env", "derived", "env_inputs", "pluripotent_oct4", "rhs", "shared"]
 
 
-class MeanField:
-    """Population-level quantities every cohort sees: Nodal, mean Delta, occupancy, totals."""
-
-    __slots__ = ("bmp_source", "delta_mean", "nodal", "occupancy", "progenitors", "total")
-
-    def __init__(self, nodal, delta_mean, occupancy, total, progenitors, bmp_source):
-        self.nodal, self.delta_mean, self.occupancy = nodal, delta_mean, occupancy
-        self.total, self.progenitors, self.bmp_source = total, progenitors, bmp_source
+def _params(p: np.ndarray) -> dict[str, Any]:
+    return dict(zip(L.PARAM_NAMES, map(float, p), strict=True))
 
 
-def mean_field(y: np.ndarray, p: np.ndarray, u: np.ndarray, n_cohorts: int) -> MeanField:
-    """Compute the mean-field quantities of a state."""
-    coh = y[: n_cohorts * L.N_GENES].reshape(n_cohorts, L.N_GENES)
-    glob = y[n_cohorts * L.N_GENES :]
-    prog = coh[:, L.G_PROG]
+def derived(p: np.ndarray) -> dict[str, float]:
+    """Parameters and the ``DERIVED`` quantities, by name."""
+    return evaluate(list(network().derived), _params(p))
+
+
+def _pathways(a: np.ndarray, f: np.ndarray, z: np.ndarray) -> dict[str, float]:
+    out = {}
+    for q, pw in enumerate(PATHWAYS):
+        out[f"A_{pw}"], out[f"F_{pw}"], out[f"Z_{pw}"] = a[q], f[q], z[q]
+    return out
+
+
+def env_inputs(y: np.ndarray, p: np.ndarray, u: np.ndarray, n_cohorts: int) -> dict[str, float]:
+    """The endogenous inputs of ``SHARED`` (:data:`~ipscsim.model.network.ENV`) for the ODE engine."""
+    blocks = y[: n_cohorts * L.N_COHORT].reshape(n_cohorts, L.N_COHORT)
+    genes = {g: blocks[:, i] for i, g in enumerate(GENES)}
+    em = evaluate(list(network().emit), {**derived(p), **genes})
+    prog = blocks[:, L.C_PROG]
     n_prog = prog.sum()
-    total = n_prog + glob[list(L.NEURON_GLOBALS)].sum()
-    rho = u[L.U_N0] / (u[L.U_AREA] * p[L.P_density_ref])
-    nodal = (
-        p[L.P_tgf_autocrine]
-        * rho
-        * np.sum(
-            prog
-            * (
-                np.maximum(coh[:, L.G_OCT4], 0.0)
-                + p[L.P_tgf_autocrine_offtarget] * np.maximum(coh[:, L.G_OFF], 0.0)
-            )
-        )
+    total = blocks[:, L.N_GENES :].sum()
+    glob = y[n_cohorts * L.N_COHORT :]
+    fmt = u[L.U_FORMAT]
+    cap = p[L.P_capacity_suspension] if fmt > 0.5 else p[L.P_capacity_adherent]
+    safe = total if total > 1e-300 else 1.0
+    return {
+        "nodal_src": float(np.sum(prog * em["emit.nodal"])) / safe,
+        "bmp_src": float(np.sum(prog * em["emit.bmp"])) / safe,
+        "delta": float(np.sum(prog * em["emit.delta"])) / n_prog if n_prog > 1e-300 else 0.0,
+        "occ": total * u[L.U_N0] / (cap * u[L.U_AREA]),
+        "density": total * u[L.U_N0] / u[L.U_AREA],
+        "fmt": fmt,
+        "agg": u[L.U_AGG],
+        "stress": glob[L.X_STRESS],
+        "mn_hazard": u[L.U_MN_HAZARD],
+        "cassette_nil": u[L.U_CASSETTE_NIL],
+        "cassette_ngn2": u[L.U_CASSETTE_NGN2],
+    }
+
+
+def shared(a, f, z, env: dict[str, float], p: np.ndarray) -> dict[str, Any]:
+    """Every name ``SHARED`` defines (and the pathway inputs, parameters, derived values, inputs)."""
+    return evaluate(list(network().shared), {**derived(p), **_pathways(a, f, z), **env})
+
+
+def cell_env(sh: dict[str, Any], genes: np.ndarray, phi, theta) -> dict[str, Any]:
+    """``CELL``'s names for cells with gene levels ``genes`` (``(n, N_GENES)``)."""
+    out = evaluate(
+        list(network().cell),
+        {**sh, **{g: genes[:, i] for i, g in enumerate(GENES)}, "phi": phi, "theta": theta},
     )
-    delta = np.sum(prog * np.maximum(coh[:, L.G_NGN2], 0.0)) / n_prog if n_prog > 1e-300 else 0.0
-    cap = p[L.P_capacity_suspension] if u[L.U_FORMAT] > 0.5 else p[L.P_capacity_adherent]
-    occupancy = total * u[L.U_N0] / (cap * u[L.U_AREA])
-    # share of live cells that are neither pluripotent nor neural (neurons count as neural)
-    committed = np.sum(
-        prog
-        * np.minimum(1.0, np.maximum(coh[:, L.G_OCT4], 0.0) + np.maximum(coh[:, L.G_NEURAL], 0.0))
-    )
-    bmp_source = max(0.0, 1.0 - (committed + (total - n_prog)) / total) if total > 1e-300 else 0.0
-    return MeanField(nodal, delta, occupancy, total, n_prog, bmp_source)
+    return out
 
 
 def rhs(t, y, p, u, comp, nodes):
     """Time derivative of the full state of one run (per day)."""
     k = nodes.shape[0]
-    coh = y[: k * L.N_GENES].reshape(k, L.N_GENES)
-    glob = y[k * L.N_GENES :]
-    mf = mean_field(y, p, u, k)
+    blocks = y[: k * L.N_COHORT].reshape(k, L.N_COHORT)
+    glob = y[k * L.N_COHORT :]
     a, f, z = pathway_inputs(concentrations(t, u, comp), comp)
+    sh = shared(a, f, z, env_inputs(y, p, u, k), p)
     phi = np.exp(p[L.P_sigma_sensitivity] * nodes[:, L.Z_SENS])
     theta = np.exp(p[L.P_sigma_tempo] * nodes[:, L.Z_TEMPO])
-    sig = signals(a, f, z, phi, p, mf.nodal, mf.delta_mean, u[L.U_FORMAT] > 0.5, mf.bmp_source)
-
-    dcoh = grn_rates(coh, sig, theta, p)
-    stress = glob[L.X_STRESS]
-    haz = dissociation_hazard(p, stress, sig.rock_free)
-    div, death, ng, tg = progenitor_rates(coh, sig, p, mf.occupancy, haz)
-    prog = coh[:, L.G_PROG]
-    dcoh[:, L.G_PROG] = prog * (div - death - ng - tg)
-
-    mn, v3, v2, rn, h = fate_split(coh, p)
-    m = p[L.P_mn_fraction_programmed]
-    patterned = prog * (ng + tg * (1.0 - m))
-    birth_mn = np.sum(patterned * mn + prog * tg * m * h)
-    birth_mn_hn = np.sum(prog * tg * m * (1.0 - h))
-
-    trophic = 1.0 - p[L.P_trophic_efficacy] * sig.trophic
-    mu_n = p[L.P_death_neuron] * trophic + haz * p[L.P_neuron_dissociation_factor]
-    mu_mn = (
-        p[L.P_death_neuron] * u[L.U_MN_HAZARD] * trophic + haz * p[L.P_neuron_dissociation_factor]
+    c = cell_env(sh, blocks[:, : L.N_GENES], phi, theta)
+    counts = {n: blocks[:, L.N_GENES + i] for i, n in enumerate(COUNTS)}
+    co = evaluate(list(network().cohort), {**c, **counts})
+    g = evaluate(
+        list(network().global_),
+        {
+            **sh,
+            **{n: glob[i] for i, n in enumerate(GLOBALS)},
+            "sum.div": float(np.sum(co["sum.div"])),
+            "sum.death": float(np.sum(co["sum.death"])),
+        },
     )
-    chat = p[L.P_chat_rate]
+    out = np.empty_like(blocks)
+    for i, gname in enumerate(GENES):
+        out[:, i] = c[f"d.{gname}"]
+    for i, n in enumerate(COUNTS):
+        out[:, L.N_GENES + i] = co[f"d.{n}"]
+    dg = np.array([g[f"d.{n}"] for n in GLOBALS], dtype=np.float64)
+    return np.concatenate([out.ravel(), dg])
 
-    dg = np.zeros_like(glob)
-    dg[L.X_MN] = birth_mn - (mu_mn + chat) * glob[L.X_MN]
-    dg[L.X_MN_CHAT] = chat * glob[L.X_MN] - mu_mn * glob[L.X_MN_CHAT]
-    dg[L.X_MN_HN] = birth_mn_hn - (mu_mn + chat) * glob[L.X_MN_HN]
-    dg[L.X_MN_CHAT_HN] = chat * glob[L.X_MN_HN] - mu_mn * glob[L.X_MN_CHAT_HN]
-    dg[L.X_V3] = np.sum(patterned * v3) - mu_n * glob[L.X_V3]
-    dg[L.X_V2] = np.sum(patterned * v2) - mu_n * glob[L.X_V2]
-    dg[L.X_RN] = np.sum(patterned * rn) - mu_n * glob[L.X_RN]
-    dg[L.X_STRESS] = -p[L.P_stress_recovery] * stress
-    dg[L.X_CUM_DIV] = np.sum(prog * div)
-    mns = glob[L.X_MN] + glob[L.X_MN_CHAT] + glob[L.X_MN_HN] + glob[L.X_MN_CHAT_HN]
-    dg[L.X_CUM_DEATH] = (
-        np.sum(prog * death) + mu_mn * mns + mu_n * (glob[L.X_V3] + glob[L.X_V2] + glob[L.X_RN])
+
+def fate_table(c: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Patterned and programmed fate probabilities ``(n, len(FATES))`` from ``CELL``'s names."""
+    pat = np.stack(
+        [np.broadcast_to(c[f"fate.{x}"], np.shape(c["rate.div"])) for x in FATES], axis=-1
     )
-    return np.concatenate([dcoh.ravel(), dg])
+    prog = np.stack(
+        [np.broadcast_to(c[f"prog.{x}"], np.shape(c["rate.div"])) for x in FATES], axis=-1
+    )
+    return pat, prog
 
 
 def pluripotent_oct4(p: np.ndarray) -> float:

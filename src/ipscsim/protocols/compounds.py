@@ -5,7 +5,13 @@ The model reads a compound's *pathway*, *mode* and *potency* to compute pathway 
 added to the table acts on the model through its pathway without any code change.
 
 Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT``, ``FGF``, ``RA``, ``SHH``, ``NOTCH``, ``ROCK``,
-``TRANSGENE`` (TetOn induction) and ``TROPHIC`` (neurotrophic survival signalling).
+``TRANSGENE`` (TetOn induction), ``TROPHIC`` (neurotrophic survival signalling), ``CAMP`` (cAMP/PKA),
+``HDAC`` (histone deacetylases) and ``STAT3`` (gp130/JAK/STAT3).
+
+A compound may act on several pathways, each with its own potency: its row in ``compounds.csv`` names
+its main target, and ``targets.csv`` adds the others (dorsomorphin on ALK4/5/7 besides the BMP
+receptors, LDN193189's weaker ALK4/5/7 block, CNTF on STAT3 besides its survival signalling, ...),
+each with its source. The engines receive every (compound, pathway) pair as a row of one table.
 Modes: ``agonist`` (a ligand or activator, adds to the pathway's input), ``inhibitor`` (blocks the
 receptor or its kinase: scales the pathway's activity by ``1 / (1 + c / IC50)``) and ``antagonist``
 (sequesters the ligand, exogenous and endogenous alike: divides the ligand by ``1 + c / K``).
@@ -21,7 +27,7 @@ from importlib import resources
 
 from ..errors import ProtocolError, suggest
 
-__all__ = ["MODES", "PATHWAYS", "Compound", "Registry", "lookup", "registry"]
+__all__ = ["MODES", "PATHWAYS", "Compound", "Registry", "Target", "lookup", "registry"]
 
 #: Signalling pathways, in the order the engines index them.
 PATHWAYS: tuple[str, ...] = (
@@ -35,9 +41,31 @@ PATHWAYS: tuple[str, ...] = (
     "ROCK",
     "TRANSGENE",
     "TROPHIC",
+    "CAMP",
+    "HDAC",
+    "STAT3",
 )
 #: Modes of action, in the order the engines index them.
 MODES: tuple[str, ...] = ("agonist", "inhibitor", "antagonist")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One pathway a compound acts on.
+
+    Attributes:
+        pathway: One of :data:`PATHWAYS`.
+        mode: One of :data:`MODES`.
+        potency_nm: EC50 (agonists) or IC50/K (inhibitors, antagonists) in nM.
+        efficacy: Maximal pathway input relative to a full agonist (agonists only).
+        source: Where the potency comes from (and whether it is an assumption).
+    """
+
+    pathway: str
+    mode: str
+    potency_nm: float
+    efficacy: float
+    source: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,13 @@ class Compound:
     molar_mass_source: str
     aggregate_decay_length_um: float = math.inf
     aggregate_decay_length_source: str = ""
+    secondary: tuple[Target, ...] = ()
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Every pathway the compound acts on: its main target, then ``targets.csv``'s."""
+        main = Target(self.pathway, self.mode, self.potency_nm, self.efficacy, self.potency_source)
+        return (main, *self.secondary)
 
     @property
     def decay_rate(self) -> float:
@@ -165,13 +200,35 @@ def _key(name: str) -> str:
     return name.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("ipscsim.protocols").joinpath(f"data/{name}").read_text("utf-8")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def _secondary() -> dict[str, list[Target]]:
+    out: dict[str, list[Target]] = {}
+    for i, r in enumerate(_rows("targets.csv")):
+        if r["pathway"] not in PATHWAYS or r["mode"] not in MODES:  # pragma: no cover
+            raise ProtocolError(f"targets.csv line {i + 2}: bad pathway/mode {r['pathway']!r}")
+        target = Target(
+            r["pathway"], r["mode"], float(r["potency_nm"]), float(r["efficacy"]), r["source"]
+        )
+        out.setdefault(r["compound"], []).append(target)
+    return out
+
+
 @lru_cache(maxsize=1)
 def registry() -> Registry:
-    """Load the shipped compound registry (cached)."""
-    text = resources.files("ipscsim.protocols").joinpath("data/compounds.csv").read_text("utf-8")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    reader = csv.DictReader(lines)
-    return Registry([_parse_row(row, i + 2) for i, row in enumerate(reader)])
+    """Load the shipped compound registry and the compounds' further targets (cached)."""
+    from dataclasses import replace
+
+    compounds = [_parse_row(row, i + 2) for i, row in enumerate(_rows("compounds.csv"))]
+    more = _secondary()
+    unknown = set(more) - {c.name for c in compounds}
+    if unknown:  # pragma: no cover - guards the shipped tables
+        raise ProtocolError(f"targets.csv names unknown compounds {sorted(unknown)}")
+    return Registry([replace(c, secondary=tuple(more.get(c.name, ()))) for c in compounds])
 
 
 def lookup(name: str) -> Compound:

@@ -25,15 +25,18 @@ from typing import Any
 
 from ..errors import ProtocolError, snap_day, suggest
 from .compounds import registry
+from .media import MediumPhase, lookup_medium, phase_from_dict
 from .steps import Operation, Step, number, operation_from_dict, step_from_dict
 
-__all__ = ["FORMATS", "Protocol"]
+__all__ = ["CASSETTES", "FORMATS", "Protocol"]
 
 #: The longest protocol (or simulation) accepted, in days (ten years).
 MAX_DAYS = 3650
 
 #: Culture formats at day 0.
 FORMATS: tuple[str, ...] = ("adherent", "suspension")
+#: Inducible cassettes a line may carry (dox turns them on): none, NGN2-ISL1-LHX3, NGN2 alone.
+CASSETTES: tuple[str, ...] = ("none", "NIL", "NGN2")
 
 _TOP_KEYS = (
     "name",
@@ -45,6 +48,10 @@ _TOP_KEYS = (
     "medium_volume",
     "media_change_every",
     "media_changes",
+    "medium",
+    "media",
+    "aggregate_size",
+    "cassette",
     "steps",
     "operations",
     "reference",
@@ -67,6 +74,13 @@ class Protocol:
         medium_volume: Medium per well, ml.
         media_change_every: Days between media changes (default 1 when ``media_changes`` is not set).
         media_changes: Explicit media-change days, instead of ``media_change_every``.
+        medium: The basal medium (``ipscsim.protocols.media()``; default ``"basal"``, which supplies
+            nothing the model reads).
+        media: Phases with another basal medium (``[[media]]`` tables: name, start, end); a phase's
+            edges are media changes.
+        aggregate_size: Cells per aggregate in suspension (sets the share of cells at the surface).
+        cassette: The inducible cassette the line carries: ``"none"``, ``"NIL"`` (NGN2-ISL1-LHX3) or
+            ``"NGN2"``; dox turns it on.
         description: Free text.
         reference: Citation metadata (``citation``, ``doi``, ``notes``, ...), all text.
 
@@ -88,6 +102,10 @@ class Protocol:
     medium_volume: float = 2.0
     media_change_every: float | None = None
     media_changes: tuple[float, ...] | None = None
+    medium: str = "basal"
+    media: tuple[MediumPhase, ...] = ()
+    aggregate_size: float = 2000.0
+    cassette: str = "none"
     description: str = ""
     reference: Mapping[str, str] = field(default_factory=dict)
 
@@ -123,7 +141,45 @@ class Protocol:
         set_(self, "steps", tuple(self._check_step(s, i) for i, s in enumerate(self.steps)))
         set_(self, "operations", tuple(self._check_operations(self.operations)))
         self._check_media()
+        self._check_culture()
         self._check_overlaps()
+
+    def _check_culture(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "medium", lookup_medium(self.medium, "medium").name)
+        phases = []
+        for i, ph in enumerate(self.media or ()):
+            if not isinstance(ph, MediumPhase):
+                ph = phase_from_dict(dict(ph) if isinstance(ph, Mapping) else ph, f"media {i + 1}")
+            if ph.end > self.days + 1e-12:
+                raise ProtocolError(
+                    f"media {i + 1} ({ph.name}): window [{ph.start:g}, {ph.end:g}) ends after the "
+                    f"protocol's last day {self.days:g}"
+                )
+            phases.append(ph)
+        phases.sort(key=lambda ph: ph.start)
+        for a, b in pairwise(phases):
+            if b.start < a.end:
+                raise ProtocolError(
+                    f"media: phases {a.name} and {b.name} overlap on [{b.start:g}, {a.end:g})"
+                )
+        set_(self, "media", tuple(phases))
+        size = number(self.aggregate_size, "aggregate_size (cells)", minimum=2.0)
+        if size > 1e7:
+            raise ProtocolError(f"aggregate_size: {size:g} cells is more than 10 million")
+        set_(self, "aggregate_size", size)
+        if self.cassette not in CASSETTES:
+            raise ProtocolError(
+                f"cassette: {self.cassette!r} is not a cassette{suggest(str(self.cassette), CASSETTES)}; "
+                f"write one of {', '.join(CASSETTES)}"
+            )
+
+    def medium_at(self, day: float) -> str:
+        """The basal medium on ``day``."""
+        for ph in self.media:
+            if ph.start <= day < ph.end:
+                return ph.name
+        return self.medium
 
     def _check_step(self, s: Any, i: int) -> Step:
         if isinstance(s, Mapping):
@@ -231,6 +287,8 @@ class Protocol:
             days.update(k * every for k in range(n + 1))
         for s in self.steps:
             days.update((s.start, s.end))
+        for ph in self.media:
+            days.update((ph.start, ph.end))
         days.update(op.day for op in self.operations)
         end = snap_day(self.days)
         return tuple(sorted({snap_day(d) for d in days if snap_day(d) < end}))
@@ -330,6 +388,13 @@ class Protocol:
             out["media_change_every"] = self.media_change_every
         if self.media_changes is not None:
             out["media_changes"] = list(self.media_changes)
+        out["medium"] = self.medium
+        if self.media:
+            out["media"] = [ph.to_dict() for ph in self.media]
+        if self.aggregate_size != 2000.0:
+            out["aggregate_size"] = self.aggregate_size
+        if self.cassette != "none":
+            out["cassette"] = self.cassette
         if self.reference:
             out["reference"] = dict(self.reference)
         out["steps"] = [s.to_dict() for s in self.steps]
@@ -362,6 +427,12 @@ class Protocol:
             raise ProtocolError("operations: must be a list of [[operations]] tables")
         if "reference" in kwargs and not isinstance(kwargs["reference"], Mapping):
             raise ProtocolError("reference: must be a table, e.g. [reference] doi = '10.1038/...'")
+        if "media" in kwargs:
+            if not isinstance(kwargs["media"], (list, tuple)):
+                raise ProtocolError("media: must be a list of [[media]] tables (name, start, end)")
+            kwargs["media"] = tuple(
+                phase_from_dict(m, f"media {i + 1}") for i, m in enumerate(kwargs["media"])
+            )
         return cls(
             steps=tuple(step_from_dict(s, f"step {i + 1}") for i, s in enumerate(steps)),
             operations=tuple(

@@ -20,7 +20,7 @@ from ..errors import SimulationError
 from ..model import layout as L
 from ..model.layout import PARAM_NAMES
 from ..model.prepare import PreparedRun
-from ..model.readouts import cell_counts, marker_counts
+from ..model.readouts import readout_counts
 from .result import Result
 from .spatial import SpatialRecord
 
@@ -126,13 +126,18 @@ class BatchOutput:
         groups: dict[tuple, list[int]] = {}
         for i, run in enumerate(self.runs):
             if self.ok(i):
-                key = (self.records[i].shape, run.n_cohorts, run.params.tobytes())
+                key = (
+                    self.records[i].shape,
+                    run.n_cohorts,
+                    run.params.tobytes(),
+                    run.protocol.cassette,
+                )
                 groups.setdefault(key, []).append(i)
         for members in groups.values():
             stack = np.stack([self.records[i] for i in members])
             run = self.runs[members[0]]
-            c = cell_counts(stack, run.params, run.n_cohorts)
-            m = marker_counts(stack, run.params, run.n_cohorts)
+            nil = 1.0 if run.protocol.cassette == "NIL" else 0.0
+            c, m = readout_counts(stack, run.params, run.n_cohorts, nil)
             for k, i in enumerate(members):
                 counts[i], markers[i] = c[k], m[k]
         return counts, markers

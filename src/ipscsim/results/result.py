@@ -16,8 +16,7 @@ from ..model.readouts import (
     CELL_TYPES,
     MARKERS,
     SUMMARY_FIELDS,
-    cell_counts,
-    marker_counts,
+    readout_counts,
     summary_values,
 )
 
@@ -56,16 +55,25 @@ class Result:
 
     # ------------------------------------------------------------------ tables
     @cached_property
+    def _readouts(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.counts_by_type is not None and self.counts_by_marker is not None:
+            counts, markers = self.counts_by_type, self.counts_by_marker
+        else:
+            nil = 1.0 if self.meta.get("protocol", {}).get("cassette") == "NIL" else 0.0
+            counts, markers = readout_counts(self.records, self.params, self.n_cohorts, nil)
+        # less than one cell per well is no cell
+        return (
+            np.where(counts * self.seeded < 1.0, 0.0, counts),
+            np.where(markers * self.seeded < 1.0, 0.0, markers),
+        )
+
+    @cached_property
     def _counts(self) -> np.ndarray:
-        if self.counts_by_type is not None:
-            return self.counts_by_type
-        return cell_counts(self.records, self.params, self.n_cohorts)
+        return self._readouts[0]
 
     @cached_property
     def _markers(self) -> np.ndarray:
-        if self.counts_by_marker is not None:
-            return self.counts_by_marker
-        return marker_counts(self.records, self.params, self.n_cohorts)
+        return self._readouts[1]
 
     @cached_property
     def _total(self) -> np.ndarray:
@@ -101,7 +109,8 @@ class Result:
         import pandas as pd
 
         i = int(np.argmin(np.abs(self.days - day)))
-        names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in L.GENES] + list(L.GLOBALS)
+        per = [*L.GENES, *L.COUNTS]
+        names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in per] + list(L.GLOBALS)
         return pd.Series(self.records[i], index=names, name=float(self.days[i]))
 
     # ------------------------------------------------------------------ agent-based views
@@ -204,7 +213,7 @@ class Result:
             self.days,
             self._counts,
             self._markers,
-            float(self.records[-1, self.n_cohorts * L.N_GENES + L.X_LINEAGE]),
+            float(self.records[-1, self.records.shape[1] - L.N_GLOBALS + L.X_LINEAGE]),
             self.seeded,
         )
         name = self.meta.get("protocol", {}).get("name", "run")

@@ -4,12 +4,13 @@ Every per-cell quantity is one numpy array indexed by the cell's slot; live cell
 ``0..n-1``. Storage grows geometrically when births would overflow it and is compacted every step (dead
 cells removed, daughters appended), so no cell is ever lost or duplicated. Per cell (160 bytes a slot):
 
-* ``genes`` (float32, ``N_GENES``): the gene-network state (the ``PROGENITORS`` column is unused),
+* ``genes`` (float32, ``N_GENES``): the gene-network state of :mod:`ipscsim.model.network`,
   stored in single precision (relative 6e-8, far below the expression noise) and stepped in double;
 * ``phi``, ``theta`` (float32): morphogen sensitivity and tempo factors (heterogeneity, inherited);
 * ``pos`` (float32, 3): position in um; ``group`` (int32): aggregate (-1 on an adherent patch);
 * ``phase``, ``thresh`` (float32): division progress and the threshold at which the cell divides;
-* ``kind`` (int8): 0 progenitor, else the neuron class (:data:`NEURON_KINDS`);
+* ``kind`` (int8): 0 progenitor, else the neuron class (1-based in
+  :data:`ipscsim.model.network.NEURON_CLASSES`; names in :data:`KIND_NAMES`);
 * ``cid`` (uint64): a unique id, the key of the cell's random streams; ``born`` (float32): day the
   cell was born (as a neuron, for neurons);
 * scratch of the step: ``notch``, ``crowd``, ``disp``, ``event``, ``shell``, ``cell_key``, ``order``
@@ -26,10 +27,8 @@ import numpy as np
 from ...model import layout as L
 from .._jit import jit, prange
 
-__all__ = ["KIND_NAMES", "NEURON_KINDS", "Cells"]
+__all__ = ["KIND_NAMES", "Cells"]
 
-#: Neuron classes by ``kind`` code (1-based), in the order of the ODE engine's neuron globals.
-NEURON_KINDS: tuple[int, ...] = L.NEURON_GLOBALS
 #: Names of the ``kind`` codes.
 KIND_NAMES: tuple[str, ...] = L.KIND_NAMES
 

@@ -17,6 +17,7 @@ from scipy.fft import next_fast_len
 
 from ...model import layout as L
 from .._jit import jit
+from ..network import N_EMIT, emit
 from ..threads import get_threads
 from .cells import Cells
 from .fields import cic_cell, radial_profile, screened_poisson_2d
@@ -40,25 +41,27 @@ MAX_SHELLS = 256
 
 
 @jit
-def deposit_sources(n, pos, genes, kind, p, box, grids):
-    """Spread the endogenous sources onto ``grids`` (0: Nodal, 1: BMP makers, 2: all cells)."""
-    w = p[L.P_tgf_autocrine_offtarget]
+def deposit_sources(n, pos, genes, kind, p, ip, dp, box, grids):
+    """Spread the cells' emissions onto ``grids`` (0: Nodal, 1: BMP, 2: cells), per um^2.
+
+    A progenitor emits what ``EMIT`` says; neurons count as cells and emit nothing.
+    """
     nk, ny, nx = grids.shape
     hx = box[0] / nx
     hy = box[1] / ny
     inv_area = 1.0 / (hx * hy)
+    e = np.empty(N_EMIT)
     for q in range(nk):
         for b in range(ny):
             for a in range(nx):
                 grids[q, b, a] = 0.0
     for i in range(n):
+        v0 = 0.0
+        v1 = 0.0
         if kind[i] == 0:
-            o4 = max(genes[i, L.G_OCT4], 0.0)
-            v0 = o4 + w * max(genes[i, L.G_OFF], 0.0)
-            v1 = 1.0 - min(1.0, o4 + max(genes[i, L.G_NEURAL], 0.0))
-        else:
-            v0 = 0.0
-            v1 = 0.0
+            emit(genes[i], 0, p, ip, dp, e)
+            v0 = e[L.E_nodal]
+            v1 = e[L.E_bmp]
         x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], 1.0 / hx, 1.0 / hy, nx, ny)
         w00 = (1.0 - fx) * (1.0 - fy) * inv_area
         w01 = fx * (1.0 - fy) * inv_area
@@ -73,35 +76,35 @@ def deposit_sources(n, pos, genes, kind, p, box, grids):
                 grids[q, y1, x1] += v * w11
 
 
-def endogenous_fields(cells: Cells, space: Space, p: np.ndarray, grids: dict) -> None:
-    """Solve the patch's endogenous Nodal, the share of BMP-making cells and the density into ``grids``.
+def endogenous_fields(cells: Cells, space: Space, pk: tuple, grids: dict) -> None:
+    """Solve the patch's endogenous Nodal and BMP sources and its density into ``grids``.
 
-    The sources are spread over the paracrine length (a screened Poisson equation on the periodic
-    patch); ``grids["_pair"]`` holds Nodal and the BMP share side by side in single precision, which
-    is what the cells read.
+    The emissions are spread over the paracrine length (a screened Poisson equation on the periodic
+    patch): ``nodal`` is the Nodal emitted per cm² (cells per cm² times their mean emission),
+    ``bmp`` the mean BMP emission per cell, ``density`` cells per cm². ``grids["_pair"]`` holds
+    ``nodal`` and ``bmp`` side by side in single precision, which is what the cells read.
     """
+    p = pk[0]
     n = cells.n
     length = float(p[L.P_paracrine_length])
     h = 0.5 * length
     nx = next_fast_len(max(4, int(math.ceil(space.box[0] / h))), real=True)
     ny = next_fast_len(max(4, int(math.ceil(space.box[1] / h))), real=True)
     src = np.empty((3, ny, nx))
-    deposit_sources(n, cells.pos, cells.genes, cells.kind, p, space.box, src)
+    deposit_sources(n, cells.pos, cells.genes, cells.kind, *pk, space.box, src)
     workers = get_threads()
     nodal_src, bmp_src, all_cells = (
         screened_poisson_2d(g, space.box, length, workers) for g in src
     )
-    tgf = p[L.P_tgf_autocrine] / p[L.P_density_ref] * UM2_PER_CM2
-    nodal = nodal_src * tgf
+    nodal = nodal_src * UM2_PER_CM2
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(all_cells > 1e-12, bmp_src / all_cells, 0.0)
-    share = np.clip(share, 0.0, 1.0)
+        bmp = np.where(all_cells > 1e-12, bmp_src / all_cells, 0.0)
     grids.clear()
     grids["nodal"] = nodal
-    grids["bmp_share"] = share
+    grids["bmp"] = bmp
     grids["density"] = all_cells * UM2_PER_CM2
     # what the cells read: both signals side by side in single precision (half the cache footprint)
-    grids["_pair"] = np.ascontiguousarray(np.stack([nodal, share], axis=-1), dtype=np.float32)
+    grids["_pair"] = np.ascontiguousarray(np.stack([nodal, bmp], axis=-1), dtype=np.float32)
 
 
 def aggregate_profiles(cells, space, abs_idx, decay_len, diam, cell_vol, registry):

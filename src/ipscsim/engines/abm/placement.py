@@ -202,12 +202,15 @@ def neighbours_and_mechanics(
     diam: float,
     reach: float,
     resort: bool,
-    p: np.ndarray,
+    pk: tuple[np.ndarray, np.ndarray, np.ndarray],
     n_groups: int,
     sums: np.ndarray,
     gsums: np.ndarray,
 ) -> None:
-    """Neighbour pass and mechanics of one step (sums taken on the way; aggregates cohere)."""
+    """Neighbour pass and mechanics of one step (sums taken on the way; aggregates cohere).
+
+    ``pk`` is the parameters, their reciprocals and the derived values (for the cells' emissions).
+    """
     n = cells.n
     bin_size = max(reach, diam)  # the pass looks one bin each way
     geo, n_bins, most = cell_list(cells, space, bin_size)
@@ -221,7 +224,7 @@ def neighbours_and_mechanics(
         cells.genes,
         cells.kind,
         cells.group,
-        p,
+        *pk,
         n_groups,
         cells.sx,
         cells.sy,

@@ -18,13 +18,12 @@ import numpy as np
 
 from ...model import layout as L
 from .._jit import jit, prange
-from ..kernels import gate
+from ..network import N_EMIT, emit, neuron_readout, progenitor_readout
 from .blocks import BLOCK, reduction_blocks
 
 __all__ = [
     "N_SUMS",
-    "S_BMP_SRC",
-    "S_COMMITTED",
+    "S_BMP",
     "S_DELTA",
     "S_NODAL",
     "S_PROG",
@@ -38,25 +37,22 @@ __all__ = [
     "sum_partials",
 ]
 
-S_PROG, S_NODAL, S_COMMITTED, S_DELTA, S_TOTAL, S_BMP_SRC = range(6)
-N_SUMS = 6
-N_TYPES = 10
-N_MARKERS = 11
+S_PROG, S_NODAL, S_BMP, S_DELTA, S_TOTAL = range(5)
+N_SUMS = 5
+_N_PROG_TYPES = L.N_PROGENITOR_TYPES
 
 
 @jit(inline="always")
-def cell_sums(genes, i, kind, w_off):
-    """What cell ``i`` adds to the population sums: (progenitor, Nodal source, committed, NGN2)."""
+def cell_sums(genes, i, kind, p, ip, dp, e):
+    """What cell ``i`` adds to the population sums: (progenitor, Nodal, BMP, Delta sources).
+
+    The sources are the ``EMIT`` equations (a neuron emits nothing); ``e`` is scratch of
+    ``N_EMIT`` floats.
+    """
     if kind != 0:
-        return 0.0, 0.0, 1.0, 0.0  # neurons count as neural
-    o4 = max(genes[i, L.G_OCT4], 0.0)
-    ne = max(genes[i, L.G_NEURAL], 0.0)
-    return (
-        1.0,
-        o4 + w_off * max(genes[i, L.G_OFF], 0.0),
-        min(1.0, o4 + ne),
-        max(genes[i, L.G_NGN2], 0.0),
-    )
+        return 0.0, 0.0, 0.0, 0.0
+    emit(genes[i], 0, p, ip, dp, e)
+    return 1.0, e[L.E_nodal], e[L.E_bmp], e[L.E_delta]
 
 
 @jit(inline="always")
@@ -72,138 +68,104 @@ def sum_partials(n, n_groups):
 
 
 @jit(inline="always")
-def add_sums(part, gpart, blk, g, n_groups, prog, nodal, committed, ngn):
+def add_sums(part, gpart, blk, g, n_groups, prog, nodal, bmp, delta):
     """Add one cell's contributions to block ``blk``'s partial sums (and its aggregate's)."""
-    part[blk, 0] += prog
-    part[blk, 1] += nodal
-    part[blk, 2] += committed
-    part[blk, 3] += ngn
-    part[blk, 4] += 1.0
+    part[blk, S_PROG] += prog
+    part[blk, S_NODAL] += nodal
+    part[blk, S_BMP] += bmp
+    part[blk, S_DELTA] += delta
+    part[blk, S_TOTAL] += 1.0
     if n_groups > 0 and g >= 0:
-        gpart[blk, g, 0] += prog
-        gpart[blk, g, 1] += nodal
-        gpart[blk, g, 2] += committed
-        gpart[blk, g, 3] += ngn
-        gpart[blk, g, 4] += 1.0
+        gpart[blk, g, S_PROG] += prog
+        gpart[blk, g, S_NODAL] += nodal
+        gpart[blk, g, S_BMP] += bmp
+        gpart[blk, g, S_DELTA] += delta
+        gpart[blk, g, S_TOTAL] += 1.0
 
 
 @jit(inline="always")
 def finish_sums(part, gpart, n_groups, out, out_group):
-    """Add block partials in block order; the BMP source share from the committed cells."""
+    """Add block partials in block order (so the sums do not depend on the threads)."""
     for q in range(N_SUMS):
         out[q] = 0.0
     for g in range(n_groups):
         for q in range(N_SUMS):
             out_group[g, q] = 0.0
     for blk in range(part.shape[0]):
-        for q in range(5):
+        for q in range(N_SUMS):
             out[q] += part[blk, q]
         for g in range(n_groups):
-            for q in range(5):
+            for q in range(N_SUMS):
                 out_group[g, q] += gpart[blk, g, q]
-    # share of cells that are neither pluripotent nor neural (the BMP source of the ODE engine)
-    out[S_BMP_SRC] = max(0.0, 1.0 - out[S_COMMITTED] / out[S_TOTAL]) if out[S_TOTAL] > 0 else 0.0
-    for g in range(n_groups):
-        tot = out_group[g, S_TOTAL]
-        out_group[g, S_BMP_SRC] = (
-            max(0.0, 1.0 - out_group[g, S_COMMITTED] / tot) if tot > 0 else 0.0
-        )
 
 
 @jit(parallel=True)
-def population_sums(n, genes, kind, group, p, n_groups, out, out_group):
+def population_sums(n, genes, kind, group, p, ip, dp, n_groups, out, out_group):
     """Population sums, and the same per aggregate.
 
-    ``out`` receives progenitors, Nodal source, committed, Delta, total and BMP source;
-    ``out_group[g]`` the same for aggregate ``g`` (when ``n_groups > 0``). With space,
+    ``out`` receives progenitors, Nodal, BMP and Delta sources and the total; ``out_group[g]`` the same
+    for aggregate ``g`` (when ``n_groups > 0``). With space,
     :func:`~ipscsim.engines.abm.space.sorted_copies` takes the same sums in its pass.
     """
     chunk, n_blocks, part, gpart = sum_partials(n, n_groups)
-    w_off = p[L.P_tgf_autocrine_offtarget]
     for blk in prange(n_blocks):
+        e = np.empty(N_EMIT)
         for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
-            prog, nodal, committed, ngn = cell_sums(genes, i, kind[i], w_off)
-            add_sums(part, gpart, blk, group[i], n_groups, prog, nodal, committed, ngn)
+            prog, nodal, bmp, delta = cell_sums(genes, i, kind[i], p, ip, dp, e)
+            add_sums(part, gpart, blk, group[i], n_groups, prog, nodal, bmp, delta)
     finish_sums(part, gpart, n_groups, out, out_group)
 
 
 @jit(parallel=True)
-def record_readouts(n, genes, kind, p, weight, types, markers, neurons):
+def record_readouts(n, genes, kind, p, ip, dp, cassette_nil, weight, types, markers, neurons):
     """Expected cells of each type, marker-positive cells and neurons by class.
 
-    Outputs go to ``types``, ``markers`` and ``neurons`` (in the order of the ODE engine's neuron
-    globals); each cell weighs ``weight``.
+    Each progenitor is scored through the ``READOUT`` gating and each neuron through ``NEURON``
+    (their compiled forms), each cell weighing ``weight``: the expected fractions a cytometer would
+    report, as the ODE engine's readouts. ``types`` follows ``CELL_TYPES`` (progenitor types first,
+    then MN, interneuron, rostral neuron, glutamatergic neuron), ``neurons`` the neuron classes.
     """
-    th = p[L.P_gate_threshold]
-    sd = p[L.P_sigma_measurement]
+    n_types = types.shape[0]
+    n_markers = markers.shape[0]
+    n_cls = neurons.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
-    tp = np.zeros((max(n_blocks, 1), N_TYPES))
-    mp = np.zeros((max(n_blocks, 1), N_MARKERS))
-    npart = np.zeros((max(n_blocks, 1), 7))
+    tp = np.zeros((max(n_blocks, 1), n_types))
+    mp = np.zeros((max(n_blocks, 1), n_markers))
+    npart = np.zeros((max(n_blocks, 1), n_cls))
     for blk in prange(n_blocks):
+        t1 = np.empty(_N_PROG_TYPES)
+        m1 = np.empty(n_markers)
         for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
             k = kind[i]
             if k != 0:
                 npart[blk, k - 1] += 1.0
-                continue
-            o4 = gate(genes[i, L.G_OCT4], th, sd)
-            ne_level = max(genes[i, L.G_NEURAL], 0.0)
-            off_level = max(genes[i, L.G_OFF], 0.0)
-            ne_on = gate(ne_level, th, sd)
-            off_on = gate(off_level, th, sd)
-            tot = ne_level + off_level
-            bias = ne_level / max(tot, 1e-12) if tot > 1e-12 else 0.5
-            neural = ne_on * (1.0 - off_on) + (1.0 - ne_on) * (1.0 - off_on) * bias
-            mat = gate(genes[i, L.G_MAT], th, sd)
-            hox = gate(genes[i, L.G_HOX], th, sd)
-            nkx = gate(genes[i, L.G_NKX22], th, sd)
-            oli = gate(genes[i, L.G_OLIG2], th, sd)
-            rest = 1.0 - o4
-            committed = rest * neural * mat
-            tp[blk, 0] += o4
-            tp[blk, 1] += rest * neural * (1.0 - mat)
-            tp[blk, 2] += committed * (1.0 - hox)
-            tp[blk, 3] += committed * hox * (1.0 - nkx) * oli
-            tp[blk, 4] += committed * hox * nkx
-            tp[blk, 5] += committed * hox * (1.0 - nkx) * (1.0 - oli)
-            tp[blk, 9] += rest * (1.0 - neural)
-            mp[blk, 0] += o4
-            mp[blk, 1] += gate(genes[i, L.G_PAX6], th, sd)
-            mp[blk, 2] += mat
-            mp[blk, 3] += hox
-            mp[blk, 4] += oli
-            mp[blk, 5] += nkx
-            mp[blk, 6] += gate(genes[i, L.G_IRX3], th, sd)
-            mp[blk, 7] += gate(genes[i, L.G_NKX61], th, sd)
-            mp[blk, 8] += gate(genes[i, L.G_TG], th, sd)
-    for q in range(N_TYPES):
+                neuron_readout(k, genes[i], 0, p, ip, dp, m1)
+            else:
+                progenitor_readout(genes[i], 0, p, ip, dp, cassette_nil, t1, m1)
+                for q in range(_N_PROG_TYPES):
+                    tp[blk, q] += t1[q]
+            for q in range(n_markers):
+                mp[blk, q] += m1[q]
+    for q in range(n_types):
         types[q] = 0.0
-    for q in range(N_MARKERS):
+    for q in range(n_markers):
         markers[q] = 0.0
-    for q in range(7):
+    for q in range(n_cls):
         neurons[q] = 0.0
     for blk in range(n_blocks):
-        for q in range(N_TYPES):
+        for q in range(n_types):
             types[q] += tp[blk, q]
-        for q in range(N_MARKERS):
+        for q in range(n_markers):
             markers[q] += mp[blk, q]
-        for q in range(7):
+        for q in range(n_cls):
             neurons[q] += npart[blk, q]
-    # neuron classes: MN (HOX+), MN CHAT+, V3, V2, rostral, MN (HOX-), MN CHAT+ (HOX-)
-    mn_hox = neurons[0] + neurons[1]
-    mn_all = mn_hox + neurons[5] + neurons[6]
-    types[6] = mn_all
-    types[7] = neurons[2] + neurons[3]
-    types[8] = neurons[4]
-    markers[3] += mn_hox + neurons[2] + neurons[3]
-    markers[8] += mn_all
-    markers[9] = mn_all
-    markers[10] = neurons[1] + neurons[6]
-    for q in range(N_TYPES):
+    for c in range(n_cls):  # neuron classes to their cell types
+        types[L.NEURON_TYPE_INDEX[c]] += neurons[c]
+    for q in range(n_types):
         types[q] *= weight
-    for q in range(N_MARKERS):
+    for q in range(n_markers):
         markers[q] *= weight
-    for q in range(7):
+    for q in range(n_cls):
         neurons[q] *= weight
 
 

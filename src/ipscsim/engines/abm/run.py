@@ -43,6 +43,7 @@ from ...model.pharmacology import compound_table, concentrations
 from ...model.pharmacology import pathway_inputs as pathway_inputs_np
 from ...model.streams import STREAM_GROUP, STREAM_SAMPLE, hash_uniform_np
 from ...protocols.compounds import registry
+from ..kernels import param_arrays
 from .cells import Cells
 from .endogenous import MAX_SHELLS, aggregate_profiles, endogenous_fields, snapshot
 from .output import AbmOutput
@@ -56,14 +57,19 @@ from .placement import (
     place_colonies,
     place_patch,
 )
-from .readouts import N_SUMS, S_BMP_SRC, S_DELTA, S_NODAL, S_PROG, S_TOTAL, population_sums
+from .readouts import N_SUMS, S_BMP, S_DELTA, S_NODAL, S_PROG, S_TOTAL, population_sums
 from .readouts import record_readouts as record_kernel
 from .step import (
+    C_AGG,
     C_BMP,
+    C_CAS_NGN2,
+    C_CAS_NIL,
     C_DELTA,
+    C_DENS_SCALE,
+    C_DENSITY,
     C_DT,
     C_ENDO,
-    C_HAZ,
+    C_FMT,
     C_MN_HAZARD,
     C_NODAL,
     C_NOISE,
@@ -71,7 +77,7 @@ from .step import (
     C_OCC,
     C_OCC_LOCAL,
     C_OCC_SCALE,
-    C_SHIELD,
+    C_STRESS,
     C_T,
     N_CTL,
     apply_events,
@@ -127,7 +133,10 @@ class AbmRun:
         self.compiled = prepared.compiled
         self.p = prepared.params
         self.settings = settings
-        self.n_cells, self.aggregate_size = int(settings.n_cells), int(settings.aggregate_size)
+        self.n_cells = int(settings.n_cells)
+        self.u0 = self.compiled.u[0]
+        size = settings.aggregate_size or self.u0[L.U_AGG]  # the engine's, else the protocol's
+        self.aggregate_size = max(2, int(round(size)))
         self.dt = float(settings.dt)
         self.spatial, self.use_fields = settings.neighbours == "space", bool(settings.fields)
         self.seed = np.uint64(seed)
@@ -147,6 +156,8 @@ class AbmRun:
         self.comp = compound_table()
         self.decay_len = np.array([c.aggregate_decay_length_um for c in registry()])
         self.krel = gene_relaxation(p)
+        self.ip, self.dp = param_arrays(p)
+        self.pk = (p, self.ip, self.dp)
         self.diam = float(p[L.P_cell_diameter])
         self.reach = float(p[L.P_contact_range]) * self.diam
         self.cell_vol = math.pi * self.diam**3 / 6.0
@@ -195,13 +206,13 @@ class AbmRun:
         n_rec = len(self.rec_days)
         self.out = AbmOutput(
             self.rec_days,
-            np.full((n_rec, 10), np.nan),
-            np.full((n_rec, 11), np.nan),
+            np.full((n_rec, L.N_CELL_TYPES), np.nan),
+            np.full((n_rec, L.N_MARKERS), np.nan),
             np.full((n_rec, L.N_GLOBALS), np.nan),
         )
         self.rec_pos = 0
         self.log: list[tuple[float, ...]] = []
-        self._neuron_buf = np.zeros(7)
+        self._neuron_buf = np.zeros(L.N_NEURON_CLASSES)
 
     # ------------------------------------------------------------------ geometry
     def _patch(self, n_live: int, density_per_cm2: float) -> None:
@@ -235,12 +246,9 @@ class AbmRun:
         day = float(self.rec_days[self.rec_pos])
         out, i = self.out, self.rec_pos
         record_kernel(
-            self.cells.n, self.cells.genes, self.cells.kind, self.p, self.unit / self.seeded,
-            out.types[i], out.markers[i], self._neuron_buf,
+            self.cells.n, self.cells.genes, self.cells.kind, *self.pk, self.u0[L.U_CASSETTE_NIL],
+            self.unit / self.seeded, out.types[i], out.markers[i], self._neuron_buf,
         )  # fmt: skip
-        out.globals[i, : len(L.NEURON_GLOBALS)] = 0.0
-        for q, gi in enumerate(L.NEURON_GLOBALS):
-            out.globals[i, gi] = self._neuron_buf[q]
         out.globals[i, L.X_STRESS] = self.stress
         out.globals[i, L.X_LINEAGE] = self.lineage
         out.globals[i, L.X_CUM_DIV : L.X_CUM_REPLATED + 1] = self.cum
@@ -399,7 +407,7 @@ class AbmRun:
         if self.spatial and n > 0:  # takes the population sums on its way
             resort = self.unsorted >= RESORT_SHARE * n or self.since_sort >= RESORT_EVERY
             neighbours_and_mechanics(
-                self.cells, self.space, self.diam, self.reach, resort, self.p, n_groups,
+                self.cells, self.space, self.diam, self.reach, resort, self.pk, n_groups,
                 self.sums, self.gsums,
             )  # fmt: skip
             self.unsorted, self.since_sort = (
@@ -411,11 +419,11 @@ class AbmRun:
         """Population means and endogenous signals; returns (Delta, per-aggregate Nodal, BMP, mode)."""
         p, ctl, sums, gsums, c = self.p, self.ctl, self.sums, self.gsums, self.cells
         if not self.spatial:
-            population_sums(c.n, c.genes, c.kind, c.group, p, n_groups, sums, gsums)
-        real_density = self.unit * sums[S_TOTAL] / self.well_area  # cells per cm^2
-        tgf = p[L.P_tgf_autocrine] / p[L.P_density_ref]
-        ctl[C_NODAL] = tgf * self.unit * sums[S_NODAL] / self.well_area
-        ctl[C_BMP] = sums[S_BMP_SRC]
+            population_sums(c.n, c.genes, c.kind, c.group, *self.pk, n_groups, sums, gsums)
+        inv_total = 1.0 / sums[S_TOTAL] if sums[S_TOTAL] > 0 else 0.0
+        ctl[C_DENSITY] = self.unit * sums[S_TOTAL] / self.well_area  # cells per cm^2
+        ctl[C_NODAL] = sums[S_NODAL] * inv_total  # mean emissions per cell
+        ctl[C_BMP] = sums[S_BMP] * inv_total
         delta_now = sums[S_DELTA] / sums[S_PROG] if sums[S_PROG] > 0 else 0.0
         ctl[C_DELTA] = delta_now
         cap = p[L.P_capacity_suspension] if self.suspension else p[L.P_capacity_adherent]
@@ -425,12 +433,12 @@ class AbmRun:
         endo_mode = 0
         if n_groups > 0:
             tot = np.maximum(gsums[:n_groups, S_TOTAL], 1.0)
-            g_nodal[:n_groups] = tgf * real_density * gsums[:n_groups, S_NODAL] / tot
-            g_bmp[:n_groups] = gsums[:n_groups, S_BMP_SRC]
+            g_nodal[:n_groups] = gsums[:n_groups, S_NODAL] / tot
+            g_bmp[:n_groups] = gsums[:n_groups, S_BMP] / tot
             endo_mode = 2
         elif self.spatial and self.use_fields and self.space.dims == 2:
             if self.n_steps % FIELD_EVERY == 0 or "nodal" not in self.endo_grids:
-                endogenous_fields(c, self.space, p, self.endo_grids)
+                endogenous_fields(c, self.space, self.pk, self.endo_grids)
             endo_mode = 1
         return delta_now, g_nodal, g_bmp, endo_mode
 
@@ -448,18 +456,17 @@ class AbmRun:
     def _controls(self, t: float, h: float, endo_mode: int) -> None:
         """Fill the step's control vector (day, step, dissociation hazard, modes)."""
         p, ctl, u = self.p, self.ctl, self.u
-        f0 = pathway_inputs_np(concentrations(t, u, self.comp), self.comp)[1]
-        f1 = pathway_inputs_np(concentrations(t + h, u, self.comp), self.comp)[1]
         kr = p[L.P_stress_recovery]
-        mu_d = kr * math.log(1.0 / p[L.P_dissociation_survival])
-        rock_free = 0.5 * (f0[L.PW_ROCK] + f1[L.PW_ROCK])
         s = self.stress
         avg_stress = s * (1.0 - math.exp(-kr * h)) / (kr * h) if kr > 0 else s
         ctl[C_T] = t
         ctl[C_DT] = h
-        ctl[C_HAZ] = mu_d * avg_stress * (1.0 - p[L.P_rock_efficacy] * (1.0 - rock_free))
-        ctl[C_SHIELD] = p[L.P_aggregate_shielding] if self.suspension else 1.0
+        ctl[C_STRESS] = avg_stress
+        ctl[C_FMT] = 1.0 if self.suspension else 0.0
+        ctl[C_AGG] = self.aggregate_size
         ctl[C_MN_HAZARD] = u[L.U_MN_HAZARD]
+        ctl[C_CAS_NIL] = u[L.U_CASSETTE_NIL]
+        ctl[C_CAS_NGN2] = u[L.U_CASSETTE_NGN2]
         ctl[C_NOISE] = p[L.P_abm_noise]
         ctl[C_NOTCH_LOCAL] = 1.0 if self.spatial else 0.0
         ctl[C_ENDO] = endo_mode
@@ -467,6 +474,7 @@ class AbmRun:
         ctl[C_OCC_LOCAL] = 1.0 if local_occ else 0.0
         cap_um2 = p[L.P_capacity_adherent] / UM2_PER_CM2
         ctl[C_OCC_SCALE] = 1.0 / (math.pi * self.reach * self.reach * cap_um2)
+        ctl[C_DENS_SCALE] = UM2_PER_CM2 / (math.pi * self.reach * self.reach)
 
     def _kernel(self, t, h, endo_mode, prof, g_nodal, g_bmp) -> None:
         """Every cell's gene network, noise and fate over the step (compiled)."""
@@ -475,7 +483,7 @@ class AbmRun:
         grid = self.endo_grids["_pair"] if endo_mode == 1 else _NO_GRID
         step_cells(
             c.n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.shell,
-            c.notch, c.crowd, c.pos, grid, self.space.box, c.event, c.born, self.p, u, comp,
+            c.notch, c.crowd, c.pos, grid, self.space.box, c.event, c.born, *self.pk, u, comp,
             self.ctl, self.seed, np.uint64(self.step_no), afz, self.abs_idx, prof, g_nodal, g_bmp,
             self.krel,
         )  # fmt: skip
@@ -573,9 +581,11 @@ class AbmRun:
         """Fraction of live cells of each cell type now (the population readouts' gates)."""
         from ...model.readouts import CELL_TYPES
 
-        types, markers = np.zeros(10), np.zeros(11)
-        c = self.cells
-        record_kernel(c.n, c.genes, c.kind, self.p, 1.0, types, markers, np.zeros(7))
+        types, markers = np.zeros(L.N_CELL_TYPES), np.zeros(L.N_MARKERS)
+        c, nil = self.cells, self.u0[L.U_CASSETTE_NIL]
+        record_kernel(
+            c.n, c.genes, c.kind, *self.pk, nil, 1.0, types, markers, np.zeros(L.N_NEURON_CLASSES)
+        )
         total = types.sum()
         return {
             k: float(v / total) if total > 0 else 0.0

@@ -24,6 +24,7 @@ import numpy as np
 
 from ...model import layout as L
 from .._jit import FASTMATH_SUMS, jit, prange
+from ..network import N_EMIT
 from .blocks import BIN_BLOCK, reduction_blocks
 from .fields import PACKING
 from .readouts import add_sums, cell_sums, finish_sums, sum_partials
@@ -169,7 +170,9 @@ def build_cell_list(pos, n, dims, box, bin_size, n_bins, group, geo, cell_key, o
 
 
 @jit(parallel=True)
-def sorted_copies(n, order, pos, genes, kind, group, p, n_groups, sx, sy, sz, src, sums, gsums):
+def sorted_copies(
+    n, order, pos, genes, kind, group, p, ip, dp, n_groups, sx, sy, sz, src, sums, gsums
+):
     """Positions and Delta sources of the cells in bin order, and the population sums, in one pass.
 
     ``sx, sy, sz, src`` receive, for the ``k``-th cell of the cell list, its position and its Delta for
@@ -178,16 +181,16 @@ def sorted_copies(n, order, pos, genes, kind, group, p, n_groups, sx, sy, sz, sr
     same gene levels are read here anyway).
     """
     chunk, n_blocks, part, gpart = sum_partials(n, n_groups)
-    w_off = p[L.P_tgf_autocrine_offtarget]
     for blk in prange(n_blocks):
+        e = np.empty(N_EMIT)
         for k in range(blk * chunk, min(n, (blk + 1) * chunk)):
             j = order[k]
             sx[k] = pos[j, 0]
             sy[k] = pos[j, 1]
             sz[k] = pos[j, 2]
-            prog, nodal, committed, ngn = cell_sums(genes, j, kind[j], w_off)
-            src[k] = ngn if prog > 0.0 else -1.0
-            add_sums(part, gpart, blk, group[j], n_groups, prog, nodal, committed, ngn)
+            prog, nodal, bmp, delta = cell_sums(genes, j, kind[j], p, ip, dp, e)
+            src[k] = delta if prog > 0.0 else -1.0
+            add_sums(part, gpart, blk, group[j], n_groups, prog, nodal, bmp, delta)
     finish_sums(part, gpart, n_groups, sums, gsums)
 
 

@@ -1,8 +1,8 @@
 r"""One step of the agent-based engine: every cell's gene network, noise and fate (numba).
 
-Each progenitor integrates the gene network of :func:`ipscsim.engines.kernels.cell_derivs` (the
-function the ODE engine integrates per cohort: one biology, two engines) over the step ``dt`` with the
-stochastic Heun scheme
+Each progenitor integrates the gene network of ``cell`` (the generated ``CELL`` equations of
+:mod:`ipscsim.model.network`, which the ODE engine integrates per cohort: one biology, two engines),
+with the signals of ``shared`` at the cell's place, over the step ``dt`` with the stochastic Heun scheme
 
 .. math:: \tilde x = x + f(x)\,\Delta t + g(x)\,\Delta W, \qquad
     x' = x + \tfrac12\big(f(x) + f(\tilde x)\big)\Delta t + g(x)\,\Delta W,
@@ -22,8 +22,9 @@ as in the ODE engine, averaged over the two stages:
   :math:`2^{1/k} - 1`, so that a population grows at :math:`\lambda_\mathrm{div}` whatever :math:`k`
   (:math:`k = 1`: exponential waiting times, the ODE engine's assumption);
 * death, neurogenesis, programming: competing exits with probability :math:`1 - e^{-R\,\Delta t}`
-  (:math:`R` their sum); a new neuron's identity is drawn from the same gates as in the ODE engine;
-* neurons die at their class's rate and MNs become CHAT+ at ``chat_rate``.
+  (:math:`R` their sum); a new neuron's class is drawn from the cell's ``fate.*`` (or ``prog.*`` when
+  programmed) probabilities, the ODE engine's split of its births;
+* neurons die at their class's rate (``mu_mn``, ``mu_n``) and MNs become CHAT+ at ``chat``.
 
 Nothing here depends on the order in which threads visit cells. Outcomes go to ``event`` (0 stays, 1
 divides, 2 dies, 3 became a neuron); :func:`apply_events` then removes the dead and appends daughters.
@@ -37,15 +38,8 @@ import numpy as np
 
 from ...model import layout as L
 from .._jit import jit, prange
-from ..kernels import (
-    cell_derivs,
-    cell_signals,
-    gate,
-    pathway_inputs,
-    reciprocals,
-    shared_signals,
-    signal_terms,
-)
+from ..kernels import pathway_inputs
+from ..network import N_RATES, N_SHARED, cell, shared
 from .blocks import BLOCK
 from .fields import cic_sample_pair
 from .rng import (
@@ -59,11 +53,16 @@ from .rng import (
 )
 
 __all__ = [
+    "C_AGG",
     "C_BMP",
+    "C_CAS_NGN2",
+    "C_CAS_NIL",
     "C_DELTA",
+    "C_DENSITY",
+    "C_DENS_SCALE",
     "C_DT",
     "C_ENDO",
-    "C_HAZ",
+    "C_FMT",
     "C_MN_HAZARD",
     "C_NODAL",
     "C_NOISE",
@@ -71,7 +70,7 @@ __all__ = [
     "C_OCC",
     "C_OCC_LOCAL",
     "C_OCC_SCALE",
-    "C_SHIELD",
+    "C_STRESS",
     "C_T",
     "N_CTL",
     "apply_events",
@@ -83,19 +82,24 @@ __all__ = [
 # controls of a step (a float array, so one compiled kernel serves every setting)
 C_T = 0  # day at the step's start
 C_DT = 1  # step (days)
-C_NODAL = 2  # endogenous Nodal of the population (mean field)
-C_BMP = 3  # share of cells making endogenous BMP (mean field)
-C_DELTA = 4  # mean NGN2 of progenitors (mean-field Delta)
+C_NODAL = 2  # mean Nodal emission of the population (mean field)
+C_BMP = 3  # mean BMP emission (mean field)
+C_DELTA = 4  # mean Delta of progenitors (mean field)
 C_OCC = 5  # occupancy of the vessel (mean field)
-C_HAZ = 6  # dissociation death hazard, averaged over the step
-C_SHIELD = 7  # aggregate shielding of the endogenous signals (1 on a patch)
+C_STRESS = 6  # dissociation stress, averaged over the step
+C_FMT = 7  # 1 in suspension aggregates
 C_MN_HAZARD = 8  # genotype's MN hazard ratio
 C_NOISE = 9  # abm_noise
 C_NOTCH_LOCAL = 10  # 1: Delta from neighbours; 0: the population mean
 C_ENDO = 11  # 0: endogenous signals from the mean field; 1: the patch's fields at the cell; 2: per aggregate
 C_OCC_LOCAL = 12  # 1: crowding from neighbours; 0: the vessel's occupancy
 C_OCC_SCALE = 13  # local occupancy = crowd * this
-N_CTL = 14
+C_DENSITY = 14  # cells per cm^2 (mean field)
+C_DENS_SCALE = 15  # local cells per cm^2 = crowd * this
+C_AGG = 16  # cells per aggregate
+C_CAS_NIL = 17  # the line's cassette
+C_CAS_NGN2 = 18
+N_CTL = 19
 
 _NP = L.N_PATHWAYS
 _ONE = np.uint64(1)
@@ -104,20 +108,21 @@ _INV16 = 1.0 / 65536.0
 
 
 def gene_relaxation(p: np.ndarray) -> np.ndarray:
-    """Each gene's relaxation rate (1/day, before the tempo factor), the scale of its noise."""
-    k = np.zeros(L.N_GENES)
-    k[L.G_OCT4] = p[L.P_k_oct4]
-    k[L.G_NEURAL] = p[L.P_k_neural]
-    k[L.G_OFF] = p[L.P_k_offtarget]
-    k[L.G_MAT] = p[L.P_k_maturation]
-    k[L.G_HOX] = p[L.P_k_hox]
-    for g in (L.G_PAX6, L.G_OLIG2, L.G_NKX22, L.G_IRX3, L.G_NKX61):
-        k[g] = p[L.P_lambda_poni] * p[L.P_poni_delta]
-    k[L.G_GLI] = p[L.P_lambda_poni] * p[L.P_k_gli]
-    k[L.G_HES] = p[L.P_k_hes]
-    k[L.G_NGN2] = p[L.P_k_ngn2]
-    k[L.G_TG] = p[L.P_k_transgene]
-    k[L.G_PRG] = p[L.P_k_programme]
+    """Each gene's relaxation rate (1/day, before the tempo factor), the scale of its noise.
+
+    From the network's ``NOISE_RATES``; a negative entry marks a gene whose noise does not follow the
+    cell's tempo (``NOISE_FIXED``).
+    """
+    from ...model.expr import evaluate, parse_block
+    from ...model.network import NOISE_FIXED, NOISE_RATES
+
+    text = "\n".join(f"k_{g} = {NOISE_RATES[g]}" for g in L.GENES)
+    env = evaluate(
+        parse_block(text, "NOISE_RATES"), dict(zip(L.PARAM_NAMES, map(float, p), strict=True))
+    )
+    k = np.array([float(env[f"k_{g}"]) for g in L.GENES])
+    for g in NOISE_FIXED:
+        k[L.GENES.index(g)] *= -1.0
     return k
 
 
@@ -132,24 +137,42 @@ def cycle_threshold(seed, cid, step, sub, shape):
 
 
 @jit(inline="always")
-def _neuron_kind(h, n, og, m_prog, programmed, u):
-    """Identity of a newborn neuron from the fate gates (``u`` uniform)."""
-    if programmed:
-        if u < m_prog * h:
-            return 1  # MN, HOX+
-        if u < m_prog:
-            return 6  # MN, HOX-
-        u = (u - m_prog) / (1.0 - m_prog)
-    p_mn = h * (1.0 - n) * og
-    p_v3 = h * n
-    p_v2 = h * (1.0 - n) * (1.0 - og)
-    if u < p_mn:
-        return 1
-    if u < p_mn + p_v3:
-        return 3
-    if u < p_mn + p_v3 + p_v2:
-        return 4
-    return 5
+def _neuron_kind(r, base, u):
+    """The class (kind code) of a newborn neuron: ``r[base + f]`` are its fates' probabilities."""
+    acc = 0.0
+    n_f = len(L.FATE_CLASS)
+    for f in range(n_f):
+        acc += r[base + f]
+        if u * 1.0 < acc:
+            return L.FATE_CLASS[f] + 1
+    return L.FATE_CLASS[n_f - 1] + 1
+
+
+@jit(inline="always")
+def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd):
+    """The endogenous inputs cell ``i`` sees (``ENV``): its place's signals and crowding."""
+    endo_mode = int(ctl[C_ENDO])
+    dens = crowd[i] * ctl[C_DENS_SCALE] if ctl[C_OCC_LOCAL] > 0.5 else ctl[C_DENSITY]
+    dens = max(dens, 1e-12)
+    if endo_mode == 1:  # the patch's fields where the cell is
+        nod, bmp = cic_sample_pair(grid, pos[i, 0], pos[i, 1], gix, giy)
+        env[L.V_nodal_src] = nod / dens
+        env[L.V_bmp_src] = bmp
+    elif endo_mode == 2:  # the cell's aggregate
+        env[L.V_nodal_src] = g_nodal[g]
+        env[L.V_bmp_src] = g_bmp[g]
+    else:  # the population's means
+        env[L.V_nodal_src] = ctl[C_NODAL]
+        env[L.V_bmp_src] = ctl[C_BMP]
+    env[L.V_delta] = notch[i] if ctl[C_NOTCH_LOCAL] > 0.5 else ctl[C_DELTA]
+    env[L.V_occ] = crowd[i] * ctl[C_OCC_SCALE] if ctl[C_OCC_LOCAL] > 0.5 else ctl[C_OCC]
+    env[L.V_density] = dens
+    env[L.V_fmt] = ctl[C_FMT]
+    env[L.V_agg] = ctl[C_AGG]
+    env[L.V_stress] = ctl[C_STRESS]
+    env[L.V_mn_hazard] = ctl[C_MN_HAZARD]
+    env[L.V_cassette_nil] = ctl[C_CAS_NIL]
+    env[L.V_cassette_ngn2] = ctl[C_CAS_NGN2]
 
 
 @jit(parallel=True)
@@ -172,6 +195,8 @@ def step_cells(
     event,
     born,
     p,
+    ip,
+    dp,
     u,
     comp,
     ctl,
@@ -189,36 +214,23 @@ def step_cells(
     The medium's inputs (``afz``: agonist, inhibitor and antagonist terms per pathway, bulk) are taken
     at the step's midpoint, where the compounds' slow decay makes them exact to second order.
     """
-    t = ctl[C_T]
+    t1 = ctl[C_T] + ctl[C_DT]
     dt = ctl[C_DT]
-    t1 = t + dt
-    tm = t + 0.5 * dt
+    tm = ctl[C_T] + 0.5 * dt
     sigma = ctl[C_NOISE]
-    notch_local = ctl[C_NOTCH_LOCAL] > 0.5
-    endo_mode = int(ctl[C_ENDO])
-    occ_local = ctl[C_OCC_LOCAL] > 0.5
     n_abs = abs_idx.shape[0]
-    n_comp = comp.shape[0]
     ng = L.N_GENES
-    th_fate = p[L.P_gate_threshold]
-    sd_fate = p[L.P_sigma_fate]
-    m_prog = p[L.P_mn_fraction_programmed]
-    chat = 1.0 - math.exp(-p[L.P_chat_rate] * dt)
-    diss_n = ctl[C_HAZ] * p[L.P_neuron_dissociation_factor]
-    haz = ctl[C_HAZ]
     # noise amplitude of each gene times sqrt(dt): genes with the tempo factor, genes without
     noise_tempo = np.zeros(ng)
     noise_fixed = np.zeros(ng)
     for gi in range(ng):
-        amp = sigma * math.sqrt(2.0 * krel[gi] * dt)
-        if gi == L.G_TG or gi == L.G_PRG:
+        amp = sigma * math.sqrt(2.0 * abs(krel[gi]) * dt)
+        if krel[gi] < 0.0:
             noise_fixed[gi] = amp
-        elif gi != L.G_PROG:
+        else:
             noise_tempo[gi] = amp
-    ip = np.empty(p.shape[0])
-    reciprocals(p, ip)
-    grid_ix = endo_grid.shape[1] / box[0]  # nodes per um
-    grid_iy = endo_grid.shape[0] / box[1]
+    gix = endo_grid.shape[1] / box[0]  # nodes per um
+    giy = endo_grid.shape[0] / box[1]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for blk in prange(n_blocks):
         y = np.empty(ng)
@@ -226,10 +238,14 @@ def step_cells(
         k2 = np.empty(ng)
         yt = np.empty(ng)
         dw = np.zeros(ng)
+        r1 = np.empty(N_RATES)
+        r2 = np.empty(N_RATES)
+        sh = np.empty(N_SHARED)
+        env = np.empty(L.N_ENV)
         a_loc = np.empty(_NP)
         f_loc = np.empty(_NP)
         z_loc = np.empty(_NP)
-        scale = np.ones(n_comp)
+        scale = np.ones(u.shape[0] - L.U_CONC)
         for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
             g = group[i]
             # ------------------------------------------------ the medium this cell sees
@@ -237,90 +253,74 @@ def step_cells(
                 for q in range(n_abs):
                     scale[abs_idx[q]] = prof[g, q, shell[i]]
                 pathway_inputs(tm, u, comp, scale, a_loc, f_loc, z_loc)
-                a = a_loc
-                f = f_loc
-                z = z_loc
+                a, f, z = a_loc, f_loc, z_loc
             else:  # the bulk medium
-                a = afz[0]
-                f = afz[1]
-                z = afz[2]
+                a, f, z = afz[0], afz[1], afz[2]
+            _local_env(env, ctl, i, g, pos, endo_grid, gix, giy, g_nodal, g_bmp, notch, crowd)
+            shared(a, f, z, env, p, ip, dp, sh)
             k = kind[i]
             if k != 0:
-                # ------------------------------------------------ neurons
-                tro = a[L.PW_TROPHIC] / (1.0 + a[L.PW_TROPHIC])
-                tf = 1.0 - p[L.P_trophic_efficacy] * tro
-                is_mn = k == 1 or k == 2 or k == 6 or k == 7
-                mu = p[L.P_death_neuron] * tf * (ctl[C_MN_HAZARD] if is_mn else 1.0) + diss_n
-                if uniform(seed, cid[i], step, STREAM_EVENT) < 1.0 - math.exp(-mu * dt):
-                    event[i] = 2
-                else:
-                    event[i] = 0
-                    if (k == 1 or k == 6) and uniform(seed, cid[i], step, STREAM_FATE) < chat:
-                        kind[i] = k + 1
+                _neuron_step(k, i, kind, event, sh, seed, cid, step, dt)
                 continue
-            # ------------------------------------------------ signals (once per step)
-            if endo_mode == 1:  # the patch's fields where the cell is
-                nodal, bmp = cic_sample_pair(endo_grid, pos[i, 0], pos[i, 1], grid_ix, grid_iy)
-            elif endo_mode == 2:
-                nodal = g_nodal[g]
-                bmp = g_bmp[g]
-            else:
-                nodal = ctl[C_NODAL]
-                bmp = ctl[C_BMP]
-            delta = notch[i] if notch_local else ctl[C_DELTA]
-            occ = crowd[i] * ctl[C_OCC_SCALE] if occ_local else ctl[C_OCC]
-            growth = max(0.0, 1.0 - occ)
             te = np.float64(theta[i])
-            sig = cell_signals(np.float64(phi[i]), a, f, z, p)
-            s_t, s_b, s_f = shared_signals(a, f, z, nodal, bmp, ctl[C_SHIELD], p)
-            terms = signal_terms(s_t, s_b, s_f, f[L.PW_NOTCH] * delta, p)
-            dox = a[L.PW_TRANSGENE] / (1.0 + a[L.PW_TRANSGENE])
+            ph = np.float64(phi[i])
             for gi in range(ng):  # stored in single precision, stepped in double
                 y[gi] = genes[i, gi]
-            d1, m1, n1, p1 = cell_derivs(
-                y, 0, k1, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p, ip
-            )
+            cell(y, 0, k1, 0, te, ph, a, f, z, env, sh, p, ip, dp, r1)
             # ------------------------------------------------ noise increments
             if sigma > 0.0:
                 st = math.sqrt(te)
                 h = hash64(seed, cid[i], step, STREAM_NOISE * 8)  # bit gi: the sign of gene gi
                 for gi in range(ng):
                     sgn = 1.0 - 2.0 * float((h >> np.uint64(gi)) & _ONE)
-                    amp = noise_tempo[gi] * st + noise_fixed[gi]
-                    dw[gi] = sgn * amp * max(y[gi], 0.0)
+                    dw[gi] = sgn * (noise_tempo[gi] * st + noise_fixed[gi]) * max(y[gi], 0.0)
             for gi in range(ng):
                 yt[gi] = max(y[gi] + k1[gi] * dt + dw[gi], 0.0)
-            # ------------------------------------------------ second stage
-            d2, m2, n2, p2 = cell_derivs(
-                yt, 0, k2, 0, te, sig, s_t, s_b, s_f, terms, dox, growth, haz, p, ip
-            )
+            cell(yt, 0, k2, 0, te, ph, a, f, z, env, sh, p, ip, dp, r2)
             for gi in range(ng):
-                if gi != L.G_PROG:
-                    y[gi] = max(y[gi] + 0.5 * (k1[gi] + k2[gi]) * dt + dw[gi], 0.0)
-                    genes[i, gi] = y[gi]
-            # ------------------------------------------------ fate
-            div = 0.5 * (d1 + d2)
-            death = 0.5 * (m1 + m2)
-            lam_ng = 0.5 * (n1 + n2)
-            lam_tg = 0.5 * (p1 + p2)
-            rate = death + lam_ng + lam_tg
-            p_exit = 1.0 - math.exp(-rate * dt)
-            ue = uniform(seed, cid[i], step, STREAM_EVENT)
-            if ue < p_exit:
-                x = ue / p_exit * rate
-                if x < death:
-                    event[i] = 2
-                else:
-                    hx = gate(y[L.G_HOX], th_fate, sd_fate)
-                    nk = gate(y[L.G_NKX22], th_fate, sd_fate)
-                    og = gate(y[L.G_OLIG2], th_fate, sd_fate)
-                    uf = uniform(seed, cid[i], step, STREAM_FATE)
-                    kind[i] = _neuron_kind(hx, nk, og, m_prog, x >= death + lam_ng, uf)
-                    born[i] = t1
-                    event[i] = 3
-                continue
-            phase[i] += div * dt
-            event[i] = 1 if phase[i] >= thresh[i] else 0
+                y[gi] = max(y[gi] + 0.5 * (k1[gi] + k2[gi]) * dt + dw[gi], 0.0)
+                genes[i, gi] = y[gi]
+            _progenitor_events(i, r1, r2, dt, t1, event, kind, born, phase, thresh, seed, cid, step)
+
+
+@jit(inline="always")
+def _neuron_step(k, i, kind, event, sh, seed, cid, step, dt):
+    """A neuron dies at its class's rate or, if an immature MN, may become CHAT+."""
+    is_mn = k <= 4
+    mu = sh[L.S_mu_mn] if is_mn else sh[L.S_mu_n]
+    if uniform(seed, cid[i], step, STREAM_EVENT) < 1.0 - math.exp(-mu * dt):
+        event[i] = 2
+        return
+    event[i] = 0
+    if (k == 1 or k == 3) and uniform(seed, cid[i], step, STREAM_FATE) < 1.0 - math.exp(
+        -sh[L.S_chat] * dt
+    ):
+        kind[i] = k + 1
+
+
+@jit(inline="always")
+def _progenitor_events(i, r1, r2, dt, t1, event, kind, born, phase, thresh, seed, cid, step):
+    """Death, neurogenesis or programming (competing exits), else division progress."""
+    death = 0.5 * (r1[L.R_death] + r2[L.R_death])
+    lam_ng = 0.5 * (r1[L.R_ng] + r2[L.R_ng])
+    lam_tg = 0.5 * (r1[L.R_tg] + r2[L.R_tg])
+    rate = death + lam_ng + lam_tg
+    p_exit = 1.0 - math.exp(-rate * dt)
+    ue = uniform(seed, cid[i], step, STREAM_EVENT)
+    if ue < p_exit:
+        x = ue / p_exit * rate
+        if x < death:
+            event[i] = 2
+            return
+        base = L.R_PROG if x >= death + lam_ng else L.R_FATE
+        for q in range(L.N_FATES):  # the fates' probabilities, averaged over the two stages
+            r1[base + q] = 0.5 * (r1[base + q] + r2[base + q])
+        kind[i] = _neuron_kind(r1, base, uniform(seed, cid[i], step, STREAM_FATE))
+        born[i] = t1
+        event[i] = 3
+        return
+    phase[i] += 0.5 * (r1[L.R_div] + r2[L.R_div]) * dt
+    event[i] = 1 if phase[i] >= thresh[i] else 0
 
 
 @jit(parallel=True)
@@ -422,7 +422,7 @@ def apply_events(
             mother = cid[i]
             for gi in range(ng):
                 x = genes[i, gi]
-                if cv > 0.0 and gi != L.G_PROG:
+                if cv > 0.0 and gi != L.G_CLOCK and gi != L.G_LEVEL:
                     # 16 random bits per gene: four genes from one word of the mother's stream
                     h = hash64(seed, mother, step, STREAM_PARTITION * 1024 + 3 * 256 + gi // 4)
                     u = (float((h >> np.uint64(16 * (gi % 4))) & _MASK16) + 0.5) * _INV16

@@ -1,0 +1,601 @@
+r"""The biology, written once: the cell's gene network, its signals, fates and population, as equations.
+
+Every engine runs these equations; nothing else states them. The text is the equation language of
+:mod:`ipscsim.model.expr` (``target = expression  # meaning``). :func:`network` parses and checks it;
+:mod:`ipscsim.model.codegen` writes the compiled kernels from it (``engines/network.py``), the numpy
+reference evaluates it directly (:mod:`ipscsim.model.reference`) and the SBML export translates it.
+docs/model.md explains the biology equation by equation, with the parameters and their sources
+(``model/data/parameters.csv``).
+
+Sections, in the order a right-hand-side evaluation runs them:
+
+* ``DERIVED``: functions of the parameters only, computed once per run;
+* ``EMIT`` (per cohort, or per cell): what a cell contributes to the population's own signals
+  (Nodal, BMP, Delta), summed by the engine over the culture (ODE) or over neighbours (agent-based);
+* ``SHARED`` (per evaluation; per cell in the agent-based engine): the signals every cell there sees,
+  from the medium (pathway inputs ``A_q``, ``F_q``, ``Z_q``), the endogenous inputs and the culture;
+* ``CELL`` (per cohort, or per cell): the gene network (``d.GENE``), the cell's event rates
+  (``rate.*``) and the identity of a neuron it would make (``fate.*`` patterned, ``prog.*``
+  programmed), identical in both engines;
+* ``COHORT`` (ODE engine): progenitor and neuron counts of a cohort (the agent-based engine draws the
+  same events per cell);
+* ``GLOBAL`` (ODE engine): dissociation stress and the books (cumulative divisions and deaths).
+
+The endogenous inputs the engine provides to ``SHARED`` (:data:`ENV`): ``nodal_src`` and ``bmp_src``
+(the culture's Nodal and BMP sources per cell, from ``EMIT``), ``delta`` (mean Delta of the
+progenitors around), ``occ`` (occupancy of the vessel), ``density`` (cells per cm²), ``fmt`` (1 in
+suspension aggregates), ``agg`` (cells per aggregate), ``stress`` (dissociation stress),
+``mn_hazard`` (the genotype's MN death hazard ratio), and the cassette the line carries
+(``cassette_nil``, ``cassette_ngn2``, 0 or 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .expr import Equation, free_names, parse_block
+
+__all__ = [
+    "CELL",
+    "CELL_TYPES",
+    "COHORT",
+    "COUNTS",
+    "DERIVED",
+    "EMIT",
+    "ENV",
+    "FATES",
+    "GENES",
+    "GLOBAL",
+    "GLOBALS",
+    "MARKERS",
+    "NEURON",
+    "NEURON_CLASSES",
+    "NEURON_TYPE",
+    "NOISE_FIXED",
+    "NOISE_RATES",
+    "PROGENITOR_TYPES",
+    "READOUT",
+    "SHARED",
+    "Network",
+    "network",
+]
+
+#: Gene-network state of a cell (per cohort in the ODE engine), in storage order.
+GENES: tuple[str, ...] = (
+    "OCT4",  # pluripotency (OCT4/SOX2/NANOG lumped)
+    "NEURAL",  # neural programme (SOX2/PAX6 neuroectoderm)
+    "NNE",  # non-neural ectoderm (TFAP2A/GATA3)
+    "NC",  # neural crest (SOX10/p75)
+    "ME",  # mesendoderm (T/MIXL1/SOX17)
+    "NMP",  # neuromesodermal progenitor state (SOX2+T+)
+    "SOX1",  # definitive neuroectoderm marker
+    "CLOCK",  # neural age (days, with the tempo): closes competence windows
+    "LEVEL",  # rostro-caudal level (0 forebrain ... 11 lumbar), a ratchet
+    "PTCH1",  # SHH receptor induced by GLI: negative feedback (adaptation)
+    "GLI",  # GLI activator activity
+    "FOXA2",  # floor plate
+    "PAX6",  # PONI network (Cohen et al. 2014) ...
+    "OLIG2",
+    "NKX2_2",
+    "IRX3",
+    "NKX6_1",  # class II gene induced by GLI
+    "HES",  # Notch target
+    "NGN2",  # proneural factor (Delta source)
+    "GLIAL",  # gliogenic switch (NFIA)
+    "QUIES",  # share of the cohort's progenitors that are quiescent
+    "TRANSGENE",  # induced cassette
+    "PROGRAMME",  # engaged programming
+)
+
+#: Neuron classes, in storage order (the agent-based ``kind`` codes are these, 1-based).
+NEURON_CLASSES: tuple[str, ...] = (
+    "MMC",  # motor neuron, medial column (LHX3+), CHAT-
+    "MMC_CHAT",  # ... CHAT+
+    "LMC",  # motor neuron, lateral column (FOXP1+), CHAT-
+    "LMC_CHAT",  # ... CHAT+
+    "V3",  # V3 interneurons (from p3)
+    "VIN",  # V1/V2 interneurons (from p2/p1)
+    "DIN",  # dorsal interneurons
+    "RN",  # rostral neurons (fore-, mid-brain and anterior hindbrain)
+    "IN",  # glutamatergic neurons of NGN2-only programming
+)
+
+#: Counts per cohort (ODE engine): progenitors, then the neuron classes.
+COUNTS: tuple[str, ...] = ("PROG", *NEURON_CLASSES)
+
+#: Global state of a run.
+GLOBALS: tuple[str, ...] = ("STRESS", "LINEAGE", "CUM_DIV", "CUM_DEATH", "CUM_REPLATED")
+
+#: Identities a newborn neuron can take (``fate.*`` and ``prog.*`` of ``CELL``).
+FATES: tuple[str, ...] = ("MMC", "LMC", "V3", "VIN", "DIN", "RN", "IN")
+
+#: Cell types a culture is scored into (exclusive: fractions sum to 1), progenitor types first.
+PROGENITOR_TYPES: tuple[str, ...] = (
+    "iPSC",
+    "NMP",
+    "mesendoderm",
+    "neural_crest",
+    "non_neural_ectoderm",
+    "neuroectoderm",
+    "rostral_progenitor",
+    "floor_plate",
+    "pMN",
+    "p3",
+    "p2",
+    "OPC",
+    "astrocyte",
+)
+#: The cell type of each neuron class.
+NEURON_TYPE: dict[str, str] = {
+    "MMC": "MN",
+    "MMC_CHAT": "MN",
+    "LMC": "MN",
+    "LMC_CHAT": "MN",
+    "V3": "interneuron",
+    "VIN": "interneuron",
+    "DIN": "interneuron",
+    "RN": "rostral_neuron",
+    "IN": "glutamatergic_neuron",
+}
+CELL_TYPES: tuple[str, ...] = (*PROGENITOR_TYPES, *dict.fromkeys(NEURON_TYPE.values()))
+#: Markers read out (fraction of live cells positive); in the equations a dot is written ``_``.
+MARKERS: tuple[str, ...] = (
+    "OCT4",
+    "PAX6",
+    "SOX1",
+    "HOX",
+    "OLIG2",
+    "NKX2.2",
+    "IRX3",
+    "NKX6.1",
+    "ISL1",
+    "MNX1",
+    "CHAT",
+    "SOX2",
+    "T",
+    "SOX17",
+    "SOX10",
+    "TFAP2A",
+    "FOXA2",
+    "OTX2",
+    "EN1",
+    "HOXB4",
+    "HOXC6",
+    "HOXC8",
+    "HOXC10",
+    "FOXP1",
+    "LHX3",
+    "PDGFRA",
+    "NFIA",
+    "TUBB3",
+)
+
+#: The agent-based engine's gene-expression noise: each gene's relaxation rate (1/day, before the
+#: tempo factor), which scales its noise; an expression of the parameters. ``CLOCK`` (a clock) is
+#: noiseless; the cassette's genes do not follow the cell's tempo (``NOISE_FIXED``).
+NOISE_RATES: dict[str, str] = {
+    "OCT4": "k_oct4",
+    "NEURAL": "k_neural",
+    "NNE": "k_fate",
+    "NC": "k_fate",
+    "ME": "k_fate",
+    "NMP": "k_nmp",
+    "SOX1": "k_sox1",
+    "CLOCK": "0",
+    "LEVEL": "k_level",
+    "PTCH1": "k_ptch",
+    "GLI": "lambda_poni * k_gli",
+    "FOXA2": "k_fp",
+    "PAX6": "lambda_poni * poni_delta",
+    "OLIG2": "lambda_poni * poni_delta",
+    "NKX2_2": "lambda_poni * poni_delta",
+    "IRX3": "lambda_poni * poni_delta",
+    "NKX6_1": "lambda_poni * poni_delta",
+    "HES": "k_hes",
+    "NGN2": "k_ngn2",
+    "GLIAL": "k_glial",
+    "QUIES": "k_quies",
+    "TRANSGENE": "k_transgene",
+    "PROGRAMME": "k_programme",
+}
+NOISE_FIXED: tuple[str, ...] = ("TRANSGENE", "PROGRAMME")
+
+#: Inputs the engine gives ``SHARED`` besides the pathway inputs (see the module docstring).
+ENV: tuple[str, ...] = (
+    "nodal_src",
+    "bmp_src",
+    "delta",
+    "occ",
+    "density",
+    "fmt",
+    "agg",
+    "stress",
+    "mn_hazard",
+    "cassette_nil",
+    "cassette_ngn2",
+)
+
+DERIVED = """
+mu_diss     = stress_recovery * log(1 / dissociation_survival)  # dissociation hazard at stress 1 (1/day)
+div_psc     = 16.6355 / cycle_psc      # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
+div_np      = 16.6355 / cycle_np       # neural progenitors
+div_off     = 16.6355 / cycle_offtarget  # non-neural and mesendoderm cells
+div_glial   = 16.6355 / cycle_glial    # glial progenitors
+sup0        = 1 + K_oct4 * K_oct4      # pluripotency self-activation normalisation
+kn1         = 1 + K_neural * K_neural  # ... of each programme
+kx1         = 1 + K_fate * K_fate
+kfp1        = 1 + K_fp * K_fp
+kgl1        = 1 + K_glial * K_glial
+"""
+
+EMIT = """
+emit.nodal  = pos(OCT4) + w_nodal_me * pos(ME) + w_nodal_nmp * pos(NMP)  # Nodal/GDF3 of epiblast-like cells
+emit.bmp    = pos(NNE) + w_bmp_me * pos(ME)                # BMP4 of non-neural ectoderm and mesoderm
+emit.delta  = pos(NGN2)                                    # Delta follows the proneural factor
+"""
+
+SHARED = """
+shield      = 1 + fmt * (aggregate_shielding - 1)          # aggregates hold endogenous signals back
+lt          = (A_TGFB + shield * tgf_autocrine * density / density_ref * nodal_src) / Z_TGFB
+s_t         = F_TGFB * sat(lt)                              # SMAD2/3 activity
+surface     = min(1, 4.836 * exp(-log(agg) / 3))                # share of an aggregate's cells at its surface
+edge_adh    = 1 / (1 + density / edge_density)             # share of cells at colony edges (monolayer)
+edge        = edge_adh + fmt * (surface - edge_adh)        # ... or at an aggregate's surface
+lb          = (A_BMP + shield * bmp_endogenous * bmp_src) / Z_BMP
+s_b         = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior)  # SMAD1/5/8: interior cells respond less
+s_f         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
+notch_in    = F_NOTCH * delta                               # Notch input from neighbours' Delta
+dox         = sat(A_TRANSGENE)                              # TetOn induction
+camp        = sat(A_CAMP)                                   # cAMP/PKA
+hdaci       = 1 - F_HDAC                                    # share of HDAC activity inhibited
+stat3       = sat(A_STAT3)                                  # gp130/STAT3
+trophic     = sat(A_TROPHIC)                                # neurotrophic support of neurons
+cassette    = cassette_nil + cassette_ngn2
+growth      = pos(1 - occ)                                  # contact inhibition of division
+haz         = mu_diss * stress * (1 - rock_efficacy * (1 - F_ROCK))  # dissociation hazard (1/day)
+mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
+              + neuron_dissociation_factor * haz            # neuron death rate (1/day)
+mu_mn       = death_neuron * mn_hazard * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
+              + neuron_dissociation_factor * haz            # motor neuron death rate (1/day)
+chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
+hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
+perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
+"""
+
+CELL = """
+lw          = (phi * A_WNT + wnt_basal) / Z_WNT
+s_w         = F_WNT * sat(lw * lw)                          # WNT/beta-catenin (Hill 2 in the ligand)
+s_ra        = F_RA * sat(phi * A_RA / Z_RA)                 # RAR activity
+s_hh        = F_SHH * sat(phi * A_SHH / Z_SHH) / (1 + pka_shh * camp)  # Smoothened (PKA opposes GLI)
+nep         = clip01(NEURAL)
+oth         = pos(NNE) + pos(NC) + pos(ME) + pos(NMP)       # other programmes
+comp        = rep4(CLOCK, clock_window)                     # competence of young neural cells
+d.OCT4      = theta * k_oct4 * (sup0 * s_t * (1 - fgf_share_pluripotency + fgf_share_pluripotency * s_f)
+              * hill2(OCT4, K_oct4) / (1 + (NEURAL / K_ne_oct4) ** 2 + (oth / K_off_oct4) ** 2
+              + (s_b / K_bmp_oct4) ** 2 + (s_ra / K_ra_oct4) ** 2) - OCT4)
+drive_n     = perm + ra_neural * s_ra + nmp_neural * pos(NMP) * (1 - s_w)
+d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_neural))
+              * rep2(OCT4, K_oct4_neural) * rep2(NNE, K_fate_neural) * rep2(NC, K_fate_neural)
+              * rep2(ME, K_fate_neural) - NEURAL)
+drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne)
+d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate)) * rep2(OCT4, K_oct4_fate)
+              * rep2(NEURAL, K_neural_fate) * rep2(NC, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
+drive_nc    = s_w * hill2(s_b, K_bmp_nc) * rep2(s_b, K_bmp_nc_high) * rep2(s_t, K_tgf_nc)
+d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * rep2(OCT4, K_oct4_fate)
+              * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate) - NC)
+drive_me    = s_w * (s_t + w_bmp_mesoderm * s_b) + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)
+d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
+              * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
+wf          = s_w * s_f
+d.NMP       = theta * k_nmp * (hill(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
+              * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) - NMP)
+d.SOX1      = theta * k_sox1 * nep * (sox1_seed + SOX1) * (1 - SOX1)
+d.CLOCK     = theta * nep
+lv_ra       = level_ra * hill(s_ra, K_ra_level)
+lv_w        = level_wnt * hill2(s_w, K_wnt_level)
+lv_target   = smax(lv_ra, lv_w, 0.5) + level_fgf * s_f
+d.LEVEL     = theta * (k_level * comp * nep * pos(lv_target - LEVEL)
+              + k_hox_clock * pos(NMP) * hill(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
+s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
+d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
+d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
+g           = clip01(GLI)
+d.FOXA2     = theta * k_fp * (kfp1 * (eps_fp * hill4(g, K_gli_fp) * rep4(CLOCK, clock_fp)
+              + hill2(FOXA2, K_fp)) * nep - FOXA2)
+fprep       = rep2(FOXA2, K_fp_poni)
+gp          = poni_CPol * fprep
+pr_pax      = K_Pol_Pax * gp / ((1 + K_Oli_Pax * OLIG2) * (1 + K_Nkx_Pax * NKX2_2)) ** 2
+pr_oli      = K_Pol_Oli * gp * (1 + poni_fA * K_Gli_Oli * g) / (1 + K_Gli_Oli)
+              / ((1 + K_Nkx_Oli * NKX2_2) * (1 + K_Irx_Oli * IRX3)) ** 2
+pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
+              / ((1 + K_Pax_Nkx * PAX6) * (1 + K_Oli_Nkx * OLIG2) * (1 + K_Irx_Nkx * IRX3)) ** 2
+pr_irx      = K_Pol_Irx * gp / ((1 + K_Oli_Irx * OLIG2) * (1 + K_Nkx_Irx * NKX2_2)) ** 2
+pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6)
+rp          = theta * lambda_poni
+d.PAX6      = rp * (poni_alpha * nep * sat(pr_pax) - poni_delta * PAX6)
+d.OLIG2     = rp * (poni_alpha * nep * sat(pr_oli) - poni_delta * OLIG2)
+d.NKX2_2    = rp * (poni_alpha * nep * sat(pr_nkx) - poni_delta * NKX2_2)
+d.IRX3      = rp * (poni_alpha * nep * sat(pr_irx) - poni_delta * IRX3)
+d.NKX6_1    = rp * (poni_alpha * nep * sat(pr_nk6) - poni_delta * NKX6_1)
+d.HES       = theta * k_hes * (hes_target - HES)
+drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (1 + hdac_ngn2 * hdaci)
+              * rep2(s_f, K_fgf_ngn2) * rep2(s_w, K_wnt_ngn2) * rep2(OCT4, K_oct4_ngn2)
+              * rep2(GLIAL, K_glial_ngn2) * rep2(FOXA2, K_fp_ngn2) / (1 + collier_b * HES * HES)
+d.NGN2      = theta * k_ngn2 * (drive_ng - NGN2)
+d.GLIAL     = theta * k_glial * (kgl1 * (eps_glial * hill4(CLOCK, clock_glial) * (1 + fgf_glial * s_f)
+              * (1 + stat3_glial * stat3) + hill2(GLIAL, K_glial)) * nep - GLIAL)
+d.QUIES     = theta * k_quies * (quies_max * nep * hill4(CLOCK, clock_quies) * rep2(s_f + s_w, K_mito_quies)
+              - QUIES)
+d.TRANSGENE = k_transgene * (dox * cassette - TRANSGENE)
+d.PROGRAMME = k_programme * (TRANSGENE - PROGRAMME)
+wo          = clip01(OCT4)
+wx          = min(clip01(oth), 1 - wo)
+wn          = 1 - wo - wx
+glial       = clip01(GLIAL)
+q           = clip01(QUIES)
+rate.div    = (wo * div_psc + wx * div_off + wn * ((1 - glial) * (1 + mitogen_boost * max(s_f, s_w)) * div_np
+              + glial * div_glial)) * growth * (1 - q)      # division rate (1/day)
+rate.death  = death_psc * wo + death_np * (1 - wo) + haz * (fragility_psc * wo + fragility_np * (1 - wo))
+rate.ng     = k_neurogenesis * hill2(pos(NGN2), K_neurogenesis) * (1 - q)  # neurogenesis (1/day)
+rate.tg     = k_programming * hill2(pos(PROGRAMME), K_transgene)  # programming into neurons (1/day)
+gh          = hill8(LEVEL, level_hox)                       # HOX+ (hindbrain and spinal)
+gn          = hill8(NKX2_2, gate_threshold)
+go          = hill8(OLIG2, gate_threshold)
+gk          = hill8(NKX6_1, gate_threshold)
+p_mn        = gh * (1 - gn) * go
+lmc         = lmc_max * (hill8(LEVEL, level_brachial) * rep8(LEVEL, level_thoracic) + hill8(LEVEL, level_lumbar))
+              * (lmc_ra0 + (1 - lmc_ra0) * s_ra)            # LMC share of new MNs (HOX level, RA)
+fate.MMC    = p_mn * (1 - lmc)
+fate.LMC    = p_mn * lmc
+fate.V3     = gh * gn
+fate.VIN    = gh * (1 - gn) * (1 - go) * gk
+fate.DIN    = gh * (1 - gn) * (1 - go) * (1 - gk)
+fate.RN     = 1 - gh
+fate.IN     = 0 * gh
+pat         = hill4(SOX1, K_committed)                      # patterned: programming keeps the domain's fate
+nil         = cassette_nil / (cassette + 1e-12)
+ngn         = cassette_ngn2 / (cassette + 1e-12)
+prog.MMC    = nil + ngn * pat * fate.MMC
+prog.LMC    = ngn * pat * fate.LMC
+prog.V3     = ngn * pat * fate.V3
+prog.VIN    = ngn * pat * fate.VIN
+prog.DIN    = ngn * pat * fate.DIN
+prog.RN     = ngn * pat * fate.RN
+prog.IN     = ngn * (1 - pat)
+"""
+
+READOUT = """
+o4          = gate(OCT4, gate_threshold, sigma_measurement)
+gnmp        = gate(NMP, gate_threshold, sigma_measurement)
+gme         = gate(ME, gate_threshold, sigma_measurement)
+gnc         = gate(NC, gate_threshold, sigma_measurement)
+gnne        = gate(NNE, gate_threshold, sigma_measurement)
+gne         = gate(NEURAL, gate_threshold, sigma_measurement)
+und         = (1 - gnmp) * (1 - gme) * (1 - gnc) * (1 - gnne) * (1 - gne)  # no programme on yet
+lv_sum      = pos(NEURAL) + pos(NNE) + pos(NC) + pos(ME) + 1e-9  # ... split by their levels
+r0          = 1 - o4
+c1          = r0 * (1 - gnmp)
+c2          = c1 * (1 - gme)
+c3          = c2 * (1 - gnc)
+c4          = c3 * (1 - gnne)
+neural      = c4 * gne + r0 * und * (pos(NEURAL) + 1e-9) / lv_sum
+gfp         = gate(FOXA2, gate_threshold, sigma_measurement)
+ggl         = gate(GLIAL, gate_threshold, sigma_measurement)
+gs1         = gate(SOX1, gate_threshold, sigma_measurement)
+gh          = gate(LEVEL, level_hox, sigma_level)
+go          = gate(OLIG2, gate_threshold, sigma_measurement)
+gn          = gate(NKX2_2, gate_threshold, sigma_measurement)
+glia        = neural * (1 - gfp) * ggl
+npr         = neural * (1 - gfp) * (1 - ggl)
+com         = npr * gs1
+tg          = gate(TRANSGENE, gate_threshold, sigma_measurement) * cassette_nil
+lineage     = neural + r0 * gnmp                             # neural lineage (and NMPs) carry the RC code
+type.iPSC   = o4
+type.NMP    = r0 * gnmp
+type.mesendoderm = c1 * gme + r0 * und * pos(ME) / lv_sum
+type.neural_crest = c2 * gnc + r0 * und * pos(NC) / lv_sum
+type.non_neural_ectoderm = c3 * gnne + r0 * und * pos(NNE) / lv_sum
+type.neuroectoderm = npr * (1 - gs1)
+type.rostral_progenitor = com * (1 - gh)
+type.floor_plate = neural * gfp
+type.pMN    = com * gh * (1 - gn) * go
+type.p3     = com * gh * gn
+type.p2     = com * gh * (1 - gn) * (1 - go)
+type.OPC    = glia * (1 - (1 - go) * (1 - gn))
+type.astrocyte = glia * (1 - go) * (1 - gn)
+marker.OCT4 = o4
+marker.PAX6 = gate(PAX6, gate_threshold, sigma_measurement)
+marker.SOX1 = gs1
+marker.HOX  = lineage * gh
+marker.OLIG2 = go
+marker.NKX2_2 = gn
+marker.IRX3 = gate(IRX3, gate_threshold, sigma_measurement)
+marker.NKX6_1 = gate(NKX6_1, gate_threshold, sigma_measurement)
+marker.ISL1 = tg
+marker.MNX1 = 0 * o4
+marker.CHAT = 0 * o4
+marker.SOX2 = o4 + r0 * gnmp + neural
+marker.T    = r0 * gnmp + c1 * gme + r0 * und * pos(ME) / lv_sum
+marker.SOX17 = c1 * gme + r0 * und * pos(ME) / lv_sum
+marker.SOX10 = c2 * gnc + r0 * und * pos(NC) / lv_sum
+marker.TFAP2A = c2 * gnc + c3 * gnne + r0 * und * (pos(NC) + pos(NNE)) / lv_sum
+marker.FOXA2 = neural * gfp
+marker.OTX2 = o4 + neural * (1 - gate(LEVEL, level_hindbrain, sigma_level))  # primed hPSCs express OTX2
+marker.EN1  = neural * gate(LEVEL, level_midbrain, sigma_level) * (1 - gate(LEVEL, level_hindbrain, sigma_level))
+marker.HOXB4 = lineage * gate(LEVEL, level_hoxb4, sigma_level)
+marker.HOXC6 = lineage * gate(LEVEL, level_brachial, sigma_level)
+marker.HOXC8 = lineage * gate(LEVEL, level_thoracic, sigma_level)
+marker.HOXC10 = lineage * gate(LEVEL, level_lumbar, sigma_level)
+marker.FOXP1 = 0 * o4
+marker.LHX3 = tg
+marker.PDGFRA = glia * go
+marker.NFIA = glia
+marker.TUBB3 = 0 * o4
+"""
+
+NEURON = """
+mn          = is_MMC + is_MMC_CHAT + is_LMC + is_LMC_CHAT
+nh          = gate(LEVEL, level_hindbrain, sigma_level)
+marker.OCT4 = 0 * mn
+marker.PAX6 = 0 * mn
+marker.SOX1 = 0 * mn
+marker.HOX  = gate(LEVEL, level_hox, sigma_level)
+marker.OLIG2 = 0 * mn
+marker.NKX2_2 = 0 * mn
+marker.IRX3 = 0 * mn
+marker.NKX6_1 = 0 * mn
+marker.ISL1 = mn
+marker.MNX1 = mn
+marker.CHAT = is_MMC_CHAT + is_LMC_CHAT
+marker.SOX2 = 0 * mn
+marker.T    = 0 * mn
+marker.SOX17 = 0 * mn
+marker.SOX10 = 0 * mn
+marker.TFAP2A = 0 * mn
+marker.FOXA2 = 0 * mn
+marker.OTX2 = (1 - mn) * (1 - nh)
+marker.EN1  = is_RN * gate(LEVEL, level_midbrain, sigma_level) * (1 - nh)
+marker.HOXB4 = gate(LEVEL, level_hoxb4, sigma_level)
+marker.HOXC6 = gate(LEVEL, level_brachial, sigma_level)
+marker.HOXC8 = gate(LEVEL, level_thoracic, sigma_level)
+marker.HOXC10 = gate(LEVEL, level_lumbar, sigma_level)
+marker.FOXP1 = is_LMC + is_LMC_CHAT
+marker.LHX3 = is_MMC + is_MMC_CHAT
+marker.PDGFRA = 0 * mn
+marker.NFIA = 0 * mn
+marker.TUBB3 = 1 + 0 * mn
+"""
+
+COHORT = """
+bn          = PROG * rate.ng
+bt          = PROG * rate.tg
+d.PROG      = PROG * (rate.div - rate.death - rate.ng - rate.tg)
+d.MMC       = bn * fate.MMC + bt * prog.MMC - (mu_mn + chat) * MMC
+d.MMC_CHAT  = chat * MMC - mu_mn * MMC_CHAT
+d.LMC       = bn * fate.LMC + bt * prog.LMC - (mu_mn + chat) * LMC
+d.LMC_CHAT  = chat * LMC - mu_mn * LMC_CHAT
+d.V3        = bn * fate.V3 + bt * prog.V3 - mu_n * V3
+d.VIN       = bn * fate.VIN + bt * prog.VIN - mu_n * VIN
+d.DIN       = bn * fate.DIN + bt * prog.DIN - mu_n * DIN
+d.RN        = bn * fate.RN + bt * prog.RN - mu_n * RN
+d.IN        = bn * fate.IN + bt * prog.IN - mu_n * IN
+sum.div     = PROG * rate.div
+sum.death   = PROG * rate.death + mu_mn * (MMC + MMC_CHAT + LMC + LMC_CHAT) + mu_n * (V3 + VIN + DIN + RN + IN)
+"""
+
+GLOBAL = """
+d.STRESS       = -stress_recovery * STRESS
+d.LINEAGE      = 0 * STRESS
+d.CUM_DIV      = sum.div
+d.CUM_DEATH    = sum.death
+d.CUM_REPLATED = 0 * STRESS
+"""
+
+
+@dataclass(frozen=True)
+class Network:
+    """The parsed equations, by section (see the module docstring)."""
+
+    derived: tuple[Equation, ...]
+    emit: tuple[Equation, ...]
+    shared: tuple[Equation, ...]
+    cell: tuple[Equation, ...]
+    cohort: tuple[Equation, ...]
+    global_: tuple[Equation, ...]
+    readout: tuple[Equation, ...]
+    neuron: tuple[Equation, ...]
+
+    @staticmethod
+    def outputs(eqs: tuple[Equation, ...], kind: str) -> tuple[str, ...]:
+        """The targets ``<kind>.<name>`` of a section, in order (their names)."""
+        return tuple(e.target.split(".", 1)[1] for e in eqs if e.target.startswith(kind + "."))
+
+    def locals_(self, eqs: tuple[Equation, ...]) -> tuple[str, ...]:
+        """The plain (local) targets of a section."""
+        return tuple(e.target for e in eqs if "." not in e.target)
+
+
+@lru_cache(maxsize=1)
+def network() -> Network:
+    """The model's equations, parsed and checked (every name resolves; every state has its rate).
+
+    Raises:
+        ValueError: naming the section, the line and the unknown name or missing rate.
+    """
+    net = Network(
+        tuple(parse_block(DERIVED, "DERIVED")),
+        tuple(parse_block(EMIT, "EMIT")),
+        tuple(parse_block(SHARED, "SHARED")),
+        tuple(parse_block(CELL, "CELL")),
+        tuple(parse_block(COHORT, "COHORT")),
+        tuple(parse_block(GLOBAL, "GLOBAL")),
+        tuple(parse_block(READOUT, "READOUT")),
+        tuple(parse_block(NEURON, "NEURON")),
+    )
+    _check(net)
+    return net
+
+
+def _check(net: Network) -> None:
+    from ..protocols.compounds import PATHWAYS
+    from .layout import PARAM_NAMES
+
+    params = set(PARAM_NAMES)
+    pathway = {f"{x}_{q}" for x in "AFZ" for q in PATHWAYS}
+    derived = set(net.locals_(net.derived))
+    shared = set(net.locals_(net.shared))
+    cell_out = {f"{k}.{n}" for k in ("rate", "fate", "prog") for n in _outs(net.cell)}
+    scopes = {
+        "DERIVED": (net.derived, params),
+        "EMIT": (net.emit, params | derived | set(GENES)),
+        "SHARED": (net.shared, params | derived | pathway | set(ENV)),
+        "CELL": (
+            net.cell,
+            params | derived | pathway | shared | set(ENV) | set(GENES) | {"phi", "theta"},
+        ),
+        "COHORT": (net.cohort, params | derived | shared | set(COUNTS) | cell_out),
+        "GLOBAL": (
+            net.global_,
+            params | derived | shared | set(GLOBALS) | {"sum.div", "sum.death"},
+        ),
+        "READOUT": (net.readout, params | derived | set(GENES) | {"cassette_nil"}),
+        "NEURON": (net.neuron, params | derived | set(GENES) | {f"is_{c}" for c in NEURON_CLASSES}),
+    }
+    for name, (eqs, known) in scopes.items():
+        seen = set(known)
+        for e in eqs:
+            missing = free_names(e.expr) - seen
+            if missing:
+                raise ValueError(f"{name} line {e.line}: unknown name {sorted(missing)[0]!r}")
+            seen.add(e.target)
+    _check_rates(net)
+
+
+def _outs(eqs) -> set[str]:
+    return {e.target.split(".", 1)[1] for e in eqs if "." in e.target}
+
+
+def _check_rates(net: Network) -> None:
+    """Every state has exactly one rate; every fate has its patterned and programmed share."""
+    for states, eqs, name in (
+        (GENES, net.cell, "CELL"),
+        (COUNTS, net.cohort, "COHORT"),
+        (GLOBALS, net.global_, "GLOBAL"),
+    ):
+        have = [e.target[2:] for e in eqs if e.target.startswith("d.")]
+        if sorted(have) != sorted(states):
+            raise ValueError(
+                f"{name}: rates d.X must be given once for each of {states}, got {have}"
+            )
+    for kind in ("fate", "prog"):
+        if Network.outputs(net.cell, kind) != FATES:
+            raise ValueError(f"CELL: {kind}.X must be given for {FATES} in that order")
+    keys = tuple(m.replace(".", "_") for m in MARKERS)
+    if (
+        Network.outputs(net.readout, "marker") != keys
+        or Network.outputs(net.neuron, "marker") != keys
+    ):
+        raise ValueError(f"READOUT and NEURON: marker.X must be given for {keys} in that order")
+    if sorted(Network.outputs(net.readout, "type")) != sorted(PROGENITOR_TYPES):
+        raise ValueError(f"READOUT: type.X must be given for {PROGENITOR_TYPES}")
