@@ -80,16 +80,19 @@ def test_neighbour_pass_matches_all_pairs(dims):
     )
     assert np.all(np.diff(c.cell_key[c.order[:n]]) >= 0)  # sorted by bin
     assert most == np.bincount(c.cell_key[:n]).max()
-    sums, gsums = np.zeros(6), np.zeros((max(groups, 1), 6))
-    p = resolve_params()
-    S.sorted_copies(
-        n, c.order, c.pos, c.genes, c.kind, c.group, p, groups, c.sx, c.sy, c.sz, c.src, sums, gsums
-    )
-    # the same sums as the population pass, and the copies are the cells in bin order
-    from ipscsim.engines.abm.readouts import population_sums
+    from ipscsim.engines.abm.readouts import N_SUMS, population_sums
+    from ipscsim.engines.kernels import param_arrays
 
-    ref, gref = np.zeros(6), np.zeros((max(groups, 1), 6))
-    population_sums(n, c.genes, c.kind, c.group, p, groups, ref, gref)
+    p = resolve_params()
+    ip, dp = param_arrays(p)
+    sums, gsums = np.zeros(N_SUMS), np.zeros((max(groups, 1), N_SUMS))
+    S.sorted_copies(
+        n, c.order, c.pos, c.genes, c.kind, c.group, p, ip, dp, groups, c.sx, c.sy, c.sz, c.src,
+        sums, gsums,
+    )  # fmt: skip
+    # the same sums as the population pass, and the copies are the cells in bin order
+    ref, gref = np.zeros(N_SUMS), np.zeros((max(groups, 1), N_SUMS))
+    population_sums(n, c.genes, c.kind, c.group, p, ip, dp, groups, ref, gref)
     np.testing.assert_allclose(sums, ref, rtol=1e-12)
     np.testing.assert_allclose(gsums, gref, rtol=1e-12)
     np.testing.assert_array_equal(c.sx[:n], c.pos[c.order[:n], 0])
@@ -206,55 +209,46 @@ def test_deposit_and_sample_are_consistent():
 
 
 def test_readouts_score_each_cell_as_the_ode_gates_score_a_cohort():
+    """A culture of cells scored by the agent-based readout equals the same cells as ODE cohorts
+    (one cohort a cell: a progenitor, or one neuron of its class) scored by the numpy readouts."""
     from ipscsim.engines.abm.readouts import record_readouts
-    from ipscsim.model.readouts import cell_counts, marker_counts
+    from ipscsim.engines.kernels import param_arrays
+    from ipscsim.model.network import CELL_TYPES, MARKERS, NEURON_CLASSES
+    from ipscsim.model.readouts import readout_counts
 
     rng = np.random.default_rng(2)
     n = 400
     p = resolve_params(None)
+    ip, dp = param_arrays(p)
     genes = rng.random((n, L.N_GENES)) * 1.2
-    kind = rng.choice(8, size=n, p=[0.7] + [0.3 / 7] * 7).astype(np.int8)
-    types, markers, neurons = np.empty(10), np.empty(11), np.empty(7)
-    record_readouts(n, genes, kind, p, 1.0, types, markers, neurons)
-    # the same cells as ODE cohorts: progenitors one each, neurons in the globals
-    prog = kind == 0
-    state = np.zeros(L.n_state(prog.sum()))
-    coh = state[: prog.sum() * L.N_GENES].reshape(prog.sum(), L.N_GENES)
-    coh[:] = genes[prog]
-    coh[:, L.G_PROG] = 1.0
-    for q, g in enumerate(L.NEURON_GLOBALS):
-        state[prog.sum() * L.N_GENES + g] = np.sum(kind == q + 1)
-    np.testing.assert_allclose(types, cell_counts(state[None], p, prog.sum())[0], rtol=1e-10)
-    np.testing.assert_allclose(markers, marker_counts(state[None], p, prog.sum())[0], rtol=1e-10)
+    genes[:, L.G_LEVEL] = rng.uniform(0, 11, n)
+    n_cls = len(NEURON_CLASSES)
+    kind = rng.choice(n_cls + 1, size=n, p=[0.6] + [0.4 / n_cls] * n_cls).astype(np.int8)
+    types, markers = np.empty(len(CELL_TYPES)), np.empty(len(MARKERS))
+    neurons = np.empty(n_cls)
+    record_readouts(n, genes, kind, p, ip, dp, 1.0, 2.0, types, markers, neurons)
+    state = np.zeros(L.n_state(n))
+    blocks = state[: n * L.N_COHORT].reshape(n, L.N_COHORT)
+    blocks[:, : L.N_GENES] = genes
+    for i, k in enumerate(kind):
+        blocks[i, L.C_PROG + k] = 1.0
+    ref_types, ref_markers = readout_counts(state[None], p, n, cassette_nil=1.0)
+    np.testing.assert_allclose(types, 2.0 * ref_types[0], rtol=1e-10)
+    np.testing.assert_allclose(markers, 2.0 * ref_markers[0], rtol=1e-10)
+    np.testing.assert_array_equal(neurons, 2.0 * np.bincount(kind, minlength=n_cls + 1)[1:])
 
 
 def test_one_step_matches_the_numpy_reference():
-    from ipscsim.engines.abm.step import (
-        C_BMP,
-        C_DELTA,
-        C_DT,
-        C_ENDO,
-        C_HAZ,
-        C_MN_HAZARD,
-        C_NODAL,
-        C_NOISE,
-        C_NOTCH_LOCAL,
-        C_OCC,
-        C_OCC_LOCAL,
-        C_OCC_SCALE,
-        C_SHIELD,
-        C_T,
-        N_CTL,
-        gene_relaxation,
-        step_cells,
-    )
+    from ipscsim.engines.abm import step as ST
+    from ipscsim.engines.kernels import param_arrays
     from ipscsim.model.abm_reference import step_reference
     from ipscsim.model.inputs import compile_protocol
-    from ipscsim.model.pharmacology import compound_table
+    from ipscsim.model.pharmacology import compound_table, concentrations, pathway_inputs
 
     rng = np.random.default_rng(3)
     n = 300
     p = resolve_params({"abm_noise": 0.1})
+    ip, dp = param_arrays(p)
     cp = compile_protocol(ips.protocols.get("maury2015"))
     seg = int(np.searchsorted(cp.t, 9.5, side="right") - 1)
     u = cp.u[seg]
@@ -273,69 +267,37 @@ def test_one_step_matches_the_numpy_reference():
     c.crowd[:n] = rng.integers(1, 12, n)
     c.group[:n] = -1
     before = (c.genes[:n].copy(), c.kind[:n].copy(), c.phase[:n].copy())
-    ctl = np.zeros(N_CTL)
-    ctl[C_T], ctl[C_DT], ctl[C_NODAL], ctl[C_BMP], ctl[C_DELTA] = 9.5, 0.05, 0.3, 0.1, 0.2
-    ctl[C_OCC], ctl[C_HAZ], ctl[C_SHIELD], ctl[C_MN_HAZARD], ctl[C_NOISE] = 0.4, 0.5, 1.0, 1.0, 0.1
-    ctl[C_NOTCH_LOCAL], ctl[C_ENDO], ctl[C_OCC_LOCAL], ctl[C_OCC_SCALE] = 1.0, 0.0, 1.0, 0.08
-    from ipscsim.model.pharmacology import concentrations, pathway_inputs
-
+    ctl = np.zeros(ST.N_CTL)
+    ctl[ST.C_T], ctl[ST.C_DT], ctl[ST.C_NODAL], ctl[ST.C_BMP] = 9.5, 0.05, 0.3, 0.1
+    ctl[ST.C_DELTA], ctl[ST.C_OCC], ctl[ST.C_STRESS], ctl[ST.C_FMT] = 0.2, 0.4, 0.5, 1.0
+    ctl[ST.C_MN_HAZARD], ctl[ST.C_NOISE], ctl[ST.C_NOTCH_LOCAL], ctl[ST.C_ENDO] = 1.0, 0.1, 1.0, 0.0
+    ctl[ST.C_OCC_LOCAL], ctl[ST.C_OCC_SCALE], ctl[ST.C_DENSITY] = 1.0, 0.08, 1e5
+    ctl[ST.C_DENS_SCALE], ctl[ST.C_AGG], ctl[ST.C_CAS_NIL], ctl[ST.C_CAS_NGN2] = 9e3, 1500.0, 0, 1
     afz = np.stack(pathway_inputs(concentrations(9.525, u, comp), comp))
-    krel = gene_relaxation(p)
-    step_cells(
-        n,
-        c.genes,
-        c.phi,
-        c.theta,
-        c.kind,
-        c.cid,
-        c.group,
-        c.phase,
-        c.thresh,
-        c.shell,
-        c.notch,
-        c.crowd,
-        c.pos,
-        np.zeros((1, 1, 2), dtype=np.float32),
-        np.ones(2),
-        c.event,
-        c.born,
-        p,
-        u,
-        comp,
-        ctl,
-        np.uint64(5),
-        np.uint64(42),
-        afz,
-        np.empty(0, np.int64),
-        np.ones((1, 1, 1)),
-        np.zeros(1),
-        np.zeros(1),
-        krel,
-    )
+    krel = ST.gene_relaxation(p)
+    ST.step_cells(
+        n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.shell, c.notch,
+        c.crowd, c.pos, np.zeros((1, 1, 2), dtype=np.float32), np.ones(2), c.event, c.born,
+        p, ip, dp, u, comp, ctl, np.uint64(5), np.uint64(42), afz, np.empty(0, np.int64),
+        np.ones((1, 1, 1)), np.zeros(1), np.zeros(1), krel,
+    )  # fmt: skip
+    env = {
+        "nodal_src": 0.3,
+        "bmp_src": 0.1,
+        "delta": c.notch[:n].astype(float),
+        "occ": c.crowd[:n] * 0.08,
+        "density": c.crowd[:n] * 9e3,
+        "fmt": 1.0,
+        "agg": 1500.0,
+        "stress": 0.5,
+        "mn_hazard": 1.0,
+        "cassette_nil": 0.0,
+        "cassette_ngn2": 1.0,
+    }
     genes, kind, phase, event = step_reference(
-        before[0],
-        c.phi[:n],
-        c.theta[:n],
-        before[1],
-        c.cid[:n],
-        before[2],
-        c.thresh[:n],
-        c.notch[:n].astype(float),
-        c.crowd[:n] * 0.08,
-        p,
-        u,
-        comp,
-        9.5,
-        0.05,
-        0.3,
-        0.1,
-        0.5,
-        1.0,
-        False,
-        5,
-        42,
-        krel,
-    )
+        before[0], c.phi[:n], c.theta[:n], before[1], c.cid[:n], before[2], c.thresh[:n], env,
+        p, u, comp, 9.5, 0.05, 5, 42, krel,
+    )  # fmt: skip
     # the engine stores genes in single precision: equal to the reference's up to that rounding
     np.testing.assert_allclose(c.genes[:n], genes, rtol=1.2e-7, atol=1e-30)
     np.testing.assert_array_equal(c.kind[:n], kind)

@@ -1,4 +1,5 @@
-"""The compiled kernel against the plain-numpy reference (the same equations written twice)."""
+"""The compiled kernels (generated from model/network.py) against the numpy interpreter of the same
+equations, and the generated file against its source."""
 
 import numpy as np
 import pytest
@@ -6,7 +7,6 @@ import pytest
 from helpers import run_arrays
 from ipscsim.engines import kernels
 from ipscsim.model import layout as L
-from ipscsim.model.gates import gate
 from ipscsim.model.parameters import param_table
 from ipscsim.model.reference import rhs as rhs_reference
 
@@ -34,12 +34,21 @@ def test_kernel_matches_reference_on_random_states(name, rng):
         np.testing.assert_allclose(out, ref, rtol=1e-11, atol=1e-13)
 
 
-def test_kernel_gate_matches_numpy_gate(rng):
+@pytest.mark.parametrize("name", ["sat", "hill", "hill2", "hill4", "hill8", "rep2", "rep4", "rep8",
+                                  "smax", "gate"])
+def test_compiled_functions_match_the_languages_numpy_definitions(name, rng):
+    """Each function of the equation language, compiled, against its numpy definition (model/expr)."""
+    from ipscsim.engines import mathfns
+    from ipscsim.model.expr import FUNCTIONS
+
+    n, ref = FUNCTIONS[name]
+    fn = getattr(mathfns, name)
     for _ in range(200):
-        x, th, sd = rng.uniform(-0.1, 2), rng.uniform(0.1, 0.6), rng.uniform(0.1, 0.8)
-        assert kernels.gate(x, th, sd) == pytest.approx(
-            float(gate(x, th, sd)), rel=1e-12, abs=1e-15
-        )
+        x = rng.uniform(-0.1, 3.0)
+        args = (x, rng.uniform(0.1, 2.0), rng.uniform(0.1, 0.8))[:n]
+        if name not in ("gate", "smax", "sat"):
+            args = (abs(x), *args[1:])
+        assert fn(*args) == pytest.approx(float(ref(*args)), rel=1e-12, abs=1e-15)
 
 
 def test_layout_constants_match_parameter_names():
@@ -58,6 +67,16 @@ def test_zero_state_is_a_fixed_point_of_the_counts(rng):
     kernels.prepare_work(p, nodes, work)
     kernels.rhs(3.0, y, p, cp.u[2], comp, nodes, work, out)
     k = nodes.shape[0]
-    prog = out[[i * L.N_GENES + L.G_PROG for i in range(k)]]
-    assert np.all(prog == 0.0)
-    assert np.all(out[k * L.N_GENES + np.array(L.NEURON_GLOBALS)] == 0.0)
+    counts = out[: k * L.N_COHORT].reshape(k, L.N_COHORT)[:, L.N_GENES :]
+    assert np.all(counts == 0.0)
+    glob = out[k * L.N_COHORT :]
+    assert glob[L.X_CUM_DIV] == 0.0 and glob[L.X_CUM_DEATH] == 0.0
+
+
+def test_generated_kernels_are_current():
+    """engines/network.py is what the codegen writes from model/network.py today."""
+    from ipscsim.model import codegen
+
+    assert codegen.target_path().read_text() == codegen.generate(), (
+        "regenerate with: python -m ipscsim.model.codegen"
+    )

@@ -55,16 +55,17 @@ class Result:
 
     # ------------------------------------------------------------------ tables
     @cached_property
-    def _readouts(self) -> tuple[np.ndarray, np.ndarray]:
+    def _readouts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.counts_by_type is not None and self.counts_by_marker is not None:
             counts, markers = self.counts_by_type, self.counts_by_marker
         else:
             nil = 1.0 if self.meta.get("protocol", {}).get("cassette") == "NIL" else 0.0
             counts, markers = readout_counts(self.records, self.params, self.n_cohorts, nil)
-        # less than one cell per well is no cell
+        # less than one cell per well is no cell (the live total keeps them: see ``counts``)
         return (
             np.where(counts * self.seeded < 1.0, 0.0, counts),
             np.where(markers * self.seeded < 1.0, 0.0, markers),
+            counts.sum(axis=1),
         )
 
     @cached_property
@@ -94,14 +95,19 @@ class Result:
     def markers(self):
         """Fraction of live cells positive for each marker, in [0, 1]; index ``day``."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            m = self._markers / self._total[:, None]
+            m = np.minimum(self._markers / self._total[:, None], 1.0)  # rounding: at most all
         return self._frame(m, MARKERS)
 
     @cached_property
     def counts(self):
-        """Cells per well of each type, plus ``total``; index ``day``."""
+        """Cells per well of each type, plus ``total``; index ``day``.
+
+        A type with less than one cell per well is reported as 0 cells (not as 1e-80 of a cell);
+        ``total`` is every live cell, so it can exceed the sum of the types by those fractions of a
+        cell.
+        """
         df = self._frame(self._counts * self.seeded, CELL_TYPES)
-        df["total"] = self._total * self.seeded
+        df["total"] = self._readouts[2] * self.seeded
         return df
 
     def snapshot_state(self, day: float):

@@ -1,0 +1,149 @@
+"""The gene network's published behaviour, on the numpy reference (the equations of model/network.py
+evaluated by the interpreter; the compiled kernels are tested against it in test_codegen.py)."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from ipscsim.model import layout as L
+from ipscsim.model.network import ENV, GENES
+from ipscsim.model.parameters import default_params
+from ipscsim.model.reference import cell_env, shared
+from ipscsim.protocols.compounds import PATHWAYS
+
+P = default_params()
+G = {g: i for i, g in enumerate(GENES)}
+
+
+def _signals(*, agonist=None, inhibited=None, **env):
+    """SHARED names for a culture given pathway agonist inputs and inhibited shares (0-1)."""
+    a = np.zeros(len(PATHWAYS))
+    f = np.ones(len(PATHWAYS))
+    z = np.ones(len(PATHWAYS))
+    for q, v in (agonist or {}).items():
+        a[PATHWAYS.index(q)] = v
+    for q, v in (inhibited or {}).items():
+        f[PATHWAYS.index(q)] = 1.0 - v
+    base = dict.fromkeys(ENV, 0.0)
+    base.update(occ=0.2, density=5e4, agg=2000.0, mn_hazard=1.0)
+    base.update(env)
+    return shared(a, f, z, base, P)
+
+
+def _rates(y, sh, hold=()):
+    d = cell_env(sh, y[None, :], np.ones(1), np.ones(1))
+    out = np.array([float(np.ravel(d[f"d.{g}"])[0]) for g in GENES])
+    for g in hold:
+        out[G[g]] = 0.0
+    return out
+
+
+def _run(y0, sh, days, hold=()):
+    sol = solve_ivp(
+        lambda t, y: _rates(y, sh, hold), (0, days), y0, method="LSODA", rtol=1e-8, atol=1e-11
+    )
+    assert sol.success
+    return sol.y[:, -1]
+
+
+def _neural_cell(gli):
+    """A neural cell past the floor-plate window, with the PONI pre-pattern (Cohen et al. 2014)."""
+    y = np.zeros(len(GENES))
+    y[G["NEURAL"]] = y[G["SOX1"]] = 1.0
+    y[G["CLOCK"]] = 10.0
+    y[G["PAX6"]] = y[G["IRX3"]] = 0.95
+    y[G["GLI"]] = gli
+    return y
+
+
+def _identity(y):
+    levels = {"p3": y[G["NKX2_2"]], "pMN": y[G["OLIG2"]], "p2": min(y[G["PAX6"]], y[G["IRX3"]])}
+    return max(levels, key=levels.get)
+
+
+@pytest.mark.parametrize(
+    ("gli", "identity"),
+    [(0.0, "p2"), (0.02, "p2"), (0.1, "pMN"), (0.25, "pMN"), (0.5, "p3"), (1.0, "p3")],
+)
+def test_poni_reads_the_gli_level_as_published(gli, identity):
+    """Steady states of the published PONI parameters at a held GLI: p2 < 0.03 < pMN < 0.33 < p3."""
+    y = _run(_neural_cell(gli), _signals(), 40.0, hold=("GLI", "PTCH1"))
+    assert _identity(y) == identity
+
+
+def test_poni_is_hysteretic():
+    """A p3 cell keeps NKX2.2 when GLI falls to pMN levels; it reverts only near zero."""
+    p3 = _run(_neural_cell(1.0), _signals(), 40.0, hold=("GLI", "PTCH1"))
+    assert _identity(p3) == "p3"
+    p3[G["GLI"]] = 0.1
+    assert _identity(_run(p3, _signals(), 40.0, hold=("GLI", "PTCH1"))) == "p3"
+    p3[G["GLI"]] = 0.0
+    assert _identity(_run(p3, _signals(), 80.0, hold=("GLI", "PTCH1"))) == "p2"
+
+
+def test_olig2_comes_before_nkx22_at_high_signal():
+    """Dessaud et al. 2007: at high SHH, cells pass through OLIG2 before NKX2.2."""
+    sh = _signals()
+    sol = solve_ivp(
+        lambda t, y: _rates(y, sh, ("GLI", "PTCH1")),
+        (0, 20),
+        _neural_cell(1.0),
+        method="LSODA",
+        rtol=1e-9,
+        atol=1e-12,
+        dense_output=True,
+    )
+    days = np.linspace(0, 20, 2001)
+    traj = sol.sol(days)
+    t_olig = days[np.argmax(traj[G["OLIG2"]] > 0.5)]
+    t_nkx = days[np.argmax(traj[G["NKX2_2"]] > 0.5)]
+    assert 0 < t_olig < t_nkx
+
+
+def test_smoothened_signalling_adapts_through_ptch1():
+    """Dessaud et al. 2007: GLI activity rises, then falls under constant SHH as PTCH1 accumulates."""
+    y0 = _neural_cell(0.0)
+    sh = _signals(agonist={"SHH": 5.0})
+    sol = solve_ivp(lambda t, y: _rates(y, sh), (0, 12), y0, method="LSODA", rtol=1e-9,
+                    atol=1e-12, dense_output=True)
+    gli = sol.sol(np.linspace(0, 12, 1201))[G["GLI"]]
+    peak = gli.max()
+    assert 0 < np.argmax(gli) < 1200
+    assert gli[-1] < 0.9 * peak
+
+
+@pytest.mark.parametrize(("support", "high"), [(1.0, True), (0.0, False)])
+def test_pluripotency_is_a_bistable_switch(support, high):
+    """Activin/Nodal + FGF keep OCT4 high (E8); with SMAD2/3 blocked it collapses (Chambers 2009)."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 1.0
+    if support:
+        sh = _signals(agonist={"TGFB": 20.0, "FGF": 20.0})
+    else:
+        sh = _signals(inhibited={"TGFB": 0.99})
+    end = _run(y, sh, 20.0)
+    assert (end[G["OCT4"]] > 0.5) == high
+
+
+def test_dual_smad_inhibition_makes_neuroectoderm_and_bmp_makes_non_neural_ectoderm():
+    """Chambers 2009: SB431542 + Noggin gives PAX6+ neuroectoderm; BMP4 instead gives TFAP2A+/GATA3+
+    non-neural (surface) ectoderm (Tchieu et al. 2017)."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 0.2
+    dual = _run(y, _signals(inhibited={"TGFB": 0.98, "BMP": 0.98}), 8.0)
+    bmp = _run(y, _signals(inhibited={"TGFB": 0.98}, agonist={"BMP": 10.0}), 8.0)
+    assert dual[G["NEURAL"]] > 0.5 > dual[G["NNE"]]
+    assert bmp[G["NNE"]] > 0.5 > bmp[G["NEURAL"]]
+
+
+def test_wnt_with_low_bmp_makes_neural_crest():
+    """Leung et al. 2016 / Tchieu 2017: WNT activation with SMAD2/3 blocked and intermediate BMP
+    gives SOX10+ neural crest."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 0.2
+    nc = _run(y, _signals(inhibited={"TGFB": 0.98}, agonist={"WNT": 3.0, "BMP": 0.3}), 8.0)
+    assert nc[G["NC"]] > max(nc[G["NEURAL"]], nc[G["NNE"]], nc[G["ME"]])
+
+
+def test_layout_matches_the_equations():
+    assert L.N_GENES == len(GENES)
