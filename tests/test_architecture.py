@@ -48,7 +48,6 @@ CONVENIENCES = {
 
 #: Functions allowed over 60 lines outside numba kernels, each with its reason.
 LONG_FUNCTIONS = {
-    "model/grn.py:grn_rates": "numpy twin of the compiled gene network, line for line",
     "model/abm_reference.py:step_reference": "numpy twin of engines/abm/step.py:step_cells",
     "model/abm_reference.py:events_reference": "numpy twin of engines/abm/step.py:apply_events",
 }

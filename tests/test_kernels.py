@@ -34,8 +34,9 @@ def test_kernel_matches_reference_on_random_states(name, rng):
         np.testing.assert_allclose(out, ref, rtol=1e-11, atol=1e-13)
 
 
-@pytest.mark.parametrize("name", ["sat", "hill", "hill2", "hill4", "hill8", "rep2", "rep4", "rep8",
-                                  "smax", "gate"])
+@pytest.mark.parametrize(
+    "name", ["sat", "hill", "hill2", "hill4", "hill8", "rep2", "rep4", "rep8", "smax", "gate"]
+)
 def test_compiled_functions_match_the_languages_numpy_definitions(name, rng):
     """Each function of the equation language, compiled, against its numpy definition (model/expr)."""
     from ipscsim.engines import mathfns
@@ -70,7 +71,8 @@ def test_zero_state_is_a_fixed_point_of_the_counts(rng):
     counts = out[: k * L.N_COHORT].reshape(k, L.N_COHORT)[:, L.N_GENES :]
     assert np.all(counts == 0.0)
     glob = out[k * L.N_COHORT :]
-    assert glob[L.X_CUM_DIV] == 0.0 and glob[L.X_CUM_DEATH] == 0.0
+    assert glob[L.X_CUM_DIV] == 0.0
+    assert glob[L.X_CUM_DEATH] == 0.0
 
 
 def test_generated_kernels_are_current():
@@ -80,3 +82,20 @@ def test_generated_kernels_are_current():
     assert codegen.target_path().read_text() == codegen.generate(), (
         "regenerate with: python -m ipscsim.model.codegen"
     )
+
+
+def test_equations_check_and_a_broken_equation_is_named():
+    """The model's equations pass their checks; an unknown name or a missing rate is named."""
+    import dataclasses
+
+    from ipscsim.model.expr import parse_block
+    from ipscsim.model.network import network
+    from ipscsim.model.network_check import check_network
+
+    net = check_network()
+    bad = dataclasses.replace(net, emit=tuple(parse_block("emit.nodal = OCT4 * no_such_name")))
+    with pytest.raises(ValueError, match=r"EMIT line 1: unknown name 'no_such_name'"):
+        check_network(bad)
+    cell = tuple(e for e in network().cell if e.target != "d.GLI")
+    with pytest.raises(ValueError, match=r"CELL: rates d\.X must be given once"):
+        check_network(dataclasses.replace(net, cell=cell))

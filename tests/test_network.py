@@ -104,8 +104,15 @@ def test_smoothened_signalling_adapts_through_ptch1():
     """Dessaud et al. 2007: GLI activity rises, then falls under constant SHH as PTCH1 accumulates."""
     y0 = _neural_cell(0.0)
     sh = _signals(agonist={"SHH": 5.0})
-    sol = solve_ivp(lambda t, y: _rates(y, sh), (0, 12), y0, method="LSODA", rtol=1e-9,
-                    atol=1e-12, dense_output=True)
+    sol = solve_ivp(
+        lambda t, y: _rates(y, sh),
+        (0, 12),
+        y0,
+        method="LSODA",
+        rtol=1e-9,
+        atol=1e-12,
+        dense_output=True,
+    )
     gli = sol.sol(np.linspace(0, 12, 1201))[G["GLI"]]
     peak = gli.max()
     assert 0 < np.argmax(gli) < 1200
@@ -117,10 +124,11 @@ def test_pluripotency_is_a_bistable_switch(support, high):
     """Activin/Nodal + FGF keep OCT4 high (E8); with SMAD2/3 blocked it collapses (Chambers 2009)."""
     y = np.zeros(len(GENES))
     y[G["OCT4"]] = 1.0
-    if support:
-        sh = _signals(agonist={"TGFB": 20.0, "FGF": 20.0})
-    else:
-        sh = _signals(inhibited={"TGFB": 0.99})
+    sh = (
+        _signals(agonist={"TGFB": 20.0, "FGF": 20.0})
+        if support
+        else _signals(inhibited={"TGFB": 0.99})
+    )
     end = _run(y, sh, 20.0)
     assert (end[G["OCT4"]] > 0.5) == high
 
@@ -146,4 +154,4 @@ def test_wnt_with_low_bmp_makes_neural_crest():
 
 
 def test_layout_matches_the_equations():
-    assert L.N_GENES == len(GENES)
+    assert len(GENES) == L.N_GENES

@@ -31,7 +31,9 @@ __all__ = ["events_reference", "step_reference"]
 
 
 def _take(d: dict[str, Any], idx: np.ndarray, n: int) -> dict[str, Any]:
-    return {k: (v[idx] if isinstance(v, np.ndarray) and v.shape == (n,) else v) for k, v in d.items()}
+    return {
+        k: (v[idx] if isinstance(v, np.ndarray) and v.shape == (n,) else v) for k, v in d.items()
+    }
 
 
 def _neurons(kind, event, sh, ue, uf, dt):
@@ -78,7 +80,22 @@ def step_reference(
     """One step of every cell (see :func:`ipscsim.engines.abm.step.step_cells`).
 
     Args:
+        genes: Gene levels ``(n, N_GENES)``.
+        phi: Each cell's signal sensitivity factor.
+        theta: Each cell's tempo factor.
+        kind: 0 for a progenitor, else the neuron class code (1-based).
+        cid: Cell identities (they key the random streams).
+        phase: Progress through the cell cycle.
+        thresh: Each cell's division threshold.
         env: Each cell's endogenous inputs (``ENV`` names to arrays or scalars).
+        p: Parameters.
+        u: The segment's protocol inputs.
+        comp: The compound target table.
+        t: Day at the step's start.
+        dt: Step (days).
+        seed: The run's seed.
+        step: The step's number.
+        krel: Each gene's relaxation rate (:func:`~ipscsim.engines.abm.step.gene_relaxation`).
 
     Returns:
         ``(genes, kind, phase, event)`` after the step (new arrays).

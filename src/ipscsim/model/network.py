@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .expr import Equation, free_names, parse_block
+from .expr import Equation, parse_block
 
 __all__ = [
     "CELL",
@@ -344,7 +344,8 @@ gn          = hill8(NKX2_2, gate_threshold)
 go          = hill8(OLIG2, gate_threshold)
 gk          = hill8(NKX6_1, gate_threshold)
 p_mn        = gh * (1 - gn) * go
-lmc         = lmc_max * (hill8(LEVEL, level_brachial) * rep8(LEVEL, level_thoracic) + hill8(LEVEL, level_lumbar))
+lmc         = lmc_max * (hill8(LEVEL, level_brachial) * rep8(LEVEL, level_thoracic)
+              + hill8(LEVEL, level_lumbar))
               * (lmc_ra0 + (1 - lmc_ra0) * s_ra)            # LMC share of new MNs (HOX level, RA)
 fate.MMC    = p_mn * (1 - lmc)
 fate.LMC    = p_mn * lmc
@@ -422,7 +423,8 @@ marker.SOX10 = c2 * gnc + r0 * und * pos(NC) / lv_sum
 marker.TFAP2A = c2 * gnc + c3 * gnne + r0 * und * (pos(NC) + pos(NNE)) / lv_sum
 marker.FOXA2 = neural * gfp
 marker.OTX2 = o4 + neural * (1 - gate(LEVEL, level_hindbrain, sigma_level))  # primed hPSCs express OTX2
-marker.EN1  = neural * gate(LEVEL, level_midbrain, sigma_level) * (1 - gate(LEVEL, level_hindbrain, sigma_level))
+marker.EN1  = neural * gate(LEVEL, level_midbrain, sigma_level)
+              * (1 - gate(LEVEL, level_hindbrain, sigma_level))
 marker.HOXB4 = lineage * gate(LEVEL, level_hoxb4, sigma_level)
 marker.HOXC6 = lineage * gate(LEVEL, level_brachial, sigma_level)
 marker.HOXC8 = lineage * gate(LEVEL, level_thoracic, sigma_level)
@@ -481,7 +483,8 @@ d.DIN       = bn * fate.DIN + bt * prog.DIN - mu_n * DIN
 d.RN        = bn * fate.RN + bt * prog.RN - mu_n * RN
 d.IN        = bn * fate.IN + bt * prog.IN - mu_n * IN
 sum.div     = PROG * rate.div
-sum.death   = PROG * rate.death + mu_mn * (MMC + MMC_CHAT + LMC + LMC_CHAT) + mu_n * (V3 + VIN + DIN + RN + IN)
+sum.death   = PROG * rate.death + mu_mn * (MMC + MMC_CHAT + LMC + LMC_CHAT)
+              + mu_n * (V3 + VIN + DIN + RN + IN)
 """
 
 GLOBAL = """
@@ -518,10 +521,10 @@ class Network:
 
 @lru_cache(maxsize=1)
 def network() -> Network:
-    """The model's equations, parsed and checked (every name resolves; every state has its rate).
+    """The model's equations, parsed.
 
-    Raises:
-        ValueError: naming the section, the line and the unknown name or missing rate.
+    :func:`ipscsim.model.network_check.check_network` checks that every name resolves and every state
+    has its rate; the code generator runs it.
     """
     net = Network(
         tuple(parse_block(DERIVED, "DERIVED")),
@@ -533,69 +536,4 @@ def network() -> Network:
         tuple(parse_block(READOUT, "READOUT")),
         tuple(parse_block(NEURON, "NEURON")),
     )
-    _check(net)
     return net
-
-
-def _check(net: Network) -> None:
-    from ..protocols.compounds import PATHWAYS
-    from .layout import PARAM_NAMES
-
-    params = set(PARAM_NAMES)
-    pathway = {f"{x}_{q}" for x in "AFZ" for q in PATHWAYS}
-    derived = set(net.locals_(net.derived))
-    shared = set(net.locals_(net.shared))
-    cell_out = {f"{k}.{n}" for k in ("rate", "fate", "prog") for n in _outs(net.cell)}
-    scopes = {
-        "DERIVED": (net.derived, params),
-        "EMIT": (net.emit, params | derived | set(GENES)),
-        "SHARED": (net.shared, params | derived | pathway | set(ENV)),
-        "CELL": (
-            net.cell,
-            params | derived | pathway | shared | set(ENV) | set(GENES) | {"phi", "theta"},
-        ),
-        "COHORT": (net.cohort, params | derived | shared | set(COUNTS) | cell_out),
-        "GLOBAL": (
-            net.global_,
-            params | derived | shared | set(GLOBALS) | {"sum.div", "sum.death"},
-        ),
-        "READOUT": (net.readout, params | derived | set(GENES) | {"cassette_nil"}),
-        "NEURON": (net.neuron, params | derived | set(GENES) | {f"is_{c}" for c in NEURON_CLASSES}),
-    }
-    for name, (eqs, known) in scopes.items():
-        seen = set(known)
-        for e in eqs:
-            missing = free_names(e.expr) - seen
-            if missing:
-                raise ValueError(f"{name} line {e.line}: unknown name {sorted(missing)[0]!r}")
-            seen.add(e.target)
-    _check_rates(net)
-
-
-def _outs(eqs) -> set[str]:
-    return {e.target.split(".", 1)[1] for e in eqs if "." in e.target}
-
-
-def _check_rates(net: Network) -> None:
-    """Every state has exactly one rate; every fate has its patterned and programmed share."""
-    for states, eqs, name in (
-        (GENES, net.cell, "CELL"),
-        (COUNTS, net.cohort, "COHORT"),
-        (GLOBALS, net.global_, "GLOBAL"),
-    ):
-        have = [e.target[2:] for e in eqs if e.target.startswith("d.")]
-        if sorted(have) != sorted(states):
-            raise ValueError(
-                f"{name}: rates d.X must be given once for each of {states}, got {have}"
-            )
-    for kind in ("fate", "prog"):
-        if Network.outputs(net.cell, kind) != FATES:
-            raise ValueError(f"CELL: {kind}.X must be given for {FATES} in that order")
-    keys = tuple(m.replace(".", "_") for m in MARKERS)
-    if (
-        Network.outputs(net.readout, "marker") != keys
-        or Network.outputs(net.neuron, "marker") != keys
-    ):
-        raise ValueError(f"READOUT and NEURON: marker.X must be given for {keys} in that order")
-    if sorted(Network.outputs(net.readout, "type")) != sorted(PROGENITOR_TYPES):
-        raise ValueError(f"READOUT: type.X must be given for {PROGENITOR_TYPES}")

@@ -181,7 +181,9 @@ SUMMARY_FIELDS: dict[str, str] = {
     "peak_pmn_fraction": "largest pMN fraction",
     "day_peak_pmn": "day of the largest pMN fraction (NaN if it stays below 0.001)",
     "interneuron_fraction": "interneuron fraction on the last day",
-    "offtarget_fraction": "non-neural fraction (mesendoderm, neural crest, non-neural ectoderm) on the last day",
+    "offtarget_fraction": (
+        "non-neural fraction (mesendoderm, neural crest, non-neural ectoderm) on the last day"
+    ),
     "glia_fraction": "OPC and astrocyte fraction on the last day",
     "lmc_share": "share of MNs in the lateral motor column (FOXP1+) on the last day",
     "hox_fraction": "HOX+ fraction on the last day",

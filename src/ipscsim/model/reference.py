@@ -1,5 +1,6 @@
-"""The plain-numpy right-hand side of the ODE model: the equations of :mod:`ipscsim.model.network`
-evaluated by the numpy interpreter, every cohort at once.
+"""The plain-numpy right-hand side of the ODE model.
+
+The equations of :mod:`ipscsim.model.network`, evaluated by the numpy interpreter, every cohort at once.
 
 It is the reference the compiled kernels are tested against, and the right-hand side a scipy user would
 integrate (see ``benchmarks/bench_ode.py``). It shares nothing with the compiled code but the equations'

@@ -217,22 +217,9 @@ def neighbours_and_mechanics(
     if resort:  # store the cells in bin order: the cell list stays valid with the identity order
         cells.permute(cells.order)
         cells.order[:n] = np.arange(n, dtype=cells.order.dtype)
-    sorted_copies(
-        n,
-        cells.order,
-        cells.pos,
-        cells.genes,
-        cells.kind,
-        cells.group,
-        *pk,
-        n_groups,
-        cells.sx,
-        cells.sy,
-        cells.sz,
-        cells.src,
-        sums,
-        gsums,
-    )
+    c = cells
+    args = (c.sx, c.sy, c.sz, c.src, sums, gsums)
+    sorted_copies(n, c.order, c.pos, c.genes, c.kind, c.group, *pk, n_groups, *args)
     neighbour_pass(
         n_bins,
         space.dims,
