@@ -67,9 +67,8 @@ def test_cells_are_conserved(name):
     """Live cells now = seeded + born - died + added by replating, at every recorded day."""
     r = ips.simulate(name, engine=ips.ODE(rtol=1e-09, atol=1e-12))
     k = r.n_cohorts
-    g = r.records[:, k * L.N_GENES :]
-    prog = r.records[:, [i * L.N_GENES + L.G_PROG for i in range(k)]].sum(axis=1)
-    total = prog + g[:, list(L.NEURON_GLOBALS)].sum(axis=1)
+    g = r.records[:, k * L.N_COHORT :]
+    total = r.records[:, L.count_indices(k)].sum(axis=1)
     balance = 1.0 + g[:, L.X_CUM_DIV] - g[:, L.X_CUM_DEATH] + g[:, L.X_CUM_REPLATED]
     np.testing.assert_allclose(total, balance, rtol=1e-6)
     assert (r.counts["total"].to_numpy()[1:] > 0).all()
@@ -98,18 +97,16 @@ def test_replating_sets_the_count_and_keeps_the_composition():
     before = y.copy()
     ode.apply_operation(y, cp.op[s10], cp.op_count[s10], nodes.shape[0])
     k = nodes.shape[0]
-    counts = np.r_[
-        [j * L.N_GENES + L.G_PROG for j in range(k)], k * L.N_GENES + np.array(L.NEURON_GLOBALS)
-    ]
+    counts = np.array(L.count_indices(k))
     assert y[counts].sum() == pytest.approx(0.6, rel=1e-12)  # 60,000 of 100,000 cells/cm^2 seeded
     np.testing.assert_allclose(
         y[counts] / y[counts].sum(), before[counts] / before[counts].sum(), rtol=1e-12
     )
     genes = np.ones(y.size, bool)
     genes[counts] = False
-    genes[k * L.N_GENES :] = False
+    genes[k * L.N_COHORT :] = False
     np.testing.assert_array_equal(y[genes], before[genes])  # the cells' state is untouched
-    assert y[k * L.N_GENES + L.X_STRESS] == 1.0
+    assert y[k * L.N_COHORT + L.X_STRESS] == 1.0
 
 
 def test_failed_integration_is_reported():

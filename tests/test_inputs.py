@@ -100,16 +100,13 @@ def test_replating_rescales_to_the_seeded_number_and_tracks_the_lineage():
     before = r.records[i10]  # recorded at the end of the segment before the operation
 
     def live(y):
-        return (
-            y[[j * L.N_GENES + L.G_PROG for j in range(k)]].sum()
-            + y[k * L.N_GENES + np.array(L.NEURON_GLOBALS)].sum()
-        )
+        return y[L.count_indices(k)].sum()
 
     after = r.records[i10 + 1]
-    assert after[k * L.N_GENES + L.X_LINEAGE] == pytest.approx(live(before) / 0.6, rel=1e-12)
-    assert after[k * L.N_GENES + L.X_STRESS] < 1.0
+    assert after[k * L.N_COHORT + L.X_LINEAGE] == pytest.approx(live(before) / 0.6, rel=1e-12)
+    assert after[k * L.N_COHORT + L.X_STRESS] < 1.0
     last = r.records[-1]
-    mn = sum(last[k * L.N_GENES + j] for j in (L.X_MN, L.X_MN_CHAT, L.X_MN_HN, L.X_MN_CHAT_HN))
+    mn = last[L.count_indices(k, ("MMC", "MMC_CHAT", "LMC", "LMC_CHAT"))].sum()
     assert r.summary()["mn_yield"] == pytest.approx(mn * live(before) / 0.6, rel=1e-12)
 
 

@@ -12,7 +12,7 @@ def test_every_parameter_has_value_unit_range_and_source():
             p.name
         )
         assert p.source
-        assert p.status in ("verified", "published model", "derived", "assumption")
+        assert p.status in ("verified", "published model", "derived", "definition", "assumption")
         if p.status == "assumption":
             assert (
                 "ASSUMPTION" in p.source

@@ -17,9 +17,7 @@ def test_cell_types_partition_the_live_cells(presets):
 
     for name, r in presets.items():
         k = r.n_cohorts
-        live = r.records[:, [j * L.N_GENES + L.G_PROG for j in range(k)]].sum(axis=1) + r.records[
-            :, k * L.N_GENES + np.array(L.NEURON_GLOBALS)
-        ].sum(axis=1)
+        live = r.records[:, L.count_indices(k)].sum(axis=1)
         np.testing.assert_allclose(
             r.counts["total"].to_numpy(), live * r.seeded, rtol=1e-12, err_msg=name
         )
@@ -96,7 +94,10 @@ def test_published_outcomes_are_met_by_the_defaults(presets, row):
         value = at(r, row["readout"], day)
     else:
         value = at(r, row["readout"], day, "markers")
-    assert _target_met(value, row["relation"], float(row["value"])), (value, row)
+    met = _target_met(value, row["relation"], float(row["value"]))
+    # a miss is allowed only when the table explains it (and then it must still be a miss: a row
+    # that passes again must have its explanation removed)
+    assert met != bool(row.get("known_miss")), (value, row)
 
 
 # ------------------------------------------------------------------ every compound acts through its biology
@@ -239,9 +240,119 @@ def _check_trophic(name):
     assert helped > 1.5 * alone
 
 
+def _with(p, **fields):
+    return ips.Protocol.from_dict({**p.to_dict(), **fields})
+
+
 def _check_dox():
-    p = _maury().without("SAG")
+    # dox induces the NGN2-ISL1-LHX3 cassette (Hester 2011): MNs without SHH agonist, in a line that
+    # carries the cassette only
+    p = _with(_maury().without("SAG"), cassette="NIL")
     assert _mn_day(p.with_step("dox", 2, "ug/ml", start=4, end=14), 14) > _mn_day(p, 14) + 0.3
+    plain = _maury().without("SAG")
+    assert _mn_day(plain.with_step("dox", 2, "ug/ml", start=4, end=14), 14) == pytest.approx(
+        _mn_day(plain, 14), abs=1e-6
+    )
+
+
+def _check_bmp4():
+    # BMP4 instead of a BMP inhibitor turns neural induction into non-neural ectoderm (Tchieu 2017)
+    p = _chambers().without("Noggin").with_step("BMP4", 10, "ng/ml", start=0, end=5)
+    r, ref = ips.simulate(p), ips.simulate(_chambers())
+    assert at(r, "PAX6", 11, "markers") < at(ref, "PAX6", 11, "markers") - 0.3
+    assert at(r, "TFAP2A", 11, "markers") > 0.5
+
+
+def _check_activin(name="ActivinA", dose=10.0):
+    # Activin/Nodal-SMAD2/3 maintains human pluripotency (Vallier et al. 2005)
+    base = _e8().without("TGFB1")
+    helped = base.with_step(name, dose, "ng/ml", start=0, end=5)
+    assert (
+        at(ips.simulate(helped), "OCT4", 5, "markers")
+        > at(ips.simulate(base), "OCT4", 5, "markers") + 0.1
+    )
+
+
+def _check_lif():
+    # human primed PSCs do not rely on LIF/STAT3 (Thomson 1998): LIF does not replace TGF-beta
+    base = _e8().without("TGFB1")
+    with_lif = base.with_step("LIF", 10, "ng/ml", start=0, end=5)
+    assert at(ips.simulate(with_lif), "OCT4", 5, "markers") == pytest.approx(
+        at(ips.simulate(base), "OCT4", 5, "markers"), abs=0.02
+    )
+
+
+def _check_fgf8b():
+    # FGF8b signals through FGFRs as FGF2 does: it holds ventral progenitors from neurogenesis
+    assert (
+        _mn_day(_maury().with_step("FGF8b", 100, "ng/ml", start=9, end=14), 12)
+        < _mn_day(_maury(), 12) - 0.05
+    )
+
+
+def _check_smo_antagonist(name, dose):
+    p = _maury().with_step(name, dose, "uM", start=2, end=9)
+    assert (
+        at(ips.simulate(p), "OLIG2", 9, "markers")
+        < at(ips.simulate(_maury()), "OLIG2", 9, "markers") - 0.2
+    )
+
+
+def _check_xav939():
+    # tankyrase inhibition stabilises Axin and blunts WNT: less caudal identity from CHIR
+    no_ra = _maury().without("RA")
+    assert (
+        at(ips.simulate(no_ra.with_step("XAV939", 2, "uM", start=0, end=2)), "HOX", 14, "markers")
+        < at(ips.simulate(no_ra), "HOX", 14, "markers") - 0.2
+    )
+
+
+def _check_forskolin(name="forskolin", dose=10.0):
+    # cAMP/PKA opposes GLI activation (Hammerschmidt et al. 1996): at a limiting SAG dose, fewer
+    # OLIG2+ cells
+    limiting = _maury().scale("SAG", 0.3)
+    p = limiting.with_step(name, dose, "uM", start=2, end=9)
+    assert (
+        at(ips.simulate(p), "OLIG2", 9, "markers")
+        < at(ips.simulate(limiting), "OLIG2", 9, "markers") - 0.1
+    )
+
+
+def _check_sb_like(name, dose):
+    # another ALK4/5/7 inhibitor in place of SB431542 gives the same neural induction
+    base = _chambers().without("SB431542")
+    swapped = base.with_step(name, dose, "uM", start=0, end=5)
+    assert (
+        at(ips.simulate(swapped), "PAX6", 11, "markers")
+        > at(ips.simulate(base), "PAX6", 11, "markers") + 0.3
+    )
+
+
+def _check_vpa():
+    # HDAC inhibition promotes neuronal differentiation of neural progenitors (Hsieh et al. 2004)
+    base = _maury().without("DAPT")
+    assert (
+        _mn_day(base.with_step("valproic_acid", 500, "uM", start=9, end=14), 12)
+        > _mn_day(base, 12) + 0.02
+    )
+
+
+def _check_camp_analogue(name, dose, unit):
+    # cAMP matures MNs (CHAT) and supports their survival
+    p = _maury().with_days(21)
+    helped = p.with_step(name, dose, unit, start=10, end=21)
+    r, ref = ips.simulate(helped), ips.simulate(p)
+    assert at(r, "CHAT", 21, "markers") > at(ref, "CHAT", 21, "markers") + 0.02
+
+
+def _check_insulin():
+    # insulin/IGF1R-PI3K is a survival signal in defined media (Bottenstein & Sato 1979)
+    p = _maury().without("BDNF").without("GDNF").with_days(21)
+    alone = ips.simulate(p).counts["MN"].iloc[-1]
+    helped = (
+        ips.simulate(p.with_step("insulin", 20, "ug/ml", start=7, end=21)).counts["MN"].iloc[-1]
+    )
+    assert helped > 1.1 * alone
 
 
 COMPOUND_CHECKS = {
@@ -266,6 +377,18 @@ COMPOUND_CHECKS = {
     "CNTF": lambda: _check_trophic("CNTF"),
     "IGF1": lambda: _check_trophic("IGF1"),
     "dox": _check_dox,
+    "BMP4": _check_bmp4,
+    "ActivinA": _check_activin,
+    "GDF11": lambda: _check_activin("GDF11", 50.0),
+    "LIF": _check_lif,
+    "FGF8b": _check_fgf8b,
+    "cyclopamine": lambda: _check_smo_antagonist("cyclopamine", 5.0),
+    "XAV939": _check_xav939,
+    "forskolin": _check_forskolin,
+    "A83-01": lambda: _check_sb_like("A83-01", 0.5),
+    "valproic_acid": _check_vpa,
+    "insulin": _check_insulin,
+    "dbcAMP": lambda: _check_camp_analogue("dbcAMP", 1000, "uM"),
 }
 
 

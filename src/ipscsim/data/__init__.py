@@ -14,7 +14,11 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def published_outcomes() -> list[dict[str, str]]:
-    """Rows of ``published_outcomes.csv`` (protocol, readout, day, relation, value, source, evidence)."""
+    """Rows of ``published_outcomes.csv``.
+
+    Columns: protocol, readout, day, relation, value, source, evidence, and known_miss (why the model
+    misses the row; empty when it meets it).
+    """
     return _rows("published_outcomes.csv")
 
 

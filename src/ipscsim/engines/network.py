@@ -129,7 +129,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lv_ra = (p[117] * hill(v_s_ra, p[118]))
     v_lv_w = (p[119] * hill2i(v_s_w, ip[120]))
     v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[121] * sh[8]))
-    out[oo + 8] = (theta * ((((p[116] * v_comp) * v_nep) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[122] * max(y[o + 5], 0.0)) * hill(v_wf, p[102])) * (rep2i(y[o + 8], ip[123]) + (p[124] * sh[2])))))
+    out[oo + 8] = (theta * ((((p[116] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[122] * max(y[o + 5], 0.0)) * hill(v_wf, p[102])) * (rep2i(y[o + 8], ip[123]) + (p[124] * sh[2])))))
     v_s_eff = (v_s_hh / (1.0 + (p[132] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[22]) * p[44]) * ((v_s_eff * v_nep) - y[o + 10]))
     out[oo + 9] = ((theta * p[131]) * (y[o + 10] - y[o + 9]))

@@ -60,6 +60,7 @@ __all__ = [
     "PARAM_INDEX",
     "PARAM_NAMES",
     "PROGENITOR_TYPES",
+    "count_indices",
     "n_state",
 ]
 
@@ -130,6 +131,14 @@ globals().update(_constants)
 def n_state(n_cohorts: int) -> int:
     """Length of the state vector of one run."""
     return n_cohorts * N_COHORT + N_GLOBALS
+
+
+def count_indices(n_cohorts: int, counts: tuple[str, ...] = COUNTS) -> list[int]:
+    """Positions in the state of the cell counts ``counts`` of every cohort.
+
+    By default all counts (progenitors and every neuron class): their sum is the live cells.
+    """
+    return [k * N_COHORT + N_GENES + COUNTS.index(c) for k in range(n_cohorts) for c in counts]
 
 
 # ---------------------------------------------------------------------------- inputs of a segment

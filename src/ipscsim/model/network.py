@@ -295,7 +295,7 @@ d.CLOCK     = theta * nep
 lv_ra       = level_ra * hill(s_ra, K_ra_level)
 lv_w        = level_wnt * hill2(s_w, K_wnt_level)
 lv_target   = smax(lv_ra, lv_w, 0.5) + level_fgf * s_f
-d.LEVEL     = theta * (k_level * comp * nep * pos(lv_target - LEVEL)
+d.LEVEL     = theta * (k_level * comp * (nep + pos(NMP)) * pos(lv_target - LEVEL)
               + k_hox_clock * pos(NMP) * hill(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
 s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
 d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)

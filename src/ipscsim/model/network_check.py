@@ -1,8 +1,8 @@
 """Checks of the model's equations (:mod:`ipscsim.model.network`).
 
 Every name an equation reads is defined before it in its scope, every state has exactly one rate,
-and every fate, cell type and marker is given in order. :mod:`ipscsim.model.codegen` runs them before it writes the kernels, so equations
-that do not check never reach an engine.
+and every fate, cell type and marker is given in order. :mod:`ipscsim.model.codegen` runs them
+before it writes the kernels, so equations that do not check never reach an engine.
 """
 
 from __future__ import annotations

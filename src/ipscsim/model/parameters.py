@@ -63,7 +63,8 @@ class Parameter:
         module: Part of the model it belongs to.
         description: What it means.
         source: Citation, or the reason for an assumption.
-        status: ``verified``, ``published model``, ``derived`` or ``assumption``.
+        status: ``verified``, ``published model``, ``derived``, ``definition`` (a point of a scale
+            the model defines, e.g. the rostro-caudal level where HOXB4 begins) or ``assumption``.
     """
 
     name: str
