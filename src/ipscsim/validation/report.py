@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..model.readouts import group_fraction
 from .evaluate import evaluate
 from .targets import Target, fact_targets, outcome_targets, phenotype_targets
 
@@ -99,8 +100,10 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
         return ""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
     fr, mk = result.fractions, result.markers
-    for col in ("iPSC", "neuroectoderm", "pMN", "p3", "p2", "MN", "interneuron", "offtarget"):
+    for col in ("iPSC", "neuroectoderm", "pMN", "p3", "p2", "MN", "interneuron"):
         axes[0].plot(fr.index, fr[col], color=CELL_TYPE_COLORS[col], label=col)
+    off = group_fraction(fr, "offtarget")
+    axes[0].plot(fr.index, off, color="0.45", ls="--", label="off-target (non-neural)")
     for col in ("OCT4", "PAX6", "SOX1", "HOX", "OLIG2", "NKX2.2", "MNX1", "CHAT"):
         axes[1].plot(mk.index, mk[col], color=MARKER_COLORS[col], label=col)
     overlay_published(axes[0], name, list(fr.columns), targets)
@@ -256,7 +259,7 @@ def _line_checks(quick: bool) -> tuple[int, list[tuple[str, float, float, float,
             [
                 1.0
                 - np.interp(day, r.days, r.fractions["iPSC"])
-                - np.interp(day, r.days, r.fractions["offtarget"])
+                - np.interp(day, r.days, group_fraction(r.fractions, "offtarget"))
                 for r in rs
             ]
         )
