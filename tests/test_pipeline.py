@@ -63,7 +63,8 @@ def test_trackers_do_not_change_the_ode_run_and_can_stop_it():
     # the ODE engine interrupts at breakpoints: every stored day is one of the protocol's
     breakpoints = ips.prepare("maury2015").compiled.t
     assert set(store.times) <= set(breakpoints.tolist())
-    assert store.frame()[0].iloc[-1] == pytest.approx(plain.fractions["MN"].iloc[-1], abs=1e-12)
+    # the result reports types with less than one cell per well as none: 1e-9 covers those
+    assert store.frame()[0].iloc[-1] == pytest.approx(plain.fractions["MN"].iloc[-1], abs=1e-9)
     stop = ips.trackers.StopWhen(lambda run, t: run.composition()["MN"] > 0.2)
     early = ips.simulate("maury2015", trackers=[stop])
     n = len(early.days)
@@ -97,7 +98,8 @@ def test_batch_output_makes_results_and_readouts():
     out = ips.ODE().run(runs)
     counts, _ = out.readouts()
     for i, r in enumerate(out.results()):
-        np.testing.assert_allclose(counts[i] / counts[i].sum(axis=1)[:, None], r.fractions.values)
+        c = np.where(counts[i] * r.seeded < 1.0, 0.0, counts[i])  # less than a cell per well: none
+        np.testing.assert_allclose(c / c.sum(axis=1)[:, None], r.fractions.values, rtol=1e-12)
         assert out.lineage(i) == pytest.approx(r.records[-1, -L_GLOBALS + L_LINEAGE])
         assert r.meta["engine"] == "ode"
 
