@@ -60,7 +60,31 @@ def genotype_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"PARAMETERS": parameter_table, "COMPOUNDS": compound_table, "GENOTYPES": genotype_table}
+def equations() -> str:
+    """The model's equations as the engines run them (``model/network.py``), one block a section."""
+    from ipscsim.model import network as N
+
+    parts = []
+    for title, name in (
+        ("Per run, from the parameters (DERIVED)", "DERIVED"),
+        ("What each cell emits into the culture (EMIT)", "EMIT"),
+        ("Signals every cell there sees (SHARED)", "SHARED"),
+        ("Each cell: gene network, event rates, fates (CELL)", "CELL"),
+        ("Counts of a cohort (COHORT, ODE engine)", "COHORT"),
+        ("Culture-wide state (GLOBAL)", "GLOBAL"),
+        ("How a progenitor is scored (READOUT)", "READOUT"),
+        ("How a neuron is scored (NEURON)", "NEURON"),
+    ):
+        parts.append(f"**{title}**\n\n```text{getattr(N, name).rstrip()}\n```")
+    return "\n\n".join(parts)
+
+
+SECTIONS = {
+    "EQUATIONS": equations,
+    "PARAMETERS": parameter_table,
+    "COMPOUNDS": compound_table,
+    "GENOTYPES": genotype_table,
+}
 
 
 def render(text: str) -> str:
