@@ -510,7 +510,7 @@ def test_abm_result_reads_like_an_ode_result():
     s = r.summary()
     assert s["mn_fraction"] > 0.5
     snap = r.snapshot(4.0)
-    for col in ("x", "y", "identity", "kind", "OLIG2", "HOX", "NGN2", "born"):
+    for col in ("x", "y", "identity", "kind", "OLIG2", "LEVEL", "NGN2", "born"):
         assert col in snap.columns
     assert set(snap["identity"].unique()) <= set(r.fractions.columns)
     # scored identities average to the expected fractions

@@ -189,23 +189,23 @@ def test_profile_ranges_hold_the_data_at_their_ends():
     for name in ("k_neurogenesis", "K_neurogenesis", "wnt_basal", "bmp_endogenous"):
         row = table[name]
         for end in (row.profile_lower, row.profile_upper):
-            ev = evaluate(outcome_targets(), {name: end})
+            ev = evaluate(outcome_targets(known_misses=False), {name: end})
             assert ev.met.all(), (name, end)
     # where the profile stops short of the prior, a step beyond it loses an outcome
     row = table["K_neurogenesis"]
     assert row.profile_upper < row.prior_upper
     beyond = min(row.profile_upper * 1.1, row.prior_upper)
-    assert not evaluate(outcome_targets(), {"K_neurogenesis": beyond}).met.all()
+    assert not evaluate(outcome_targets(known_misses=False), {"K_neurogenesis": beyond}).met.all()
 
 
 def test_joint_draws_over_the_plausible_box_meet_the_published_outcomes():
     """The box's definition: 90% of joint draws meet every outcome (checked on fresh draws)."""
     draws = ips.ParameterSet().sample_arrays(60, seed=99)
-    ev = evaluate(outcome_targets(), draws, keep_results=False)
+    ev = evaluate(outcome_targets(known_misses=False), draws, keep_results=False)
     assert ev.met.all(axis=1).mean() >= 0.8
     # drawn jointly over the profile ranges, most sets contradict the data: the box is needed
     wide = ips.ParameterSet(ranges="profile").sample_arrays(60, seed=99)
-    assert evaluate(outcome_targets(), wide, keep_results=False).met.all(axis=1).mean() < 0.2
+    assert evaluate(outcome_targets(known_misses=False), wide, keep_results=False).met.all(axis=1).mean() < 0.2
 
 
 def test_joint_box_shrinks_until_the_coverage_is_reached():

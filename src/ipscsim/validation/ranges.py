@@ -74,7 +74,7 @@ def profile_ranges(
         targets: Targets that must stay met (default: the published outcomes).
     """
     names = list(names or PARAM_NAMES)
-    targets = list(targets or outcome_targets())
+    targets = list(targets or outcome_targets(known_misses=False))
     base = default_params()
     table = param_table()
 
@@ -166,7 +166,7 @@ def joint_box(
     if profile is None:
         profile = {n_: (r.profile_lower, r.profile_upper) for n_, r in table.items()}
     varied = {k: v for k, v in profile.items() if v[0] < v[1] and table[k].distribution != "fixed"}
-    targets = list(targets or outcome_targets())
+    targets = list(targets or outcome_targets(known_misses=False))
     history: list[tuple[float, float]] = []
 
     def frac(factor: float) -> float:
@@ -214,7 +214,7 @@ def consistent_draws(
     Returns:
         The accepted sets ``(n_accepted, n_params)`` (at most ``n``) and the number of draws made.
     """
-    targets = list(targets or outcome_targets())
+    targets = list(targets or outcome_targets(known_misses=False))
     ps = ParameterSet(ranges=ranges)
     rng = np.random.default_rng(seed)
     accepted: list[np.ndarray] = []

@@ -175,10 +175,23 @@ def _package_csv(package: str, name: str) -> list[Target]:
     return _parse(text, name, None)
 
 
-def outcome_targets() -> list[Target]:
-    """The project's calibration targets (``data/published_outcomes.csv``)."""
+def outcome_targets(known_misses: bool = True) -> list[Target]:
+    """The project's calibration targets (``data/published_outcomes.csv``).
+
+    Args:
+        known_misses: Keep the rows the defaults miss for a reason the table gives (``known_miss``);
+            the parameter ranges leave them out (a range around a default that misses a target is not
+            defined by that target).
+    """
+    from ..data import published_outcomes
+
     targets = _package_csv("ipscsim.data", "published_outcomes.csv")
-    return [Target(**{**t.__dict__, "id": f"O{i + 1}"}) for i, t in enumerate(targets)]
+    rows = published_outcomes()
+    return [
+        Target(**{**t.__dict__, "id": f"O{i + 1}"})
+        for i, t in enumerate(targets)
+        if known_misses or not rows[i].get("known_miss")
+    ]
 
 
 def phenotype_targets() -> list[Target]:
