@@ -243,7 +243,8 @@ surface     = min(1, 4.836 * exp(-log(agg) / 3))                # share of an ag
 edge_adh    = 1 / (1 + density / edge_density)             # share of cells at colony edges (monolayer)
 edge        = edge_adh + fmt * (surface - edge_adh)        # ... or at an aggregate's surface
 lb          = (A_BMP + shield * bmp_endogenous * bmp_src) / Z_BMP
-s_b         = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior)  # SMAD1/5/8: interior cells respond less
+s_b         = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior * shield)  # SMAD1/5/8: interior cells
+              # respond less, and inside an aggregate less still (BMP binds the matrix it crosses)
 s_f         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
 notch_in    = F_NOTCH * delta                               # Notch input from neighbours' Delta
 dox         = sat(A_TRANSGENE)                              # TetOn induction
@@ -278,7 +279,7 @@ drive_n     = perm + ra_neural * s_ra + nmp_neural * pos(NMP) * (1 - s_w)
 d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_neural))
               * rep2(OCT4, K_oct4_neural) * rep2(NNE, K_fate_neural) * rep2(NC, K_fate_neural)
               * rep2(ME, K_fate_neural) - NEURAL)
-drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne)
+drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne) * rep2(s_t, K_tgf_nne)
 d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate)) * rep2(OCT4, K_oct4_fate)
               * rep2(NEURAL, K_neural_fate) * rep2(NC, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
 drive_nc    = s_w * hill2(s_b, K_bmp_nc) * rep2(s_b, K_bmp_nc_high) * rep2(s_t, K_tgf_nc)

@@ -10,6 +10,7 @@ A perturbation is a ``;``-separated list of edits, applied in order:
 * ``extend 28``: lengthen the protocol itself to this many days (steps and feeding keep their rhythm);
 * ``media 2``: feed every N days;
 * ``format suspension``: start as suspension aggregates (or ``adherent``);
+* ``medium N2B27``: the basal medium throughout (replaces the protocol's medium and its phases);
 * ``genotype SOD1_A4V``: the MN genotype;
 * ``param k_neurogenesis=1.2``: a parameter override.
 
@@ -63,6 +64,10 @@ def apply_perturbation(protocol: Any, text: str) -> Perturbed:
                 from dataclasses import replace
 
                 out.protocol = replace(out.protocol, format=args[0])
+            elif verb == "medium" and len(args) == 1:
+                from dataclasses import replace
+
+                out.protocol = replace(out.protocol, medium=args[0], media=())
             elif verb == "media" and len(args) == 1:
                 out.protocol = out.protocol.with_media_changes(every=float(args[0]))
             elif verb == "genotype" and len(args) == 1:
