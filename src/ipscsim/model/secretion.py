@@ -56,18 +56,28 @@ __all__ = [
     "to_picomolar",
 ]
 
-#: Which producer class of ``secretion.csv`` each of the model's cell types is.
+#: Which producer class of ``secretion.csv`` each of the model's cell types is. ``None``: cells whose
+#: secretion of these factors is not in the tables (non-neural and axial-progenitor fates), so they add
+#: nothing. Floor plate and OPCs are counted as neural progenitors and glutamatergic neurons as neurons
+#: (ASSUMPTION: no per-type rates were found; they are of the same lineage and proliferative state).
 CELL_TYPE_PRODUCER: dict[str, str | None] = {
     "iPSC": "pluripotent",
+    "NMP": None,
+    "mesendoderm": None,
+    "neural_crest": None,
+    "non_neural_ectoderm": None,
     "neuroectoderm": "neural_progenitor",
     "rostral_progenitor": "neural_progenitor",
+    "floor_plate": "neural_progenitor",
     "pMN": "neural_progenitor",
     "p3": "neural_progenitor",
     "p2": "neural_progenitor",
+    "OPC": "neural_progenitor",
+    "astrocyte": "astrocyte",
     "MN": "neuron",
     "interneuron": "neuron",
     "rostral_neuron": "neuron",
-    "offtarget": None,  # non-neural cells: their secretion is not in the tables
+    "glutamatergic_neuron": "neuron",
 }
 
 

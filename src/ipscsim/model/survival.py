@@ -117,15 +117,16 @@ def trophic_support(doses_nM: dict[str, float]) -> float:
 def trophic_support_array(doses_nM: dict[str, np.ndarray]) -> np.ndarray:
     """:func:`trophic_support` of arrays of doses (nM) at once (the same sum over the trophic agonists)."""
     from ..protocols.compounds import registry
-    from .pharmacology import C_EFFICACY, C_MODE, C_PATHWAY, C_POTENCY, MODE_AGONIST, compound_table
+    from .layout import MODE_AGONIST, T_COMPOUND, T_EFFICACY, T_MODE, T_PATHWAY, T_POTENCY
+    from .pharmacology import compound_table
 
     reg = registry()
     comp = compound_table()
+    trophic = (comp[:, T_PATHWAY] == L.PW_TROPHIC) & (comp[:, T_MODE] == MODE_AGONIST)
     a = 0.0
     for name, v in doses_nM.items():
-        j = reg.index(name)
-        if comp[j, C_PATHWAY] == L.PW_TROPHIC and comp[j, C_MODE] == MODE_AGONIST:
-            a = a + np.asarray(v, dtype=np.float64) / comp[j, C_POTENCY] * comp[j, C_EFFICACY]
+        for row in comp[trophic & (comp[:, T_COMPOUND] == reg.index(name))]:
+            a = a + np.asarray(v, dtype=np.float64) / row[T_POTENCY] * row[T_EFFICACY]
     a = np.asarray(a, dtype=np.float64)
     return a / (1.0 + a)
 

@@ -17,21 +17,31 @@ __all__ = [
     "readout_color",
 ]
 
-#: Cell type -> colour, the same in every ipscsim plot (Tol 'muted').
+#: Cell type -> colour, the same in every ipscsim plot (Paul Tol's 'muted', 'light' and 'dark'
+#: schemes): the motor-neuron lineage keeps the muted colours; the fates that sit beside it in a dish
+#: (non-neural, floor plate, glia, other neurons) take the light and dark ones.
 CELL_TYPE_COLORS: dict[str, str] = {
     "iPSC": "#DDDDDD",
+    "NMP": "#EE8866",
+    "mesendoderm": "#882255",
+    "neural_crest": "#FFAABB",
+    "non_neural_ectoderm": "#663333",
     "neuroectoderm": "#88CCEE",
     "rostral_progenitor": "#DDCC77",
+    "floor_plate": "#225555",
     "pMN": "#117733",
     "p3": "#332288",
     "p2": "#44AA99",
+    "OPC": "#BBCC33",
+    "astrocyte": "#AAAA00",
     "MN": "#CC6677",
     "interneuron": "#AA4499",
     "rostral_neuron": "#999933",
-    "offtarget": "#882255",
+    "glutamatergic_neuron": "#77AADD",
 }
 
-#: Marker -> colour (Tol 'bright' and 'muted' colours, distinct within a marker plot).
+#: Marker -> colour (Tol 'bright', 'vibrant', 'muted' and 'dark' colours, distinct within a marker
+#: plot).
 MARKER_COLORS: dict[str, str] = {
     "OCT4": "#BBBBBB",
     "PAX6": "#4477AA",
@@ -44,6 +54,23 @@ MARKER_COLORS: dict[str, str] = {
     "ISL1": "#EE6677",
     "MNX1": "#AA3377",
     "CHAT": "#882255",
+    "SOX2": "#0077BB",
+    "T": "#EE7733",
+    "SOX17": "#CC3311",
+    "SOX10": "#EE3377",
+    "TFAP2A": "#663333",
+    "FOXA2": "#225555",
+    "OTX2": "#DDCC77",
+    "EN1": "#666633",
+    "HOXB4": "#33BBEE",
+    "HOXC6": "#009988",
+    "HOXC8": "#225522",
+    "HOXC10": "#222255",
+    "FOXP1": "#CC6677",
+    "LHX3": "#AA4499",
+    "PDGFRA": "#BBCC33",
+    "NFIA": "#AAAA00",
+    "TUBB3": "#555555",
 }
 
 #: Pathway a compound acts on -> colour of its bars and windows (Tol 'light', pale enough for text).
@@ -58,6 +85,9 @@ PATHWAY_COLORS: dict[str, str] = {
     "TROPHIC": "#AAAA00",
     "ROCK": "#DDDDDD",
     "TRANSGENE": "#BBBBBB",
+    "CAMP": "#DDCC77",
+    "HDAC": "#CC99BB",
+    "STAT3": "#88CCEE",
 }
 
 #: A categorical cycle for things that are not cell types or markers (Tol 'bright', then 'muted').
@@ -76,17 +106,19 @@ CATEGORICAL: tuple[str, ...] = (
     "#DDCC77",
 )
 
-#: Agent-based cell kind (progenitor or neuron class; snapshot column ``kind``) -> colour. MNs and
-#: rostral neurons keep their cell type's colour.
+#: Agent-based cell kind (progenitor or neuron class; snapshot column ``kind``) -> colour. Motor
+#: neurons keep the MN colour family (CHAT+ ones darker), the other neurons their cell type's colour.
 KIND_COLORS: dict[str, str] = {
     "progenitor": "#BBBBBB",
-    "MN": "#CC6677",
-    "MN_CHAT": "#AA3377",
-    "MN_hox_negative": "#EE8866",
-    "MN_CHAT_hox_negative": "#EEDD88",
+    "MMC": "#CC6677",
+    "MMC_CHAT": "#882255",
+    "LMC": "#EE8866",
+    "LMC_CHAT": "#AA3377",
     "V3": "#4477AA",
-    "V2": "#66CCEE",
-    "rostral_neuron": "#999933",
+    "VIN": "#66CCEE",
+    "DIN": "#AA4499",
+    "RN": "#999933",
+    "IN": "#77AADD",
 }
 
 #: Secreted factor -> colour (the same in culture-medium and transplant plots).
@@ -108,8 +140,12 @@ _READOUT_OF: dict[str, str] = {
     "peak_pmn_fraction": "pMN",
     "day_peak_pmn": "pMN",
     "interneuron_fraction": "interneuron",
-    "offtarget_fraction": "offtarget",
+    "offtarget_fraction": "mesendoderm",
+    "glia_fraction": "OPC",
+    "lmc_share": "FOXP1",
     "residual_pluripotent": "OCT4",
+    "residual_pluripotent_per_well": "OCT4",
+    "residual_pluripotent_per_million": "OCT4",
     "hox_fraction": "HOX",
     "chat_fraction": "CHAT",
 }
