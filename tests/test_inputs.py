@@ -1,6 +1,7 @@
 """Protocol compilation checked by hand, independently of the engine that consumes it."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -64,6 +65,17 @@ def test_days_past_the_protocol_run_in_basal_medium_fed_at_its_rhythm():
     after = cp.t[:-1] >= 28
     assert np.all(cp.u[after, L.U_CONC :] == 0.0)
     np.testing.assert_array_equal(cp.t[cp.t >= 28], [28, 30, 32, 34, 36, 38, 40])
+
+
+def test_running_past_the_protocol_warns_and_its_own_days_do_not():
+    """Past its last day a protocol is not validated: the user is told (a Python warning), once per run."""
+    with pytest.warns(ips.ExtrapolationWarning, match=r"'maury2015' ends on day 14.*day 20"):
+        ips.simulate("maury2015", days=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ips.ExtrapolationWarning)
+        ips.simulate("maury2015")
+        ips.simulate("maury2015", days=10)
+        ips.simulate(ips.protocols.get("maury2015").with_days(20))  # an extension the user wrote
 
 
 @pytest.mark.parametrize(

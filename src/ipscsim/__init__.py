@@ -18,12 +18,19 @@ from typing import Any
 
 from . import protocols
 from ._version import __version__
-from .errors import IpscsimError, ParameterError, ProtocolError, SimulationError
+from .errors import (
+    ExtrapolationWarning,
+    IpscsimError,
+    ParameterError,
+    ProtocolError,
+    SimulationError,
+)
 from .protocols import Protocol
 
 __all__ = [
     "ABM",
     "ODE",
+    "ExtrapolationWarning",
     "IpscsimError",
     "ParameterError",
     "ParameterSet",

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "DAY_RESOLUTION",
+    "ExtrapolationWarning",
     "IpscsimError",
     "ParameterError",
     "ProtocolError",
@@ -33,6 +34,10 @@ class ParameterError(IpscsimError, ValueError):
 
 class SimulationError(IpscsimError, RuntimeError):
     """A simulation could not be completed (for example the integrator failed)."""
+
+
+class ExtrapolationWarning(UserWarning):
+    """A run goes where the model was not validated (for example past its protocol's last day)."""
 
 
 #: Days closer than this are the same day (breakpoints are snapped to it, so rounding errors such as

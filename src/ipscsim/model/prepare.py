@@ -10,13 +10,14 @@ nothing downstream rebuilds one by hand.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, is_real
+from ..errors import DAY_RESOLUTION, ExtrapolationWarning, ParameterError, is_real
 from ..protocols import Protocol
 from ..protocols.presets import as_protocol
 from .cohorts import DEFAULT_COHORTS, cohort_nodes, initial_state
@@ -134,12 +135,26 @@ def prepare_run(
     p = apply_line(resolve_params(params), line)
     cp = compile_protocol(prot, days, genotype_hazard(genotype))
     end = float(cp.t[-1])
+    if end > prot.days + DAY_RESOLUTION:
+        _warn_past_end(prot, end)
     snaps = tuple(sorted({end, *(_snapshot_day(d, end) for d in snapshots)}))
     rec = record_days(end, record_every, (*extra_days, *snaps))
     y0 = initial_state(cohort_nodes(cohorts), cp.suspension)
     number = getattr(line, "number", line)
     return PreparedRun(
         prot, p, cp, y0, rec, genotype, number, int(cohorts), snaps, float(record_every)
+    )
+
+
+def _warn_past_end(prot: Any, end: float) -> None:
+    warnings.warn(
+        f"days: {prot.name!r} ends on day {prot.days:g}; simulating to day {end:g} goes past what it "
+        "(and the model's validation) covers. The extra days run in the basal medium at the protocol's "
+        "feeding rhythm, where residual progenitors keep dividing and can overgrow the neurons "
+        "(docs/model.md, section 5). To model a real extension, add its steps "
+        "(protocol.with_days(...).with_step(...), e.g. the neurotrophic factors you keep adding).",
+        ExtrapolationWarning,
+        stacklevel=5,  # the caller of simulate()
     )
 
 
