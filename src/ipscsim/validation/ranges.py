@@ -251,7 +251,7 @@ def write_ranges(
                 r[cols[0]] = f"{min(lo, v):.6g}"
                 r[cols[1]] = f"{max(hi, v):.6g}"
     with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     return path
