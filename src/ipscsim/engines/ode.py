@@ -220,8 +220,8 @@ class OdeRun:
     """One run of the ODE engine driven segment by segment from Python (the run trackers see).
 
     :meth:`step` integrates one segment (protocol breakpoint to breakpoint) in compiled code; the
-    arithmetic is that of :func:`run`, so a run driven this way gives the same records to rounding (it is a
-    separately compiled entry point, where LLVM may fuse multiply-adds differently).
+    arithmetic is that of :func:`run`, so a run driven this way gives the same records to rounding (it
+    is a separately compiled entry point, where LLVM may fuse multiply-adds differently).
 
     Attributes:
         t: The day reached.
