@@ -117,16 +117,15 @@ def trophic_support(doses_nM: dict[str, float]) -> float:
 def trophic_support_array(doses_nM: dict[str, np.ndarray]) -> np.ndarray:
     """:func:`trophic_support` of arrays of doses (nM) at once (the same sum over the trophic agonists)."""
     from ..protocols.compounds import registry
-    from .layout import MODE_AGONIST, T_COMPOUND, T_EFFICACY, T_MODE, T_PATHWAY, T_POTENCY
-    from .pharmacology import compound_table
+    from .pharmacology import compound_table, pathway_inputs
 
     reg = registry()
     comp = compound_table()
-    trophic = (comp[:, T_PATHWAY] == L.PW_TROPHIC) & (comp[:, T_MODE] == MODE_AGONIST)
     a = 0.0
     for name, v in doses_nM.items():
-        for row in comp[trophic & (comp[:, T_COMPOUND] == reg.index(name))]:
-            a = a + np.asarray(v, dtype=np.float64) / row[T_POTENCY] * row[T_EFFICACY]
+        unit = np.zeros(len(reg))
+        unit[reg.index(name)] = 1.0  # the trophic input is linear in each dose: its weight per nM
+        a = a + np.asarray(v, dtype=np.float64) * pathway_inputs(unit, comp)[0][L.PW_TROPHIC]
     a = np.asarray(a, dtype=np.float64)
     return a / (1.0 + a)
 
