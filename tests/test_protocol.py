@@ -232,3 +232,14 @@ def test_protocols_are_immutable():
         p.steps[0].start = 3
     with pytest.raises(TypeError):
         p.reference["doi"] = "x"
+
+
+def test_lengthening_a_protocol_keeps_feeding_at_its_rhythm():
+    """maury2015 feeds on days 0, 1, 2, 4, 7, 9, 10 and 12 (median gap 2 days); lengthened to day 20 it is
+    fed on days 14, 16 and 18 as well, and shortening it back drops nothing it had."""
+    p = ips.protocols.get("maury2015")
+    assert p.feeding_rhythm() == 2.0
+    longer = p.with_days(20)
+    assert {14.0, 16.0, 18.0} <= set(longer.media_change_days())
+    assert set(p.media_change_days()) <= set(longer.media_change_days())
+    assert ips.protocols.get("du2015").with_days(40).media_change_every == 2

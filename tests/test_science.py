@@ -411,3 +411,36 @@ def test_genotype_lowers_mn_survival():
     sod1 = ips.simulate(p, genotype="SOD1_A4V").counts["MN"]
     assert sod1.loc[14.0] == pytest.approx(control.loc[14.0], rel=0.1)
     assert sod1.iloc[-1] < 0.9 * control.iloc[-1]
+
+
+# ------------------------------------------------------------------ growth after a protocol's end
+def _maury_fed(days, *extra):
+    p = G("maury2015").with_days(days)
+    for c in ("BDNF", "GDNF", *extra):
+        dose, unit = {"FGF2": (20.0, "ng/ml"), "CHIR99021": (3.0, "uM")}.get(c, (10.0, "ng/ml"))
+        p = p.with_step(c, dose, unit, start=14, end=days)
+    return ips.simulate(p).counts
+
+
+_PROGENITORS = ["pMN", "p2", "p3", "OPC", "astrocyte", "neuroectoderm", "rostral_progenitor"]
+
+
+def test_residual_progenitors_need_mitogens_to_expand():
+    """Neural progenitors divide on FGF2 or WNT and slow down without them (Reubinoff et al. 2001; Du et
+    al. 2015 expand MNPs with CHIR99021): two weeks of neurotrophic medium after maury2015 leave the
+    culture's size within a factor of two, while FGF2 or CHIR99021 expand the residual progenitors more
+    than tenfold beyond it."""
+    trophic = _maury_fed(28)
+    assert 0.5 < trophic.loc[28, "total"] / trophic.loc[14, "total"] < 2.0
+    base = trophic.loc[28, _PROGENITORS].sum()
+    for mitogen in ("FGF2", "CHIR99021"):
+        assert _maury_fed(28, mitogen).loc[28, _PROGENITORS].sum() > 10 * base, mitogen
+
+
+def test_neurotrophic_factors_in_an_extension_keep_motor_neurons():
+    """An extension written with BDNF and GDNF (fed at the protocol's rhythm) keeps most motor neurons for
+    two weeks; without them motor neurons die (trophic withdrawal, Lamas et al. 2014)."""
+    fed = _maury_fed(28)
+    assert fed.loc[28, "MN"] > 0.6 * fed.loc[14, "MN"]
+    starved = ips.simulate(G("maury2015").with_days(28)).counts
+    assert starved.loc[28, "MN"] < 0.5 * fed.loc[28, "MN"]

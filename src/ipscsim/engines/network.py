@@ -55,23 +55,23 @@ N_SUMS = 2
 @jit
 def derived(p, ip, dp):
     """Functions of the parameters, once per run."""
-    dp[0] = (p[76] * math.log((1.0 * ip[74])))  # dissociation hazard at stress 1 (1/day)
+    dp[0] = (p[77] * math.log((1.0 * ip[75])))  # dissociation hazard at stress 1 (1/day)
     dp[1] = (16.6355 * ip[63])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[64])  # neural progenitors
     dp[3] = (16.6355 * ip[65])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[150])  # glial progenitors
+    dp[4] = (16.6355 * ip[151])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[16] * p[16]))  # ... of each programme
-    dp[7] = (1.0 + (p[85] * p[85]))
-    dp[8] = (1.0 + (p[136] * p[136]))
-    dp[9] = (1.0 + (p[144] * p[144]))
+    dp[7] = (1.0 + (p[86] * p[86]))
+    dp[8] = (1.0 + (p[137] * p[137]))
+    dp[9] = (1.0 + (p[145] * p[145]))
 
 
 @jit(inline="always")
 def emit(y, o, p, ip, dp, e):
     """A cell's contributions to the culture's Nodal, BMP and Delta."""
-    e[0] = ((max(y[o + 0], 0.0) + (p[109] * max(y[o + 4], 0.0))) + (p[110] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
-    e[1] = (max(y[o + 2], 0.0) + (p[111] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
+    e[0] = ((max(y[o + 0], 0.0) + (p[110] * max(y[o + 4], 0.0))) + (p[111] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
+    e[1] = (max(y[o + 2], 0.0) + (p[112] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
     e[2] = max(y[o + 18], 0.0)  # Delta follows the proneural factor
 
 
@@ -82,10 +82,10 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[1] = ((a[0] + ((((sh[0] * p[2]) * env[4]) * ip[7]) * env[0])) / z[0])
     sh[2] = (f[0] * sat(sh[1]))  # SMAD2/3 activity
     sh[3] = min(1.0, (4.836 * math.exp(((-math.log(env[6])) / 3.0))))  # share of an aggregate's cells at its surface
-    sh[4] = (1.0 / (1.0 + (env[4] * ip[113])))  # share of cells at colony edges (monolayer)
+    sh[4] = (1.0 / (1.0 + (env[4] * ip[114])))  # share of cells at colony edges (monolayer)
     sh[5] = (sh[4] + (env[5] * (sh[3] - sh[4])))  # ... or at an aggregate's surface
     sh[6] = ((a[1] + ((sh[0] * p[3]) * env[1])) / z[1])
-    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[112]) * sh[0])))  # SMAD1/5/8: interior cells
+    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[113]) * sh[0])))  # SMAD1/5/8: interior cells
     sh[8] = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
     sh[9] = (f[6] * env[2])  # Notch input from neighbours' Delta
     sh[10] = sat(a[8])  # TetOn induction
@@ -95,10 +95,10 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[14] = sat(a[9])  # neurotrophic support of neurons
     sh[15] = (env[9] + env[10])
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
-    sh[17] = ((dp[0] * env[7]) * (1.0 - (p[75] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[69] * (1.0 - (p[70] * sh[14]))) * (1.0 - (p[158] * sh[11]))) + (p[77] * sh[17]))  # neuron death rate (1/day)
-    sh[19] = ((((p[69] * env[8]) * (1.0 - (p[70] * sh[14]))) * (1.0 - (p[158] * sh[11]))) + (p[77] * sh[17]))  # motor neuron death rate (1/day)
-    sh[20] = (p[71] * (1.0 + (p[159] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[17] = ((dp[0] * env[7]) * (1.0 - (p[76] * (1.0 - f[7]))))  # dissociation hazard (1/day)
+    sh[18] = (((p[70] * (1.0 - (p[71] * sh[14]))) * (1.0 - (p[160] * sh[11]))) + (p[78] * sh[17]))  # neuron death rate (1/day)
+    sh[19] = ((((p[70] * env[8]) * (1.0 - (p[71] * sh[14]))) * (1.0 - (p[160] * sh[11]))) + (p[78] * sh[17]))  # motor neuron death rate (1/day)
+    sh[20] = (p[72] * (1.0 + (p[161] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[47] + (sh[9] * sh[9])))
     sh[22] = (rep2i(sh[2], ip[19]) * rep2i(sh[7], ip[20]))  # SMAD-low permissiveness for neural fate
 
@@ -109,33 +109,33 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[134] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[135] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
-    v_comp = rep4i(y[o + 7], ip[116])  # competence of young neural cells
+    v_comp = rep4i(y[o + 7], ip[117])  # competence of young neural cells
     out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / ((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[13])) * ((sh[7] * ip[13])))) + (((v_s_ra * ip[14])) * ((v_s_ra * ip[14]))))) - y[o + 0]))
-    v_drive_n = ((sh[22] + (p[18] * v_s_ra)) + ((p[108] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
-    out[oo + 1] = ((theta * p[15]) * ((((((dp[6] * ((p[17] * v_drive_n) + hill2i(y[o + 1], ip[16]))) * rep2i(y[o + 0], ip[21])) * rep2i(y[o + 2], ip[87])) * rep2i(y[o + 3], ip[87])) * rep2i(y[o + 4], ip[87])) - y[o + 1]))
-    v_drive_nne = ((hill2i(sh[7], ip[91]) * rep2i(v_s_w, ip[92])) * rep2i(sh[2], ip[97]))
-    out[oo + 2] = ((theta * p[84]) * ((((((dp[7] * ((p[90] * v_drive_nne) + hill2i(y[o + 2], ip[85]))) * rep2i(y[o + 0], ip[89])) * rep2i(y[o + 1], ip[88])) * rep2i(y[o + 3], ip[86])) * rep2i(y[o + 4], ip[86])) - y[o + 2]))
-    v_drive_nc = (((v_s_w * hill2i(sh[7], ip[94])) * rep2i(sh[7], ip[95])) * rep2i(sh[2], ip[96]))
-    out[oo + 3] = ((theta * p[84]) * ((((((dp[7] * ((p[93] * v_drive_nc) + hill2i(y[o + 3], ip[85]))) * rep2i(y[o + 0], ip[89])) * rep2i(y[o + 6], ip[98])) * rep2i(y[o + 2], ip[86])) * rep2i(y[o + 4], ip[86])) - y[o + 3]))
-    v_drive_me = ((v_s_w * (sh[2] + (p[100] * sh[7]))) + ((((p[101] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[105])))
-    out[oo + 4] = ((theta * p[84]) * (((((dp[7] * ((p[99] * v_drive_me) + hill2i(y[o + 4], ip[85]))) * rep2i(y[o + 1], ip[88])) * rep2i(y[o + 2], ip[86])) * rep2i(y[o + 3], ip[86])) - y[o + 4]))
+    v_drive_n = ((sh[22] + (p[18] * v_s_ra)) + ((p[109] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
+    out[oo + 1] = ((theta * p[15]) * ((((((dp[6] * ((p[17] * v_drive_n) + hill2i(y[o + 1], ip[16]))) * rep2i(y[o + 0], ip[21])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 3], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 1]))
+    v_drive_nne = ((hill2i(sh[7], ip[92]) * rep2i(v_s_w, ip[93])) * rep2i(sh[2], ip[98]))
+    out[oo + 2] = ((theta * p[85]) * ((((((dp[7] * ((p[91] * v_drive_nne) + hill2i(y[o + 2], ip[86]))) * rep2i(y[o + 0], ip[90])) * rep2i(y[o + 1], ip[89])) * rep2i(y[o + 3], ip[87])) * rep2i(y[o + 4], ip[87])) - y[o + 2]))
+    v_drive_nc = (((v_s_w * hill2i(sh[7], ip[95])) * rep2i(sh[7], ip[96])) * rep2i(sh[2], ip[97]))
+    out[oo + 3] = ((theta * p[85]) * ((((((dp[7] * ((p[94] * v_drive_nc) + hill2i(y[o + 3], ip[86]))) * rep2i(y[o + 0], ip[90])) * rep2i(y[o + 6], ip[99])) * rep2i(y[o + 2], ip[87])) * rep2i(y[o + 4], ip[87])) - y[o + 3]))
+    v_drive_me = ((v_s_w * (sh[2] + (p[101] * sh[7]))) + ((((p[102] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[106])))
+    out[oo + 4] = ((theta * p[85]) * (((((dp[7] * ((p[100] * v_drive_me) + hill2i(y[o + 4], ip[86]))) * rep2i(y[o + 1], ip[89])) * rep2i(y[o + 2], ip[87])) * rep2i(y[o + 3], ip[87])) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
-    out[oo + 5] = ((theta * p[102]) * ((((((hill(v_wf, p[103]) * rep2i(sh[2], ip[104])) * rep2i(v_s_ra, ip[105])) * rep2i(sh[7], ip[106])) * rep2i(y[o + 6], ip[107])) * rep2i(y[o + 4], ip[86])) - y[o + 5]))
-    out[oo + 6] = ((((theta * p[114]) * v_nep) * (p[115] + y[o + 6])) * (1.0 - y[o + 6]))
+    out[oo + 5] = ((theta * p[103]) * ((((((hill(v_wf, p[104]) * rep2i(sh[2], ip[105])) * rep2i(v_s_ra, ip[106])) * rep2i(sh[7], ip[107])) * rep2i(y[o + 6], ip[108])) * rep2i(y[o + 4], ip[87])) - y[o + 5]))
+    out[oo + 6] = ((((theta * p[115]) * v_nep) * (p[116] + y[o + 6])) * (1.0 - y[o + 6]))
     out[oo + 7] = (theta * v_nep)
-    v_lv_ra = (p[118] * hill(v_s_ra, p[119]))
-    v_lv_w = (p[120] * hill2i(v_s_w, ip[121]))
-    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[122] * sh[8]))
-    out[oo + 8] = (theta * ((((p[117] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[123] * max(y[o + 5], 0.0)) * hill(v_wf, p[103])) * (rep2i(y[o + 8], ip[124]) + (p[125] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[133] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_lv_ra = (p[119] * hill(v_s_ra, p[120]))
+    v_lv_w = (p[121] * hill2i(v_s_w, ip[122]))
+    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[123] * sh[8]))
+    out[oo + 8] = (theta * ((((p[118] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[124] * max(y[o + 5], 0.0)) * hill(v_wf, p[104])) * (rep2i(y[o + 8], ip[125]) + (p[126] * sh[2])))))
+    v_s_eff = (v_s_hh / (1.0 + (p[134] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[22]) * p[44]) * ((v_s_eff * v_nep) - y[o + 10]))
-    out[oo + 9] = ((theta * p[132]) * (y[o + 10] - y[o + 9]))
+    out[oo + 9] = ((theta * p[133]) * (y[o + 10] - y[o + 9]))
     v_g = min(max(y[o + 10], 0.0), 1.0)
-    out[oo + 11] = ((theta * p[135]) * (((dp[8] * (((p[137] * hill4i(v_g, ip[138])) * rep4i(y[o + 7], ip[139])) + hill2i(y[o + 11], ip[136]))) * v_nep) - y[o + 11]))
-    v_fprep = rep2i(y[o + 11], ip[140])
+    out[oo + 11] = ((theta * p[136]) * (((dp[8] * (((p[138] * hill4i(v_g, ip[139])) * rep4i(y[o + 7], ip[140])) + hill2i(y[o + 11], ip[137]))) * v_nep) - y[o + 11]))
+    v_fprep = rep2i(y[o + 11], ip[141])
     v_gp = (p[41] * v_fprep)
     v_pr_pax = ((p[23] * v_gp) / ((((1.0 + (p[29] * y[o + 13])) * (1.0 + (p[30] * y[o + 14])))) * (((1.0 + (p[29] * y[o + 13])) * (1.0 + (p[30] * y[o + 14]))))))
     v_pr_oli = ((((p[24] * v_gp) * (1.0 + ((p[40] * p[27]) * v_g))) / (1.0 + p[27])) / ((((1.0 + (p[32] * y[o + 14])) * (1.0 + (p[34] * y[o + 15])))) * (((1.0 + (p[32] * y[o + 14])) * (1.0 + (p[34] * y[o + 15]))))))
@@ -149,10 +149,11 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out[oo + 15] = (v_rp * (((p[38] * v_nep) * sat(v_pr_irx)) - (p[39] * y[o + 15])))
     out[oo + 16] = (v_rp * (((p[38] * v_nep) * sat(v_pr_nk6)) - (p[39] * y[o + 16])))
     out[oo + 17] = ((theta * p[45]) * (sh[21] - y[o + 17]))
-    v_drive_ng = ((((((((max(y[o + 6], 0.0) * ((p[49] + (p[50] * y[o + 13])) + (p[51] * v_s_ra))) * (1.0 + (p[142] * sh[12]))) * rep2i(sh[8], ip[52])) * rep2i(v_s_w, ip[53])) * rep2i(y[o + 0], ip[54])) * rep2i(y[o + 19], ip[149])) * rep2i(y[o + 11], ip[141])) / (1.0 + ((p[48] * y[o + 17]) * y[o + 17])))
+    v_drive_ng = ((((((((max(y[o + 6], 0.0) * ((p[49] + (p[50] * y[o + 13])) + (p[51] * v_s_ra))) * (1.0 + (p[143] * sh[12]))) * rep2i(sh[8], ip[52])) * rep2i(v_s_w, ip[53])) * rep2i(y[o + 0], ip[54])) * rep2i(y[o + 19], ip[150])) * rep2i(y[o + 11], ip[142])) / (1.0 + ((p[48] * y[o + 17]) * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (v_drive_ng - y[o + 18]))
-    out[oo + 19] = ((theta * p[143]) * (((dp[9] * ((((p[145] * hill4i(y[o + 7], ip[146])) * (1.0 + (p[147] * sh[8]))) * (1.0 + (p[148] * sh[13]))) + hill2i(y[o + 19], ip[144]))) * v_nep) - y[o + 19]))
-    out[oo + 20] = ((theta * p[151]) * ((((p[152] * v_nep) * hill4i(y[o + 7], ip[153])) * rep2i((sh[8] + v_s_w), ip[154])) - y[o + 20]))
+    out[oo + 19] = ((theta * p[144]) * (((dp[9] * ((((p[146] * hill4i(y[o + 7], ip[147])) * (1.0 + (p[148] * sh[8]))) * (1.0 + (p[149] * sh[13]))) + hill2i(y[o + 19], ip[145]))) * v_nep) - y[o + 19]))
+    v_mito = ((sh[8] + v_s_w) + (p[156] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 20] = ((theta * p[152]) * ((((p[153] * v_nep) * hill4i(y[o + 7], ip[154])) * rep4i(v_mito, ip[155])) - y[o + 20]))
     out[oo + 21] = (p[57] * ((sh[10] * sh[15]) - y[o + 21]))
     out[oo + 22] = (p[58] * (y[o + 21] - y[o + 22]))
     v_wo = min(max(y[o + 0], 0.0), 1.0)
@@ -160,16 +161,17 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_wn = ((1.0 - v_wo) - v_wx)
     v_glial = min(max(y[o + 19], 0.0), 1.0)
     v_q = min(max(y[o + 20], 0.0), 1.0)
-    r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + (v_wn * ((((1.0 - v_glial) * (1.0 + (p[66] * max(sh[8], v_s_w)))) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[67] * v_wo) + (p[68] * (1.0 - v_wo))) + (sh[17] * ((p[156] * v_wo) + (p[157] * (1.0 - v_wo)))))
+    v_cyc_np = (p[66] + ((1.0 - p[66]) * hill2i(v_mito, ip[67])))  # share of the mitogen-driven rate
+    r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
+    r[1] = (((p[68] * v_wo) + (p[69] * (1.0 - v_wo))) + (sh[17] * ((p[158] * v_wo) + (p[159] * (1.0 - v_wo)))))
     r[2] = ((p[55] * hill2i(max(y[o + 18], 0.0), ip[56])) * (1.0 - v_q))  # neurogenesis (1/day)
     r[3] = (p[59] * hill2i(max(y[o + 22], 0.0), ip[60]))  # programming into neurons (1/day)
-    v_gh = hill8i(y[o + 8], ip[126])  # HOX+ (hindbrain and spinal)
+    v_gh = hill8i(y[o + 8], ip[127])  # HOX+ (hindbrain and spinal)
     v_gn = hill8i(y[o + 14], ip[61])
     v_go = hill8i(y[o + 13], ip[61])
     v_gk = hill8i(y[o + 16], ip[61])
     v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
-    v_lmc = ((p[130] * ((hill8i(y[o + 8], ip[127]) * rep8i(y[o + 8], ip[128])) + hill8i(y[o + 8], ip[129]))) * (p[131] + ((1.0 - p[131]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+    v_lmc = ((p[131] * ((hill8i(y[o + 8], ip[128]) * rep8i(y[o + 8], ip[129])) + hill8i(y[o + 8], ip[130]))) * (p[132] + ((1.0 - p[132]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
     r[4] = (v_p_mn * (1.0 - v_lmc))
     r[5] = (v_p_mn * v_lmc)
     r[6] = (v_gh * v_gn)
@@ -177,7 +179,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[155])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[157])  # patterned: programming keeps the domain's fate
     v_nil = (env[9] / (sh[15] + 1e-12))
     v_ngn = (env[10] / (sh[15] + 1e-12))
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -213,7 +215,7 @@ def cohort(y, o, out, oo, r, sh, p, ip, dp, s):
 @jit(inline="always")
 def globals_(y, gb, out, s, sh, p, ip, dp):
     """Dissociation stress and the books of the run."""
-    out[gb + 0] = ((-p[76]) * y[gb + 0])
+    out[gb + 0] = ((-p[77]) * y[gb + 0])
     out[gb + 1] = (0.0 * y[gb + 0])
     out[gb + 2] = s[0]
     out[gb + 3] = s[1]
@@ -240,7 +242,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 11], p[61], p[62])
     v_ggl = gate(y[o + 19], p[61], p[62])
     v_gs1 = gate(y[o + 6], p[61], p[62])
-    v_gh = gate(y[o + 8], p[126], p[160])
+    v_gh = gate(y[o + 8], p[127], p[162])
     v_go = gate(y[o + 13], p[61], p[62])
     v_gn = gate(y[o + 14], p[61], p[62])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -278,12 +280,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[14] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum))
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
-    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[162], p[160]))))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[161], p[160])) * (1.0 - gate(y[o + 8], p[162], p[160])))
-    mk[19] = (v_lineage * gate(y[o + 8], p[163], p[160]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[127], p[160]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[128], p[160]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[129], p[160]))
+    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[164], p[162]))))  # primed hPSCs express OTX2
+    mk[18] = ((v_neural * gate(y[o + 8], p[163], p[162])) * (1.0 - gate(y[o + 8], p[164], p[162])))
+    mk[19] = (v_lineage * gate(y[o + 8], p[165], p[162]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[128], p[162]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[129], p[162]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[130], p[162]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -295,11 +297,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[162], p[160])
+    v_nh = gate(y[o + 8], p[164], p[162])
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[126], p[160])
+    mk[3] = gate(y[o + 8], p[127], p[162])
     mk[4] = (0.0 * v_mn)
     mk[5] = (0.0 * v_mn)
     mk[6] = (0.0 * v_mn)
@@ -314,11 +316,11 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[15] = (0.0 * v_mn)
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
-    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[161], p[160])) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[163], p[160])
-    mk[20] = gate(y[o + 8], p[127], p[160])
-    mk[21] = gate(y[o + 8], p[128], p[160])
-    mk[22] = gate(y[o + 8], p[129], p[160])
+    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[163], p[162])) * (1.0 - v_nh))
+    mk[19] = gate(y[o + 8], p[165], p[162])
+    mk[20] = gate(y[o + 8], p[128], p[162])
+    mk[21] = gate(y[o + 8], p[129], p[162])
+    mk[22] = gate(y[o + 8], p[130], p[162])
     mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[25] = (0.0 * v_mn)

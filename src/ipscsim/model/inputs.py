@@ -62,15 +62,7 @@ class CompiledProtocol:
 def _media_days(protocol: Protocol, days: float) -> list[float]:
     out = set(protocol.media_change_days())
     if days > protocol.days:
-        if protocol.media_changes is not None:
-            gaps = np.diff(sorted({0.0, *protocol.media_changes}))
-            every = float(np.median(gaps)) if len(gaps) else 1.0
-        else:
-            every = protocol.media_change_every or 1.0
-        k = 0
-        while protocol.days + k * every < days:
-            out.add(snap_day(protocol.days + k * every))
-            k += 1
+        out.update(protocol.feeding_after_end(days))
     return sorted(x for x in out if x < days)
 
 

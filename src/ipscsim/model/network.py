@@ -326,8 +326,8 @@ drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (
 d.NGN2      = theta * k_ngn2 * (drive_ng - NGN2)
 d.GLIAL     = theta * k_glial * (kgl1 * (eps_glial * hill4(CLOCK, clock_glial) * (1 + fgf_glial * s_f)
               * (1 + stat3_glial * stat3) + hill2(GLIAL, K_glial)) * nep - GLIAL)
-d.QUIES     = theta * k_quies * (quies_max * nep * hill4(CLOCK, clock_quies) * rep2(s_f + s_w, K_mito_quies)
-              - QUIES)
+mito        = s_f + s_w + mito_shh * s_hh                 # mitogens of neural progenitors (FGF, WNT, SHH)
+d.QUIES     = theta * k_quies * (quies_max * nep * hill4(CLOCK, clock_quies) * rep4(mito, K_mito_quies) - QUIES)
 d.TRANSGENE = k_transgene * (dox * cassette - TRANSGENE)
 d.PROGRAMME = k_programme * (TRANSGENE - PROGRAMME)
 wo          = clip01(OCT4)
@@ -335,8 +335,9 @@ wx          = min(clip01(oth), 1 - wo)
 wn          = 1 - wo - wx
 glial       = clip01(GLIAL)
 q           = clip01(QUIES)
-rate.div    = (wo * div_psc + wx * div_off + wn * ((1 - glial) * (1 + mitogen_boost * max(s_f, s_w)) * div_np
-              + glial * div_glial)) * growth * (1 - q)      # division rate (1/day)
+cyc_np      = np_basal + (1 - np_basal) * hill2(mito, K_mito_div)  # share of the mitogen-driven rate
+rate.div    = (wo * div_psc + wx * div_off + wn * cyc_np * ((1 - glial) * div_np + glial * div_glial))
+              * growth * (1 - q)                            # division rate (1/day)
 rate.death  = death_psc * wo + death_np * (1 - wo) + haz * (fragility_psc * wo + fragility_np * (1 - wo))
 rate.ng     = k_neurogenesis * hill2(pos(NGN2), K_neurogenesis) * (1 - q)  # neurogenesis (1/day)
 rate.tg     = k_programming * hill2(pos(PROGRAMME), K_transgene)  # programming into neurons (1/day)

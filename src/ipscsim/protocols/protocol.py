@@ -361,8 +361,31 @@ class Protocol:
             media_changes=None if days is None else tuple(days),
         )
 
+    def feeding_rhythm(self) -> float:
+        """Days between media changes: ``media_change_every``, or the median gap of an explicit list."""
+        if self.media_changes is None:
+            return float(self.media_change_every or 1.0)
+        gaps = [b - a for a, b in pairwise(sorted({0.0, *self.media_changes}))]
+        return float(sorted(gaps)[len(gaps) // 2]) if gaps else 1.0
+
+    def feeding_after_end(self, days: float) -> tuple[float, ...]:
+        """Media changes from the protocol's last day up to ``days``, at its feeding rhythm."""
+        every, out, k = self.feeding_rhythm(), [], 0
+        while self.days + k * every < days - 1e-9:
+            out.append(snap_day(self.days + k * every))
+            k += 1
+        return tuple(out)
+
     def with_days(self, days: float) -> Protocol:
-        """Return the protocol with a new duration (steps must still fit)."""
+        """Return the protocol with a new duration (steps must still fit).
+
+        Lengthening a protocol whose media changes are an explicit list extends the list at the
+        protocol's feeding rhythm (:meth:`feeding_rhythm`), so that the added days are fed as a lab
+        would feed them; a ``media_change_every`` rhythm continues by itself.
+        """
+        if self.media_changes is not None and days > self.days:
+            extra = self.feeding_after_end(days)
+            return replace(self, days=days, media_changes=tuple(sorted({*self.media_changes, *extra})))
         return replace(self, days=days)
 
     def with_operation(self, kind: str, day: float, density: float | None = None) -> Protocol:
