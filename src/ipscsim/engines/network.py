@@ -55,23 +55,23 @@ N_SUMS = 2
 @jit
 def derived(p, ip, dp):
     """Functions of the parameters, once per run."""
-    dp[0] = (p[77] * math.log((1.0 * ip[75])))  # dissociation hazard at stress 1 (1/day)
-    dp[1] = (16.6355 * ip[63])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
-    dp[2] = (16.6355 * ip[64])  # neural progenitors
-    dp[3] = (16.6355 * ip[65])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[151])  # glial progenitors
+    dp[0] = (p[78] * math.log((1.0 * ip[76])))  # dissociation hazard at stress 1 (1/day)
+    dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
+    dp[2] = (16.6355 * ip[65])  # neural progenitors
+    dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
+    dp[4] = (16.6355 * ip[153])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
-    dp[6] = (1.0 + (p[16] * p[16]))  # ... of each programme
-    dp[7] = (1.0 + (p[86] * p[86]))
-    dp[8] = (1.0 + (p[137] * p[137]))
-    dp[9] = (1.0 + (p[145] * p[145]))
+    dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
+    dp[7] = (1.0 + (p[87] * p[87]))
+    dp[8] = (1.0 + (p[139] * p[139]))
+    dp[9] = (1.0 + (p[147] * p[147]))
 
 
 @jit(inline="always")
 def emit(y, o, p, ip, dp, e):
     """A cell's contributions to the culture's Nodal, BMP and Delta."""
-    e[0] = ((max(y[o + 0], 0.0) + (p[110] * max(y[o + 4], 0.0))) + (p[111] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
-    e[1] = (max(y[o + 2], 0.0) + (p[112] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
+    e[0] = ((max(y[o + 0], 0.0) + (p[112] * max(y[o + 4], 0.0))) + (p[113] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
+    e[1] = (max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
     e[2] = max(y[o + 18], 0.0)  # Delta follows the proneural factor
 
 
@@ -82,10 +82,10 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[1] = ((a[0] + ((((sh[0] * p[2]) * env[4]) * ip[7]) * env[0])) / z[0])
     sh[2] = (f[0] * sat(sh[1]))  # SMAD2/3 activity
     sh[3] = min(1.0, (4.836 * math.exp(((-math.log(env[6])) / 3.0))))  # share of an aggregate's cells at its surface
-    sh[4] = (1.0 / (1.0 + (env[4] * ip[114])))  # share of cells at colony edges (monolayer)
+    sh[4] = (1.0 / (1.0 + (env[4] * ip[116])))  # share of cells at colony edges (monolayer)
     sh[5] = (sh[4] + (env[5] * (sh[3] - sh[4])))  # ... or at an aggregate's surface
     sh[6] = ((a[1] + ((sh[0] * p[3]) * env[1])) / z[1])
-    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[113]) * sh[0])))  # SMAD1/5/8: interior cells
+    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[115]) * sh[0])))  # SMAD1/5/8: interior cells
     sh[8] = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
     sh[9] = (f[6] * env[2])  # Notch input from neighbours' Delta
     sh[10] = sat(a[8])  # TetOn induction
@@ -95,12 +95,12 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[14] = sat(a[9])  # neurotrophic support of neurons
     sh[15] = (env[9] + env[10])
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
-    sh[17] = ((dp[0] * env[7]) * (1.0 - (p[76] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[70] * (1.0 - (p[71] * sh[14]))) * (1.0 - (p[160] * sh[11]))) + (p[78] * sh[17]))  # neuron death rate (1/day)
-    sh[19] = ((((p[70] * env[8]) * (1.0 - (p[71] * sh[14]))) * (1.0 - (p[160] * sh[11]))) + (p[78] * sh[17]))  # motor neuron death rate (1/day)
-    sh[20] = (p[72] * (1.0 + (p[161] * sh[11])))  # CHAT maturation of motor neurons (1/day)
-    sh[21] = ((sh[9] * sh[9]) / (p[47] + (sh[9] * sh[9])))
-    sh[22] = (rep2i(sh[2], ip[19]) * rep2i(sh[7], ip[20]))  # SMAD-low permissiveness for neural fate
+    sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
+    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
+    sh[19] = ((((p[71] * env[8]) * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day)
+    sh[20] = (p[73] * (1.0 + (p[163] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
+    sh[22] = (rep2i(sh[2], ip[20]) * rep2i(sh[7], ip[21]))  # SMAD-low permissiveness for neural fate
 
 
 @jit(inline="always")
@@ -109,69 +109,69 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[135] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[137] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
-    v_comp = rep4i(y[o + 7], ip[117])  # competence of young neural cells
-    out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / ((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[13])) * ((sh[7] * ip[13])))) + (((v_s_ra * ip[14])) * ((v_s_ra * ip[14]))))) - y[o + 0]))
-    v_drive_n = ((sh[22] + (p[18] * v_s_ra)) + ((p[109] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
-    out[oo + 1] = ((theta * p[15]) * ((((((dp[6] * ((p[17] * v_drive_n) + hill2i(y[o + 1], ip[16]))) * rep2i(y[o + 0], ip[21])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 3], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 1]))
-    v_drive_nne = ((hill2i(sh[7], ip[92]) * rep2i(v_s_w, ip[93])) * rep2i(sh[2], ip[98]))
-    out[oo + 2] = ((theta * p[85]) * ((((((dp[7] * ((p[91] * v_drive_nne) + hill2i(y[o + 2], ip[86]))) * rep2i(y[o + 0], ip[90])) * rep2i(y[o + 1], ip[89])) * rep2i(y[o + 3], ip[87])) * rep2i(y[o + 4], ip[87])) - y[o + 2]))
-    v_drive_nc = (((v_s_w * hill2i(sh[7], ip[95])) * rep2i(sh[7], ip[96])) * rep2i(sh[2], ip[97]))
-    out[oo + 3] = ((theta * p[85]) * ((((((dp[7] * ((p[94] * v_drive_nc) + hill2i(y[o + 3], ip[86]))) * rep2i(y[o + 0], ip[90])) * rep2i(y[o + 6], ip[99])) * rep2i(y[o + 2], ip[87])) * rep2i(y[o + 4], ip[87])) - y[o + 3]))
-    v_drive_me = ((v_s_w * (sh[2] + (p[101] * sh[7]))) + ((((p[102] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[106])))
-    out[oo + 4] = ((theta * p[85]) * (((((dp[7] * ((p[100] * v_drive_me) + hill2i(y[o + 4], ip[86]))) * rep2i(y[o + 1], ip[89])) * rep2i(y[o + 2], ip[87])) * rep2i(y[o + 3], ip[87])) - y[o + 4]))
+    v_comp = rep4i(y[o + 7], ip[119])  # competence of young neural cells
+    out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[14])) * ((sh[7] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))
+    v_drive_n = ((sh[22] + (p[19] * v_s_ra)) + ((p[111] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
+    out[oo + 1] = ((theta * p[16]) * ((((((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) * rep2i(y[o + 0], ip[22])) * rep2i(y[o + 2], ip[89])) * rep2i(y[o + 3], ip[89])) * rep2i(y[o + 4], ip[89])) - y[o + 1]))
+    v_drive_nne = ((hill2i(sh[7], ip[93]) * rep2i(v_s_w, ip[94])) * rep2i(sh[2], ip[99]))
+    out[oo + 2] = ((theta * p[86]) * ((((((dp[7] * ((p[92] * v_drive_nne) + hill2i(y[o + 2], ip[87]))) * rep2i(y[o + 0], ip[91])) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 3], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 2]))
+    v_drive_nc = (((v_s_w * hill2i(sh[7], ip[96])) * rep2i(sh[7], ip[97])) * rep2i(sh[2], ip[98]))
+    out[oo + 3] = ((theta * p[86]) * ((((((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) * rep2i(y[o + 0], ip[91])) * rep2i(y[o + 6], ip[100])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 3]))
+    v_drive_me = ((v_s_w * ((sh[2] * hill2i(y[o + 0], ip[102])) + (p[103] * sh[7]))) + ((((p[104] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
+    out[oo + 4] = ((theta * p[86]) * (((((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 3], ip[88])) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
-    out[oo + 5] = ((theta * p[103]) * ((((((hill(v_wf, p[104]) * rep2i(sh[2], ip[105])) * rep2i(v_s_ra, ip[106])) * rep2i(sh[7], ip[107])) * rep2i(y[o + 6], ip[108])) * rep2i(y[o + 4], ip[87])) - y[o + 5]))
-    out[oo + 6] = ((((theta * p[115]) * v_nep) * (p[116] + y[o + 6])) * (1.0 - y[o + 6]))
+    out[oo + 5] = ((theta * p[105]) * ((((((hill(v_wf, p[106]) * rep2i(sh[2], ip[107])) * rep2i(v_s_ra, ip[108])) * rep2i(sh[7], ip[109])) * rep2i(y[o + 6], ip[110])) * rep2i(y[o + 4], ip[88])) - y[o + 5]))
+    out[oo + 6] = ((((theta * p[117]) * v_nep) * (p[118] + y[o + 6])) * (1.0 - y[o + 6]))
     out[oo + 7] = (theta * v_nep)
-    v_lv_ra = (p[119] * hill(v_s_ra, p[120]))
-    v_lv_w = (p[121] * hill2i(v_s_w, ip[122]))
-    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[123] * sh[8]))
-    out[oo + 8] = (theta * ((((p[118] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[124] * max(y[o + 5], 0.0)) * hill(v_wf, p[104])) * (rep2i(y[o + 8], ip[125]) + (p[126] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[134] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
-    out[oo + 10] = (((theta * p[22]) * p[44]) * ((v_s_eff * v_nep) - y[o + 10]))
-    out[oo + 9] = ((theta * p[133]) * (y[o + 10] - y[o + 9]))
+    v_lv_ra = (p[121] * hill(v_s_ra, p[122]))
+    v_lv_w = (p[123] * hill2i(v_s_w, ip[124]))
+    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[125] * sh[8]))
+    out[oo + 8] = (theta * ((((p[120] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[126] * max(y[o + 5], 0.0)) * hill(v_wf, p[106])) * (rep2i(y[o + 8], ip[127]) + (p[128] * sh[2])))))
+    v_s_eff = (v_s_hh / (1.0 + (p[136] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
+    out[oo + 9] = ((theta * p[135]) * (y[o + 10] - y[o + 9]))
     v_g = min(max(y[o + 10], 0.0), 1.0)
-    out[oo + 11] = ((theta * p[136]) * (((dp[8] * (((p[138] * hill4i(v_g, ip[139])) * rep4i(y[o + 7], ip[140])) + hill2i(y[o + 11], ip[137]))) * v_nep) - y[o + 11]))
-    v_fprep = rep2i(y[o + 11], ip[141])
-    v_gp = (p[41] * v_fprep)
-    v_pr_pax = ((p[23] * v_gp) / ((((1.0 + (p[29] * y[o + 13])) * (1.0 + (p[30] * y[o + 14])))) * (((1.0 + (p[29] * y[o + 13])) * (1.0 + (p[30] * y[o + 14]))))))
-    v_pr_oli = ((((p[24] * v_gp) * (1.0 + ((p[40] * p[27]) * v_g))) / (1.0 + p[27])) / ((((1.0 + (p[32] * y[o + 14])) * (1.0 + (p[34] * y[o + 15])))) * (((1.0 + (p[32] * y[o + 14])) * (1.0 + (p[34] * y[o + 15]))))))
-    v_pr_nkx = ((((p[25] * v_gp) * (1.0 + ((p[40] * p[28]) * v_g))) / (1.0 + p[28])) / (((((1.0 + (p[33] * y[o + 12])) * (1.0 + (p[31] * y[o + 13]))) * (1.0 + (p[36] * y[o + 15])))) * ((((1.0 + (p[33] * y[o + 12])) * (1.0 + (p[31] * y[o + 13]))) * (1.0 + (p[36] * y[o + 15]))))))
-    v_pr_irx = ((p[26] * v_gp) / ((((1.0 + (p[35] * y[o + 13])) * (1.0 + (p[37] * y[o + 14])))) * (((1.0 + (p[35] * y[o + 13])) * (1.0 + (p[37] * y[o + 14]))))))
-    v_pr_nk6 = (((p[42] * v_gp) * (1.0 + ((p[40] * p[43]) * v_g))) / (1.0 + p[43]))
-    v_rp = (theta * p[22])
-    out[oo + 12] = (v_rp * (((p[38] * v_nep) * sat(v_pr_pax)) - (p[39] * y[o + 12])))
-    out[oo + 13] = (v_rp * (((p[38] * v_nep) * sat(v_pr_oli)) - (p[39] * y[o + 13])))
-    out[oo + 14] = (v_rp * (((p[38] * v_nep) * sat(v_pr_nkx)) - (p[39] * y[o + 14])))
-    out[oo + 15] = (v_rp * (((p[38] * v_nep) * sat(v_pr_irx)) - (p[39] * y[o + 15])))
-    out[oo + 16] = (v_rp * (((p[38] * v_nep) * sat(v_pr_nk6)) - (p[39] * y[o + 16])))
-    out[oo + 17] = ((theta * p[45]) * (sh[21] - y[o + 17]))
-    v_drive_ng = ((((((((max(y[o + 6], 0.0) * ((p[49] + (p[50] * y[o + 13])) + (p[51] * v_s_ra))) * (1.0 + (p[143] * sh[12]))) * rep2i(sh[8], ip[52])) * rep2i(v_s_w, ip[53])) * rep2i(y[o + 0], ip[54])) * rep2i(y[o + 19], ip[150])) * rep2i(y[o + 11], ip[142])) / (1.0 + ((p[48] * y[o + 17]) * y[o + 17])))
-    out[oo + 18] = ((theta * p[46]) * (v_drive_ng - y[o + 18]))
-    out[oo + 19] = ((theta * p[144]) * (((dp[9] * ((((p[146] * hill4i(y[o + 7], ip[147])) * (1.0 + (p[148] * sh[8]))) * (1.0 + (p[149] * sh[13]))) + hill2i(y[o + 19], ip[145]))) * v_nep) - y[o + 19]))
-    v_mito = ((sh[8] + v_s_w) + (p[156] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 20] = ((theta * p[152]) * ((((p[153] * v_nep) * hill4i(y[o + 7], ip[154])) * rep4i(v_mito, ip[155])) - y[o + 20]))
-    out[oo + 21] = (p[57] * ((sh[10] * sh[15]) - y[o + 21]))
-    out[oo + 22] = (p[58] * (y[o + 21] - y[o + 22]))
+    out[oo + 11] = ((theta * p[138]) * (((dp[8] * (((p[140] * hill4i(v_g, ip[141])) * rep4i(y[o + 7], ip[142])) + hill2i(y[o + 11], ip[139]))) * v_nep) - y[o + 11]))
+    v_fprep = rep2i(y[o + 11], ip[143])
+    v_gp = (p[42] * v_fprep)
+    v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 13])) * (1.0 + (p[31] * y[o + 14])))) * (((1.0 + (p[30] * y[o + 13])) * (1.0 + (p[31] * y[o + 14]))))))
+    v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + p[28])) / ((((1.0 + (p[33] * y[o + 14])) * (1.0 + (p[35] * y[o + 15])))) * (((1.0 + (p[33] * y[o + 14])) * (1.0 + (p[35] * y[o + 15]))))))
+    v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 12])) * (1.0 + (p[32] * y[o + 13]))) * (1.0 + (p[37] * y[o + 15])))) * ((((1.0 + (p[34] * y[o + 12])) * (1.0 + (p[32] * y[o + 13]))) * (1.0 + (p[37] * y[o + 15]))))))
+    v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 13])) * (1.0 + (p[38] * y[o + 14])))) * (((1.0 + (p[36] * y[o + 13])) * (1.0 + (p[38] * y[o + 14]))))))
+    v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + p[44]))
+    v_rp = (theta * p[23])
+    out[oo + 12] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 12])))
+    out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_oli)) - (p[40] * y[o + 13])))
+    out[oo + 14] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nkx)) - (p[40] * y[o + 14])))
+    out[oo + 15] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 15])))
+    out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 16])))
+    out[oo + 17] = ((theta * p[46]) * (sh[21] - y[o + 17]))
+    v_drive_ng = ((((((((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 13])) + (p[52] * v_s_ra))) * (1.0 + (p[145] * sh[12]))) * rep2i(sh[8], ip[53])) * rep2i(v_s_w, ip[54])) * rep2i(y[o + 0], ip[55])) * rep2i(y[o + 19], ip[152])) * rep2i(y[o + 11], ip[144])) / (1.0 + ((p[49] * y[o + 17]) * y[o + 17])))
+    out[oo + 18] = ((theta * p[47]) * (v_drive_ng - y[o + 18]))
+    out[oo + 19] = ((theta * p[146]) * (((dp[9] * ((((p[148] * hill4i(y[o + 7], ip[149])) * (1.0 + (p[150] * sh[8]))) * (1.0 + (p[151] * sh[13]))) + hill2i(y[o + 19], ip[147]))) * v_nep) - y[o + 19]))
+    v_mito = ((sh[8] + v_s_w) + (p[158] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 20] = ((theta * p[154]) * ((((p[155] * v_nep) * hill4i(y[o + 7], ip[156])) * rep4i(v_mito, ip[157])) - y[o + 20]))
+    out[oo + 21] = (p[58] * ((sh[10] * sh[15]) - y[o + 21]))
+    out[oo + 22] = (p[59] * (y[o + 21] - y[o + 22]))
     v_wo = min(max(y[o + 0], 0.0), 1.0)
     v_wx = min(min(max(v_oth, 0.0), 1.0), (1.0 - v_wo))
     v_wn = ((1.0 - v_wo) - v_wx)
     v_glial = min(max(y[o + 19], 0.0), 1.0)
     v_q = min(max(y[o + 20], 0.0), 1.0)
-    v_cyc_np = (p[66] + ((1.0 - p[66]) * hill2i(v_mito, ip[67])))  # share of the mitogen-driven rate
+    v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[68] * v_wo) + (p[69] * (1.0 - v_wo))) + (sh[17] * ((p[158] * v_wo) + (p[159] * (1.0 - v_wo)))))
-    r[2] = ((p[55] * hill2i(max(y[o + 18], 0.0), ip[56])) * (1.0 - v_q))  # neurogenesis (1/day)
-    r[3] = (p[59] * hill2i(max(y[o + 22], 0.0), ip[60]))  # programming into neurons (1/day)
-    v_gh = hill8i(y[o + 8], ip[127])  # HOX+ (hindbrain and spinal)
-    v_gn = hill8i(y[o + 14], ip[61])
-    v_go = hill8i(y[o + 13], ip[61])
-    v_gk = hill8i(y[o + 16], ip[61])
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[160] * v_wo) + (p[161] * (1.0 - v_wo)))))
+    r[2] = ((p[56] * hill2i(max(y[o + 18], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
+    r[3] = (p[60] * hill2i(max(y[o + 22], 0.0), ip[61]))  # programming into neurons (1/day)
+    v_gh = hill8i(y[o + 8], ip[129])  # HOX+ (hindbrain and spinal)
+    v_gn = hill8i(y[o + 14], ip[62])
+    v_go = hill8i(y[o + 13], ip[62])
+    v_gk = hill8i(y[o + 16], ip[62])
     v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
-    v_lmc = ((p[131] * ((hill8i(y[o + 8], ip[128]) * rep8i(y[o + 8], ip[129])) + hill8i(y[o + 8], ip[130]))) * (p[132] + ((1.0 - p[132]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+    v_lmc = ((p[133] * ((hill8i(y[o + 8], ip[130]) * rep8i(y[o + 8], ip[131])) + hill8i(y[o + 8], ip[132]))) * (p[134] + ((1.0 - p[134]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
     r[4] = (v_p_mn * (1.0 - v_lmc))
     r[5] = (v_p_mn * v_lmc)
     r[6] = (v_gh * v_gn)
@@ -179,7 +179,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[157])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[159])  # patterned: programming keeps the domain's fate
     v_nil = (env[9] / (sh[15] + 1e-12))
     v_ngn = (env[10] / (sh[15] + 1e-12))
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -215,7 +215,7 @@ def cohort(y, o, out, oo, r, sh, p, ip, dp, s):
 @jit(inline="always")
 def globals_(y, gb, out, s, sh, p, ip, dp):
     """Dissociation stress and the books of the run."""
-    out[gb + 0] = ((-p[77]) * y[gb + 0])
+    out[gb + 0] = ((-p[78]) * y[gb + 0])
     out[gb + 1] = (0.0 * y[gb + 0])
     out[gb + 2] = s[0]
     out[gb + 3] = s[1]
@@ -225,12 +225,12 @@ def globals_(y, gb, out, s, sh, p, ip, dp):
 @jit(inline="always")
 def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     """A progenitor's cell-type probabilities (tp) and marker positivity (mk)."""
-    v_o4 = gate(y[o + 0], p[61], p[62])
-    v_gnmp = gate(y[o + 5], p[61], p[62])
-    v_gme = gate(y[o + 4], p[61], p[62])
-    v_gnc = gate(y[o + 3], p[61], p[62])
-    v_gnne = gate(y[o + 2], p[61], p[62])
-    v_gne = gate(y[o + 1], p[61], p[62])
+    v_o4 = gate(y[o + 0], p[62], p[63])
+    v_gnmp = gate(y[o + 5], p[62], p[63])
+    v_gme = gate(y[o + 4], p[62], p[63])
+    v_gnc = gate(y[o + 3], p[62], p[63])
+    v_gnne = gate(y[o + 2], p[62], p[63])
+    v_gne = gate(y[o + 1], p[62], p[63])
     v_und = (((((1.0 - v_gnmp) * (1.0 - v_gme)) * (1.0 - v_gnc)) * (1.0 - v_gnne)) * (1.0 - v_gne))  # no programme on yet
     v_lv_sum = ((((max(y[o + 1], 0.0) + max(y[o + 2], 0.0)) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + 1e-09)  # ... split by their levels
     v_r0 = (1.0 - v_o4)
@@ -239,16 +239,16 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_c3 = (v_c2 * (1.0 - v_gnc))
     v_c4 = (v_c3 * (1.0 - v_gnne))
     v_neural = ((v_c4 * v_gne) + (((v_r0 * v_und) * (max(y[o + 1], 0.0) + 1e-09)) / v_lv_sum))
-    v_gfp = gate(y[o + 11], p[61], p[62])
-    v_ggl = gate(y[o + 19], p[61], p[62])
-    v_gs1 = gate(y[o + 6], p[61], p[62])
-    v_gh = gate(y[o + 8], p[127], p[162])
-    v_go = gate(y[o + 13], p[61], p[62])
-    v_gn = gate(y[o + 14], p[61], p[62])
+    v_gfp = gate(y[o + 11], p[62], p[63])
+    v_ggl = gate(y[o + 19], p[62], p[63])
+    v_gs1 = gate(y[o + 6], p[62], p[63])
+    v_gh = gate(y[o + 8], p[129], p[164])
+    v_go = gate(y[o + 13], p[62], p[63])
+    v_gn = gate(y[o + 14], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
     v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
     v_com = (v_npr * v_gs1)
-    v_tg = (gate(y[o + 21], p[61], p[62]) * cassette_nil)
+    v_tg = (gate(y[o + 21], p[62], p[63]) * cassette_nil)
     v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
     tp[0] = v_o4
     tp[1] = (v_r0 * v_gnmp)
@@ -264,13 +264,13 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     tp[11] = (v_glia * (1.0 - ((1.0 - v_go) * (1.0 - v_gn))))
     tp[12] = ((v_glia * (1.0 - v_go)) * (1.0 - v_gn))
     mk[0] = v_o4
-    mk[1] = gate(y[o + 12], p[61], p[62])
+    mk[1] = gate(y[o + 12], p[62], p[63])
     mk[2] = v_gs1
     mk[3] = (v_lineage * v_gh)
     mk[4] = v_go
     mk[5] = v_gn
-    mk[6] = gate(y[o + 15], p[61], p[62])
-    mk[7] = gate(y[o + 16], p[61], p[62])
+    mk[6] = gate(y[o + 15], p[62], p[63])
+    mk[7] = gate(y[o + 16], p[62], p[63])
     mk[8] = v_tg
     mk[9] = (0.0 * v_o4)
     mk[10] = (0.0 * v_o4)
@@ -280,12 +280,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[14] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum))
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
-    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[164], p[162]))))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[163], p[162])) * (1.0 - gate(y[o + 8], p[164], p[162])))
-    mk[19] = (v_lineage * gate(y[o + 8], p[165], p[162]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[128], p[162]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[129], p[162]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[130], p[162]))
+    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[166], p[164]))))  # primed hPSCs express OTX2
+    mk[18] = ((v_neural * gate(y[o + 8], p[165], p[164])) * (1.0 - gate(y[o + 8], p[166], p[164])))
+    mk[19] = (v_lineage * gate(y[o + 8], p[167], p[164]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[164]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[164]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[164]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -297,11 +297,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[164], p[162])
+    v_nh = gate(y[o + 8], p[166], p[164])
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[127], p[162])
+    mk[3] = gate(y[o + 8], p[129], p[164])
     mk[4] = (0.0 * v_mn)
     mk[5] = (0.0 * v_mn)
     mk[6] = (0.0 * v_mn)
@@ -316,11 +316,11 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[15] = (0.0 * v_mn)
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
-    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[163], p[162])) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[165], p[162])
-    mk[20] = gate(y[o + 8], p[128], p[162])
-    mk[21] = gate(y[o + 8], p[129], p[162])
-    mk[22] = gate(y[o + 8], p[130], p[162])
+    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[165], p[164])) * (1.0 - v_nh))
+    mk[19] = gate(y[o + 8], p[167], p[164])
+    mk[20] = gate(y[o + 8], p[130], p[164])
+    mk[21] = gate(y[o + 8], p[131], p[164])
+    mk[22] = gate(y[o + 8], p[132], p[164])
     mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[25] = (0.0 * v_mn)

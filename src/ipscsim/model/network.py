@@ -274,7 +274,7 @@ oth         = pos(NNE) + pos(NC) + pos(ME) + pos(NMP)       # other programmes
 comp        = rep4(CLOCK, clock_window)                     # competence of young neural cells
 d.OCT4      = theta * k_oct4 * (sup0 * s_t * (1 - fgf_share_pluripotency + fgf_share_pluripotency * s_f)
               * hill2(OCT4, K_oct4) / (1 + (NEURAL / K_ne_oct4) ** 2 + (oth / K_off_oct4) ** 2
-              + (s_b / K_bmp_oct4) ** 2 + (s_ra / K_ra_oct4) ** 2) - OCT4)
+              + (s_b / K_bmp_oct4) ** 2 + (s_ra / K_ra_oct4) ** 2 + (s_w / K_wnt_oct4) ** 2) - OCT4)
 drive_n     = perm + ra_neural * s_ra + nmp_neural * pos(NMP) * (1 - s_w)
 d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_neural))
               * rep2(OCT4, K_oct4_neural) * rep2(NNE, K_fate_neural) * rep2(NC, K_fate_neural)
@@ -285,7 +285,8 @@ d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate))
 drive_nc    = s_w * hill2(s_b, K_bmp_nc) * rep2(s_b, K_bmp_nc_high) * rep2(s_t, K_tgf_nc)
 d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * rep2(OCT4, K_oct4_fate)
               * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate) - NC)
-drive_me    = s_w * (s_t + w_bmp_mesoderm * s_b) + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)
+drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # primitive streak: epiblast only
+              + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)   # paraxial mesoderm from NMPs
 d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
               * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
 wf          = s_w * s_f
