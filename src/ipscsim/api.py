@@ -67,6 +67,7 @@ def simulate(
     n_threads: int | None = None,
     trackers: Any = None,
     progress: bool | None = None,
+    uncertainty: int | None = None,
     **options: Any,
 ) -> Result:
     """Simulate a differentiation protocol.
@@ -90,6 +91,12 @@ def simulate(
         n_threads: Threads of the compiled kernels (default: all cores).
         trackers: Trackers (:mod:`ipscsim.trackers`): progress, storage, early stopping.
         progress: Show a progress bar over days (default: for agent-based runs).
+        uncertainty: A number of parameter sets to draw (Latin hypercube, seeded by ``seed``, default
+            0) over the plausible ranges of the parameter table, each simulated too (ODE engine):
+            ``result.uncertainty`` holds their readouts and ``result.summary(level=0.9)`` the
+            intervals, while the other accessors stay the point prediction. Parameters given in
+            ``params`` as values keep them; a :class:`~ipscsim.ParameterSet` is drawn over its own
+            bounds (``distributions={name: "fixed"}`` holds one).
         **options: The old flat keywords (``engine="abm"``, ``n_cells``, ``cohorts``, ``rtol``,
             ``record_every``, ``snapshots``, ...), still accepted with a ``DeprecationWarning``.
 
@@ -101,13 +108,67 @@ def simulate(
         SimulationError: when the integrator fails.
     """
     eng, rec = engine_settings(engine, record, options)
+    if uncertainty is not None:
+        _check_uncertainty(uncertainty, eng)
     run = prepare(protocol, days, genotype, params, line=line, engine=eng, record=rec)
     from .trackers import ProgressTracker, TrackerCollection
 
     tc = TrackerCollection(trackers)
     if progress or (progress is None and isinstance(eng, ABM)):
         tc.items.append(ProgressTracker(desc=f"{run.protocol.name} ({eng.name})"))
-    return eng.run([run], seed, n_threads, tc).result(0)
+    result = eng.run([run], seed, n_threads, tc).result(0)
+    if uncertainty is not None:
+        result.uncertainty = _ensemble(run, eng, params, uncertainty, seed, n_threads)
+    return result
+
+
+def _check_uncertainty(n: Any, eng: Any) -> None:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= 100_000:
+        raise ParameterError(
+            f"uncertainty: {n!r} must be a number of draws from 2 to 100000, e.g. 200"
+        )
+    if not isinstance(eng, ODE):
+        raise ParameterError("uncertainty: intervals need the ODE engine (engine=ips.ODE())")
+
+
+def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_threads: Any) -> Any:
+    """Run ``n`` parameter sets drawn over the plausible ranges; keep their readouts."""
+    import warnings
+
+    from .errors import ExtrapolationWarning
+    from .model.layout import PARAM_NAMES
+    from .model.parameter_set import ParameterSet
+    from .model.parameters import default_params, resolve_params
+    from .results.ensemble import Ensemble
+
+    if isinstance(params, ParameterSet):
+        base, held = params, set()
+    else:
+        arr, ref = resolve_params(params), default_params()
+        held = {name for i, name in enumerate(PARAM_NAMES) if arr[i] != ref[i]}
+        base = ParameterSet(values={name: float(arr[PARAM_NAMES.index(name)]) for name in held})
+    varied = tuple(x for x in PARAM_NAMES if base.distribution(x) != "fixed" and x not in held)
+    draws = base.sample_arrays(int(n), seed=seed if isinstance(seed, (int, np.integer)) else 0,
+                               names=varied)  # fmt: skip
+    with warnings.catch_warnings():  # the point run has warned already
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        runs = [
+            prepare_run(
+                run.protocol, d, run.days, run.genotype, run.n_cohorts, run.record_every,
+                run.line, extra_days=tuple(run.record_days),
+            )
+            for d in draws
+        ]  # fmt: skip
+    out = eng.run(runs, None, n_threads)
+    ok = [i for i in range(len(runs)) if out.ok(i)]
+    if len(ok) < len(runs):
+        warnings.warn(
+            f"uncertainty: {len(runs) - len(ok)} of {len(runs)} draws did not finish and are left "
+            f"out of the intervals (first: {out.message(next(i for i in range(len(runs)) if i not in ok))})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return Ensemble.from_results([out.result(i) for i in ok], varied, len(runs) - len(ok))
 
 
 def _broadcast(protocols: Any, params: Any, lines: Any) -> tuple[list, list, list]:

@@ -53,6 +53,22 @@ def _legend(ax: Any) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
 
 
+#: The central interval drawn as a band around a line when a result carries an ensemble.
+BAND_LEVEL = 0.9
+
+
+def _bands(result: Any, kind: str) -> Any:
+    """The ensemble's central :data:`BAND_LEVEL` interval of ``kind`` (``None`` without an ensemble)."""
+    ens = getattr(result, "uncertainty", None)
+    return None if ens is None else ens.interval(kind, BAND_LEVEL)
+
+
+def _band(ax: Any, bands: Any, name: str, color: Any) -> None:
+    if bands is not None:
+        lo, hi = bands
+        ax.fill_between(lo.index, lo[name], hi[name], color=color, alpha=0.2, linewidth=0)
+
+
 def plot_fractions(result: Any, ax: Any = None):
     """Stacked areas of the cell-type fractions over days; returns the Figure.
 
@@ -89,11 +105,16 @@ def plot_markers(
         markers: Markers to draw (default: all of :data:`~ipscsim.model.readouts.MARKERS`).
         ax: Axes to draw on (a new figure otherwise).
         shade: Shade the protocol's compound windows beneath the lines.
+
+    A result with an ensemble (``simulate(..., uncertainty=n)``) gets a band per marker: the central
+    90% of the draws (:data:`BAND_LEVEL`).
     """
     fig, ax = _axes(ax)
     mk = result.markers
+    bands = _bands(result, "markers")
     for name in markers or list(mk.columns):
         ax.plot(mk.index, mk[name], label=name, color=MARKER_COLORS.get(name), linewidth=1.5)
+        _band(ax, bands, name, MARKER_COLORS.get(name))
     _shade(ax, result, shade)
     ax.set_xlim(mk.index[0], mk.index[-1])
     ax.set_ylim(0, 1.02)
@@ -121,9 +142,12 @@ def plot_counts(
         ax: Axes to draw on (a new figure otherwise).
         total: Also draw the total (black, dashed).
         shade: Shade the protocol's compound windows beneath the lines.
+
+    With an ensemble, each line gets a band: the central 90% of the draws (:data:`BAND_LEVEL`).
     """
     fig, ax = _axes(ax)
     counts = result.counts
+    bands = _bands(result, "counts")
     names = (
         list(cell_types)
         if cell_types is not None
@@ -131,10 +155,12 @@ def plot_counts(
     )
     for name in names:
         ax.plot(counts.index, counts[name], label=name, color=CELL_TYPE_COLORS[name], linewidth=1.5)
+        _band(ax, bands, name, CELL_TYPE_COLORS[name])
     if total:
         ax.plot(
             counts.index, counts["total"], label="total", color="black", linestyle="--", linewidth=1
         )
+        _band(ax, bands, "total", "black")
     _shade(ax, result, shade)
     ax.set_yscale("log")
     top = (

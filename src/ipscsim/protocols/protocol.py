@@ -385,7 +385,9 @@ class Protocol:
         """
         if self.media_changes is not None and days > self.days:
             extra = self.feeding_after_end(days)
-            return replace(self, days=days, media_changes=tuple(sorted({*self.media_changes, *extra})))
+            return replace(
+                self, days=days, media_changes=tuple(sorted({*self.media_changes, *extra}))
+            )
         return replace(self, days=days)
 
     def with_operation(self, kind: str, day: float, density: float | None = None) -> Protocol:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..model import layout as L
 from ..model.readouts import (
     CELL_TYPES,
@@ -41,6 +42,9 @@ class Result:
             engine; the ODE engine computes them from ``records``).
         counts_by_marker: Marker-positive cells per day, same units (agent-based engine).
         spatial: Snapshots, fields and the step log of an agent-based run.
+        uncertainty: With ``simulate(..., uncertainty=n)``: the readouts of ``n`` runs over parameter
+            sets drawn from the plausible ranges (:class:`~ipscsim.results.ensemble.Ensemble`); the
+            accessors above stay the point prediction (default parameters).
     """
 
     days: np.ndarray
@@ -52,6 +56,7 @@ class Result:
     counts_by_type: np.ndarray | None = None
     counts_by_marker: np.ndarray | None = None
     spatial: Any = None
+    uncertainty: Any = None
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -211,9 +216,25 @@ class Result:
         return self.culture_medium().frame()
 
     # ------------------------------------------------------------------ summary
-    def summary(self):
-        """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series."""
+    def summary(self, level: float | None = None):
+        """Key outcomes of the run (see :data:`SUMMARY_FIELDS`), as a Series.
+
+        Args:
+            level: With an ensemble (``simulate(..., uncertainty=n)``), a DataFrame instead: the point
+                value (``value``, default parameters), the median over draws and the central ``level``
+                interval (``lower``, ``upper``; e.g. 0.9) of every field.
+        """
         import pandas as pd
+
+        if level is not None:
+            if self.uncertainty is None:
+                raise ParameterError(
+                    "level: this result has no ensemble; run simulate(..., uncertainty=200) for "
+                    "intervals"
+                )
+            table = self.uncertainty.summary(level)
+            table.insert(0, "value", self.summary())
+            return table
 
         values = summary_values(
             self.days,
@@ -275,10 +296,18 @@ class Result:
 
     def __repr__(self) -> str:
         s = self.summary()
+        band = ""
+        if self.uncertainty is not None:
+            t = self.uncertainty.summary(0.9)
+            band = (
+                f" [90% over {self.uncertainty.n} draws: MN {t.loc['mn_fraction', 'lower']:.2f}-"
+                f"{t.loc['mn_fraction', 'upper']:.2f}, yield {t.loc['mn_yield', 'lower']:.2f}-"
+                f"{t.loc['mn_yield', 'upper']:.2f}]"
+            )
         return (
             f"Result({self.meta.get('protocol', {}).get('name', '?')!r}, engine="
             f"{self.meta.get('engine')!r}, days 0-{self.days[-1]:g}: MN {s['mn_fraction']:.2f}, "
-            f"yield {s['mn_yield']:.2f} MN/input cell, OCT4+ {s['residual_pluripotent']:.2g})"
+            f"yield {s['mn_yield']:.2f} MN/input cell, OCT4+ {s['residual_pluripotent']:.2g}{band})"
         )
 
     def _repr_html_(self) -> str:

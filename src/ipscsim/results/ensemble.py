@@ -1,0 +1,143 @@
+"""Predictions with uncertainty: one protocol run over parameter sets drawn from the plausible ranges.
+
+``ips.simulate(p, uncertainty=200)`` runs the protocol with the default parameters (the point
+prediction every accessor of :class:`~ipscsim.results.Result` shows) and with 200 parameter sets drawn
+(Latin hypercube) over the plausible ranges of ``model/data/parameters.csv``: the box in which joint
+draws still meet the published outcomes (see :mod:`ipscsim.validation.ranges`). The draws' readouts are
+kept here, not their raw states, so an ensemble of a few hundred runs stays small.
+
+>>> r = ips.simulate("maury2015", uncertainty=100)        # doctest: +SKIP
+>>> r.summary(level=0.9)                                 # doctest: +SKIP
+>>> low, high = r.uncertainty.interval("markers", 0.9)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..model.layout import PARAM_NAMES
+from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
+
+__all__ = ["KINDS", "Ensemble"]
+
+#: What an ensemble keeps per draw, and the columns of each.
+KINDS: dict[str, tuple[str, ...]] = {
+    "fractions": tuple(CELL_TYPES),
+    "markers": tuple(MARKERS),
+    "counts": (*CELL_TYPES, "total"),
+}
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Readouts of one protocol over drawn parameter sets.
+
+    Attributes:
+        days: Recorded days (as the point result's).
+        fractions: ``(n, n_days, n_cell_types)`` cell-type fractions of each draw.
+        markers: ``(n, n_days, n_markers)`` marker-positive fractions.
+        counts: ``(n, n_days, n_cell_types + 1)`` cells per well (the last column the total).
+        summaries: ``(n, n_fields)`` the summary fields (:data:`SUMMARY_FIELDS`) of each draw.
+        draws: ``(n, n_params)`` the parameter arrays of the draws that finished.
+        varied: Names of the parameters that were drawn (the others kept their values).
+        failed: Draws the integrator could not finish (left out of every statistic).
+        source: Where the draws come from (for provenance).
+    """
+
+    days: np.ndarray
+    fractions: np.ndarray
+    markers: np.ndarray
+    counts: np.ndarray
+    summaries: np.ndarray
+    draws: np.ndarray
+    varied: tuple[str, ...]
+    failed: int = 0
+    source: str = "plausible ranges (model/data/parameters.csv lower-upper), Latin hypercube"
+
+    @classmethod
+    def from_results(cls, results: list[Any], varied: tuple[str, ...], failed: int = 0) -> Ensemble:
+        """Keep the readouts (not the raw states) of finished :class:`Result` objects."""
+        if not results:
+            raise ParameterError(
+                "uncertainty: no draw finished; the protocol may be outside what the model can "
+                "integrate (try uncertainty=None to see the error of the default run)"
+            )
+        return cls(
+            days=np.asarray(results[0].days, dtype=float),
+            fractions=np.stack([r.fractions.to_numpy() for r in results]),
+            markers=np.stack([r.markers.to_numpy() for r in results]),
+            counts=np.stack([r.counts.to_numpy() for r in results]),
+            summaries=np.stack(
+                [r.summary()[list(SUMMARY_FIELDS)].to_numpy(dtype=float) for r in results]
+            ),
+            draws=np.stack([np.asarray(r.params, dtype=float) for r in results]),
+            varied=tuple(varied),
+            failed=int(failed),
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of draws that finished."""
+        return int(self.draws.shape[0])
+
+    def _kind(self, kind: str) -> np.ndarray:
+        if kind not in KINDS:
+            raise ParameterError(f"kind: {kind!r} must be one of {', '.join(KINDS)}")
+        return getattr(self, kind)
+
+    def quantile(self, q: float, kind: str = "fractions"):
+        """The ``q`` quantile over draws of each readout on each day, as a DataFrame (index ``day``).
+
+        Args:
+            q: A probability in [0, 1] (0.5: the median).
+            kind: ``"fractions"``, ``"markers"`` or ``"counts"``.
+        """
+        import pandas as pd
+
+        if not 0.0 <= float(q) <= 1.0:
+            raise ParameterError(f"q: {q!r} must be a probability in [0, 1], e.g. 0.5")
+        data = np.quantile(self._kind(kind), float(q), axis=0)
+        return pd.DataFrame(data, index=pd.Index(self.days, name="day"), columns=list(KINDS[kind]))
+
+    def interval(self, kind: str = "fractions", level: float = 0.9):
+        """The central ``level`` interval of each readout: ``(lower, upper)`` DataFrames."""
+        lo, hi = _tails(level)
+        return self.quantile(lo, kind), self.quantile(hi, kind)
+
+    def summary(self, level: float = 0.9):
+        """Median and central ``level`` interval of every summary field, as a DataFrame.
+
+        Fields that are undefined in some draws (a day that never comes, NaN) are summarised over the
+        draws where they are defined; ``defined`` gives that share.
+        """
+        import pandas as pd
+
+        lo, hi = _tails(level)
+        s = self.summaries
+        ok = np.isfinite(s)
+        rows = {}
+        for j, name in enumerate(SUMMARY_FIELDS):
+            col = s[ok[:, j], j]
+            q = np.quantile(col, [0.5, lo, hi]) if col.size else [np.nan] * 3
+            rows[name] = (q[0], q[1], q[2], col.size / max(self.n, 1))
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["median", "lower", "upper", "defined"]
+        )
+
+    def parameters(self):
+        """The drawn values of the varied parameters, one row per finished draw."""
+        import pandas as pd
+
+        idx = [PARAM_NAMES.index(name) for name in self.varied]
+        return pd.DataFrame(self.draws[:, idx], columns=list(self.varied))
+
+
+def _tails(level: float) -> tuple[float, float]:
+    if not 0.0 < float(level) < 1.0:
+        raise ParameterError(f"level: {level!r} must be in (0, 1), e.g. 0.9 for a 90% interval")
+    a = (1.0 - float(level)) / 2.0
+    return a, 1.0 - a

@@ -1,0 +1,56 @@
+"""Prediction intervals against published facts: how often the model's uncertainty band reaches the data.
+
+The plausible ranges of the parameter table are set by the published outcomes alone
+(:mod:`ipscsim.validation.ranges`); the further facts (``validation/data/validation_facts.csv``) and the
+phenotypes play no part in them. Drawing parameter sets over those ranges and asking, for each fact,
+whether the central ``level`` band of the predictions reaches the published value therefore measures
+prediction out of sample, the way ``simulate(..., uncertainty=n)`` shows it to a user.
+
+A fact is **covered** when at least ``(1 - level) / 2`` of the draws meet it: for a one-sided fact
+(``>=``, ``<=``, ``<``, ``>``) this is exactly "the far end of the central band reaches the published
+value"; for a two-sided one (``~``, ``=``) it is the same within the band's resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .evaluate import evaluate
+from .targets import Target
+
+__all__ = ["prediction_intervals"]
+
+
+def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: float = 0.9) -> Any:
+    """Central ``level`` band of each target's readout over parameter draws, and whether it covers.
+
+    Args:
+        targets: Outcomes and directions.
+        draws: ``(n, n_params)`` parameter arrays (e.g. ``ParameterSet().sample_arrays(200)``).
+        level: The band's probability (0.9: the 5th to the 95th percentile).
+
+    Returns:
+        A DataFrame indexed by target id: ``lower`` and ``upper`` of the readout (for a direction, of
+        the readout minus its reference), ``fraction_met`` over the draws and ``covered``.
+    """
+    import pandas as pd
+
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level: {level!r} must be in (0, 1)")
+    targets = list(targets)
+    ev = evaluate(targets, draws, keep_results=False)
+    tail = (1.0 - level) / 2.0
+    rows = {}
+    for j, t in enumerate(targets):
+        x = ev.values[:, j] - (ev.references[:, j] if t.kind == "direction" else 0.0)
+        x = x[np.isfinite(x)]
+        lo, hi = np.quantile(x, [tail, 1.0 - tail]) if x.size else (math.nan, math.nan)
+        frac = float(ev.met[:, j].mean())
+        rows[t.id] = (float(lo), float(hi), frac, frac >= tail)
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["lower", "upper", "fraction_met", "covered"]
+    )
