@@ -17,7 +17,7 @@ from .palette import readout_color
 __all__ = ["overlay_published", "plot_comparison"]
 
 #: Marker of each relation of a published outcome.
-RELATION_MARKERS: dict[str, str] = {">=": "^", "<=": "v", "~": "o"}
+RELATION_MARKERS: dict[str, str] = {">=": "^", "<=": "v", "~": "o", "in": "s"}
 
 _STYLES = ("-", "--", ":", "-.")
 _POINTS = (None, "o", "s", "D", "^", "v")
@@ -64,12 +64,16 @@ def _drawable(t: Any, protocols: list[str], readouts: list[str]) -> bool:
 
 def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
     """Draw one published outcome as an errorbar point, labelling its relation once."""
-    words = {">=": "at least", "<=": "at most", "~": "about"}
+    words = {">=": "at least", "<=": "at most", "~": "about", "in": "with its interval"}
     label = f"published ({words[t.relation]})"
+    if t.relation == "in":  # the interval, which need not be centred on the value
+        yerr = [[t.value - t.low], [t.high - t.value]]
+    else:
+        yerr = [t.tolerance] if t.relation == "~" else None
     bar = ax.errorbar(
         [t.day],
         [t.value],
-        yerr=[t.tolerance] if t.relation == "~" else None,
+        yerr=yerr,
         marker=RELATION_MARKERS[t.relation],
         markersize=8,
         color="black",
@@ -82,7 +86,8 @@ def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
     labelled.add(label)
     if annotate:
         ax.annotate(
-            f"{t.id} {t.protocol}: {t.readout} {t.relation} {t.value:g}",
+            f"{t.id} {t.protocol}: {t.readout} "
+            + (f"{t.low:g}-{t.high:g}" if t.relation == "in" else f"{t.relation} {t.value:g}"),
             (t.day, t.value),
             fontsize=7,
             xytext=(5, 4),

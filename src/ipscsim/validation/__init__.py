@@ -4,6 +4,8 @@
 * :mod:`~ipscsim.validation.evaluate`: their model values for one or many parameter sets, in batch;
 * :mod:`~ipscsim.validation.calibrate`: fitting parameters to targets (``ipscsim.calibrate``);
 * :mod:`~ipscsim.validation.ranges`: data-consistent parameter ranges (profiles);
+* :mod:`~ipscsim.validation.coverage`: prediction bands against the further facts (out of sample);
+* :mod:`~ipscsim.validation.crossval`: leave-one-publication-out prediction;
 * :mod:`~ipscsim.validation.report`: ``python -m ipscsim.validation`` writes docs/validation.md.
 """
 

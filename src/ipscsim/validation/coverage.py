@@ -1,8 +1,8 @@
 """Prediction intervals against published facts: how often the model's uncertainty band reaches the data.
 
-The plausible ranges of the parameter table are set by the published outcomes alone
-(:mod:`ipscsim.validation.ranges`); the further facts (``validation/data/validation_facts.csv``) and the
-phenotypes play no part in them. Drawing parameter sets over those ranges and asking, for each fact,
+The plausible ranges of the parameter table are set by the published outcomes and the phenotypes
+(:func:`ipscsim.validation.ranges.calibration_targets`); the further facts
+(``validation/data/validation_facts.csv``) play no part in them. Drawing parameter sets over those ranges and asking, for each fact,
 whether the central ``level`` band of the predictions reaches the published value therefore measures
 prediction out of sample, the way ``simulate(..., uncertainty=n)`` shows it to a user.
 

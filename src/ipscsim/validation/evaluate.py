@@ -7,12 +7,14 @@ simulated once per parameter set, all in as few batch-engine calls as there are 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..errors import ExtrapolationWarning
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
@@ -158,7 +160,9 @@ def evaluate(
     )
     n_sets = sets.shape[0]
     keys = _run_keys(targets)
-    prepared, index = _prepare(targets, sets, keys, protocols or {}, eng.cohorts)
+    with warnings.catch_warnings():  # a target that runs past a protocol's end says so itself
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        prepared, index = _prepare(targets, sets, keys, protocols or {}, eng.cohorts)
     out = eng.run(prepared, None, n_threads)
     counts, markers = out.readouts()
     values = np.full((n_sets, len(targets)), np.nan)

@@ -5,20 +5,20 @@ The parameter table (``model/data/parameters.csv``) holds three ranges per param
 * the **prior** range (``prior_lower``/``prior_upper``): biologically plausible before looking at the
   calibration data, each with its reason;
 * the **profile** range (``profile_lower``/``profile_upper``): the part of the prior range over which
-  every published outcome (``data/published_outcomes.csv``) is still met when that parameter *alone*
-  moves from its default (:func:`profile_ranges`);
+  the calibration data (:func:`calibration_targets`: the published outcomes and the phenotypes T1-T8)
+  stay met when that parameter *alone* moves from its default (:func:`profile_ranges`);
 * the **plausible** range (``lower``/``upper``): the parameter uncertainty given the data, as a box in
-  which *joint* draws still meet the outcomes (:func:`joint_box`).
+  which *joint* draws still meet them (:func:`joint_box`).
 
 Why two data-derived ranges: the data constrain combinations of parameters. Drawn jointly over their
 profile ranges, ninety-odd parameters each at a tolerable value add up to parameter sets that contradict
-the data (fewer than 1% of such draws meet every published outcome). The plausible box is the profile
-box shrunk towards the defaults, by one factor for every parameter (in each parameter's own coordinate,
-logarithmic for log-uniform ones), until at least ``coverage`` of joint Latin-hypercube draws meet every
-published outcome. Uncertainty analyses draw from it; the phenotypes and further facts, which play no
-part in setting it, then test the model across it (:func:`ipscsim.validation.report.robustness`).
-:func:`consistent_draws` samples the data-consistent region itself, without the box (rejection from the
-profile or prior box), for analyses that want its full extent.
+the data. The plausible box is the profile box shrunk towards the defaults, by one factor for every
+parameter (in each parameter's own coordinate, logarithmic for log-uniform ones), until at least
+``coverage`` of joint Latin-hypercube draws meet all the calibration data. Uncertainty analyses draw
+from it; the further facts, which play no part in setting it, then measure prediction across it
+(:mod:`~ipscsim.validation.coverage`). :func:`consistent_draws` samples the data-consistent region
+itself, without the box (rejection from the profile or prior box), for analyses that want its full
+extent.
 
 ``python -m ipscsim.validation.ranges --write`` recomputes the profile ranges and the box and rewrites
 the table.
@@ -40,12 +40,28 @@ from ..model.layout import PARAM_NAMES
 from ..model.parameter_set import ParameterSet
 from ..model.parameters import default_params, param_table
 from .evaluate import evaluate
-from .targets import Target, outcome_targets
+from .targets import Target, outcome_targets, phenotype_targets
 
-__all__ = ["JointBox", "consistent_draws", "joint_box", "profile_ranges", "write_ranges"]
+__all__ = [
+    "JointBox",
+    "calibration_targets",
+    "consistent_draws",
+    "joint_box",
+    "profile_ranges",
+    "write_ranges",
+]
 
 #: Seed of the draws that size the joint box (the report's robustness draws use another).
 BOX_SEED = 17
+
+
+def calibration_targets() -> list[Target]:
+    """The data that set the ranges: published outcomes (less explained misses) and phenotypes.
+
+    The further facts stay out, to measure prediction (:mod:`~ipscsim.validation.coverage`,
+    :mod:`~ipscsim.validation.crossval`).
+    """
+    return [*outcome_targets(known_misses=False), *phenotype_targets()]
 
 
 def _is_log(name: str) -> bool:
@@ -63,7 +79,7 @@ def _value(name: str, c: float) -> float:
 def profile_ranges(
     names: Sequence[str] | None = None, steps: int = 7, targets: Sequence[Target] | None = None
 ) -> dict[str, tuple[float, float]]:
-    """For each parameter, the sub-range of its prior range consistent with every published outcome.
+    """For each parameter, the sub-range of its prior range consistent with the calibration data.
 
     Bisection from the default towards each end of the prior range (in log space for log-uniform
     parameters), ``steps`` halvings: the resolution is the prior span divided by ``2**steps``.
@@ -71,10 +87,10 @@ def profile_ranges(
     Args:
         names: Parameters to profile (default: all).
         steps: Bisection steps per side.
-        targets: Targets that must stay met (default: the published outcomes).
+        targets: Targets that must stay met (default: :func:`calibration_targets`).
     """
     names = list(names or PARAM_NAMES)
-    targets = list(targets or outcome_targets(known_misses=False))
+    targets = list(targets or calibration_targets())
     base = default_params()
     table = param_table()
 
@@ -160,13 +176,13 @@ def joint_box(
         n: Draws per factor tried.
         steps: Bisection steps.
         seed: Seed of the draws.
-        targets: Targets (default: the published outcomes).
+        targets: Targets (default: :func:`calibration_targets`).
     """
     table = param_table()
     if profile is None:
         profile = {n_: (r.profile_lower, r.profile_upper) for n_, r in table.items()}
     varied = {k: v for k, v in profile.items() if v[0] < v[1] and table[k].distribution != "fixed"}
-    targets = list(targets or outcome_targets(known_misses=False))
+    targets = list(targets or calibration_targets())
     history: list[tuple[float, float]] = []
 
     def frac(factor: float) -> float:
@@ -209,12 +225,12 @@ def consistent_draws(
         seed: Seed.
         batch: Draws evaluated per batch.
         max_draws: Give up after this many draws (returns what was accepted).
-        targets: Targets (default: the published outcomes).
+        targets: Targets (default: :func:`calibration_targets`).
 
     Returns:
         The accepted sets ``(n_accepted, n_params)`` (at most ``n``) and the number of draws made.
     """
-    targets = list(targets or outcome_targets(known_misses=False))
+    targets = list(targets or calibration_targets())
     ps = ParameterSet(ranges=ranges)
     rng = np.random.default_rng(seed)
     accepted: list[np.ndarray] = []
@@ -275,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a maintena
     print(f"profiled {len(profile)} parameters in {time.perf_counter() - t0:.0f} s")
     box = joint_box(profile, coverage=args.coverage, n=args.draws)
     for f, c in box.history:
-        print(f"  factor {f:.4f}: every outcome met in {c:.3f} of {args.draws} joint draws")
+        print(f"  factor {f:.4f}: every target met in {c:.3f} of {args.draws} joint draws")
     print(f"plausible box: factor {box.factor:.4f}, coverage {box.coverage:.3f}")
     if args.write:
         print(f"wrote {write_ranges(profile, box.ranges)}")

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._version import __version__
 from ..model.readouts import group_fraction
+from .crossval import QUICK_PUBLICATIONS, cross_validate, report_section
 from .evaluate import evaluate
 from .targets import Target, fact_targets, outcome_targets, phenotype_targets
 
@@ -76,6 +77,8 @@ def _table(ev, extra: dict[str, str] | None = None) -> list[str]:
     ]
     for j, t in enumerate(ev.targets):
         ref = _fmt(t.value) if t.kind == "outcome" else f"{_fmt(ev.references[0, j])} (reference)"
+        if t.relation == "in":
+            ref = f"{_fmt(t.value)} ({_fmt(t.low)}-{_fmt(t.high)})"
         met = "yes" if ev.met[0, j] else "**no**"
         note = (extra or {}).get(t.id, "")
         lines.append(
@@ -130,6 +133,9 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
     ev = groups.ev
     rob = _robustness_checks(groups.outcomes, groups.phenos, quick, groups.facts)
     n_lines, line_rows = _line_checks(quick)
+    cv = cross_validate(
+        publications=QUICK_PUBLICATIONS if quick else None, max_nfev=2 if quick else 8
+    )
     figs = {}
     if figures:
         for p in FIGURE_PRESETS:
@@ -145,6 +151,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         *_figure_section(figs),
         *_robustness_section(rob),
         *_coverage_section(rob, groups.facts, notes),
+        *report_section(cv, quick),
         *_lines_section(n_lines, line_rows),
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +162,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         "robustness": rob.robust,
         "lines": line_rows,
         "coverage": float(covered.mean()) if len(covered) else math.nan,
+        "prediction": {"out_of_sample": cv.figures("out"), "in_sample": cv.figures("in")},
     }
 
 
@@ -250,7 +258,9 @@ def _robustness_checks(
     else:
         from .ranges import consistent_draws
 
-        sets, n_tried = consistent_draws(100, seed=1, max_draws=60_000)
+        sets, n_tried = consistent_draws(  # the outcomes alone: what they leave unpinned
+            100, seed=1, max_draws=60_000, targets=outcome_targets(known_misses=False)
+        )
         consistent = fraction_met(phenos, sets) if len(sets) else None
         n_consistent = len(sets)
     return _Robustness(
@@ -326,6 +336,8 @@ def _target_sections(groups: _Groups, notes: dict[str, str]) -> list[str]:
     return [
         "## Published outcomes (`data/published_outcomes.csv`)",
         "",
+        "`in` means within the published value's interval (in brackets: the reported spread, or "
+        "a stated default where the paper gives only a floor; the `evidence` column says which); "
         "`~` means within 0.10 of the value (10% for non-fractions).",
         "",
         *_table(groups.ev_out),
@@ -363,20 +375,22 @@ def _robustness_section(rob: _Robustness) -> list[str]:
         f"{rob.n_draws} parameter sets drawn (Latin hypercube, seed 2026) jointly over every "
         "parameter's plausible range (`lower`-`upper` in `model/data/parameters.csv`): the profile "
         "ranges shrunk towards the defaults by one common factor until 90% of joint draws (another "
-        "seed) meet every published outcome; see `ipscsim.validation.ranges`. The phenotypes play no "
-        "part in setting the ranges. The requirement is 90%.",
+        "seed) meet every published outcome and phenotype together; see "
+        "`ipscsim.validation.ranges`. The phenotypes are part of the data that set the ranges (the "
+        "further facts are not: they measure prediction, next section). The requirement is 90% for "
+        "each.",
         "",
         "For comparison, the same number of draws over the wider profile ranges (how far each "
         "parameter alone may move; drawn jointly, most such sets contradict the published outcomes)"
         + (
             f", and {rob.n_consistent} parameter sets that meet every published outcome, kept from "
-            f"{rob.n_tried:,} uniform draws over the profile box (a rejection sample of the "
-            "data-consistent region, which reaches well beyond the plausible box)."
+            f"{rob.n_tried:,} uniform draws over the profile box (a rejection sample of the region "
+            "consistent with the outcomes alone, which reaches well beyond the plausible box)."
             if rob.consistent is not None
             else " (the full report adds a rejection sample of the data-consistent region)."
         ),
         "",
-        "| phenotype | plausible box | 90% met | profile box | data-consistent sample |",
+        "| phenotype | plausible box | 90% met | profile box | outcome-consistent sample |",
         "|---|---|---|---|---|",
         *[
             f"| {k} | {v:.3f} | {'yes' if v >= 0.9 else '**no**'} | {rob.wide[k]:.3f} | "
@@ -390,13 +404,12 @@ def _robustness_section(rob: _Robustness) -> list[str]:
         "|---|---|---|",
         *[f"| {k} | {v:.3f} | {rob.wide[k]:.3f} |" for k, v in rob.box_outcomes.items()],
         "",
-        "Where a phenotype fails outside the plausible box, it is because the published outcomes do not "
-        "pin the parameters it depends on: in the data-consistent sample, sets with weak endogenous "
-        "BMP or Nodal signalling still meet chambers2009's PAX6 yet no longer need Noggin or SB431542 "
-        "(T4, T5), and in some sets ten times SAG has not turned pMN into p3 by day 9 (NKX2.2 rises, "
-        "but too little to lower OLIG2: T2b). Those phenotypes are then information the outcomes "
-        "lack, and a fit to a lab's own data should include them (`ipscsim.calibrate` takes "
-        "phenotype rows as targets).",
+        "Why the phenotypes are among the data that set the box: the published outcomes alone do not "
+        "pin the parameters they depend on. In the outcome-consistent sample, sets with weak "
+        "endogenous BMP or Nodal signalling still meet chambers2009's PAX6 yet no longer need Noggin "
+        "or SB431542 (T4, T5), and in some sets ten times SAG has not turned pMN into p3 by day 9 "
+        "(NKX2.2 rises, but too little to lower OLIG2: T2b). A fit to a lab's own data should "
+        "include them too (`ipscsim.calibrate` takes phenotype rows as targets).",
         "",
     ]
 
@@ -493,17 +506,36 @@ def main(argv: list[str] | None = None) -> int:
     measured = build_report(Path(args.out), quick=args.quick, figures=not args.no_figures)
     met = measured["met"]
     print(f"wrote {args.out}: {sum(met.values())} of {len(met)} targets met")
+    mode = "quick" if args.quick else "full"
     if args.write_baseline:
-        Path(args.write_baseline).write_text(
-            json.dumps({"met": sorted(k for k, v in met.items() if v)}, indent=1) + "\n"
-        )
+        _write_baseline(Path(args.write_baseline), met, mode, measured["prediction"])
     if args.check:
-        baseline = json.loads(Path(args.check).read_text())["met"]
-        lost = [k for k in baseline if not met.get(k, False)]
-        if lost:
-            print(
-                f"validation: targets met in {args.check} are no longer met: {', '.join(lost)}",
-                file=sys.stderr,
-            )
-            return 1
+        return _check_baseline(Path(args.check), met, mode, measured["prediction"])
     return 0
+
+
+def _write_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dict) -> None:
+    """Record the targets met and this mode's out-of-sample figures (the other mode's are kept)."""
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data = {"met": sorted(k for k, v in met.items() if v), "prediction": old.get("prediction", {})}
+    data["prediction"][mode] = prediction["out_of_sample"]
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _check_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dict) -> int:
+    """1 when a target met in the baseline is lost or the out-of-sample figures got worse."""
+    baseline = json.loads(path.read_text(encoding="utf-8"))
+    problems = [
+        f"targets met in {path} are no longer met: "
+        + ", ".join(k for k in baseline["met"] if not met.get(k, False))
+    ] if any(not met.get(k, False) for k in baseline["met"]) else []  # fmt: skip
+    was, now = baseline.get("prediction", {}).get(mode), prediction["out_of_sample"]
+    if was and (now["met"] < was["met"] - 1e-9 or now["mae_pp"] > was["mae_pp"] + 0.1):
+        problems.append(
+            f"out-of-sample prediction ({mode} mode) got worse than {path}: rows met "
+            f"{now['met']:.3f} (was {was['met']:.3f}), MAE {now['mae_pp']:.2f} percentage points "
+            f"(was {was['mae_pp']:.2f})"
+        )
+    for p in problems:
+        print(f"validation: {p}", file=sys.stderr)
+    return 1 if problems else 0

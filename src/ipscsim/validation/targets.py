@@ -3,8 +3,9 @@
 A target is one of:
 
 * an **outcome**: a readout of a (possibly perturbed) protocol at a day, against a published value with a
-  relation: ``>=``, ``<=`` or ``~`` (within the tolerance: 0.10 for fractions, 10% of the value for other
-  readouts);
+  relation: ``in`` (between ``low`` and ``high``: the published value with its reported or stated
+  spread, two-sided), ``>=``, ``<=`` or ``~`` (within the tolerance: 0.10 for fractions, 10% of the
+  value for other readouts);
 * a **direction**: a readout of a perturbed protocol compared with a reference (the protocol as published,
   or another protocol): ``<`` or ``>``, optionally by a margin.
 
@@ -48,6 +49,8 @@ class Target:
     margin: float = 0.0
     source: str = ""
     note: str = ""
+    low: float = math.nan
+    high: float = math.nan
 
     @property
     def is_fraction(self) -> bool:
@@ -62,7 +65,9 @@ class Target:
 
     @property
     def tolerance(self) -> float:
-        """Half-width of ``~`` and the scale of residuals in calibration."""
+        """Half-width of ``~`` (and of an ``in`` interval), the scale of residuals in calibration."""
+        if self.relation == "in":
+            return max((self.high - self.low) / 2.0, 1e-9)
         return 0.10 if self.is_fraction else 0.10 * max(abs(self.value), 1e-9)
 
     def met(self, model: float, reference: float = math.nan) -> bool:
@@ -87,6 +92,8 @@ class Target:
             return model >= self.value
         if self.relation == "<=":
             return model <= self.value
+        if self.relation == "in":
+            return self.low <= model <= self.high
         return abs(model - self.value) <= self.tolerance
 
     def residual(self, model: float) -> float:
@@ -97,6 +104,8 @@ class Target:
             return max(0.0, self.value - model) / self.tolerance
         if self.relation == "<=":
             return max(0.0, model - self.value) / self.tolerance
+        if self.relation == "in":
+            return (max(0.0, self.low - model) - max(0.0, model - self.high)) / self.tolerance
         return (model - self.value) / self.tolerance
 
 
@@ -145,11 +154,17 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             protocol = str(folder / protocol)
         kind = (r.get("kind") or "outcome").strip()
         relation = r["relation"].strip()
-        ok = ("<", ">", "=") if kind == "direction" else (">=", "<=", "~")
+        ok = ("<", ">", "=") if kind == "direction" else (">=", "<=", "~", "in")
         if relation not in ok:
             raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
         readout = r["readout"].strip()
         _check_readout(readout, where)
+        low, high = _float(r.get("low", "")), _float(r.get("high", ""))
+        if relation == "in" and not low <= high:
+            raise ParameterError(
+                f"{where}: relation 'in' needs the columns low and high with low <= high (the "
+                f"published value's interval), not {r.get('low')!r} and {r.get('high')!r}"
+            )
         out.append(
             Target(
                 id=(r.get("id") or f"{protocol}-{readout}-{r.get('day', '')}").strip(),
@@ -165,6 +180,8 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
                 margin=_float(r.get("margin", ""), 0.0),
                 source=(r.get("source") or "").strip(),
                 note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
+                low=low,
+                high=high,
             )
         )
     return out

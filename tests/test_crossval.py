@@ -1,0 +1,48 @@
+"""Leave-one-publication-out cross-validation (``ipscsim.validation.crossval``)."""
+
+import math
+
+import pytest
+
+from ipscsim.validation.calibrate import calibrate
+from ipscsim.validation.crossval import _error_pp, cross_validate, publication
+from ipscsim.validation.targets import Target, outcome_targets
+
+
+def _t(source="", relation="in", value=0.7, low=0.6, high=0.8, readout="MN"):
+    return Target("x", "outcome", "qu2014", "", readout, 20, relation, value, source=source,
+                  low=low, high=high)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ("Du et al. 2015, Nat Commun 6:6626", "Du 2015"),
+        ("Gouti et al. 2014 PLoS Biol 12:e1001937; Frith et al. 2018 eLife", "Gouti 2014"),
+        ("Kiskinis et al. 2014; Chen et al. 2014", "Kiskinis 2014"),
+        ("Wichterle et al. 2002; Li et al. 2008", "Wichterle 2002"),
+    ],
+)
+def test_rows_are_grouped_by_first_author_and_year(source, key):
+    assert publication(_t(source)) == key
+
+
+def test_errors_are_distances_to_the_published_interval_in_percentage_points():
+    t = _t()
+    assert _error_pp(t, 0.7) == 0.0
+    assert _error_pp(t, 0.5) == pytest.approx(10.0)
+    assert _error_pp(t, 0.95) == pytest.approx(15.0)
+    assert _error_pp(_t(relation=">=", value=0.9), 0.85) == pytest.approx(5.0)
+    assert math.isnan(_error_pp(_t(readout="mn_yield"), 3.0))  # not a fraction
+
+
+def test_a_left_out_publication_is_predicted_by_a_fit_that_never_saw_it():
+    qu, maury = outcome_targets()[3], outcome_targets()[6]
+    assert (publication(qu), publication(maury)) == ("Qu 2014", "Maury 2015")
+    cv = cross_validate([qu, maury], ["k_neurogenesis"], publications=["Qu 2014"], max_nfev=2)
+    alone = calibrate([maury], ["k_neurogenesis"], n_starts=1, max_nfev=2)
+    assert cv.fits["Qu 2014"] == alone.params  # the fold's fit is the fit to the other paper
+    assert list(cv.table["id"]) == [qu.id]
+    figures = cv.figures("out")
+    assert figures["n"] == 1
+    assert figures["met"] in (0.0, 1.0)
