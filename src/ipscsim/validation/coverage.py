@@ -2,9 +2,10 @@
 
 The plausible ranges of the parameter table are set by the published outcomes and the phenotypes
 (:func:`ipscsim.validation.ranges.calibration_targets`); the further facts
-(``validation/data/validation_facts.csv``) play no part in them. Drawing parameter sets over those ranges and asking, for each fact,
-whether the central ``level`` band of the predictions reaches the published value therefore measures
-prediction out of sample, the way ``simulate(..., uncertainty=n)`` shows it to a user.
+(``validation/data/validation_facts.csv``) play no part in them. Drawing parameter sets over those
+ranges and asking, for each fact, whether the central ``level`` band of the predictions reaches the
+published value therefore measures prediction out of sample, the way ``simulate(..., uncertainty=n)``
+shows it to a user.
 
 A fact is **covered** when at least ``(1 - level) / 2`` of the draws meet it: for a one-sided fact
 (``>=``, ``<=``, ``<``, ``>``) this is exactly "the far end of the central band reaches the published
