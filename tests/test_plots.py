@@ -206,7 +206,7 @@ def test_result_plot_marks_published_marker_outcomes():
     (t,) = [t for t in outcome_targets() if t.protocol == "du2015" and t.readout == "OLIG2"]
     (pt,) = [ln for ln in ax.get_lines() if ln.get_gid() == f"published {t.id}"]
     assert (pt.get_xdata()[0], pt.get_ydata()[0]) == (t.day, t.value) == (12.0, 0.95)
-    assert "published (at least)" in [x.get_text() for x in ax.get_legend().get_texts()]
+    assert "published (with its interval)" in [x.get_text() for x in ax.get_legend().get_texts()]
 
 
 # ---------------------------------------------------------------------- comparisons
@@ -232,15 +232,12 @@ def test_comparison_draws_each_result_and_the_published_points():
     for t in wanted:
         pt = points[f"published {t.id}"]
         assert (pt.get_xdata()[0], pt.get_ydata()[0]) == (t.day, t.value)
-        assert pt.get_marker() == {">=": "^", "<=": "v", "~": "o"}[t.relation]
-    # "about" carries its tolerance as an error bar
-    about = next(t for t in wanted if t.relation == "~")
+        assert pt.get_marker() == {">=": "^", "<=": "v", "~": "o", "in": "s"}[t.relation]
+    # a two-sided target carries its published interval (not centred on the value) as an error bar
+    qu = next(t for t in wanted if t.protocol == "qu2014")
     bars = [c for c in ax.collections if len(c.get_segments()) == 1]
     assert any(
-        np.allclose(
-            c.get_segments()[0], [[about.day, about.value - 0.1], [about.day, about.value + 0.1]]
-        )
-        for c in bars
+        np.allclose(c.get_segments()[0], [[qu.day, qu.low], [qu.day, qu.high]]) for c in bars
     )
     assert ax.get_ylabel() == "MN (fraction of live cells)"
     assert ax.get_xlabel() == "day of differentiation (day)"

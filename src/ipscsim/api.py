@@ -91,12 +91,9 @@ def simulate(
         n_threads: Threads of the compiled kernels (default: all cores).
         trackers: Trackers (:mod:`ipscsim.trackers`): progress, storage, early stopping.
         progress: Show a progress bar over days (default: for agent-based runs).
-        uncertainty: A number of parameter sets to draw (Latin hypercube, seeded by ``seed``, default
-            0) over the plausible ranges of the parameter table, each simulated too (ODE engine):
-            ``result.uncertainty`` holds their readouts and ``result.summary(level=0.9)`` the
-            intervals, while the other accessors stay the point prediction. Parameters given in
-            ``params`` as values keep them; a :class:`~ipscsim.ParameterSet` is drawn over its own
-            bounds (``distributions={name: "fixed"}`` holds one).
+        uncertainty: Parameter sets to draw over the plausible ranges and simulate too (ODE engine;
+            seeded by ``seed``): ``result.uncertainty`` and ``result.summary(level=0.9)`` give the
+            intervals, the other accessors the point prediction (:mod:`ipscsim.results.ensemble`).
         **options: The old flat keywords (``engine="abm"``, ``n_cells``, ``cohorts``, ``rtol``,
             ``record_every``, ``snapshots``, ...), still accepted with a ``DeprecationWarning``.
 
@@ -111,15 +108,20 @@ def simulate(
     if uncertainty is not None:
         _check_uncertainty(uncertainty, eng)
     run = prepare(protocol, days, genotype, params, line=line, engine=eng, record=rec)
-    from .trackers import ProgressTracker, TrackerCollection
-
-    tc = TrackerCollection(trackers)
-    if progress or (progress is None and isinstance(eng, ABM)):
-        tc.items.append(ProgressTracker(desc=f"{run.protocol.name} ({eng.name})"))
+    tc = _trackers(trackers, progress, eng, run.protocol.name)
     result = eng.run([run], seed, n_threads, tc).result(0)
     if uncertainty is not None:
         result.uncertainty = _ensemble(run, eng, params, uncertainty, seed, n_threads)
     return result
+
+
+def _trackers(trackers: Any, progress: bool | None, eng: Any, name: str) -> Any:
+    from .trackers import ProgressTracker, TrackerCollection
+
+    tc = TrackerCollection(trackers)
+    if progress or (progress is None and isinstance(eng, ABM)):
+        tc.items.append(ProgressTracker(desc=f"{name} ({eng.name})"))
+    return tc
 
 
 def _check_uncertainty(n: Any, eng: Any) -> None:

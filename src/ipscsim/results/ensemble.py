@@ -6,6 +6,10 @@ prediction every accessor of :class:`~ipscsim.results.Result` shows) and with 20
 draws still meet the published outcomes (see :mod:`ipscsim.validation.ranges`). The draws' readouts are
 kept here, not their raw states, so an ensemble of a few hundred runs stays small.
 
+Parameters given to ``simulate`` as values (a dict, a file, an array) keep those values in every draw;
+a :class:`~ipscsim.ParameterSet` is drawn over its own bounds (``distributions={name: "fixed"}`` holds
+one). The draws are seeded by ``simulate``'s ``seed`` (default 0), so an ensemble is reproducible.
+
 >>> r = ips.simulate("maury2015", uncertainty=100)        # doctest: +SKIP
 >>> r.summary(level=0.9)                                 # doctest: +SKIP
 >>> low, high = r.uncertainty.interval("markers", 0.9)    # doctest: +SKIP
