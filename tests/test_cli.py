@@ -28,6 +28,24 @@ def test_protocols_lists_every_preset(capsys):
     assert all(name in text for name in ips.protocols.names())
 
 
+def test_protocols_say_how_each_schedule_was_sourced(capsys):
+    """Every preset step and operation carries an evidence tag, and a schedule that is mostly recalled
+    or inferred says so in ``ipscsim protocols`` (qu2014's was inferred from its abstract)."""
+    from ipscsim.protocols.presets import evidence
+
+    for name in ips.protocols.names():
+        p = ips.protocols.get(name)
+        counts = evidence(p)
+        assert counts["untagged"] == 0, name
+        assert sum(counts.values()) == len(p.steps) + len(p.operations)
+    assert evidence(ips.protocols.get("qu2014"))["inferred"] == 8
+    main(["protocols"])
+    lines = capsys.readouterr().out.splitlines()
+    flagged = {lines[i - 1].split()[0] for i, ln in enumerate(lines) if "unverified" in ln}
+    assert "qu2014" in flagged
+    assert "maury2015" not in flagged  # its steps come from later papers that follow it
+
+
 def _one_line_error(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1

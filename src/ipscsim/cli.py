@@ -17,11 +17,20 @@ __all__ = ["main"]
 
 def _cmd_protocols(args: argparse.Namespace) -> int:
     from .protocols import get, names
+    from .protocols.presets import evidence
 
     width = max(len(n) for n in names())
     for name in names():
         p = get(name)
+        e = {k: v for k, v in evidence(p).items() if v}
+        total = sum(e.values())
+        source = ", ".join(f"{v} {k}" for k, v in e.items())
+        sourced = e.get("verified", 0) + e.get("secondary", 0)
+        warn = (
+            "" if sourced * 2 >= total else " -- schedule mostly recalled or inferred, unverified"
+        )
         print(f"{name:<{width}}  {p.days:>4g} d  {p.format:<10}  {p.description}")
+        print(f"{'':<{width}}  steps and operations: {source}{warn}")
     return 0
 
 

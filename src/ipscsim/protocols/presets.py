@@ -12,7 +12,20 @@ from .._toml import loads_toml
 from ..errors import ProtocolError, suggest
 from .protocol import Protocol
 
-__all__ = ["as_protocol", "get", "names", "preset_text"]
+__all__ = ["EVIDENCE_TAGS", "as_protocol", "evidence", "get", "names", "preset_text"]
+
+#: How a preset step or operation was sourced, by the tag its note starts with (presets/README.md):
+#: read in the paper (``[V-txt]``, ``[V-abs]``, a note starting "Methods:"), taken from a later paper
+#: that follows the protocol (``[SEC]``), recalled (``[RECALL]``), inferred (``[INF]``) or
+#: approximated (``[APPROX]``).
+EVIDENCE_TAGS: tuple[str, ...] = (
+    "verified",
+    "secondary",
+    "recalled",
+    "inferred",
+    "approximate",
+    "untagged",
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +55,28 @@ def get(name: str) -> Protocol:
         raise ProtocolError(f"preset name {name!r} must be text, one of {', '.join(names())}")
     key = name.strip().lower()
     return Protocol.from_dict(loads_toml(preset_text(key), f"preset {key}.toml"))
+
+
+def _tag(note: str) -> str:
+    text = note.strip()
+    if text.startswith("Methods:") or "[V" in text[:4] or text.startswith("[V"):
+        return "verified"
+    for tag, kind in (("[SEC", "secondary"), ("[RECALL", "recalled"), ("[INF", "inferred"),
+                      ("[APPROX", "approximate")):  # fmt: skip
+        if tag in text:
+            return kind
+    return "untagged"
+
+
+def evidence(protocol: Protocol) -> dict[str, int]:
+    """How many of a protocol's steps and operations each kind of source backs (:data:`EVIDENCE_TAGS`).
+
+    A note's first tag decides (a note "[RECALL; SEC]" counts as recalled).
+    """
+    counts = dict.fromkeys(EVIDENCE_TAGS, 0)
+    for item in (*protocol.steps, *protocol.operations):
+        counts[_tag(item.note)] += 1
+    return counts
 
 
 def as_protocol(protocol: Any) -> Protocol:
