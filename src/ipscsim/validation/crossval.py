@@ -132,16 +132,15 @@ def cross_validate(
     ev_in = evaluate(targets, everything.parameter_set.to_array(), keep_results=False)
     rows = []
     for pub in chosen:
-        test = [t for t, g in zip(targets, groups, strict=True) if g == pub]
+        test = [k for k, g in enumerate(groups) if g == pub]
         train = [t for t, g in zip(targets, groups, strict=True) if g != pub]
         if not test or not train:
             continue
         fit = calibrate(train, list(params), n_starts=1, max_nfev=max_nfev)
         fits[pub] = fit.params
-        ev = evaluate(test, fit.parameter_set.to_array(), keep_results=False)
-        for j, t in enumerate(test):
-            k = targets.index(t)
-            rows.append(_row(t, pub, ev.values[0, j], bool(ev.met[0, j]), ev_in, k))
+        ev = evaluate([targets[k] for k in test], fit.parameter_set.to_array(), keep_results=False)
+        for j, k in enumerate(test):
+            rows.append(_row(targets[k], pub, ev.values[0, j], bool(ev.met[0, j]), ev_in, k))
     return CrossValidation(pd.DataFrame(rows), fits, time.perf_counter() - t0)
 
 
