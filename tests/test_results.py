@@ -95,3 +95,34 @@ def test_days_option_extends_in_basal_medium():
     assert r.days[-1] == 20.0
     u = ips.simulate("maury2015", days=10)
     np.testing.assert_allclose(u.records, r.records[: len(u.days)], rtol=1e-6, atol=1e-9)
+
+
+def test_tidy_table_holds_exactly_the_wide_tables(result):
+    t = result.tidy()
+    assert list(t.columns) == ["day", "kind", "name", "value"]
+    for kind, wide in (("fraction", result.fractions), ("marker", result.markers)):
+        back = t[t["kind"] == kind].pivot(index="day", columns="name", values="value")
+        pd.testing.assert_frame_equal(
+            back[list(wide.columns)], wide, check_names=False, check_column_type=False
+        )
+    assert len(t) == result.fractions.size + result.markers.size + result.counts.size
+
+
+def test_xarray_dataset_matches_the_tables_and_keeps_an_ensemble():
+    pytest.importorskip("xarray")
+    r = ips.simulate("maury2015", uncertainty=3)
+    ds = r.to_xarray()
+    np.testing.assert_array_equal(ds["markers"].sel(marker="ISL1").values, r.markers["ISL1"])
+    np.testing.assert_array_equal(ds["counts"].sel(count="total").values, r.counts["total"])
+    assert ds["fractions_draws"].shape == (3, len(r.days), len(CELL_TYPES))
+    assert json.loads(ds.attrs["ipscsim"])["protocol"]["name"] == "maury2015"
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib.metadata import version
+
+    from ipscsim.cli import main
+
+    assert ips.__version__ == version("ipscsim")
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"ipscsim {version('ipscsim')}"

@@ -110,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="ipscsim",
         description="Simulate iPSC to motor neuron differentiation protocols.",
     )
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"ipscsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("protocols", help="list the preset protocols")
     p.set_defaults(func=_cmd_protocols)

@@ -271,6 +271,52 @@ class Result:
             axis=1,
         )
 
+    def tidy(self):
+        """The time courses as one long table (the tidy form pandas and seaborn expect).
+
+        Columns ``day``, ``kind`` (``fraction``, ``marker`` or ``count``), ``name`` and ``value``: one
+        row per readout per day.
+        """
+        import pandas as pd
+
+        parts = []
+        for kind, frame in (
+            ("fraction", self.fractions),
+            ("marker", self.markers),
+            ("count", self.counts),
+        ):
+            long = frame.rename_axis(columns="name").stack().rename("value").reset_index()
+            long.insert(1, "kind", kind)
+            parts.append(long)
+        return pd.concat(parts, ignore_index=True)
+
+    def to_xarray(self):
+        """The time courses as an :class:`xarray.Dataset` (needs xarray: ``pip install xarray``).
+
+        Variables ``fractions`` (``day`` x ``cell_type``), ``markers`` (``day`` x ``marker``) and
+        ``counts`` (``day`` x ``count``: the cell types and ``total``); :attr:`meta` as JSON in the
+        attribute ``ipscsim``. With an ensemble, ``fractions_draws`` etc. add a ``draw`` dimension.
+        """
+        try:
+            import xarray as xr
+        except ImportError as exc:
+            raise ImportError("to_xarray needs xarray: pip install xarray") from exc
+
+        dims = {"fractions": "cell_type", "markers": "marker", "counts": "count"}
+        data = {}
+        for kind, dim in dims.items():
+            frame = getattr(self, kind)
+            data[kind] = xr.DataArray(
+                frame.to_numpy(), dims=("day", dim), coords={"day": self.days, dim: list(frame)}
+            )
+            if self.uncertainty is not None:
+                data[f"{kind}_draws"] = xr.DataArray(
+                    getattr(self.uncertainty, kind),
+                    dims=("draw", "day", dim),
+                    coords={"day": self.days, dim: list(frame)},
+                )
+        return xr.Dataset(data, attrs={"ipscsim": json.dumps(self.meta, default=_json_default)})
+
     def to_parquet(self, path: str | Path) -> Path:
         """Write :meth:`table` to Parquet with :attr:`meta` (JSON) in the file's metadata."""
         import pyarrow as pa
