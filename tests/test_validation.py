@@ -147,6 +147,36 @@ def test_bad_target_files_are_explained(tmp_path):
         load_targets(f)
 
 
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ("maury2015,MN,14,>=,\n", ["line 2", "column 'value'", "blank"]),
+        ("maury2015,MN,day 14,>=,0.5\n", ["line 2", "column 'day'", "'day 14' is not a number"]),
+        ("maury2015,MN,14,>=,60%\n", ["column 'value'", "'60%'", "percent"]),
+        ("maury2015,MN,14\n", ["line 2", "stops before column 'relation'"]),
+        ("maury2015,MN,14,>=,0.5,our lab, March\n", ["line 2", "more field(s)", "quote"]),
+    ],
+)
+def test_a_labs_csv_is_read_strictly(tmp_path, row, words):
+    """Bad cells name the file, the line and the column, and say what to write instead."""
+    f = tmp_path / "lab.csv"
+    f.write_text("protocol,readout,day,relation,value\n" + row, encoding="utf-8")
+    with pytest.raises(ParameterError) as exc:
+        load_targets(f)
+    for w in [str(f), *words]:
+        assert w in str(exc.value), (w, str(exc.value))
+
+
+def test_excel_csv_with_a_byte_order_mark_is_read(tmp_path):
+    f = tmp_path / "excel.csv"
+    f.write_bytes(b"\xef\xbb\xbfprotocol,readout,day,relation,value\r\nmaury2015,MN,14,>=,0.6\r\n")
+    (t,) = load_targets(f)
+    assert (t.protocol, t.readout, t.day, t.value) == ("maury2015", "MN", 14.0, 0.6)
+    f.write_bytes(b"protocol,readout,day,relation,value\nmaury2015,MN\xe9,14,>=,0.6\n")
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        load_targets(f)
+
+
 def test_two_sided_targets_hold_only_inside_their_interval(tmp_path):
     """``in``: the published value with its spread; an overshoot is a miss like a shortfall, and the
     calibration residual is the distance outside the interval in half-widths."""

@@ -122,9 +122,34 @@ def _check_readout(readout: str, where: str) -> None:
     )
 
 
-def _float(text: str, default: float = math.nan) -> float:
-    text = (text or "").strip()
-    return float(text) if text else default
+def _number(r: dict, col: str, where: str, required: bool, default: float = math.nan) -> float:
+    """A numeric cell, or an error naming the line and the column (blank cells: ``default``)."""
+    text = (r.get(col) or "").strip()
+    if not text:
+        if required:
+            raise ParameterError(f"{where}, column {col!r}: blank; give a number (e.g. 0.5 or 14)")
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ParameterError(
+            f"{where}, column {col!r}: {text!r} is not a number; give a plain number such as 0.5 "
+            "(no units, percent signs or ranges: an interval goes in the columns low and high)"
+        ) from None
+
+
+def _check_row_shape(r: dict, where: str) -> None:
+    if None in r:  # more fields than the header names
+        raise ParameterError(
+            f"{where}: {len(r[None])} more field(s) than the header names; quote text that holds "
+            'a comma ("like, this")'
+        )
+    missing = [k for k, v in r.items() if v is None]
+    if missing:
+        raise ParameterError(
+            f"{where}: the row stops before column {missing[0]!r} (fewer fields than the header); "
+            "give every column, empty ones as nothing between commas"
+        )
 
 
 def load_targets(path: str | Path) -> list[Target]:
@@ -138,7 +163,14 @@ def load_targets(path: str | Path) -> list[Target]:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"targets file {str(path)!r} does not exist")
-    return _parse(path.read_text(encoding="utf-8"), str(path), path.parent)
+    try:  # utf-8-sig: Excel's CSV export starts with a byte-order mark
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(
+            f"targets file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as "
+            "'CSV UTF-8' (comma delimited)"
+        ) from None
+    return _parse(text, str(path), path.parent)
 
 
 def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
@@ -148,7 +180,8 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
         raise ParameterError(f"{origin}: needs columns {', '.join(sorted(required))}")
     out = []
     for i, r in enumerate(rows):
-        where = f"{origin} row {i + 2}"
+        where = f"{origin} line {i + 2}"
+        _check_row_shape(r, where)
         protocol = r["protocol"].strip()
         if folder is not None and (folder / protocol).is_file():
             protocol = str(folder / protocol)
@@ -159,7 +192,17 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
         readout = r["readout"].strip()
         _check_readout(readout, where)
-        low, high = _float(r.get("low", "")), _float(r.get("high", ""))
+        if relation == "in" and not (
+            (r.get("low") or "").strip() and (r.get("high") or "").strip()
+        ):
+            raise ParameterError(
+                f"{where}: relation 'in' needs the columns low and high (the published value's "
+                "interval), e.g. value 0.70, low 0.60, high 0.80"
+            )
+        low = _number(r, "low", where, False)
+        high = _number(r, "high", where, False)
+        day = _number(r, "day", where, readout not in SUMMARY_FIELDS)
+        value = _number(r, "value", where, kind == "outcome")
         if relation == "in" and not low <= high:
             raise ParameterError(
                 f"{where}: relation 'in' needs the columns low and high with low <= high (the "
@@ -172,12 +215,12 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
                 protocol=protocol,
                 perturbation=(r.get("perturbation") or "").strip(),
                 readout=readout,
-                day=_float(r.get("day", "")),
+                day=day,
                 relation=relation,
-                value=_float(r.get("value", "")),
+                value=value,
                 reference_protocol=(r.get("reference_protocol") or "").strip(),
                 reference_perturbation=(r.get("reference_perturbation") or "").strip(),
-                margin=_float(r.get("margin", ""), 0.0),
+                margin=_number(r, "margin", where, False, 0.0),
                 source=(r.get("source") or "").strip(),
                 note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
                 low=low,
