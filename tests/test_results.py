@@ -56,8 +56,11 @@ def test_parquet_and_csv_round_trip_with_meta(result, tmp_path):
     back = table.to_pandas()
     np.testing.assert_allclose(back["fraction.MN"].to_numpy(), result.fractions["MN"].to_numpy())
     csv = result.to_csv(tmp_path / "r.csv")
-    df = pd.read_csv(csv, comment="#", index_col="day")
+    assert csv.read_text(encoding="utf-8").startswith("day,")  # no comment lines: Excel opens it
+    df = pd.read_csv(csv, index_col="day")
     np.testing.assert_allclose(df["marker.OLIG2"].to_numpy(), result.markers["OLIG2"].to_numpy())
+    side = json.loads((tmp_path / "r.csv.meta.json").read_text(encoding="utf-8"))
+    assert side["protocol"]["name"] == "maury2015"
 
 
 def test_plot_shows_cell_types_markers_and_the_schedule(result):

@@ -330,14 +330,17 @@ class Result:
         return path
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :meth:`table` to CSV, preceded by ``#`` lines holding :attr:`meta` as JSON."""
+        """Write :meth:`table` to a plain CSV and :attr:`meta` to a JSON sidecar; returns the CSV's path.
+
+        The CSV has no comment lines, so ``pd.read_csv`` and Excel open it as it is; the provenance
+        goes beside it, in ``<path>.meta.json`` (Parquet keeps it inside the file: :meth:`to_parquet`).
+        """
         path = Path(path)
-        header = (
-            "# ipscsim result; meta (JSON) on the next line\n# "
-            + json.dumps(self.meta, default=_json_default)
-            + "\n"
+        self.table().to_csv(path)
+        sidecar = path.with_name(path.name + ".meta.json")
+        sidecar.write_text(
+            json.dumps(self.meta, default=_json_default, indent=1) + "\n", encoding="utf-8"
         )
-        path.write_text(header + self.table().to_csv(), encoding="utf-8")
         return path
 
     def __repr__(self) -> str:
