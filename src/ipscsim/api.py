@@ -147,8 +147,8 @@ def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_thre
         base, held = params, set()
     else:
         arr, ref = resolve_params(params), default_params()
-        held = {name for i, name in enumerate(PARAM_NAMES) if arr[i] != ref[i]}
-        base = ParameterSet(values={name: float(arr[PARAM_NAMES.index(name)]) for name in held})
+        given = {name: float(arr[i]) for i, name in enumerate(PARAM_NAMES) if arr[i] != ref[i]}
+        base, held = ParameterSet(values=given), set(given)
     varied = tuple(x for x in PARAM_NAMES if base.distribution(x) != "fixed" and x not in held)
     draws = base.sample_arrays(int(n), seed=seed if isinstance(seed, (int, np.integer)) else 0,
                                names=varied)  # fmt: skip

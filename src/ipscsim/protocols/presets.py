@@ -59,7 +59,7 @@ def get(name: str) -> Protocol:
 
 def _tag(note: str) -> str:
     text = note.strip()
-    if text.startswith("Methods:") or "[V" in text[:4] or text.startswith("[V"):
+    if text.startswith(("Methods:", "[V")):
         return "verified"
     for tag, kind in (("[SEC", "secondary"), ("[RECALL", "recalled"), ("[INF", "inferred"),
                       ("[APPROX", "approximate")):  # fmt: skip

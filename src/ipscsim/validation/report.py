@@ -39,8 +39,12 @@ FIGURE_PRESETS = (
 )
 
 
+#: Seed of the report's draws over the plausible box (not the seed that sized the box).
+ROBUSTNESS_SEED = 2026
+
+
 def robustness(
-    targets: list[Target], n: int = 200, seed: int = 2026, ranges: str = "plausible"
+    targets: list[Target], n: int = 200, seed: int = ROBUSTNESS_SEED, ranges: str = "plausible"
 ) -> dict[str, float]:
     """Fraction of ``n`` parameter sets, drawn over the table's ranges, for which each target holds.
 
@@ -150,7 +154,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         *_target_sections(groups, notes),
         *_figure_section(figs),
         *_robustness_section(rob),
-        *_coverage_section(rob, groups.facts, notes),
+        *_coverage_section(rob, groups.facts),
         *report_section(cv, quick),
         *_lines_section(n_lines, line_rows),
     ]
@@ -248,7 +252,7 @@ def _robustness_checks(
     from .coverage import prediction_intervals
 
     n_draws = 40 if quick else 200
-    draws = ParameterSet().sample_arrays(n_draws, seed=2026)  # the draws robustness() makes
+    draws = ParameterSet().sample_arrays(n_draws, seed=ROBUSTNESS_SEED)  # robustness()'s draws
     coverage = prediction_intervals([*phenos, *facts], draws)
     robust = {t.id: float(coverage.loc[t.id, "fraction_met"]) for t in phenos}
     box_outcomes = robustness(outcomes, n_draws)
@@ -414,7 +418,7 @@ def _robustness_section(rob: _Robustness) -> list[str]:
     ]
 
 
-def _coverage_section(rob: _Robustness, facts: list[Target], notes: dict[str, str]) -> list[str]:
+def _coverage_section(rob: _Robustness, facts: list[Target]) -> list[str]:
     """How often the 90% prediction band reaches the further facts (out of sample)."""
     cov = rob.coverage.loc[[t.id for t in facts]]
     n_cov = int(cov["covered"].sum())
@@ -525,10 +529,8 @@ def _write_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dic
 def _check_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dict) -> int:
     """1 when a target met in the baseline is lost or the out-of-sample figures got worse."""
     baseline = json.loads(path.read_text(encoding="utf-8"))
-    problems = [
-        f"targets met in {path} are no longer met: "
-        + ", ".join(k for k in baseline["met"] if not met.get(k, False))
-    ] if any(not met.get(k, False) for k in baseline["met"]) else []  # fmt: skip
+    lost = [k for k in baseline["met"] if not met.get(k, False)]
+    problems = [f"targets met in {path} are no longer met: {', '.join(lost)}"] if lost else []
     was, now = baseline.get("prediction", {}).get(mode), prediction["out_of_sample"]
     if was and (now["met"] < was["met"] - 1e-9 or now["mae_pp"] > was["mae_pp"] + 0.1):
         problems.append(
