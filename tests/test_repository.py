@@ -63,3 +63,31 @@ def test_numba_lives_only_in_the_engines():
         assert not re.search(
             r"^\s*(import numba|from numba)", path.read_text(encoding="utf-8"), re.M
         ), path
+
+
+#: Dependency floors below which a published advisory applies (the floor must exclude it).
+ADVISORY_FLOORS = {
+    "pyarrow": ("14.0.1", "CVE-2023-47248: code execution when reading crafted Parquet/IPC files"),
+    "tqdm": ("4.66.3", "CVE-2024-34062: code injection through tqdm's CLI arguments"),
+}
+
+
+def test_dependency_floors_exclude_versions_with_known_advisories():
+    from packaging.requirements import Requirement
+
+    from ipscsim._toml import loads_toml
+
+    deps = loads_toml((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = {Requirement(d).name: Requirement(d) for d in deps["dependencies"]}
+    for name, (floor, advisory) in ADVISORY_FLOORS.items():
+        spec = reqs[name].specifier
+        assert not spec.contains(_below(floor)), f"{name} {_below(floor)} is allowed: {advisory}"
+        assert spec.contains(floor), f"{name}: the floor {floor} itself should be allowed"
+
+
+def _below(version: str) -> str:
+    """The release just below ``version`` (its last component minus one, or .0 dropped)."""
+    parts = [int(p) for p in version.split(".")]
+    i = max(j for j, p in enumerate(parts) if p > 0)
+    parts[i] -= 1
+    return ".".join(map(str, parts))

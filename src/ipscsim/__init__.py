@@ -24,6 +24,7 @@ from .errors import (
     ParameterError,
     ProtocolError,
     SimulationError,
+    StoreError,
 )
 from .protocols import Protocol
 
@@ -39,6 +40,7 @@ __all__ = [
     "Record",
     "Result",
     "SimulationError",
+    "StoreError",
     "Sweep",
     "SweepResult",
     "__version__",

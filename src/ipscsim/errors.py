@@ -16,6 +16,7 @@ __all__ = [
     "ParameterError",
     "ProtocolError",
     "SimulationError",
+    "StoreError",
     "suggest",
 ]
 
@@ -34,6 +35,10 @@ class ParameterError(IpscsimError, ValueError):
 
 class SimulationError(IpscsimError, RuntimeError):
     """A simulation could not be completed (for example the integrator failed)."""
+
+
+class StoreError(IpscsimError, ValueError):
+    """A sweep store cannot be used as it is: it holds another sweep, or lacks its specification."""
 
 
 class ExtrapolationWarning(UserWarning):

@@ -1,0 +1,156 @@
+"""Faults injected into sweeps: foreign, missing and damaged store files, forked pools, lost workers.
+
+Each case ends with the exact table of an uninterrupted run (or a refusal naming the file and the fix).
+"""
+
+import json
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+import pytest
+
+import ipscsim as ips
+from ipscsim import StoreError
+
+SPACE = {"SAG.scale": [0.3, 1.0, 3.0], "DAPT.start": [7.0, 9.0]}
+READOUTS = ["mn_fraction", "MN@12"]
+
+
+def _sweep(space=SPACE, seed=3):
+    return ips.Sweep("maury2015", space, seed=seed, readouts=READOUTS)
+
+
+def _table(result):
+    return result.to_dataframe().drop(columns=["wall_time_s"])
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return _table(_sweep().run(progress=False))
+
+
+def test_a_part_from_another_sweep_is_refused_by_name(tmp_path, clean):
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    _sweep().run(store=mine, progress=False, chunk_size=2)
+    _sweep({"SAG.scale": [2.0, 4.0]}).run(store=other, progress=False)
+    foreign = sorted(other.glob("part-*.parquet"))[0]
+    shutil.copy(foreign, mine / "part-999999-foreign0.parquet")
+    with pytest.raises(StoreError, match=r"part-999999-foreign0\.parquet.*another sweep.*move it"):
+        _sweep().run(store=mine, progress=False)
+    (mine / "part-999999-foreign0.parquet").unlink()  # the fix the message names
+    again = _sweep().run(store=mine, progress=False)
+    assert again.meta["run"]["runs_this_call"] == 0
+    pd.testing.assert_frame_equal(_table(again), clean, check_dtype=False)
+
+
+def test_a_store_without_its_spec_file_is_refused(tmp_path, clean):
+    store = tmp_path / "store"
+    _sweep().run(store=store, progress=False, chunk_size=2)
+    spec = (store / "_sweep.json").read_text()
+    (store / "_sweep.json").unlink()
+    with pytest.raises(StoreError, match=r"part files but no _sweep\.json.*restore"):
+        _sweep().run(store=store, progress=False)
+    (store / "_sweep.json").write_text(spec)
+    pd.testing.assert_frame_equal(
+        _table(_sweep().run(store=store, progress=False)), clean, check_dtype=False
+    )
+    (store / "_sweep.json").write_text("{not json")
+    with pytest.raises(StoreError, match=r"_sweep\.json cannot be read"):
+        _sweep().run(store=store, progress=False)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not parquet", "empty"])
+def test_a_damaged_part_is_quarantined_and_its_runs_rerun(tmp_path, clean, damage):
+    store = tmp_path / "store"
+    _sweep().run(store=store, progress=False, chunk_size=2)
+    part = sorted(store.glob("part-*.parquet"))[1]
+    data = part.read_bytes()
+    part.write_bytes(
+        {"truncated": data[: len(data) // 2], "not parquet": b"run_id,x\n1,2\n", "empty": b""}[
+            damage
+        ]
+    )
+    with pytest.warns(RuntimeWarning, match=rf"{part.name}.*damaged.*_quarantine"):
+        again = _sweep().run(store=store, progress=False)
+    assert again.meta["run"]["runs_this_call"] == 2  # the damaged part's two runs, nothing else
+    assert (store / "_quarantine" / part.name).is_file()
+    pd.testing.assert_frame_equal(_table(again), clean, check_dtype=False)
+
+
+def test_parts_are_written_durably_without_leftovers(tmp_path):
+    store = tmp_path / "store"
+    _sweep().run(store=store, progress=False, chunk_size=4)
+    names = sorted(p.name for p in store.iterdir())
+    assert names[0] == "_sweep.json"
+    assert all(n.endswith(".parquet") for n in names[1:])
+    assert json.loads((store / "_sweep.json").read_text())["hash"] == ips.sweep.store.spec_hash(
+        _sweep().spec()
+    )
+
+
+def test_a_forking_pool_is_replaced_and_work_runs_in_the_workers(clean):
+    fork = multiprocessing.get_context("fork")
+    with (
+        ProcessPoolExecutor(2, mp_context=fork) as pool,
+        pytest.warns(RuntimeWarning, match="spawn pool of 2 workers"),
+    ):
+        got = _sweep().run(executor=pool, progress=False, chunk_size=1)
+    run = got.meta["run"]
+    assert run["replaced_fork_pool"]
+    assert run["chunks_rerun_locally"] == []
+    assert run["worker_pids"]
+    assert os.getpid() not in run["worker_pids"]
+    pd.testing.assert_frame_equal(_table(got), clean)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        spawned = _sweep().run(executor=pool, progress=False, chunk_size=1)
+    assert os.getpid() not in spawned.meta["run"]["worker_pids"]
+    pd.testing.assert_frame_equal(_table(spawned), clean)
+
+
+def test_a_killed_dask_worker_loses_no_run_after_a_rerun(tmp_path):
+    """Workers are killed while chunks run; with no retries allowed some chunks are lost, then rerun."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    space = {"SAG.scale": [0.3 + 0.1 * i for i in range(24)], "DAPT.start": [7.0, 9.0]}
+    store = tmp_path / "store"
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        client.run(lambda: __import__("ipscsim").simulate("maury2015", days=1))  # warm the workers
+        result = {}
+
+        def run():
+            with pytest.warns(RuntimeWarning, match="lost with their workers"):
+                result["first"] = _sweep(space).run(executor=client, store=store, progress=False,
+                                                    chunk_size=2)  # fmt: skip
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        deadline = time.time() + 120
+        while not list(store.glob("part-*.parquet")) and time.time() < deadline:
+            time.sleep(0.01)
+        pids = client.run(os.getpid)
+        os.kill(next(iter(pids.values())), 9)  # a worker dies in the middle of a chunk
+        thread.join(300)
+        first = result["first"]
+        lost = first.meta["run"]["chunks_lost"]
+        assert lost, "killing a busy worker lost no chunk"
+        table = first.to_dataframe()
+        assert set(table.loc[table["status"] == "lost", "message"].str[:25]) == {
+            "chunk lost on the cluster"
+        }
+        rerun = _sweep(space).run(executor=client, store=store, progress=False, chunk_size=2)
+    assert rerun.meta["run"]["runs_this_call"] == 2 * len(lost)
+    clean = _sweep(space).run(progress=False)
+    pd.testing.assert_frame_equal(_table(rerun), _table(clean), check_dtype=False)
