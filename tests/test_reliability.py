@@ -154,3 +154,68 @@ def test_a_killed_dask_worker_loses_no_run_after_a_rerun(tmp_path):
     assert rerun.meta["run"]["runs_this_call"] == 2 * len(lost)
     clean = _sweep(space).run(progress=False)
     pd.testing.assert_frame_equal(_table(rerun), _table(clean), check_dtype=False)
+
+
+def test_a_run_whose_state_turns_nan_fails_by_name_and_is_a_failed_row():
+    import numpy as np
+
+    from ipscsim.model.prepare import prepare_run
+    from ipscsim.results import BatchOutput
+
+    out = ips.ODE().run([prepare_run(ips.protocols.get("maury2015"), None, 4.0)], seed=1)
+    assert out.ok(0)
+    records = [out.records[0].copy()]
+    records[0][5, 3] = np.nan  # the state of day 5 * record_every
+    bad = BatchOutput(
+        out.runs, "ode", records, out.status, out.messages, out.solver, out.seeds, 0.0
+    )
+    assert not bad.ok(0)
+    day = out.runs[0].record_days[5]
+    assert f"non-finite (NaN or inf) by day {day:g}" in bad.message(0)
+    with pytest.raises(ips.SimulationError, match="non-finite"):
+        bad.result(0)
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda: ips.Protocol.from_dict(
+                {"name": "t", "days": 28, "media_change_every": 1e-9, "steps": []}
+            ),
+            r"media_change_every: 1e-09 days gives 2\.8e\+10 media changes.*smallest interval "
+            r"for this protocol is 0\.0014 days",
+        ),
+        (
+            lambda: ips.simulate("chambers2009", engine=ips.ABM(n_cells=100, dt=1e-9), days=2),
+            r"dt: 1e-09 days needs 2e\+09 steps over 2 days.*smallest dt for this run is 1e-06",
+        ),
+        (
+            lambda: ips.simulate("maury2015", record=ips.Record(every=1e-9)),
+            r"record_every: 1e-09 records more than a million",
+        ),
+        (
+            lambda: ips.survival.assay(days=28, record_every=1e-9),
+            r"record_every: 1e-09 gives 2\.8e\+10 time points.*smallest spacing for this assay "
+            r"is 2\.8e-05 days",
+        ),
+        (lambda: ips.survival.assay(n_cells=10**12), r"n_cells: 1000000000000 must be"),
+        (lambda: ips.transplant.simulate("CNS10-NPC-GDNF", grid_mm=1e-300), r"grid_mm: 1e-300"),
+        (
+            lambda: ips.transplant.simulate("CNS10-NPC-GDNF", record_every=1e-9),
+            r"record_every: 1e-09 must be a number of months .* at most 100000 records",
+        ),
+    ],
+    ids=[
+        "media",
+        "abm dt",
+        "records",
+        "assay points",
+        "assay cells",
+        "graft grid",
+        "graft records",
+    ],
+)
+def test_unbounded_work_is_refused_up_front_with_the_estimate(call, words):
+    with pytest.raises(ips.IpscsimError, match=words):
+        call()

@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
-from .errors import ProtocolError
+from .errors import IpscsimError, ProtocolError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["loads_toml"]
+__all__ = ["loads_toml", "read_text_file", "read_toml_file"]
+
+
+def read_text_file(path: Path, what: str, error: type[IpscsimError] = ProtocolError) -> str:
+    """The text of a UTF-8 file (a byte-order mark allowed); missing or non-UTF-8 raises ``error``.
+
+    Args:
+        path: The file.
+        what: What the file is, for the message (``"protocol file"``, ``"sweep spec"``).
+        error: The library error to raise.
+    """
+    if not path.is_file():
+        raise error(f"{what} {str(path)!r} does not exist")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def read_toml_file(
+    path: Path, what: str, error: type[IpscsimError] = ProtocolError
+) -> dict[str, Any]:
+    """Read and parse a UTF-8 TOML file; a missing, non-UTF-8 or malformed file raises ``error``."""
+    text = read_text_file(path, what, error)
+    try:
+        return loads_toml(text, str(path))
+    except ProtocolError as exc:
+        raise error(str(exc)) from None
 
 
 def loads_toml(text: str, origin: str = "<string>") -> dict[str, Any]:

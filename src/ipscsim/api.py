@@ -178,6 +178,11 @@ def _broadcast(protocols: Any, params: Any, lines: Any) -> tuple[list, list, lis
         raise ParameterError(
             "protocols: give a list of protocols (for one protocol, use simulate() or [protocol])"
         )
+    if not isinstance(protocols, (list, tuple)):
+        raise ParameterError(
+            f"protocols: {protocols!r} must be a list of protocols (Protocol objects, preset names, "
+            "files or dicts)"
+        )
     protocols = list(protocols)
     if isinstance(params, (list, tuple)) and params and all(is_real(v) for v in params):
         raise ParameterError(
@@ -190,6 +195,11 @@ def _broadcast(protocols: Any, params: Any, lines: Any) -> tuple[list, list, lis
         or (isinstance(params, np.ndarray) and params.ndim == 1)
     ):
         params = [params] * len(protocols)
+    if not isinstance(params, (list, tuple)):
+        raise ParameterError(
+            f"params: {params!r} must be a dict of name = value (one set for every run), a "
+            "ParameterSet, a TOML file, or a list of those (one per run)"
+        )
     params = list(params)
     if len(protocols) == 1 and len(params) > 1:
         protocols = protocols * len(params)

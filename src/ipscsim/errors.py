@@ -57,6 +57,64 @@ def is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def check_int(field: str, value: object, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an int if it is a whole number in ``[low, high]``, else a ParameterError.
+
+    Args:
+        field: The argument's name, for the message.
+        value: What the user gave.
+        low: Smallest allowed value (``None``: no bound).
+        high: Largest allowed value (``None``: no bound).
+    """
+    import math
+
+    ok = is_real(value) and math.isfinite(float(value)) and float(value) == int(value)  # type: ignore[arg-type]
+    if ok and (low is None or int(value) >= low) and (high is None or int(value) <= high):  # type: ignore[arg-type]
+        return int(value)  # type: ignore[arg-type]
+    where = f"between {low} and {high}" if low is not None and high is not None else (
+        f"at least {low}" if low is not None else f"at most {high}" if high is not None else "whole"
+    )  # fmt: skip
+    raise ParameterError(f"{field}: {value!r} must be a whole number {where}")
+
+
+def check_real(field: str, value: object, low: float, high: float, unit: str = "") -> float:
+    """``value`` as a float if it is a finite number in ``[low, high]``, else a ParameterError."""
+    import math
+
+    if is_real(value) and math.isfinite(float(value)) and low <= float(value) <= high:  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]
+    unit = f" {unit}" if unit else ""
+    raise ParameterError(f"{field}: {value!r} must be a number in [{low:g}, {high:g}]{unit}")
+
+
+def check_names(field: str, value: object, what: str) -> list[str]:
+    """``value`` as a list of names (a sequence of strings, or one string), else a ParameterError."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ParameterError(f"{field}: {value!r} must be a list of {what} (strings)")
+
+
+def check_finite_result(context: str, **arrays: object) -> None:
+    """Raise a SimulationError if any of ``arrays`` (arrays or DataFrames) holds NaN or inf.
+
+    Args:
+        context: What produced them (for the message), e.g. ``"transplant"``.
+        **arrays: The outputs by name.
+    """
+    import numpy as np
+
+    for name, value in arrays.items():
+        a = np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float64)
+        if not np.isfinite(a).all():
+            raise SimulationError(
+                f"{context}: the result {name!r} holds NaN or infinite values (first at index "
+                f"{int(np.flatnonzero(~np.isfinite(a.ravel()))[0])}); a parameter or input is likely "
+                "out of range: please report it with the call that produced it"
+            )
+
+
 def snap_day(day: float) -> float:
     """A day rounded to :data:`DAY_RESOLUTION`."""
     return round(float(day), 9) + 0.0
@@ -74,6 +132,7 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
         A phrase such as ``" (did you mean 'SAG'?)"``, or an empty string when nothing is close.
     """
     choices = [str(c) for c in choices]
+    name = str(name)
     hits = difflib.get_close_matches(name, choices, n=n, cutoff=0.6)
     if not hits:  # fall back to a case-insensitive comparison
         lower: dict[str, str] = {}

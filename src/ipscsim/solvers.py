@@ -67,7 +67,7 @@ def _check_abm(n_cells: Any, neighbours: Any, aggregate_size: Any, dt: Any) -> N
         )
     if n_cells > 50_000_000:
         raise ParameterError(f"n_cells: {n_cells!r} is more than 50 million cells; use fewer")
-    if neighbours not in NEIGHBOURS:
+    if not isinstance(neighbours, str) or neighbours not in NEIGHBOURS:
         raise ParameterError(
             f"neighbours: {neighbours!r} must be 'space' (actual neighbours) or 'mean' (population "
             "means, as in the ODE engine)"
@@ -102,7 +102,9 @@ class Record:
     def __post_init__(self) -> None:
         e = self.every
         if isinstance(e, bool) or not (is_real(e) and 0 < float(e) < math.inf):
-            raise ParameterError(f"record every: {e!r} must be a number of days > 0, e.g. 0.25")
+            raise ParameterError(
+                f"record_every (Record.every): {e!r} must be a number of days > 0, e.g. 0.25"
+            )
         object.__setattr__(self, "every", float(e))
         object.__setattr__(self, "days", _days("record days", self.days))
         object.__setattr__(self, "snapshots", _days("snapshots", self.snapshots))
@@ -307,7 +309,20 @@ class ABM:
             raise ParameterError(
                 f"{sorted(prepare)[0]}: start() takes days, genotype, params, line and record"
             )
+        self._check_steps(float(protocol.compiled.t[-1]))
         return AbmRun(protocol, self, resolve_seed(seed, fresh=True))
+
+    def _check_steps(self, days: float) -> None:
+        """Reject a run whose steps would be unbounded, with the estimate and the smallest usable dt."""
+        from .engines.abm.run import MAX_STEPS
+
+        steps = days / self.dt
+        if steps > MAX_STEPS:
+            raise ParameterError(
+                f"dt: {self.dt!r} days needs {steps:.3g} steps over {days:g} days (at most "
+                f"{MAX_STEPS:.0e}); the smallest dt for this run is {days / MAX_STEPS:.3g} days "
+                "(0.05 is the default)"
+            )
 
     def run(
         self,
@@ -435,9 +450,9 @@ def as_engine(engine: Any, **legacy: Any) -> ODE | ABM:
                 f"ips.{type(engine).__name__}({sorted(legacy)[0]}=...)"
             )
         return engine
-    if engine is None or engine == "ode":
+    if engine is None or (isinstance(engine, str) and engine == "ode"):
         return ODE(**_take(legacy, ODE))
-    if engine == "abm":
+    if isinstance(engine, str) and engine == "abm":
         return ABM(**_take(legacy, ABM))
     from .errors import SimulationError
 

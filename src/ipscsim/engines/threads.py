@@ -27,7 +27,11 @@ def threads(n: int | None) -> Iterator[int]:
     if n is not None:
         from ..errors import ParameterError, is_real
 
-        if not is_real(n) or int(n) != n or not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS:
+        if (
+            not is_real(n)
+            or not float(n).is_integer()
+            or not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS
+        ):
             raise ParameterError(
                 f"n_threads: {n!r} must be between 1 and {numba.config.NUMBA_NUM_THREADS} (the cores "
                 "numba was started with)"

@@ -66,6 +66,10 @@ def _media_days(protocol: Protocol, days: float) -> list[float]:
     return sorted(x for x in out if x < days)
 
 
+#: The shortest run (days): shorter spans fall below the day resolution of the segment arrays.
+MIN_DAYS = 1e-3
+
+
 def compile_protocol(
     protocol: Protocol, days: float | None = None, mn_hazard: float = 1.0
 ) -> CompiledProtocol:
@@ -80,8 +84,11 @@ def compile_protocol(
 
     if days is None:
         days = protocol.days
-    if not is_real(days) or not 0 < float(days) <= MAX_DAYS:
-        raise ProtocolError(f"days: {days!r} must be a number of days in (0, {MAX_DAYS}]")
+    if not is_real(days) or not MIN_DAYS <= float(days) <= MAX_DAYS:
+        raise ProtocolError(
+            f"days: {days!r} must be a number of days in [{MIN_DAYS:g}, {MAX_DAYS}] (the shortest "
+            "run is about a minute and a half)"
+        )
     days = snap_day(days)
     reg = registry()
     media = _media_days(protocol, days)

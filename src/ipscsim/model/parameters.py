@@ -164,15 +164,10 @@ def _check_value(name: str, value: Any) -> float:
 
 def read_param_file(path: str | Path) -> dict[str, float]:
     """Read parameter overrides from a TOML file (a ``[parameters]`` table, or top-level keys)."""
-    from .._toml import loads_toml
+    from .._toml import read_toml_file
 
     p = Path(path)
-    if not p.is_file():
-        raise ParameterError(f"parameter file {str(p)!r} does not exist")
-    try:
-        data = loads_toml(p.read_text(encoding="utf-8"), str(p))
-    except Exception as exc:  # ProtocolError from the TOML reader
-        raise ParameterError(str(exc)) from None
+    data = read_toml_file(p, "parameter file", ParameterError)
     if "parameters" in data:
         others = [k for k in data if k != "parameters"]
         if others:
@@ -219,8 +214,16 @@ def resolve_params(params: Any = None) -> np.ndarray:
             value = _check_value(name, value)
             arr[PARAM_INDEX[name]] = value
         return arr
-    arr = np.asarray(params, dtype=np.float64)
-    if arr.shape != (len(PARAM_NAMES),):
+    try:
+        arr = np.asarray(params, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.shape != (len(PARAM_NAMES),):
+        if arr is None or arr.ndim == 0:
+            raise ParameterError(
+                f"params: {params!r} must be a dict of name = value, a ParameterSet, a TOML file or "
+                f"an array of the {len(PARAM_NAMES)} parameter values"
+            )
         raise ParameterError(
             f"a parameter array must have shape ({len(PARAM_NAMES)},), not {arr.shape}; pass a dict "
             "of name = value to override some parameters"

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._toml import loads_toml
+from .._toml import loads_toml, read_text_file
 from ..errors import ProtocolError, suggest
 from .protocol import Protocol
 
@@ -96,7 +96,7 @@ def as_protocol(protocol: Any) -> Protocol:
             return get(s)
         path = Path(s)
         if path.suffix.lower() == ".json" and path.is_file():
-            return Protocol.from_json(path.read_text(encoding="utf-8"))
+            return Protocol.from_json(read_text_file(path, "protocol file"))
         if path.suffix.lower() == ".toml" or path.is_file():
             return Protocol.from_toml(path)
         raise ProtocolError(

@@ -32,6 +32,8 @@ __all__ = ["CASSETTES", "FORMATS", "Protocol"]
 
 #: The longest protocol (or simulation) accepted, in days (ten years).
 MAX_DAYS = 3650
+#: The most scheduled media changes a protocol may have (each is a segment of every run).
+MAX_MEDIA_CHANGES = 20_000
 
 #: Culture formats at day 0.
 FORMATS: tuple[str, ...] = ("adherent", "suspension")
@@ -126,7 +128,7 @@ class Protocol:
         )
         set_(self, "well_area", number(self.well_area, "well_area (cm^2)", positive=True))
         set_(self, "medium_volume", number(self.medium_volume, "medium_volume (ml)", positive=True))
-        if self.format not in FORMATS:
+        if not isinstance(self.format, str) or self.format not in FORMATS:
             raise ProtocolError(
                 f"format: {self.format!r} is not a culture format{suggest(str(self.format), FORMATS)}; "
                 f"write one of {', '.join(FORMATS)}"
@@ -234,6 +236,13 @@ class Protocol:
                 "media_change_every",
                 number(every, "media_change_every (days)", positive=True),
             )
+            n = self.days / self.media_change_every
+            if n > MAX_MEDIA_CHANGES:
+                raise ProtocolError(
+                    f"media_change_every: {every!r} days gives {n:.3g} media changes over "
+                    f"{self.days:g} days (at most {MAX_MEDIA_CHANGES}); the smallest interval for "
+                    f"this protocol is {self.days / MAX_MEDIA_CHANGES:.3g} days"
+                )
         if explicit is not None:
             if isinstance(explicit, (str, bytes)) or not isinstance(explicit, Iterable):
                 raise ProtocolError(
@@ -478,16 +487,11 @@ class Protocol:
     @classmethod
     def from_toml(cls, source: str | Path) -> Protocol:
         """Read a protocol from a TOML file path (or from TOML text containing a newline)."""
-        from .._toml import loads_toml
+        from .._toml import loads_toml, read_toml_file
 
         if isinstance(source, Path) or "\n" not in str(source):
-            path = Path(source)
-            if not path.is_file():
-                raise ProtocolError(f"protocol file {str(path)!r} does not exist")
-            text, origin = path.read_text(encoding="utf-8"), str(path)
-        else:
-            text, origin = str(source), "<string>"
-        return cls.from_dict(loads_toml(text, origin))
+            return cls.from_dict(read_toml_file(Path(source), "protocol file"))
+        return cls.from_dict(loads_toml(str(source)))
 
     def to_json(self) -> str:
         """Serialise to JSON text."""

@@ -52,6 +52,10 @@ def provenance(run: PreparedRun, engine: str, seed: Any, solver: dict, wall: flo
     }
 
 
+#: Status of a run whose records hold NaN or infinite values (the ODE engine's own code for it).
+NON_FINITE = 3
+
+
 @dataclass
 class BatchOutput:
     """Raw engine output of a batch of runs.
@@ -84,6 +88,27 @@ class BatchOutput:
     counts_by_marker: list[np.ndarray] | None = None
     spatial: list[SpatialRecord] | None = None
     stopped: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Mark every run whose records hold NaN or infinite values as failed: no silent NaN."""
+        self.status = np.array(self.status, dtype=np.int64, copy=True)
+        self.messages = list(self.messages)
+        for i in range(len(self.runs)):
+            if not self.ok(i):
+                continue
+            arrays = [self.records[i]]
+            for extra in (self.counts_by_type, self.counts_by_marker):
+                if extra is not None:
+                    arrays.append(extra[i])
+            bad = [np.flatnonzero(~np.isfinite(a).reshape(len(a), -1).all(axis=1)) for a in arrays]
+            rows = np.concatenate(bad)
+            if rows.size:
+                day = self.runs[i].record_days[int(rows.min())]
+                self.status[i] = NON_FINITE
+                self.messages[i] = (
+                    f"the state became non-finite (NaN or inf) by day {day:g}: a parameter is "
+                    "likely out of range"
+                )
 
     def __len__(self) -> int:
         return len(self.runs)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_finite_result
 
 __all__ = ["SurvivalAssay", "assay", "dose_response"]
 
@@ -169,6 +169,7 @@ def assay(
     nm, pm = _doses(factors)
     h = hazard(p, genotype, nm, stress, drug)
     grid, alive, expected, seed_used = _curve(h, days, record_every, n_cells, seed)
+    check_finite_result("survival assay", alive=alive, expected=expected)
     meta = {
         "genotype": genotype,
         "factors_pM": pm,
@@ -196,6 +197,11 @@ def _curve(h: Any, days: float, record_every: float, n_cells: int | None, seed: 
     return grid, alive, expected, seed_used
 
 
+#: The most time points and simulated cells an assay takes (bounded time and memory).
+MAX_POINTS = 1_000_000
+MAX_CELLS = 10_000_000
+
+
 def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
     """Raise a ParameterError for a length, record spacing or cell number the assay cannot take."""
     from ..errors import is_real
@@ -204,10 +210,46 @@ def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
         raise ParameterError(f"days: {days!r} must be a number of days in (0, 3650]")
     if not is_real(record_every) or not 0 < float(record_every) <= float(days):
         raise ParameterError(f"record_every: {record_every!r} must be in (0, days]")
+    if float(days) / float(record_every) > MAX_POINTS:
+        raise ParameterError(
+            f"record_every: {record_every!r} gives {float(days) / float(record_every):.3g} time "
+            f"points over {days!r} days (at most {MAX_POINTS:.0e}); the smallest spacing for this "
+            f"assay is {float(days) / MAX_POINTS:.3g} days"
+        )
     if n_cells is not None and (
-        isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 1
+        isinstance(n_cells, bool)
+        or not isinstance(n_cells, (int, np.integer))
+        or not 1 <= n_cells <= MAX_CELLS
     ):
-        raise ParameterError(f"n_cells: {n_cells!r} must be a positive integer or None")
+        raise ParameterError(
+            f"n_cells: {n_cells!r} must be a whole number from 1 to {MAX_CELLS:.0e} (a well holds "
+            "about 1e5 motor neurons), or None for the expected curve"
+        )
+
+
+def _check_doses(factor: Any, doses_pM: Any, day: Any) -> np.ndarray:
+    """The doses as a 1-D array of finite concentrations >= 0, factor and day checked."""
+    from ..errors import is_real
+    from ..model.secretion import FACTORS
+    from ..model.secretion import factor as lookup
+
+    if not isinstance(factor, str):
+        raise ParameterError(
+            f"factor: {factor!r} must be a factor name, one of {', '.join(FACTORS)}"
+        )
+    lookup(factor, "factor")
+    if not is_real(day) or not 0.01 <= float(day) <= 3650:
+        raise ParameterError(f"day: {day!r} must be a number of days in [0.01, 3650]")
+    ok = isinstance(doses_pM, (list, tuple, np.ndarray)) and all(
+        is_real(d) and math.isfinite(float(d)) and 0 <= float(d) <= 1e7 for d in np.ravel(doses_pM)
+    )
+    doses = np.asarray(doses_pM, dtype=np.float64) if ok else np.empty((0, 0))
+    if doses.ndim != 1 or not 1 <= len(doses) <= 10_000:
+        raise ParameterError(
+            f"doses_pM: {doses_pM!r} must be a list of 1 to 10000 concentrations in pM, each in "
+            "[0, 1e7]"
+        )
+    return doses
 
 
 def dose_response(
@@ -228,7 +270,7 @@ def dose_response(
 
     if doses_pM is None:
         doses_pM = np.geomspace(0.01, 1000.0, 41)
-    doses = np.asarray(doses_pM, dtype=np.float64)
+    doses = _check_doses(factor, doses_pM, day)
 
     def alive(d: float) -> float:
         a = assay(

@@ -43,13 +43,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError, check_finite_result, suggest
 
 __all__ = ["TransplantResult", "hosts", "products", "simulate"]
 
 ECS_FRACTION = 0.2  # Sykova & Nicholson 2008 Physiol Rev 88:1277
 #: Grid nodes a transplant may use (about 0.8 GB of float64 work arrays).
 MAX_GRID_NODES = 20_000_000
+#: The most records a transplant run keeps (bounded time and memory).
+MAX_RECORDS = 100_000
 DAYS_PER_MONTH = 30.4375
 
 LIMITATIONS = (
@@ -295,9 +297,14 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
     h_row = _pick(host, _hosts(), "host")
     if not is_real(months) or not 0 < float(months) <= 120:
         raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
-    if not is_real(record_every) or not 0 < float(record_every) <= float(months):
+    if (
+        not is_real(record_every)
+        or not 0 < float(record_every) <= float(months)
+        or float(months) / float(record_every) > MAX_RECORDS
+    ):
         raise ParameterError(
-            f"record_every: {record_every!r} must be a number of months in (0, months], e.g. 0.25"
+            f"record_every: {record_every!r} must be a number of months in (0, months] giving at "
+            f"most {MAX_RECORDS} records, e.g. 0.25"
         )
     dose = float(row["default_dose_per_site"]) if dose is None and row else dose
     dose = 1e5 if dose is None else dose
@@ -309,17 +316,25 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
         raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
     if immunosuppression is None:
         immunosuppression = (row["default_immunosuppression"] == "True") if row else True
-    origin = origin or (row["default_origin"] if row else "allogeneic")
-    if origin not in ("allogeneic", "autologous"):
+    if not isinstance(immunosuppression, (bool, np.bool_)):
+        raise ParameterError(f"immunosuppression: {immunosuppression!r} must be True or False")
+    if origin is None:
+        origin = row["default_origin"] if row else "allogeneic"
+    if not isinstance(origin, str) or origin not in ("allogeneic", "autologous"):
         raise ParameterError(f"origin: {origin!r} must be 'allogeneic' or 'autologous'")
     if origin == "autologous":
         rejection = g.rejection["autologous"]
     else:
         rejection = g.rejection["immunosuppressed" if immunosuppression else "allogeneic"]
     width, depth = float(h_row["cord_width_mm"]), float(h_row["cord_depth_mm"])
-    h = float(grid_mm) if grid_mm is not None else min(width, depth) / 24.0
-    if not is_real(h) or not 0 < h <= min(width, depth) / 4:
-        raise ParameterError(f"grid_mm: {grid_mm!r} must be in (0, {min(width, depth) / 4:g}]")
+    finest, coarsest = min(width, depth) / 200.0, min(width, depth) / 4.0
+    h = grid_mm if grid_mm is not None else min(width, depth) / 24.0
+    if not is_real(h) or not finest <= float(h) <= coarsest:
+        raise ParameterError(
+            f"grid_mm: {grid_mm!r} must be a spacing in mm in [{finest:.3g}, {coarsest:g}] for "
+            f"this host (default {min(width, depth) / 24.0:.3g})"
+        )
+    h = float(h)
     return _Plan(
         g, row, host, h_row, float(months), float(dose), int(sites), bool(immunosuppression),
         origin, rejection, h, float(secretion_scale), float(record_every),
@@ -497,8 +512,10 @@ def simulate(
     graft_df = mn[[]].copy()
     graft_df["cells"] = cells_site * plan.sites
     graft_df["tumour_probability"] = p_t
+    factors = _factor_profile(cord, unit, t_m, cells_site, plan.graft)
+    check_finite_result("transplant", mn=mn, mn_profile=mn_profile, factors=factors, graft=graft_df)
     return TransplantResult(
-        mn, mn_profile, _factor_profile(cord, unit, t_m, cells_site, plan.graft), graft_df,
+        mn, mn_profile, factors, graft_df,
         _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det),
     )  # fmt: skip
 
@@ -509,11 +526,11 @@ def _age(plan: _Plan, age_at_transplant: Any) -> float:
 
     if age_at_transplant is None:
         return float(plan.host_row["age_at_transplant_day"])
-    if is_real(age_at_transplant) and math.isfinite(float(age_at_transplant)):
+    if is_real(age_at_transplant) and abs(float(age_at_transplant)) <= 36_500:
         return float(age_at_transplant)
     raise ParameterError(
-        f"age_at_transplant: {age_at_transplant!r} must be a number of days (host age, or days "
-        "from onset for human_ALS)"
+        f"age_at_transplant: {age_at_transplant!r} must be a number of days within 100 years (host "
+        "age, or days from onset for human_ALS)"
     )
 
 

@@ -27,7 +27,13 @@ def design_points(space: ParameterSpace, design: Any, n: int | None, seed: int) 
     """The ``(n_points, n_dims)`` array of a design."""
     d = len(space)
     if not isinstance(design, str):
-        pts = np.asarray(getattr(design, "values", design), dtype=np.float64)
+        try:
+            pts = np.asarray(getattr(design, "values", design), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"design: {design!r} must be one of {', '.join(DESIGNS)} or an (n, {d}) array of "
+                "points"
+            ) from None
         if pts.ndim != 2 or pts.shape[1] != d:
             raise ParameterError(
                 f"design: explicit points must have shape (n, {d}) for the {d} dimensions, not "

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, ProtocolError
+from ..errors import ParameterError, ProtocolError, check_int, is_real
 from ..units import to_nanomolar
 
 __all__ = ["OptimizationResult", "optimize", "protocol_cost"]
@@ -121,6 +121,11 @@ def optimize(
 
     from .search import population_search
 
+    if not isinstance(maximize, (bool, np.bool_)):
+        raise ParameterError(f"maximize: {maximize!r} must be True or False")
+    budget = check_int("budget", budget, 1, 10_000_000)
+    popsize = check_int("popsize", popsize, 1, 10_000)
+    seed = None if seed is None else check_int("seed", seed, 0, 2**32 - 1)
     problem = _problem(protocol, knobs, objective, constraints, maximize, prices)
     if evaluate is None:
         _check_sweep(problem, sweep_kwargs)
@@ -174,6 +179,11 @@ def _problem(
     from ..protocols.presets import as_protocol
 
     base = as_protocol(protocol)
+    if not (isinstance(objective, str) or callable(objective)):
+        raise ParameterError(
+            f"objective: {objective!r} must be a readout name (e.g. 'mn_fraction') or a function "
+            "of a run's readouts"
+        )
     names, bounds = _check_knobs(knobs)
     checked = _check_constraints(constraints, prices)
     readouts = sorted(
@@ -194,13 +204,23 @@ def _check_knobs(
     Raises:
         ParameterError: No knob, or bounds that are not ``(low, high)`` with ``low < high``.
     """
+    if not isinstance(knobs, Mapping):
+        raise ParameterError(
+            f"knobs: {knobs!r} must map knob names to (low, high) bounds, e.g. "
+            "{'SAG.scale': (0.3, 3.0)}"
+        )
     if not knobs:
         raise ParameterError("knobs: give at least one knob with (low, high) bounds")
     names = list(knobs)
     bounds = []
     for name in names:
         b = knobs[name]
-        if not (isinstance(b, (list, tuple)) and len(b) == 2 and float(b[0]) < float(b[1])):
+        if not (
+            isinstance(b, (list, tuple))
+            and len(b) == 2
+            and all(is_real(v) and math.isfinite(float(v)) for v in b)
+            and float(b[0]) < float(b[1])
+        ):
             raise ParameterError(f"knobs {name!r}: {b!r} must be (low, high) with low < high")
         bounds.append((float(b[0]), float(b[1])))
     return names, bounds
@@ -215,10 +235,25 @@ def _check_constraints(
     Raises:
         ParameterError: A relation other than ``"<="``/``">="``, or ``compound_cost`` without prices.
     """
+    if constraints is not None and not isinstance(constraints, Mapping):
+        raise ParameterError(
+            f"constraints: {constraints!r} must map readouts to (relation, bound), e.g. "
+            "{'mn_fraction': ('>=', 0.5)}"
+        )
     constraints = dict(constraints or {})
-    for name, (rel, _bound) in constraints.items():
-        if rel not in ("<=", ">="):
-            raise ParameterError(f"constraints {name!r}: relation {rel!r} must be '<=' or '>='")
+    for name, c in constraints.items():
+        if not (
+            isinstance(c, (list, tuple))
+            and len(c) == 2
+            and isinstance(c[0], str)
+            and c[0] in ("<=", ">=")
+            and is_real(c[1])
+            and math.isfinite(float(c[1]))
+        ):
+            raise ParameterError(
+                f"constraints {name!r}: {c!r} must be (relation, bound) with relation '<=' or '>=' "
+                "and a finite bound"
+            )
         if name == "compound_cost" and not prices:
             raise ParameterError(
                 "constraints 'compound_cost' needs prices={compound: price per mg}"

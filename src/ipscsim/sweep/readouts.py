@@ -34,6 +34,10 @@ def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
         return tuple(Readout(n, n, "summary") for n in SUMMARY_FIELDS)
     if isinstance(readouts, str):
         readouts = [readouts]
+    if not isinstance(readouts, (list, tuple)):
+        raise ParameterError(
+            f"readouts: {readouts!r} must be a list of readout names, e.g. ['mn_fraction', 'MN@12']"
+        )
     out = []
     options = [*SUMMARY_FIELDS, *(f"{c}@<day>" for c in (*CELL_TYPES, *MARKERS))]
     for name in readouts:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._toml import loads_toml
+from .._toml import read_toml_file
 from ..errors import ParameterError, suggest
 from .sweep import Sweep
 
@@ -50,9 +50,7 @@ _KEYS = (
 def sweep_from_spec(path: str | Path) -> Sweep:
     """Build a :class:`Sweep` from a TOML spec file (unknown keys are errors)."""
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"sweep spec {str(path)!r} does not exist")
-    data: dict[str, Any] = loads_toml(path.read_text(encoding="utf-8"), str(path))
+    data: dict[str, Any] = read_toml_file(path, "sweep spec", ParameterError)
     unknown = [k for k in data if k not in _KEYS]
     if unknown:
         raise ParameterError(
@@ -64,7 +62,13 @@ def sweep_from_spec(path: str | Path) -> Sweep:
     protocol = data["protocol"]
     if isinstance(protocol, str) and (path.parent / protocol).is_file():
         protocol = str(path.parent / protocol)
-    options = dict(data.get("options", {}))
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        raise ParameterError(
+            f"{path}: options = {options!r} must be a table of solver settings, e.g. "
+            "[options] rtol = 1e-6"
+        )
+    options = dict(options)
     if "cohorts" in data:
         options["cohorts"] = data["cohorts"]
     return Sweep(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, ProtocolError
+from ..errors import ParameterError, ProtocolError, check_int
 from ..model.inputs import compile_protocol
 from ..protocols.presets import as_protocol
 from ..solvers import Record, engine_settings
@@ -75,12 +75,16 @@ class Sweep:
         self.protocol = as_protocol(protocol)
         self.space = ParameterSpace(space, self.protocol.compounds)
         self.design = design if isinstance(design, str) else "explicit"
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise ParameterError(f"seed: {seed!r} must be an int or None")
+        if seed is not None:
+            seed = check_int("seed", seed, 0, 2**63 - 1)
         self._design_args = (design, n)
         self._seed_given = seed is not None
         self._set_seed(int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed))
         self.readouts = parse_readouts(readouts)
+        if params is not None and not isinstance(params, Mapping):
+            raise ParameterError(
+                f"params: {params!r} must be a dict of parameter name = value, applied to every run"
+            )
         self.fixed_params = dict(params or {})
         resolve_params(self.fixed_params)  # validates names and values
         genotype_hazard(genotype)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_int, check_names, is_real
 from ..model.layout import PARAM_INDEX
 from ..model.parameter_set import ParameterSet
 from .evaluate import Evaluation, evaluate
@@ -124,6 +124,7 @@ def calibrate(
     import pandas as pd
 
     t0 = time.perf_counter()
+    n_starts, seed, max_nfev, budget = _check_settings(method, n_starts, seed, max_nfev, budget)
     targets = _resolve_targets(targets)
     base = _start_set(start)
     space = _space(params)
@@ -132,12 +133,8 @@ def calibrate(
     if method == "least_squares":
         x0 = np.clip(space.to_x(np.array([base[n] for n in space.names])), space.lo, space.hi)
         best = _least_squares(fit, trace, x0, n_starts, seed, max_nfev)
-    elif method == "differential_evolution":
+    else:  # "differential_evolution" (checked above)
         best = _differential_evolution(fit, trace, budget, seed)
-    else:
-        raise ParameterError(
-            f"method: {method!r} must be 'least_squares' or 'differential_evolution'"
-        )
     fitted = dict(zip(space.names, map(float, space.to_values(np.asarray(best.x))), strict=True))
     fitted_set = base.with_values(fitted)
     final = evaluate(targets, fitted_set.to_array(), protocols=dict(protocols or {}), **options)
@@ -153,19 +150,46 @@ def calibrate(
     )
 
 
+def _check_settings(
+    method: Any, n_starts: Any, seed: Any, max_nfev: Any, budget: Any
+) -> tuple[int, int | None, int, int]:
+    """The search settings as ints; a ParameterError names one of the wrong type or out of range."""
+    if not isinstance(method, str) or method not in ("least_squares", "differential_evolution"):
+        raise ParameterError(
+            f"method: {method!r} must be 'least_squares' or 'differential_evolution'"
+        )
+    return (
+        check_int("n_starts", n_starts, 1, 1000),
+        None if seed is None else check_int("seed", seed, 0, 2**32 - 1),
+        check_int("max_nfev", max_nfev, 1, 100_000),
+        check_int("budget", budget, 1, 10_000_000),
+    )
+
+
 def _resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Target]:
     """The targets as a list: the shipped published outcomes for ``None``, a CSV path read.
 
     Raises:
-        ParameterError: No target.
+        ParameterError: No target, or something that is not a target.
     """
     if targets is None:
         targets = outcome_targets()
     elif isinstance(targets, (str, Path)):
         targets = load_targets(targets)
+    elif not isinstance(targets, (list, tuple)):
+        raise ParameterError(
+            f"targets: {targets!r} must be a CSV path, a list of Target or None (the published "
+            "outcomes)"
+        )
     targets = list(targets)
     if not targets:
         raise ParameterError("targets: nothing to fit")
+    for i, t in enumerate(targets):
+        if not isinstance(t, Target):
+            raise ParameterError(
+                f"targets[{i}]: {t!r} is not a Target; read a CSV with load_targets() or build "
+                "Target(...) rows"
+            )
     return targets
 
 
@@ -173,6 +197,13 @@ def _start_set(start: Any) -> ParameterSet:
     """The starting ParameterSet from a ParameterSet, a dict, a TOML file or ``None`` (defaults)."""
     if isinstance(start, ParameterSet):
         return start
+    if not (
+        start is None or isinstance(start, (Mapping, Path)) or (isinstance(start, str) and start)
+    ):
+        raise ParameterError(
+            f"start: {start!r} must be a ParameterSet, a dict of name = value, a TOML file or None "
+            "(the defaults)"
+        )
     return ParameterSet(
         dict(start)
         if isinstance(start, Mapping)
@@ -212,12 +243,19 @@ def _space(params: Sequence[str] | Mapping[str, tuple[float, float]]) -> _Space:
         ParameterError: No parameter, bounds with ``low >= high``, or outside the model's limits.
     """
     prior = ParameterSet(ranges="prior")
-    names = list(params)
+    names = list(params) if isinstance(params, Mapping) else check_names("params", params, "names")
     if not names:
         raise ParameterError("params: name at least one parameter to fit")
     bounds = {}
     for n in names:
         b = params[n] if isinstance(params, Mapping) else prior.bounds(n)
+        if not isinstance(n, str) or not (
+            isinstance(b, (list, tuple)) and len(b) == 2 and all(is_real(v) for v in b)
+        ):
+            raise ParameterError(
+                f"params {n!r}: {b!r} must be a (low, high) pair of numbers; or give names only, "
+                "to search the prior ranges"
+            )
         lo, hi = float(b[0]), float(b[1])
         if not lo < hi:
             raise ParameterError(f"params {n!r}: bounds ({lo:g}, {hi:g}) must have low < high")
