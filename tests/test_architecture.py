@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ipscsim"
 
 #: The layers, lowest first: a module may import from its own layer or any layer below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "errors", "units", "_toml", "trackers", "data"),
+    ("_version", "errors", "units", "_toml", "trackers", "data", "examples"),
     ("protocols",),
     ("model",),
     ("engines",),
@@ -31,7 +31,11 @@ CONVENIENCES = {
     (
         "ipscsim.protocols.protocol",
         "ipscsim.plot",
-    ): "Protocol.plot and its HTML view draw the protocol",
+    ): "Protocol.plot draws the protocol",
+    (
+        "ipscsim.protocols.display",
+        "ipscsim.plot",
+    ): "a protocol's notebook view shows its timeline",
     (
         "ipscsim.results.result",
         "ipscsim.plot",

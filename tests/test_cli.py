@@ -75,3 +75,27 @@ def test_console_entry_point_runs_as_module():
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
+
+
+def test_compare_prints_what_differs_and_both_outcomes(tmp_path, capsys):
+    p = ips.protocols.get("maury2015")
+    q = p.without("SAG")
+    q.to_toml(tmp_path / "no_sag.toml")
+    fig = tmp_path / "cmp.png"
+    assert main(["compare", "maury2015", str(tmp_path / "no_sag.toml"), "--plot", str(fig)]) == 0
+    out = capsys.readouterr().out
+    assert "SAG" in out
+    assert "0.5 uM days 2-9" in out  # the step only the first has
+    a, b = ips.simulate(p).summary(), ips.simulate(q).summary()
+    row = next(line for line in out.splitlines() if line.startswith("mn_fraction"))
+    assert row.split()[1:] == [f"{a['mn_fraction']:.4g}", f"{b['mn_fraction']:.4g}"]
+    assert fig.stat().st_size > 10_000
+    assert main(["compare", "maury2015", "maury2015"]) == 0
+    assert "the schedules are the same" in capsys.readouterr().out
+
+
+def test_run_with_the_agent_based_engine(capsys):
+    assert main(["run", "chambers2009", "--engine", "abm", "--cells", "500", "--days", "2"]) == 0
+    assert "abm engine" in capsys.readouterr().out
+    assert main(["run", "maury2015", "--cells", "500"]) == 2
+    assert "--cells" in capsys.readouterr().err

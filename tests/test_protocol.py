@@ -243,3 +243,24 @@ def test_lengthening_a_protocol_keeps_feeding_at_its_rhythm():
     assert {14.0, 16.0, 18.0} <= set(longer.media_change_days())
     assert set(p.media_change_days()) <= set(longer.media_change_days())
     assert ips.protocols.get("du2015").with_days(40).media_change_every == 2
+
+
+def test_diff_lists_every_change_and_nothing_else():
+    p = ips.protocols.get("maury2015")
+    assert p.diff(p).empty
+    q = p.without("SAG").scale("RA", 2.0).shift("DAPT", days=-2).with_days(16)
+    table = p.diff(q)
+    assert list(zip(table["what"], table["item"], strict=True)) == [
+        ("setting", "days"),
+        ("compound", "DAPT"),
+        ("compound", "RA"),
+        ("compound", "SAG"),
+        ("media changes", "days"),  # with_days feeds on at the protocol's rhythm
+    ]
+    d = table.set_index("item")
+    assert d.loc["SAG", "b"] == "-"
+    assert d.loc["RA", "a"] == "0.1 uM days 2-9"
+    assert d.loc["RA", "b"] == "0.2 uM days 2-9"
+    assert d.loc["DAPT", "b"] == "10 uM days 7-12"
+    with pytest.raises(ips.ProtocolError, match="other: 'du2015' is not a Protocol"):
+        p.diff("du2015")

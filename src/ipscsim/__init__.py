@@ -45,6 +45,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "calibrate",
+    "examples",
     "export",
     "lines",
     "optimize",
@@ -81,6 +82,7 @@ _LAZY = {
 
 
 _MODULES = {
+    "examples": "ipscsim.examples",
     "export": "ipscsim.export",
     "sensitivity": "ipscsim.sweep.sensitivity",
     "lines": "ipscsim.studies.lines",

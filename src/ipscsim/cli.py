@@ -1,4 +1,4 @@
-"""Command line: ``ipscsim protocols | run | bench``.
+"""Command line: ``ipscsim protocols | run | compare | sweep | bench``.
 
 Bad input (an unknown preset, a malformed protocol file, an invalid option) prints one line to stderr and
 exits with status 2; a simulation failure exits with status 1.
@@ -55,8 +55,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _check_path(args.out, _OUT_SUFFIXES, "--out")
     _check_path(args.plot, _PLOT_SUFFIXES, "--plot")
     result = simulate(
-        args.protocol, days=args.days, seed=args.seed, genotype=args.genotype, params=args.params
-    )
+        args.protocol, engine=_engine(args), days=args.days, seed=args.seed,
+        genotype=args.genotype, params=args.params,
+    )  # fmt: skip
     summary = result.summary()
     print(
         f"ipscsim {result.meta['version']}: {summary.name} ({result.meta['engine']} engine, "
@@ -73,6 +74,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         matplotlib.use("Agg")
         fig = result.plot()
+        fig.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _engine(args: argparse.Namespace):
+    """The engine the options ask for: the ODE engine, or the agent-based one with ``--cells``."""
+    from .solvers import ABM, ODE
+
+    if args.engine == "abm":
+        return ABM(n_cells=args.cells)
+    if args.cells is not None:
+        raise ValueError("--cells: only the agent-based engine has cells; add --engine abm")
+    return ODE()
+
+
+#: The summary fields ``ipscsim compare`` prints.
+_COMPARED = ("mn_fraction", "mn_yield", "interneuron_fraction", "glia_fraction",
+             "offtarget_fraction", "residual_pluripotent_per_million", "day_mn_half")  # fmt: skip
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .api import simulate_batch
+    from .protocols.presets import as_protocol
+
+    _check_path(args.plot, _PLOT_SUFFIXES, "--plot")
+    a, b = as_protocol(args.a), as_protocol(args.b)
+    print(f"ipscsim compare: {a.name} (a) and {b.name} (b)")
+    changes = a.diff(b)
+    if changes.empty:
+        print("  the schedules are the same")
+    else:
+        print(changes.to_string(index=False))
+    ra, rb = simulate_batch([a, b], days=args.days)
+    table = pd.DataFrame({"a": ra.summary(), "b": rb.summary()}).loc[list(_COMPARED)]
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plot.compare import plot_comparison
+
+        fig = plot_comparison([ra, rb], ["pMN", "MN", "interneuron"], labels=[a.name, b.name])
         fig.savefig(args.plot, dpi=120)
         print(f"wrote {args.plot}")
     return 0
@@ -105,17 +151,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(quick=args.quick, as_json=args.json, results=args.results)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ipscsim",
-        description="Simulate iPSC to motor neuron differentiation protocols.",
-    )
-    from ._version import __version__
-
-    parser.add_argument("--version", action="version", version=f"ipscsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("protocols", help="list the preset protocols")
-    p.set_defaults(func=_cmd_protocols)
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    """The ``run`` command and its options."""
     r = sub.add_parser("run", help="simulate a preset or a protocol file and print its summary")
     r.add_argument("protocol", help="preset name (see 'ipscsim protocols') or a .toml/.json file")
     r.add_argument(
@@ -128,7 +165,38 @@ def _parser() -> argparse.ArgumentParser:
         "--genotype", default="control", help="control, SOD1_A4V, C9orf72, TARDBP_M337V or FUS"
     )
     r.add_argument("--params", default=None, help="TOML file of parameter overrides")
+    r.add_argument(
+        "--engine",
+        choices=("ode", "abm"),
+        default="ode",
+        help="ode (default) or abm (single cells)",
+    )
+    r.add_argument("--cells", type=int, default=None, help="cells of the agent-based engine")
     r.set_defaults(func=_cmd_run)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ipscsim",
+        description="Simulate iPSC to motor neuron differentiation protocols.",
+    )
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"ipscsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("protocols", help="list the preset protocols")
+    p.set_defaults(func=_cmd_protocols)
+    _add_run(sub)
+    c = sub.add_parser(
+        "compare",
+        help="what differs between two protocols, and their outcomes side by side",
+        epilog="example: ipscsim compare maury2015 du2015 --plot compare.png",
+    )
+    c.add_argument("a", help="preset name or protocol file")
+    c.add_argument("b", help="preset name or protocol file")
+    c.add_argument("--days", type=float, default=None, help="days to simulate both (default: own)")
+    c.add_argument("--plot", default=None, help="write a figure of both (.png, .pdf or .svg)")
+    c.set_defaults(func=_cmd_compare)
     w = sub.add_parser("sweep", help="run a sweep from a TOML spec into a resumable Parquet store")
     w.add_argument("spec", help="sweep spec file (see ipscsim.sweep.spec)")
     w.add_argument("--store", required=True, help="store directory (rerunning resumes it)")

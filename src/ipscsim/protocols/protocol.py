@@ -15,7 +15,6 @@ Semantics the engines rely on:
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -533,39 +532,18 @@ class Protocol:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from ..plot.html import svg_timeline
+        from .display import protocol_html
 
-        e = html.escape
-        rows = "".join(
-            f"<tr><td>{e(s.compound)}</td><td>{s.concentration:g} {e(s.unit)}"
-            f"</td><td>{s.start:g}</td><td>{s.end:g}</td></tr>"
-            for s in sorted(self.steps, key=lambda s: (s.start, s.compound))
-        )
-        ops = "".join(
-            f"<li>day {op.day:g}: {e(op.kind)}"
-            + ("" if op.density is None else f" at {op.density:g} cells/cm²")
-            + "</li>"
-            for op in sorted(self.operations, key=lambda o: o.day)
-        )
-        media = (
-            f"media changes on days {', '.join(f'{d:g}' for d in self.media_changes)}"
-            if self.media_changes is not None
-            else f"media change every {self.media_change_every or 1:g} day(s)"
-        )
-        cite = e(self.reference.get("citation", ""))
-        doi = self.reference.get("doi", "")
-        if doi:
-            cite += f" (doi:{e(doi)})"
-        return (
-            f"<div><b>Protocol {e(self.name)}</b>: {self.days:g} days, {e(self.format)}, seeded at "
-            f"{self.seeding_density:g} cells/cm², {media}"
-            + (f"<br><i>{cite}</i>" if cite else "")
-            + f"<br>{svg_timeline(self)}"
-            "<table><thead><tr><th>compound</th><th>concentration</th><th>start (day)</th>"
-            f"<th>end (day)</th></tr></thead><tbody>{rows}</tbody></table>"
-            + (f"<ul>{ops}</ul>" if ops else "")
-            + "</div>"
-        )
+        return protocol_html(self)
+
+    def diff(self, other: Protocol) -> Any:
+        """What differs from ``other``: a DataFrame (``what``, ``item``, ``a``: this one, ``b``: other).
+
+        See :func:`ipscsim.protocols.display.diff`; empty when the schedules are the same.
+        """
+        from .display import diff
+
+        return diff(self, other)
 
     def plot(self, ax: Any = None, *, days: float | None = None):
         """Draw the protocol timeline (compounds as bars over days); returns the Figure.

@@ -295,17 +295,7 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
     if host is None:
         host = row["default_host"] if row else "rat_SOD1_G93A"
     h_row = _pick(host, _hosts(), "host")
-    if not is_real(months) or not 0 < float(months) <= 120:
-        raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
-    if (
-        not is_real(record_every)
-        or not 0 < float(record_every) <= float(months)
-        or float(months) / float(record_every) > MAX_RECORDS
-    ):
-        raise ParameterError(
-            f"record_every: {record_every!r} must be a number of months in (0, months] giving at "
-            f"most {MAX_RECORDS} records, e.g. 0.25"
-        )
+    _check_span(months, record_every)
     dose = float(row["default_dose_per_site"]) if dose is None and row else dose
     dose = 1e5 if dose is None else dose
     if not is_real(dose) or not 0 <= dose < math.inf:
@@ -326,6 +316,34 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
         rejection = g.rejection["autologous"]
     else:
         rejection = g.rejection["immunosuppressed" if immunosuppression else "allogeneic"]
+    h = _grid(grid_mm, h_row)
+    return _Plan(
+        g, row, host, h_row, float(months), float(dose), int(sites), bool(immunosuppression),
+        origin, rejection, h, float(secretion_scale), float(record_every),
+    )  # fmt: skip
+
+
+def _check_span(months: Any, record_every: Any) -> None:
+    """Raise a ParameterError for a length or a record spacing a transplant run cannot take."""
+    from ..errors import is_real
+
+    if not is_real(months) or not 0 < float(months) <= 120:
+        raise ParameterError(f"months: {months!r} must be a number of months in (0, 120]")
+    if (
+        not is_real(record_every)
+        or not 0 < float(record_every) <= float(months)
+        or float(months) / float(record_every) > MAX_RECORDS
+    ):
+        raise ParameterError(
+            f"record_every: {record_every!r} must be a number of months in (0, months] giving at "
+            f"most {MAX_RECORDS} records, e.g. 0.25"
+        )
+
+
+def _grid(grid_mm: Any, h_row: dict[str, str]) -> float:
+    """The grid spacing (mm): the default for the host's cord, or ``grid_mm`` checked."""
+    from ..errors import is_real
+
     width, depth = float(h_row["cord_width_mm"]), float(h_row["cord_depth_mm"])
     finest, coarsest = min(width, depth) / 200.0, min(width, depth) / 4.0
     h = grid_mm if grid_mm is not None else min(width, depth) / 24.0
@@ -334,11 +352,7 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
             f"grid_mm: {grid_mm!r} must be a spacing in mm in [{finest:.3g}, {coarsest:g}] for "
             f"this host (default {min(width, depth) / 24.0:.3g})"
         )
-    h = float(h)
-    return _Plan(
-        g, row, host, h_row, float(months), float(dose), int(sites), bool(immunosuppression),
-        origin, rejection, h, float(secretion_scale), float(record_every),
-    )  # fmt: skip
+    return float(h)
 
 
 def _cord(plan: _Plan) -> _Cord:
