@@ -7,6 +7,7 @@ settings object's ``run`` (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`) ->
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,14 @@ from typing import Any
 import numpy as np
 
 from .errors import ParameterError, is_real
+from .model.parameters import warn_implausible
 from .model.prepare import PreparedRun, prepare_run
 from .protocols import Protocol
 from .protocols.presets import as_protocol
 from .results import BatchOutput, Result
 from .solvers import ABM, ENGINES, ODE, Record, engine_settings
+
+log = logging.getLogger("ipscsim")
 
 __all__ = [
     "ENGINES",
@@ -108,8 +112,13 @@ def simulate(
     if uncertainty is not None:
         _check_uncertainty(uncertainty, eng)
     run = prepare(protocol, days, genotype, params, line=line, engine=eng, record=rec)
+    warn_implausible(params)
     tc = _trackers(trackers, progress, eng, run.protocol.name)
     result = eng.run([run], seed, n_threads, tc).result(0)
+    log.info(
+        "simulated %s (%s engine) to day %g: %s",
+        run.protocol.name, eng.name, float(run.record_days[-1]), result.meta.get("solver", {}),
+    )  # fmt: skip
     if uncertainty is not None:
         result.uncertainty = _ensemble(run, eng, params, uncertainty, seed, n_threads)
     return result
@@ -227,6 +236,7 @@ def simulate_batch(
     n_threads: int | None = None,
     lines: Sequence[Any] | None = None,
     record: Record | None = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> list[Result]:
     """Simulate many (protocol, parameters) pairs in one compiled call, in parallel threads.
@@ -242,6 +252,7 @@ def simulate_batch(
         n_threads: Threads to use (default: all cores).
         lines: One cell line per run (line numbers or CellLines), or ``None``.
         record: What to record (:class:`~ipscsim.Record`).
+        progress: Show a progress bar (``None``: above :data:`PROGRESS_ABOVE` ODE runs).
         **options: The old flat keywords (``cohorts``, ``rtol``, ``atol``, ``max_steps``,
             ``record_every``), accepted with a ``DeprecationWarning``.
 
@@ -259,13 +270,43 @@ def simulate_batch(
         prepare(pr, days, genotype, pa, line=ln, engine=eng, record=rec)
         for pr, pa, ln in zip(protocols, params, lines, strict=True)
     ]
-    out = eng.run(runs, seed, n_threads)
-    for i in range(len(runs)):
-        if not out.ok(i) and isinstance(params[i], Mapping):
-            from .errors import SimulationError
+    results: list[Result] = []
+    for start, out in _batches(eng, runs, seed, n_threads, progress):
+        for j in range(len(out)):
+            if not out.ok(j) and isinstance(params[start + j], Mapping):
+                from .errors import SimulationError
 
-            raise SimulationError(
-                f"run {i} (protocol {runs[i].protocol.name!r}, params {params[i]!r}): "
-                f"{out.message(i)}"
-            )
-    return out.results()
+                raise SimulationError(
+                    f"run {start + j} (protocol {runs[start + j].protocol.name!r}, params "
+                    f"{params[start + j]!r}): {out.message(j)}"
+                )
+        results.extend(out.results())
+    return results
+
+
+#: A batch of more ODE runs than this shows a progress bar (it runs in slices of :data:`SLICE`).
+PROGRESS_ABOVE = 1000
+SLICE = 250
+
+
+def _batches(eng: Any, runs: list, seed: Any, n_threads: Any, progress: bool | None):
+    """``(first run, BatchOutput)`` of the runs: in one call, or in slices under a progress bar.
+
+    Only the ODE engine is sliced (its runs are independent and deterministic, so the slices give the
+    results of one call); the agent-based engine shows each run's own progress.
+    """
+    from .solvers import ODE
+
+    show = progress if progress is not None else len(runs) > PROGRESS_ABOVE
+    if not (show and isinstance(eng, ODE) and len(runs) > SLICE):
+        yield 0, eng.run(runs, seed, n_threads)
+        return
+    from tqdm.auto import tqdm
+
+    per_run = isinstance(seed, (list, tuple, np.ndarray))
+    with tqdm(total=len(runs), unit="run", desc="simulate_batch") as bar:
+        for start in range(0, len(runs), SLICE):
+            part = runs[start : start + SLICE]
+            part_seed = list(seed[start : start + SLICE]) if per_run else seed
+            yield start, eng.run(part, part_seed, n_threads)
+            bar.update(len(part))

@@ -206,6 +206,7 @@ class ODE:
 
     def _integrate(self, runs: list[Any], n_threads: int | None, tc: Any):
         from .engines import ode
+        from .engines._cache import compile_notice
         from .engines.threads import threads
         from .model.cohorts import cohort_nodes
         from .model.pharmacology import compound_table
@@ -219,6 +220,7 @@ class ODE:
             return [rec], stats[None, :], np.array([status]), [why]
         comp, nodes = compound_table(), cohort_nodes(self.cohorts)
         opts = (self.rtol, self.atol, self.max_steps)
+        compile_notice(ode.run if len(runs) == 1 else ode.run_many, "ODE engine", COLD_ODE_S)
         if len(runs) == 1:
             r, c = runs[0], runs[0].compiled
             rec, stats, status = ode.run(
@@ -238,6 +240,11 @@ class ODE:
             )  # fmt: skip
         records = [rec[rec_ptr[i] : rec_ptr[i + 1]] for i in range(len(runs))]
         return records, stats, status, [""] * len(runs)
+
+
+#: Seconds a cold compilation took on the two-core development machine (numba 0.68, Python 3.11).
+COLD_ODE_S = 10
+COLD_ABM_S = 60
 
 
 @dataclass(frozen=True)
@@ -295,7 +302,9 @@ class ABM:
         >>> run = ips.ABM(n_cells=5000).start("chambers2009", seed=1, days=4)  # doctest: +SKIP
         >>> run.step(); run.snapshot().head()                                  # doctest: +SKIP
         """
+        from .engines._cache import compile_notice
         from .engines.abm.run import AbmRun
+        from .engines.abm.step import step_cells
         from .model.prepare import PreparedRun, prepare_run
 
         if not isinstance(protocol, PreparedRun):
@@ -310,6 +319,7 @@ class ABM:
                 f"{sorted(prepare)[0]}: start() takes days, genotype, params, line and record"
             )
         self._check_steps(float(protocol.compiled.t[-1]))
+        compile_notice(step_cells, "agent-based engine", COLD_ABM_S)
         return AbmRun(protocol, self, resolve_seed(seed, fresh=True))
 
     def _check_steps(self, days: float) -> None:

@@ -28,6 +28,7 @@ from .errors import ParameterError, is_real
 __all__ = [
     "CallbackTracker",
     "DataTracker",
+    "ProgressLog",
     "ProgressTracker",
     "StopRun",
     "StopWhen",
@@ -206,3 +207,37 @@ class TrackerCollection:
         """Finalise every tracker."""
         for tr in self.items:
             tr.finalize(run)
+
+
+class ProgressLog(list):
+    """A list of evaluations that advances a progress bar (tqdm.auto) on every ``append``.
+
+    What the fits and searches keep as their trace: ``calibrate`` and ``optimize`` append one row per
+    evaluated candidate, so the bar counts evaluations against the budget.
+
+    Args:
+        total: The evaluations expected (the budget; the bar may stop short when a search converges),
+            or ``None`` for a count.
+        desc: The bar's label.
+        enabled: ``False``: no bar, a plain list.
+    """
+
+    def __init__(self, total: int | None, desc: str, enabled: bool = True) -> None:
+        super().__init__()
+        self._bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=desc, unit="eval", leave=False)
+
+    def append(self, item: Any) -> None:
+        """Keep ``item`` and advance the bar by one."""
+        super().append(item)
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        """Close the bar (the rows stay)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -11,9 +11,13 @@ clears a package's cache files when the hash changes; each engine package calls 
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
-__all__ = ["refresh_cache", "source_hash"]
+__all__ = ["compile_notice", "is_cold", "refresh_cache", "source_hash"]
+
+log = logging.getLogger("ipscsim")
+_NOTIFIED: set[str] = set()
 
 _MARKER = "ipscsim-engines.sha256"
 
@@ -50,3 +54,34 @@ def refresh_cache(dispatcher) -> None:
         marker.write_text(digest)
     except OSError:  # read-only install: numba then compiles in memory when it cannot load
         return
+
+
+def is_cold(dispatcher) -> bool:
+    """Whether calling ``dispatcher`` will compile: not compiled in this process, nothing on disk."""
+    if dispatcher.signatures:
+        return False
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    index = getattr(cache_file, "_index_path", None)
+    return not (index and Path(index).is_file())
+
+
+def compile_notice(dispatcher, what: str, seconds: float) -> None:
+    """Say once, before a cold compilation, that the first call waits for the compiler.
+
+    The notice is a ``logging`` warning of the ``"ipscsim"`` logger: printed to stderr when logging is
+    not configured, silenced like any other (``logging.getLogger("ipscsim").setLevel(...)``).
+
+    Args:
+        dispatcher: The kernel about to be called.
+        what: What is compiled, for the message.
+        seconds: About how long it takes on a two-core machine (measured, cold cache).
+    """
+    if what in _NOTIFIED or not is_cold(dispatcher):
+        return
+    _NOTIFIED.add(what)
+    log.warning(
+        "ipscsim: compiling the %s (once per installation, about %d s on two cores; later runs "
+        "load it from the cache)",
+        what,
+        seconds,
+    )

@@ -162,6 +162,32 @@ def _check_value(name: str, value: Any) -> float:
     return v
 
 
+def warn_implausible(params: Any) -> None:
+    """Warn (UserWarning) about each given value outside its parameter's plausible range.
+
+    The model accepts values between its hard limits; the plausible range is what the literature and
+    the published outcomes support (``ipscsim.parameters()``), so a value outside it is allowed, but a
+    prediction made with it is an extrapolation the user should know about.
+
+    Args:
+        params: Overrides as a dict of name = value (other forms are not checked).
+    """
+    import warnings
+
+    if not isinstance(params, Mapping):
+        return
+    table = param_table()
+    for name, value in params.items():
+        row = table.get(name)
+        if row is not None and is_real(value) and not row.lower <= float(value) <= row.upper:
+            warnings.warn(
+                f"parameter {name!r}: {value!r} is outside its plausible range [{row.lower:g}, "
+                f"{row.upper:g}] {row.unit}; the prediction is an extrapolation",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
 def read_param_file(path: str | Path) -> dict[str, float]:
     """Read parameter overrides from a TOML file (a ``[parameters]`` table, or top-level keys)."""
     from .._toml import read_toml_file

@@ -86,7 +86,18 @@ class Step:
         entry = registry().get(compound, where=f"{where}: compound")
         label = f"{where} ({entry.name})"
         conc = number(concentration, f"{label}: concentration", minimum=0.0)
-        unit = entry.unit if unit is None else canonical_unit(unit, f"{label}: unit")
+        if unit is None:
+            import warnings
+
+            warnings.warn(
+                f"{label}: no unit given; taking {entry.name}'s usual unit, {entry.unit}. Write the "
+                "unit (unit = ...) to say what you mean",
+                UserWarning,
+                stacklevel=3,
+            )
+            unit = entry.unit
+        else:
+            unit = canonical_unit(unit, f"{label}: unit")
         s = number(start, f"{label}: start", minimum=0.0)
         e = number(end, f"{label}: end")
         if e <= s:

@@ -382,13 +382,17 @@ def _cord(plan: _Plan) -> _Cord:
     return _Cord((nx, ny, nz), zc, site_z, ix_ipsi, ix_contra, iy, src, secreted, lam)
 
 
-def _unit_fields(cord: _Cord, h: float) -> dict[str, np.ndarray]:
+def _unit_fields(cord: _Cord, h: float, progress: bool) -> dict[str, np.ndarray]:
     """Steady factor fields in pM per (pg/day per site), per secreted factor."""
+    from tqdm.auto import tqdm
+
     from ..engines.tissue import steady_state
     from ..model.secretion import factor
 
     unit = {}
-    for f in cord.secreted:
+    for f in tqdm(
+        cord.secreted, desc="transplant: factor fields", disable=not progress, leave=False
+    ):
         fa = factor(f)
         u = steady_state(cord.source, fa.tissue_diffusion_mm2_day, fa.tissue_decay_per_day, h)
         unit[f] = u / ECS_FRACTION * 1e3 / fa.pg_per_ml_per_pM()
@@ -485,6 +489,7 @@ def simulate(
     secretion_scale: float = 1.0,
     residual_pluripotent: float | None = None,
     record_every: float = 0.25,
+    progress: bool = True,
 ) -> TransplantResult:
     """Simulate a graft in an ALS spinal cord.
 
@@ -506,6 +511,7 @@ def simulate(
         residual_pluripotent: Share of the grafted cells still pluripotent (default: the product's, or
             a Result's ``residual_pluripotent``).
         record_every: Months between records.
+        progress: Show a progress bar over the factor fields (the long part, a few seconds each).
 
     Raises:
         ParameterError: naming the field, the value and the fix.
@@ -516,7 +522,7 @@ def simulate(
     )  # fmt: skip
     age0 = _age(plan, age_at_transplant)
     cord = _cord(plan)
-    unit = _unit_fields(cord, plan.grid_mm)
+    unit = _unit_fields(cord, plan.grid_mm, bool(progress))
     end_stage = float(plan.host_row["end_stage_day"])
     months_run = min(plan.months, max((end_stage - age0) / DAYS_PER_MONTH, 0.0))
     t_m = np.linspace(0.0, months_run, max(1, round(plan.months / plan.record_every)) + 1)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, ProtocolError, check_int, is_real
+from ..trackers import ProgressLog
 from ..units import to_nanomolar
 
 __all__ = ["OptimizationResult", "optimize", "protocol_cost"]
@@ -94,6 +95,7 @@ def optimize(
     popsize: int = 15,
     n_jobs: int | None = None,
     evaluate: Callable[[np.ndarray], list[dict[str, float]]] | None = None,
+    progress: bool = True,
     **sweep_kwargs: Any,
 ) -> OptimizationResult:
     """Find the knob values that maximise (or minimise) an objective under constraints.
@@ -112,6 +114,7 @@ def optimize(
         n_jobs: Threads of the batch engine.
         evaluate: Replace the simulator by a function of the ``(n, d)`` candidates returning one dict
             of readouts per candidate (for tests and custom models).
+        progress: Show a progress bar over the evaluations (tqdm).
         **sweep_kwargs: Passed to the Sweep that evaluates each generation (``params``, ``days``, ...).
 
     Returns:
@@ -132,9 +135,12 @@ def optimize(
         simulate = partial(_simulate, problem, seed=seed, n_jobs=n_jobs, sweep_kwargs=sweep_kwargs)
     else:
         simulate = partial(_call_evaluate, evaluate)
-    trace: list[dict[str, Any]] = []
+    trace = ProgressLog(budget, "optimize", enabled=progress)
     cost = partial(_cost, problem=problem, simulate=simulate, trace=trace)
-    res = population_search(cost, problem.bounds, budget, seed, popsize, tol=1e-8)
+    try:
+        res = population_search(cost, problem.bounds, budget, seed, popsize, tol=1e-8)
+    finally:
+        trace.close()
     return _result(problem, pd.DataFrame(trace), str(res.message))
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import ParameterError, check_int, check_names, is_real
 from ..model.layout import PARAM_INDEX
 from ..model.parameter_set import ParameterSet
+from ..trackers import ProgressLog
 from .evaluate import Evaluation, evaluate
 from .targets import Target, load_targets, outcome_targets
 
@@ -103,6 +104,7 @@ def calibrate(
     max_nfev: int = 60,
     budget: int = 2000,
     start: Any = None,
+    progress: bool = True,
     **options: Any,
 ) -> CalibrationResult:
     """Fit parameters so that the model meets targets.
@@ -119,6 +121,7 @@ def calibrate(
         max_nfev: Function evaluations per least-squares start (each is one batch of simulations).
         budget: Simulations allowed to differential evolution (population size times generations).
         start: Starting parameter set (dict, file or ParameterSet; default: the defaults).
+        progress: Show a progress bar over the evaluations (tqdm).
         **options: Solver options of the simulations.
     """
     import pandas as pd
@@ -129,12 +132,16 @@ def calibrate(
     base = _start_set(start)
     space = _space(params)
     fit = _Fit(targets, space, base.to_array(), protocols, options)
-    trace: list[dict[str, Any]] = []
-    if method == "least_squares":
-        x0 = np.clip(space.to_x(np.array([base[n] for n in space.names])), space.lo, space.hi)
-        best = _least_squares(fit, trace, x0, n_starts, seed, max_nfev)
-    else:  # "differential_evolution" (checked above)
-        best = _differential_evolution(fit, trace, budget, seed)
+    # least squares: the evaluations per start depend on its Jacobians (a count, no total)
+    trace = ProgressLog(None if method == "least_squares" else budget, "calibrate", progress)
+    try:
+        if method == "least_squares":
+            x0 = np.clip(space.to_x(np.array([base[n] for n in space.names])), space.lo, space.hi)
+            best = _least_squares(fit, trace, x0, n_starts, seed, max_nfev)
+        else:  # "differential_evolution" (checked above)
+            best = _differential_evolution(fit, trace, budget, seed)
+    finally:
+        trace.close()
     fitted = dict(zip(space.names, map(float, space.to_values(np.asarray(best.x))), strict=True))
     fitted_set = base.with_values(fitted)
     final = evaluate(targets, fitted_set.to_array(), protocols=dict(protocols or {}), **options)
