@@ -99,3 +99,9 @@ def test_run_with_the_agent_based_engine(capsys):
     assert "abm engine" in capsys.readouterr().out
     assert main(["run", "maury2015", "--cells", "500"]) == 2
     assert "--cells" in capsys.readouterr().err
+
+
+def test_every_command_help_gives_an_example(capsys):
+    for command in ("protocols", "run", "compare", "sweep", "bench"):
+        assert main([command, "--help"]) == 0
+        assert "example" in capsys.readouterr().out, command

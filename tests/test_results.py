@@ -27,6 +27,21 @@ def test_tables_have_the_contracted_shape(result):
     assert result.counts["total"].iloc[0] == pytest.approx(100000 * 9.5)
 
 
+def test_table_is_a_property_like_the_other_accessors(result):
+    import pandas as pd
+
+    wide = result.table
+    assert isinstance(wide, pd.DataFrame)
+    pd.testing.assert_frame_equal(
+        wide[[f"fraction.{c}" for c in CELL_TYPES]].set_axis(list(CELL_TYPES), axis=1),
+        result.fractions,
+    )
+    assert len(wide.columns) == len(CELL_TYPES) + len(MARKERS) + len(CELL_TYPES) + 1
+    with pytest.warns(DeprecationWarning, match=r"write r\.table, not r\.table\(\)"):
+        called = result.table()
+    pd.testing.assert_frame_equal(called, pd.DataFrame(wide))
+
+
 def test_summary_reports_every_field(result):
     s = result.summary()
     assert list(s.index) == list(SUMMARY_FIELDS)

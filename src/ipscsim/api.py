@@ -95,9 +95,8 @@ def simulate(
         n_threads: Threads of the compiled kernels (default: all cores).
         trackers: Trackers (:mod:`ipscsim.trackers`): progress, storage, early stopping.
         progress: Show a progress bar over days (default: for agent-based runs).
-        uncertainty: Parameter sets to draw over the plausible ranges and simulate too (ODE engine;
-            seeded by ``seed``): ``result.uncertainty`` and ``result.summary(level=0.9)`` give the
-            intervals, the other accessors the point prediction (:mod:`ipscsim.results.ensemble`).
+        uncertainty: Parameter sets to draw over the plausible ranges and simulate too (ODE engine,
+            seeded by ``seed``): ``result.uncertainty`` (:mod:`ipscsim.results.ensemble`).
         **options: The old flat keywords (``engine="abm"``, ``n_cells``, ``cohorts``, ``rtol``,
             ``record_every``, ``snapshots``, ...), still accepted with a ``DeprecationWarning``.
 
@@ -115,10 +114,7 @@ def simulate(
     warn_implausible(params)
     tc = _trackers(trackers, progress, eng, run.protocol.name)
     result = eng.run([run], seed, n_threads, tc).result(0)
-    log.info(
-        "simulated %s (%s engine) to day %g: %s",
-        run.protocol.name, eng.name, float(run.record_days[-1]), result.meta.get("solver", {}),
-    )  # fmt: skip
+    log.info("simulated %s: %s", run.protocol.name, result.meta.get("solver", {}))
     if uncertainty is not None:
         result.uncertainty = _ensemble(run, eng, params, uncertainty, seed, n_threads)
     return result

@@ -153,7 +153,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     """The ``run`` command and its options."""
-    r = sub.add_parser("run", help="simulate a preset or a protocol file and print its summary")
+    r = sub.add_parser(
+        "run",
+        help="simulate a preset or a protocol file and print its summary",
+        epilog="examples: ipscsim run maury2015 --plot maury2015.png; ipscsim run my_protocol.toml "
+        "--days 21 --out run.csv; ipscsim run chambers2009 --engine abm --cells 5000",
+    )
     r.add_argument("protocol", help="preset name (see 'ipscsim protocols') or a .toml/.json file")
     r.add_argument(
         "--days", type=float, default=None, help="days to simulate (default: protocol's)"
@@ -175,18 +180,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_cmd_run)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ipscsim",
-        description="Simulate iPSC to motor neuron differentiation protocols.",
-    )
-    from ._version import __version__
-
-    parser.add_argument("--version", action="version", version=f"ipscsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("protocols", help="list the preset protocols")
-    p.set_defaults(func=_cmd_protocols)
-    _add_run(sub)
+def _add_others(sub: argparse._SubParsersAction) -> None:
+    """The ``compare``, ``sweep`` and ``bench`` commands and their options."""
     c = sub.add_parser(
         "compare",
         help="what differs between two protocols, and their outcomes side by side",
@@ -197,7 +192,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--days", type=float, default=None, help="days to simulate both (default: own)")
     c.add_argument("--plot", default=None, help="write a figure of both (.png, .pdf or .svg)")
     c.set_defaults(func=_cmd_compare)
-    w = sub.add_parser("sweep", help="run a sweep from a TOML spec into a resumable Parquet store")
+    w = sub.add_parser(
+        "sweep",
+        help="run a sweep from a TOML spec into a resumable Parquet store",
+        epilog="example: ipscsim sweep sweep.toml --store runs  (a spec to copy: "
+        "python -c \"import ipscsim; print(ipscsim.examples.path('sweep.toml'))\")",
+    )
     w.add_argument("spec", help="sweep spec file (see ipscsim.sweep.spec)")
     w.add_argument("--store", required=True, help="store directory (rerunning resumes it)")
     w.add_argument(
@@ -209,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "bench",
         help="time the ODE engine against scipy, numbalsoda and libRoadRunner (ratios in one run)",
+        epilog="example: ipscsim bench --quick",
     )
     b.add_argument("--quick", action="store_true", help="a short run (within five minutes)")
     b.add_argument("--json", action="store_true", help="print only the JSON line")
@@ -216,6 +217,23 @@ def _parser() -> argparse.ArgumentParser:
         "--results", default=None, help="folder to write RESULTS.md and results.json into"
     )
     b.set_defaults(func=_cmd_bench)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ipscsim",
+        description="Simulate iPSC to motor neuron differentiation protocols.",
+    )
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"ipscsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "protocols", help="list the preset protocols", epilog="example: ipscsim protocols"
+    )
+    p.set_defaults(func=_cmd_protocols)
+    _add_run(sub)
+    _add_others(sub)
     return parser
 
 

@@ -258,11 +258,18 @@ class Result:
 
         return plot_result(self, **kwargs)
 
+    @property
     def table(self):
-        """One wide table: ``fraction.*``, ``marker.*`` and ``count.*`` columns, index ``day``."""
+        """One wide table: ``fraction.*``, ``marker.*`` and ``count.*`` columns, index ``day``.
+
+        A property, like ``fractions`` and ``markers``; the old call ``r.table()`` still works for one
+        release, with a ``DeprecationWarning``.
+        """
         import pandas as pd
 
-        return pd.concat(
+        from .frames import CallableFrame
+
+        wide = pd.concat(
             [
                 self.fractions.add_prefix("fraction."),
                 self.markers.add_prefix("marker."),
@@ -270,6 +277,7 @@ class Result:
             ],
             axis=1,
         )
+        return CallableFrame(wide)
 
     def tidy(self):
         """The time courses as one long table (the tidy form pandas and seaborn expect).
@@ -323,7 +331,7 @@ class Result:
         import pyarrow.parquet as pq
 
         path = Path(path)
-        tbl = pa.Table.from_pandas(self.table())
+        tbl = pa.Table.from_pandas(self.table)
         md = dict(tbl.schema.metadata or {})
         md[b"ipscsim"] = json.dumps(self.meta, default=_json_default).encode()
         pq.write_table(tbl.replace_schema_metadata(md), path)
@@ -336,7 +344,7 @@ class Result:
         goes beside it, in ``<path>.meta.json`` (Parquet keeps it inside the file: :meth:`to_parquet`).
         """
         path = Path(path)
-        self.table().to_csv(path)
+        self.table.to_csv(path)
         sidecar = path.with_name(path.name + ".meta.json")
         sidecar.write_text(
             json.dumps(self.meta, default=_json_default, indent=1) + "\n", encoding="utf-8"

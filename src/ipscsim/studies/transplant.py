@@ -511,7 +511,7 @@ def simulate(
         residual_pluripotent: Share of the grafted cells still pluripotent (default: the product's, or
             a Result's ``residual_pluripotent``).
         record_every: Months between records.
-        progress: Show a progress bar over the factor fields (the long part, a few seconds each).
+        progress: Show a progress bar over the factor fields (the long part).
 
     Raises:
         ParameterError: naming the field, the value and the fix.
@@ -529,11 +529,9 @@ def simulate(
     cells_site = plan.dose * plan.graft.acute * np.exp(-plan.rejection * t_m)
     mn, mn_profile = _host_survival(plan, cord, unit, t_m, cells_site, age0)
     p_t, p_final, n_p, t_det = _tumour_risk(plan, t_m)
-    graft_df = mn[[]].copy()
-    graft_df["cells"] = cells_site * plan.sites
-    graft_df["tumour_probability"] = p_t
+    graft_df = mn[[]].assign(cells=cells_site * plan.sites, tumour_probability=p_t)
     factors = _factor_profile(cord, unit, t_m, cells_site, plan.graft)
-    check_finite_result("transplant", mn=mn, mn_profile=mn_profile, factors=factors, graft=graft_df)
+    check_finite_result("transplant", mn=mn, profile=mn_profile, factors=factors, graft=graft_df)
     return TransplantResult(
         mn, mn_profile, factors, graft_df,
         _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det),

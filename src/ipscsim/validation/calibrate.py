@@ -132,7 +132,6 @@ def calibrate(
     base = _start_set(start)
     space = _space(params)
     fit = _Fit(targets, space, base.to_array(), protocols, options)
-    # least squares: the evaluations per start depend on its Jacobians (a count, no total)
     trace = ProgressLog(None if method == "least_squares" else budget, "calibrate", progress)
     try:
         if method == "least_squares":
