@@ -577,3 +577,29 @@ def test_spatial_plots_show_the_cells_and_fields():
     assert len(lines) == snap3["aggregate"].nunique()
     assert "share of the bulk" in fig5.axes[0].get_ylabel()
     plt.close("all")
+
+
+def test_snapshots_as_anndata_round_trip_through_h5ad(tmp_path):
+    import json
+
+    anndata = pytest.importorskip("anndata")
+    a = ips.simulate(
+        "chambers2009", engine=ips.ABM(n_cells=400), days=3, seed=1,
+        record=ips.Record(snapshots=[1]), progress=False,
+    )  # fmt: skip
+    ad = a.to_anndata()
+    assert set(ad.obs["day"]) == {1.0, 3.0}
+    last = a.snapshot(3)
+    on3 = ad[ad.obs["day"] == 3.0]
+    assert on3.n_obs == len(last)
+    np.testing.assert_allclose(on3[:, "PAX6"].X.ravel(), last["PAX6"], rtol=1e-6)
+    np.testing.assert_array_equal(on3.obs["identity"].astype(str), last["identity"].astype(str))
+    np.testing.assert_allclose(on3.obsm["spatial"], last[["x", "y"]].to_numpy())
+    assert "identity" not in ad.var_names
+    assert "x" not in ad.var_names
+    ad.write_h5ad(tmp_path / "cells.h5ad")
+    back = anndata.read_h5ad(tmp_path / "cells.h5ad")
+    assert back.shape == ad.shape
+    assert json.loads(back.uns["ipscsim"])["seed"] == 1
+    with pytest.raises(ips.ParameterError, match=r"days: 2 has no snapshot"):
+        a.to_anndata(days=2)

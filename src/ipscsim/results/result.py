@@ -150,6 +150,15 @@ class Result:
         """
         return self._spatial().snapshot(day, self.params)
 
+    def to_anndata(self, days: Any = None):
+        """The snapshots' cells as AnnData (cells x genes; identity, day and position in ``obs``).
+
+        See :func:`ipscsim.results.singlecell.to_anndata` (needs the ``singlecell`` extra).
+        """
+        from .singlecell import to_anndata
+
+        return to_anndata(self, days)
+
     @property
     def snapshot_days(self) -> list[float]:
         """Days with snapshots (agent-based engine)."""
