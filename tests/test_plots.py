@@ -72,6 +72,34 @@ def test_palette_gives_every_cell_type_marker_and_pathway_one_distinct_colour():
     assert P.readout_color("OLIG2@9") == MARKER_COLORS["OLIG2"]
 
 
+def _lab(hex_colour: str) -> np.ndarray:
+    """CIELAB coordinates of an sRGB colour (D65)."""
+    rgb = np.array(mc.to_rgb(hex_colour))
+    rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = xyz @ rgb / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize(
+    ("palette", "names", "floor"),
+    [(MARKER_COLORS, P.timecourse.DEFAULT_MARKERS, 30.0), (CELL_TYPE_COLORS, CELL_TYPES, 20.0)],
+    ids=["default markers", "cell types"],
+)
+def test_colours_drawn_together_are_far_apart(palette, names, floor):
+    """Every pair drawn together differs by at least ``floor`` CIELAB units (about 2.3 is just
+    noticeable): ISL1 and MNX1 are no longer two near-identical pinks."""
+    import itertools
+
+    gaps = {
+        (a, b): float(np.linalg.norm(_lab(palette[a]) - _lab(palette[b])))
+        for a, b in itertools.combinations(names, 2)
+    }
+    closest = min(gaps, key=gaps.get)
+    assert gaps[closest] >= floor, f"{closest} are {gaps[closest]:.1f} CIELAB units apart"
+
+
 def test_labels_carry_units():
     assert P.readout_label("MN@14") == "MN@14 (fraction of live cells)"
     assert P.readout_label("OLIG2@9") == "OLIG2@9 (fraction of live cells positive)"
@@ -198,6 +226,26 @@ def test_result_plot_panels_share_the_day_axis(maury):
     assert any(p.get_label().startswith("_window") for p in axes[2].patches)
     with pytest.raises(ValueError, match="panels"):
         maury.plot(panels=("fractions", "heatmap"))
+
+
+def test_result_plot_explains_its_boxes_and_shows_the_final_composition(maury):
+    fig = maury.plot()
+    _timeline, fractions, markers, bar = fig.axes[:4]
+    assert "shaded boxes: the protocol's compound windows" in markers.get_title(loc="left")
+    assert [ln.get_label() for ln in markers.get_lines()] == list(P.timecourse.DEFAULT_MARKERS)
+    last = maury.fractions.iloc[-1]
+    shown = last[last >= P.timecourse.COMPOSITION_FLOOR].sort_values()
+    labels = [t.get_text() for t in bar.get_yticklabels()]
+    assert labels[1:] == list(shown.index)
+    assert labels[0] == f"{int((last < P.timecourse.COMPOSITION_FLOOR).sum())} others"
+    widths = [p.get_width() for p in bar.patches]
+    assert sum(widths) == pytest.approx(1.0, abs=1e-9)
+    assert widths[-1] == pytest.approx(last["MN"])
+    (t,) = [t for t in outcome_targets() if t.protocol == "maury2015" and t.readout == "MN"]
+    spans = [ln.get_xdata() for ln in bar.get_lines() if len(ln.get_xdata()) == 2]
+    assert [list(x) for x in spans] == [[t.low, t.high]]  # the published interval over MN's bar
+    named = {t.get_text() for t in fractions.texts}
+    assert {"pMN", "neuroectoderm"} <= named  # the areas carry their names
 
 
 def test_result_plot_marks_published_marker_outcomes():

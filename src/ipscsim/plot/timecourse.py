@@ -15,7 +15,9 @@ from .palette import CELL_TYPE_COLORS, FACTOR_COLORS, MARKER_COLORS
 from .timeline import plot_protocol, shade_windows
 
 __all__ = [
+    "DEFAULT_MARKERS",
     "PANELS",
+    "plot_composition",
     "plot_counts",
     "plot_factors",
     "plot_fractions",
@@ -25,6 +27,18 @@ __all__ = [
 
 #: Panels :func:`plot_result` can draw, top to bottom in this order.
 PANELS: tuple[str, ...] = ("timeline", "fractions", "markers", "counts", "factors")
+#: The markers a results figure draws unless told: the route to motor neurons (pluripotency, neural
+#: induction, caudal identity, ventral progenitors, motor neurons), in colours at least 30 CIELAB
+#: units apart. ``markers=`` draws others (all of them: ``list(result.markers.columns)``).
+DEFAULT_MARKERS: tuple[str, ...] = ("OCT4", "PAX6", "SOX1", "HOX", "OLIG2", "NKX2.2", "ISL1",
+                                    "MNX1", "CHAT")  # fmt: skip
+#: The note over each shaded panel of a results figure: what its shaded boxes are.
+SHADING_NOTE = (
+    "shaded boxes: the protocol's compound windows, one lane per compound in the timeline's order, "
+    "coloured by pathway"
+)
+#: Cell types below this share of the last day are pooled in the composition bar.
+COMPOSITION_FLOOR = 0.005
 
 
 def _axes(ax: Any, figsize: tuple[float, float] = (8, 3.5)):
@@ -102,7 +116,7 @@ def plot_markers(
 
     Args:
         result: A :class:`~ipscsim.results.Result`.
-        markers: Markers to draw (default: all of :data:`~ipscsim.model.readouts.MARKERS`).
+        markers: Markers to draw (default: :data:`DEFAULT_MARKERS`).
         ax: Axes to draw on (a new figure otherwise).
         shade: Shade the protocol's compound windows beneath the lines.
 
@@ -112,7 +126,7 @@ def plot_markers(
     fig, ax = _axes(ax)
     mk = result.markers
     bands = _bands(result, "markers")
-    for name in markers or list(mk.columns):
+    for name in markers or DEFAULT_MARKERS:
         ax.plot(mk.index, mk[name], label=name, color=MARKER_COLORS.get(name), linewidth=1.5)
         _band(ax, bands, name, MARKER_COLORS.get(name))
     _shade(ax, result, shade)
@@ -215,21 +229,96 @@ def plot_factors(
 
 
 def _panel_axes(chosen: list[str], protocol: Any):
-    """A figure with one row of axes per chosen panel, sharing the day axis; returns it and them."""
+    """A figure with one row per chosen panel sharing the day axis, and the composition bar.
+
+    Returns the figure, the panels' axes and the axes of the last day's composition (beside the
+    fractions panel; ``None`` without it).
+    """
     import matplotlib.pyplot as plt
 
     n_comp = max(len(protocol.compounds), 2) if protocol is not None else 2
     heights = [0.3 * n_comp + 0.6 if p == "timeline" else 3.0 for p in chosen]
-    fig, axes = plt.subplots(
-        len(chosen),
-        1,
-        figsize=(9, sum(heights) + 0.6 * len(chosen)),
-        sharex=True,
-        squeeze=False,
-        gridspec_kw={"height_ratios": heights},
-        layout="constrained",
-    )
-    return fig, axes[:, 0]
+    fig = plt.figure(figsize=(11, sum(heights) + 0.6 * len(chosen)), layout="constrained")
+    grid = fig.add_gridspec(len(chosen), 2, height_ratios=heights, width_ratios=[4.0, 1.3])
+    axes: list[Any] = []
+    for i in range(len(chosen)):
+        axes.append(fig.add_subplot(grid[i, 0], sharex=axes[0] if axes else None))
+    bar = fig.add_subplot(grid[chosen.index("fractions"), 1]) if "fractions" in chosen else None
+    return fig, axes, bar
+
+
+#: A cell type is named on the stacked areas where its band is at least this thick.
+LABEL_THICKNESS = 0.08
+
+
+def _label_areas(ax: Any, fr: Any) -> None:
+    """Name each cell type on its stacked band, where the band is thickest (if thick enough)."""
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    values = fr.to_numpy()
+    tops = np.cumsum(values, axis=1)
+    days = fr.index.to_numpy(dtype=float)
+    margin = 0.07 * (days[-1] - days[0])  # keep names off the panel's edges
+    inner = (days >= days[0] + margin) & (days <= days[-1] - margin)
+    for j, name in enumerate(fr.columns):
+        i = int(np.argmax(np.where(inner, values[:, j], -1.0)))
+        if values[i, j] < LABEL_THICKNESS:
+            continue
+        r, g, b = to_rgb(CELL_TYPE_COLORS[name])
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+        ax.text(fr.index[i], tops[i, j] - values[i, j] / 2, name, ha="center", va="center",
+                fontsize=7, color="white" if dark else "black", clip_on=True)  # fmt: skip
+
+
+def plot_composition(result: Any, ax: Any = None, *, published: bool = True):
+    """The last day's composition as horizontal bars, largest first, with published intervals.
+
+    Cell types under :data:`COMPOSITION_FLOOR` are pooled into one bar. For a preset, a published
+    cell-type outcome on (or within a day of) the last day is drawn over its bar: the reported
+    interval as a black line, the value as a dot.
+
+    Args:
+        result: A :class:`~ipscsim.results.Result`.
+        ax: Axes to draw on (a new figure otherwise).
+        published: Overlay the protocol's published cell-type outcomes.
+    """
+    fig, ax = _axes(ax, (3.5, 3.5))
+    last = result.fractions.iloc[-1].sort_values()
+    small = last[last < COMPOSITION_FLOOR]
+    shown = last[last >= COMPOSITION_FLOOR]
+    names, values = list(shown.index), list(shown.to_numpy())
+    colors = [CELL_TYPE_COLORS[n] for n in names]
+    if len(small):
+        names, values = [f"{len(small)} others", *names], [float(small.sum()), *values]
+        colors = ["#FFFFFF", *colors]
+    ax.barh(range(len(names)), values, color=colors, edgecolor="#555555", linewidth=0.5)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    for i, v in enumerate(values):
+        inside = v > 0.7
+        ax.text(0.03 if inside else v + 0.02, i, f"{100 * v:.1f}%", va="center", fontsize=7,
+                color="white" if inside else "black")  # fmt: skip
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel(f"fraction of live cells (day {float(result.days[-1]):g})", fontsize=8)
+    protocol = _protocol_of(result)
+    if published and protocol is not None:
+        _published_composition(ax, protocol.name, names, float(result.days[-1]))
+    return fig
+
+
+def _published_composition(ax: Any, protocol: str, names: list[str], day: float) -> None:
+    """Draw published last-day cell-type outcomes of ``protocol`` over their bars."""
+    from ..validation.targets import outcome_targets
+
+    for t in outcome_targets():
+        if t.protocol != protocol or t.readout not in names or abs(t.day - day) > 1.0:
+            continue
+        i = names.index(t.readout)
+        if t.relation == "in":
+            ax.plot([t.low, t.high], [i, i], color="black", linewidth=2.5, solid_capstyle="butt")
+        ax.plot([t.value], [i], "o", color="black", markersize=4)
+        ax.annotate("published", (t.value, i), xytext=(0, 6), textcoords="offset points",
+                    fontsize=6, ha="center")  # fmt: skip
 
 
 def _draw_panel(
@@ -246,12 +335,14 @@ def _draw_panel(
         ax.set_title(f"{protocol.name} ({result.meta.get('engine')} engine): compounds", fontsize=9)
     elif panel == "fractions":
         plot_fractions(result, ax=ax)
+        ax.get_legend().remove()  # named on the areas, and in the composition bar beside them
+        _label_areas(ax, result.fractions)
     elif panel == "markers":
         plot_markers(result, markers=markers, ax=ax, shade=False)
         if published and protocol is not None:
             from .compare import overlay_published
 
-            if overlay_published(ax, protocol.name, list(markers or result.markers.columns)):
+            if overlay_published(ax, protocol.name, list(markers or DEFAULT_MARKERS)):
                 _legend(ax)
     elif panel == "counts":
         plot_counts(result, ax=ax, shade=False)
@@ -288,11 +379,14 @@ def plot_result(
     protocol = _protocol_of(result)
     if protocol is None:
         chosen = [p for p in chosen if p != "timeline"]
-    fig, axes = _panel_axes(chosen, protocol)
+    fig, axes, bar = _panel_axes(chosen, protocol)
     for ax, panel in zip(axes, chosen, strict=True):
         _draw_panel(ax, panel, result, protocol, markers, published)
         if panel != "timeline" and protocol is not None and panel != "fractions":
             shade_windows(ax, protocol, label="timeline" not in chosen)
+            ax.set_title(SHADING_NOTE, fontsize=7, loc="left")
+    if bar is not None:
+        plot_composition(result, ax=bar, published=published)
     for ax in axes[:-1]:
         ax.set_xlabel("")
     axes[-1].set_xlim(float(result.days[0]), float(result.days[-1]))
