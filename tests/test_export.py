@@ -156,3 +156,42 @@ def test_copasi_reproduces_the_ode_engine():
         copasi.CRootContainer.removeDatamodel(dm)
     np.testing.assert_allclose(days, r.days)
     _assert_matches(name, r, theirs)
+
+
+def test_omex_archive_runs_in_copasi_as_the_engine_does(tmp_path):
+    """The COMBINE archive carries the simulation: COPASI opens it and runs its SED-ML time course
+    (duration, output steps, LSODA tolerances all from the archive) and matches the engine."""
+    import zipfile
+
+    copasi = pytest.importorskip(
+        "COPASI", reason="python-copasi cannot be installed here: pip install python-copasi"
+    )
+    pytest.importorskip("libsedml", reason="pip install python-libsedml")
+    name = "maury2015"
+    path = ips.export.omex(name, tmp_path / f"{name}.omex", every=1.0, rtol=1e-8, atol=1e-11)
+    assert sorted(zipfile.ZipFile(path).namelist()) == [
+        "manifest.xml", "model.xml", "simulation.sedml"
+    ]  # fmt: skip
+    r = ips.simulate(name, engine=ips.ODE(rtol=1e-10, atol=1e-13), record=ips.Record(every=1.0))
+    dm = copasi.CRootContainer.addDatamodel()
+    try:
+        assert dm.openCombineArchive(str(path))
+        task = dm.getTask("Time-Course")
+        problem, method = task.getProblem(), task.getMethod()
+        assert (problem.getDuration(), problem.getStepNumber()) == (14.0, 14)
+        assert method.getParameter("Relative Tolerance").getDblValue() == 1e-8
+        assert method.getParameter("Absolute Tolerance").getDblValue() == 1e-11
+        assert task.process(True)
+        ts = task.getTimeSeries()
+        ids = [ts.getSBMLId(i, dm) for i in range(ts.getNumVariables())]
+        cols = [ids.index(s) for s in ips.export.state_ids(12)]
+        days = np.array([ts.getData(i, 0) for i in range(ts.getRecordedSteps())])
+        theirs = np.array([[ts.getData(i, c) for c in cols] for i in range(len(days))])
+    finally:
+        copasi.CRootContainer.removeDatamodel(dm)
+    np.testing.assert_allclose(days, r.days)
+    _assert_matches(name, r, theirs)
+    with pytest.raises(ValueError, match=r"must end in \.omex"):
+        ips.export.omex(name, tmp_path / "x.zip")
+    with pytest.raises(ips.ParameterError, match=r"every: 0\.3 days does not divide"):
+        ips.export.omex(name, tmp_path / "y.omex", every=0.3)
