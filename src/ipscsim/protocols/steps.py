@@ -232,7 +232,7 @@ class Operation:
 
     def __post_init__(self) -> None:
         where = f"operation {self.kind!r} on day {self.day!r}"
-        if self.kind not in OPERATION_KINDS:
+        if not isinstance(self.kind, str) or self.kind not in OPERATION_KINDS:
             from ..errors import suggest
 
             raise ProtocolError(
