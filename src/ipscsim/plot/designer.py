@@ -80,8 +80,8 @@ class Designer:
         on = w.Checkbox(value=True, description=f"{s.compound} ({s.unit})", indent=False)
         conc = w.FloatLogSlider(value=c, base=10, min=math.log10(c) - 2, max=math.log10(c) + 2,
                                 step=0.05, description="dose", readout_format=".3g")  # fmt: skip
-        window = w.FloatRangeSlider(value=(s.start, s.end), min=0, max=self.days.max, step=0.5,
-                                    description="days")  # fmt: skip
+        window = w.FloatRangeSlider(value=(s.start, s.end), min=0, max=2 * self.base.days,
+                                    step=0.5, description="days")  # fmt: skip
         return on, conc, window
 
     def _inputs(self) -> list[Any]:
@@ -143,14 +143,13 @@ class Designer:
             )
             + "</table>"
         )
-        if self.figure is not None:
-            plt.close(self.figure)
         self.figure = result.plot(panels=("fractions", "markers"))
         with self.output:
             self.output.clear_output(wait=True)
             from IPython.display import display
 
             display(self.figure)
+        plt.close(self.figure)  # shown in the output only (not again by an inline backend)
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the edited protocol as TOML (default: the path in the widget)."""
