@@ -22,6 +22,7 @@ CODE = '%matplotlib inline\nimport ipscsim as ips\nips.designer("maury2015")'
 
 
 def main(port: int = 8890) -> int:
+    """Serve the designer notebook with voila, screenshot it in chromium, write docs/images."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
