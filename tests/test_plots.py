@@ -84,8 +84,12 @@ def _lab(hex_colour: str) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("palette", "names", "floor"),
-    [(MARKER_COLORS, P.timecourse.DEFAULT_MARKERS, 30.0), (CELL_TYPE_COLORS, CELL_TYPES, 20.0)],
-    ids=["default markers", "cell types"],
+    [
+        (MARKER_COLORS, P.timecourse.DEFAULT_MARKERS, 30.0),
+        (MARKER_COLORS, MARKERS, 20.0),
+        (CELL_TYPE_COLORS, CELL_TYPES, 20.0),
+    ],
+    ids=["default markers", "every marker", "cell types"],
 )
 def test_colours_drawn_together_are_far_apart(palette, names, floor):
     """Every pair drawn together differs by at least ``floor`` CIELAB units (about 2.3 is just

@@ -40,9 +40,9 @@ CELL_TYPE_COLORS: dict[str, str] = {
     "glutamatergic_neuron": "#0077BB",
 }
 
-#: Marker -> colour (Tol 'bright', 'vibrant', 'muted' and 'dark' colours). The default markers panel
-#: (:data:`~ipscsim.plot.timecourse.DEFAULT_MARKERS`) keeps every pair at least 30 CIELAB units apart;
-#: the cell types, 20 (tested).
+#: Marker -> colour (Paul Tol's and IBM's colour-blind-safe schemes). Every pair of markers is at least
+#: 20 CIELAB units apart, the default markers panel (:data:`~ipscsim.plot.timecourse.DEFAULT_MARKERS`)
+#: at least 30, the cell types at least 20 (tested; about 2.3 units is just noticeable).
 MARKER_COLORS: dict[str, str] = {
     "OCT4": "#BBBBBB",
     "PAX6": "#4477AA",
@@ -51,27 +51,27 @@ MARKER_COLORS: dict[str, str] = {
     "OLIG2": "#228833",
     "NKX2.2": "#332288",
     "IRX3": "#44AA99",
-    "NKX6.1": "#999933",
+    "NKX6.1": "#A50026",
     "ISL1": "#EE6677",
     "MNX1": "#AA3377",
     "CHAT": "#222222",
-    "SOX2": "#0077BB",
+    "SOX2": "#648FFF",
     "T": "#EE7733",
     "SOX17": "#CC3311",
-    "SOX10": "#EE3377",
+    "SOX10": "#785EF0",
     "TFAP2A": "#663333",
     "FOXA2": "#225555",
-    "OTX2": "#DDCC77",
+    "OTX2": "#FFB000",
     "EN1": "#666633",
-    "HOXB4": "#33BBEE",
-    "HOXC6": "#009988",
+    "HOXB4": "#FFAABB",
+    "HOXC6": "#FDB366",
     "HOXC8": "#225522",
     "HOXC10": "#222255",
-    "FOXP1": "#CC6677",
-    "LHX3": "#AA4499",
-    "PDGFRA": "#BBCC33",
-    "NFIA": "#AAAA00",
-    "TUBB3": "#555555",
+    "FOXP1": "#90C987",
+    "LHX3": "#997700",
+    "PDGFRA": "#72190E",
+    "NFIA": "#364B9A",
+    "TUBB3": "#AA6F9E",
 }
 
 #: Pathway a compound acts on -> colour of its bars and windows (Tol 'light', pale enough for text).

@@ -132,18 +132,32 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
 
 def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[str, Any]:
     """Write the report to ``out`` and return what was measured."""
+    from tqdm.auto import tqdm
+
     t0 = time.perf_counter()
+    bar = tqdm(total=5, desc="validation", unit="stage", postfix="targets")
+
+    def advance(stage: str) -> None:
+        bar.update(1)
+        bar.set_postfix_str(stage)
+
     groups = _evaluate_targets()
     ev = groups.ev
+    advance("robustness and coverage")
     rob = _robustness_checks(groups.outcomes, groups.phenos, quick, groups.facts)
+    advance("cell lines")
     n_lines, line_rows = _line_checks(quick)
+    advance("leave one publication out")
     cv = cross_validate(
         publications=QUICK_PUBLICATIONS if quick else None, max_nfev=2 if quick else 8
     )
+    advance("figures")
     figs = {}
     if figures:
         for p in FIGURE_PRESETS:
             figs[p] = _figure(p, ev, groups.everything, out.parent / "validation")
+    bar.update(1)
+    bar.close()
     notes = _fact_notes()
     met = {
         t.id: bool(ev.met[0, j]) for j, t in enumerate(ev.targets) if not t.id.startswith("fig-")
