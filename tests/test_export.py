@@ -126,6 +126,16 @@ def test_roadrunner_reproduces_the_ode_engine(name):
     np.testing.assert_allclose(same.fractions.to_numpy(), r.fractions.to_numpy(), rtol=0, atol=1e-5)
 
 
+def _copasi_states(task, dm):
+    """Run a COPASI time-course task; its days and the state variables in Result.records' order."""
+    assert task.process(True)
+    ts = task.getTimeSeries()
+    ids = [ts.getSBMLId(i, dm) for i in range(ts.getNumVariables())]
+    cols = [ids.index(s) for s in ips.export.state_ids(12)]
+    days = np.array([ts.getData(i, 0) for i in range(ts.getRecordedSteps())])
+    return days, np.array([[ts.getData(i, c) for c in cols] for i in range(len(days))])
+
+
 def test_copasi_reproduces_the_ode_engine():
     """COPASI (its LSODA, rtol 1e-8) on the exported du2015 matches the engine as libRoadRunner does."""
     copasi = pytest.importorskip(
@@ -146,12 +156,7 @@ def test_copasi_reproduces_the_ode_engine():
         method.getParameter("Relative Tolerance").setDblValue(1e-8)
         method.getParameter("Absolute Tolerance").setDblValue(1e-11)
         method.getParameter("Max Internal Steps").setIntValue(1_000_000)
-        assert task.process(True)
-        ts = task.getTimeSeries()
-        ids = [ts.getSBMLId(i, dm) for i in range(ts.getNumVariables())]
-        cols = [ids.index(s) for s in ips.export.state_ids(12)]
-        days = np.array([ts.getData(i, 0) for i in range(ts.getRecordedSteps())])
-        theirs = np.array([[ts.getData(i, c) for c in cols] for i in range(len(days))])
+        days, theirs = _copasi_states(task, dm)
     finally:
         copasi.CRootContainer.removeDatamodel(dm)
     np.testing.assert_allclose(days, r.days)
@@ -181,12 +186,7 @@ def test_omex_archive_runs_in_copasi_as_the_engine_does(tmp_path):
         assert (problem.getDuration(), problem.getStepNumber()) == (14.0, 14)
         assert method.getParameter("Relative Tolerance").getDblValue() == 1e-8
         assert method.getParameter("Absolute Tolerance").getDblValue() == 1e-11
-        assert task.process(True)
-        ts = task.getTimeSeries()
-        ids = [ts.getSBMLId(i, dm) for i in range(ts.getNumVariables())]
-        cols = [ids.index(s) for s in ips.export.state_ids(12)]
-        days = np.array([ts.getData(i, 0) for i in range(ts.getRecordedSteps())])
-        theirs = np.array([[ts.getData(i, c) for c in cols] for i in range(len(days))])
+        days, theirs = _copasi_states(task, dm)
     finally:
         copasi.CRootContainer.removeDatamodel(dm)
     np.testing.assert_allclose(days, r.days)
