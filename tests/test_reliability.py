@@ -62,6 +62,9 @@ def test_a_store_without_its_spec_file_is_refused(tmp_path, clean):
     (store / "_sweep.json").write_text("{not json")
     with pytest.raises(StoreError, match=r"_sweep\.json cannot be read"):
         _sweep().run(store=store, progress=False)
+    unseeded = ips.Sweep("maury2015", SPACE, readouts=READOUTS)  # adopts a stored seed if it can
+    with pytest.raises(StoreError, match=r"_sweep\.json cannot be read"):
+        unseeded.run(store=store, progress=False)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not parquet", "empty"])

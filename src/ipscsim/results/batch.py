@@ -100,8 +100,12 @@ class BatchOutput:
             for extra in (self.counts_by_type, self.counts_by_marker):
                 if extra is not None:
                     arrays.append(extra[i])
-            bad = [np.flatnonzero(~np.isfinite(a).reshape(len(a), -1).all(axis=1)) for a in arrays]
-            rows = np.concatenate(bad)
+            bad = [
+                np.flatnonzero(~np.isfinite(a).reshape(len(a), -1).all(axis=1))
+                for a in arrays
+                if np.size(a)
+            ]
+            rows = np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
             if rows.size:
                 day = self.runs[i].record_days[int(rows.min())]
                 self.status[i] = NON_FINITE

@@ -267,8 +267,11 @@ class Sweep:
         meta_file = store / SPEC_FILE
         if not meta_file.is_file():
             return
-        stored = json.loads(meta_file.read_text(encoding="utf-8")).get("spec", {})
-        if "seed" not in stored:
+        try:
+            stored = json.loads(meta_file.read_text(encoding="utf-8")).get("spec", {})
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            return  # the store refuses it with its own error when opened
+        if not isinstance(stored, dict) or "seed" not in stored:
             return
         mine = {k: v for k, v in self.spec().items() if k not in ("seed", "points_digest")}
         theirs = {k: v for k, v in stored.items() if k not in ("seed", "points_digest")}
