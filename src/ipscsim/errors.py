@@ -62,19 +62,27 @@ def check_int(field: str, value: object, low: int | None = None, high: int | Non
 
     Args:
         field: The argument's name, for the message.
-        value: What the user gave.
+        value: What the user gave (an int, or a float with no fractional part).
         low: Smallest allowed value (``None``: no bound).
         high: Largest allowed value (``None``: no bound).
     """
     import math
+    import numbers
 
-    ok = is_real(value) and math.isfinite(float(value)) and float(value) == int(value)  # type: ignore[arg-type]
-    if ok and (low is None or int(value) >= low) and (high is None or int(value) <= high):  # type: ignore[arg-type]
-        return int(value)  # type: ignore[arg-type]
-    where = f"between {low} and {high}" if low is not None and high is not None else (
-        f"at least {low}" if low is not None else f"at most {high}" if high is not None else "whole"
-    )  # fmt: skip
-    raise ParameterError(f"{field}: {value!r} must be a whole number {where}")
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number: int | None = int(value)
+    elif is_real(value) and math.isfinite(float(value)) and float(value).is_integer():  # type: ignore[arg-type]
+        number = int(float(value))  # type: ignore[arg-type]
+    else:
+        number = None
+    if number is not None and (low is None or number >= low) and (high is None or number <= high):
+        return number
+    limits = [
+        f"at least {low}" if low is not None else "",
+        f"at most {high}" if high is not None else "",
+    ]
+    where = " and ".join(x for x in limits if x)
+    raise ParameterError(f"{field}: {value!r} must be a whole number{' ' + where if where else ''}")
 
 
 def check_real(field: str, value: object, low: float, high: float, unit: str = "") -> float:

@@ -126,22 +126,18 @@ def _run_dask(tasks, client, on_done) -> dict[str, Any]:
             pid, rows = fut.result()
         except KeyboardInterrupt:
             raise
-        except (
-            Exception
-        ) as exc:  # a chunk that kept failing (lost workers): not a result of its runs
+        except Exception as exc:
+            # a chunk that kept failing (its workers lost): not a result of its runs
             lost.append(index)
-            task = dict(tasks)[index]
-            on_done(
-                index,
-                _lost_rows(task, f"chunk lost on the cluster after {RETRIES} retries: {exc!r}"),
-            )
+            message = f"chunk lost on the cluster (retried up to {RETRIES} times): {exc!r}"
+            on_done(index, _lost_rows(dict(tasks)[index], message))
             continue
         pids.add(pid)
         on_done(index, rows)
     if lost:
         warnings.warn(
-            f"{len(lost)} chunk(s) were lost with their workers after {RETRIES} retries; their runs "
-            "have status 'lost': run the sweep again (with the same store) to run them",
+            f"{len(lost)} chunk(s) were lost with their workers (retried up to {RETRIES} times); "
+            "their runs have status 'lost': run the sweep again (with the same store) to run them",
             RuntimeWarning,
             stacklevel=4,
         )
