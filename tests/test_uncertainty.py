@@ -74,5 +74,5 @@ def test_plots_draw_bands_and_the_repr_gives_the_interval(maury):
     with_bands = ips.plot.timecourse.plot_markers(maury)
     without = ips.plot.timecourse.plot_markers(plain)
     n_bands = len(with_bands.axes[0].collections) - len(without.axes[0].collections)
-    assert n_bands == len(maury.markers.columns)  # one band per marker line
+    assert n_bands == len(ips.plot.timecourse.DEFAULT_MARKERS)  # one band per marker line drawn
     assert "90% over 24 draws" in repr(maury)
