@@ -16,21 +16,24 @@ else:  # pragma: no cover
 __all__ = ["loads_toml", "read_text_file", "read_toml_file"]
 
 
-def read_text_file(path: Path, what: str, error: type[IpscsimError] = ProtocolError) -> str:
+def read_text_file(
+    path: Path, what: str, error: type[IpscsimError] = ProtocolError, save_as: str = "UTF-8"
+) -> str:
     """The text of a UTF-8 file (a byte-order mark allowed); missing or non-UTF-8 raises ``error``.
 
     Args:
         path: The file.
         what: What the file is, for the message (``"protocol file"``, ``"sweep spec"``).
         error: The library error to raise.
+        save_as: The format to save it in, for the message (Excel's name of it for a CSV).
     """
     if not path.is_file():
         raise error(f"{what} {str(path)!r} does not exist")
-    try:
+    try:  # utf-8-sig: Excel's exports start with a byte-order mark
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(
-            f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as {save_as}"
         ) from None
 
 

@@ -160,16 +160,12 @@ def load_targets(path: str | Path) -> list[Target]:
     CSV. The validation-table format adds ``kind``, ``reference_protocol``, ``reference_perturbation``
     and ``margin``.
     """
+    from .._toml import read_text_file
+
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"targets file {str(path)!r} does not exist")
-    try:  # utf-8-sig: Excel's CSV export starts with a byte-order mark
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParameterError(
-            f"targets file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as "
-            "'CSV UTF-8' (comma delimited)"
-        ) from None
+    text = read_text_file(
+        path, "targets file", ParameterError, save_as="'CSV UTF-8' (comma delimited)"
+    )
     return _parse(text, str(path), path.parent)
 
 
