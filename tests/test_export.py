@@ -195,3 +195,91 @@ def test_omex_archive_runs_in_copasi_as_the_engine_does(tmp_path):
         ips.export.omex(name, tmp_path / "x.zip")
     with pytest.raises(ips.ParameterError, match=r"every: 0\.3 days does not divide"):
         ips.export.omex(name, tmp_path / "y.omex", every=0.3)
+
+
+def test_readout_rules_reproduce_the_result_readouts():
+    """The SBML readout rules (frac_<readout>) simulated by libRoadRunner give the Result's fractions
+    and markers within 2e-7: the erfc approximation's error (1.2e-7 relative), on a protocol with a
+    replating (maury2015, day 10) and 3 cohorts (12 take libRoadRunner 1.5 minutes to compile)."""
+    roadrunner = pytest.importorskip("roadrunner")
+    from ipscsim.export.sbml_readouts import observable_id
+
+    types = ["MN", "pMN", "p3", "interneuron", "neuroectoderm"]
+    marks = ["OLIG2", "ISL1", "HOX", "NKX6.1", "CHAT", "MNX1", "PAX6", "OCT4", "FOXP1"]
+    r = ips.simulate(
+        "maury2015", engine=ips.ODE(rtol=1e-10, atol=1e-13, cohorts=3), record=ips.Record(every=1.0)
+    )
+    rr = roadrunner.RoadRunner(
+        ips.export.sbml("maury2015", readouts=[*types, *marks, "neurons"], cohorts=3)
+    )
+    rr.integrator.stiff = False
+    rr.integrator.relative_tolerance = 1e-8
+    rr.integrator.absolute_tolerance = 1e-11
+    rr.timeCourseSelections = ["time", *(observable_id(x) for x in [*types, *marks, "neurons"])]
+    out = np.asarray(rr.simulate(times=list(r.days)))
+    neurons = r.fractions[["MN", "interneuron", "rostral_neuron"]].sum(axis=1).to_numpy()
+    mine = np.column_stack([r.fractions[types], r.markers[marks], neurons])
+    np.testing.assert_allclose(out[:, 1:], mine, rtol=0, atol=2e-7)
+    assert out[:, 1 + types.index("MN")].max() > 0.5  # the comparison covers real MN numbers
+    with pytest.raises(ips.ParameterError, match="readouts: 'MNs'"):
+        ips.export.sbml("maury2015", readouts=["MNs"])
+
+
+def _lab_targets():
+    from ipscsim.validation.targets import Target
+
+    return [
+        Target("a", "outcome", "maury2015", "", "OLIG2", 8.0, "~", 0.6),
+        Target("b", "outcome", "maury2015", "", "MN", 14.0, "in", 0.6, low=0.55, high=1.0),
+        Target("c", "outcome", "maury2015", "param k_neurogenesis=2.0", "MN", 12.0, "~", 0.7),
+    ]
+
+
+def test_petab_problem_is_valid_and_its_model_gives_ipscsims_readouts(tmp_path):
+    """The exported problem passes PEtab's linter, and its model, simulated per condition by
+    libRoadRunner, gives at every measurement the readout ipscsim's calibration compares with the
+    data (same parameters, same cohorts) within 2e-7."""
+    pv = pytest.importorskip("petab.v1")
+    roadrunner = pytest.importorskip("roadrunner")
+    import pandas as pd
+
+    from ipscsim.validation.evaluate import evaluate
+
+    targets = _lab_targets()
+    yaml = ips.export.petab(targets, ["cycle_np", "sigma_sensitivity"], tmp_path, cohorts=4)
+    assert not pv.lint_problem(pv.Problem.from_yaml(yaml))
+    par = pd.read_csv(tmp_path / "parameters.tsv", sep="\t").set_index("parameterId")
+    assert par.loc["p_sigma_sensitivity", "parameterScale"] == "log10"  # a 7-fold prior range
+    assert par.loc["p_cycle_np", "parameterScale"] == "lin"
+    meas = pd.read_csv(tmp_path / "measurements.tsv", sep="\t")
+    assert meas["noiseParameters"].tolist() == pytest.approx([0.1, 0.225, 0.1])
+    cond = pd.read_csv(tmp_path / "conditions.tsv", sep="\t").set_index("conditionId")
+    ours = evaluate(targets, None, cohorts=4, rtol=1e-10, atol=1e-13).values[0]
+    for j, row in meas.iterrows():
+        rr = roadrunner.RoadRunner(str(tmp_path / "model.xml"))
+        rr.integrator.stiff = False
+        rr.integrator.relative_tolerance = 1e-8
+        rr.integrator.absolute_tolerance = 1e-11
+        for pid, v in cond.loc[row["simulationConditionId"]].items():
+            rr[pid] = float(v)
+        rr.timeCourseSelections = ["time", f"frac_{row['observableId'][4:]}"]
+        out = np.asarray(rr.simulate(0, row["time"], 2))
+        assert out[-1, 1] == pytest.approx(ours[j], abs=2e-7)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"relation": ">="}, "one-sided"),
+        ({"readout": "count:MN"}, "not a fraction"),
+        ({"protocol": "du2015"}, "2 protocols"),
+        ({"perturbation": "without RA"}, "changes the protocol"),
+    ],
+)
+def test_petab_refuses_what_it_cannot_express(tmp_path, change, message):
+    from dataclasses import replace
+
+    targets = _lab_targets()
+    targets[0] = replace(targets[0], **change)
+    with pytest.raises(ips.ParameterError, match=message):
+        ips.export.petab(targets, ["cycle_np"], tmp_path)

@@ -95,8 +95,8 @@ def simulate(
         n_threads: Threads of the compiled kernels (default: all cores).
         trackers: Trackers (:mod:`ipscsim.trackers`): progress, storage, early stopping.
         progress: Show a progress bar over days (default: for agent-based runs).
-        uncertainty: Parameter sets to draw over the plausible ranges and simulate too (ODE engine,
-            seeded by ``seed``): ``result.uncertainty`` (:mod:`ipscsim.results.ensemble`).
+        uncertainty: Parameter sets to draw from the posterior and plausible ranges and simulate
+            too (ODE engine; ``seed``): ``result.uncertainty`` (:mod:`ipscsim.results.ensemble`).
         **options: The old flat keywords (``engine="abm"``, ``n_cells``, ``cohorts``, ``rtol``,
             ``record_every``, ``snapshots``, ...), still accepted with a ``DeprecationWarning``.
 
@@ -139,7 +139,7 @@ def _check_uncertainty(n: Any, eng: Any) -> None:
 
 
 def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_threads: Any) -> Any:
-    """Run ``n`` parameter sets drawn over the plausible ranges; keep their readouts."""
+    """Run ``n`` parameter sets drawn from the posterior and plausible ranges; keep their readouts."""
     import warnings
 
     from .errors import ExtrapolationWarning
@@ -153,7 +153,7 @@ def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_thre
     else:
         arr, ref = resolve_params(params), default_params()
         given = {name: float(arr[i]) for i, name in enumerate(PARAM_NAMES) if arr[i] != ref[i]}
-        base, held = ParameterSet(values=given), set(given)
+        base, held = ParameterSet(values=given, ranges="posterior"), set(given)
     varied = tuple(x for x in PARAM_NAMES if base.distribution(x) != "fixed" and x not in held)
     draws = base.sample_arrays(int(n), seed=seed if isinstance(seed, (int, np.integer)) else 0,
                                names=varied)  # fmt: skip
@@ -175,7 +175,21 @@ def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_thre
             RuntimeWarning,
             stacklevel=3,
         )
-    return Ensemble.from_results([out.result(i) for i in ok], varied, len(runs) - len(ok))
+    return Ensemble.from_results(
+        [out.result(i) for i in ok], varied, len(runs) - len(ok), _source(base)
+    )
+
+
+def _source(base: Any) -> str:
+    """Where an ensemble's draws come from, for its provenance."""
+    post = base.posterior
+    if post is None:
+        return "ranges of the ParameterSet (Latin hypercube)"
+    return (
+        f"posterior sample ({len(post)} draws of {', '.join(post.names)}; "
+        f"{post.meta.get('sampler', 'sampler not recorded')}), the other parameters over their "
+        "plausible ranges (Latin hypercube)"
+    )
 
 
 def _broadcast(protocols: Any, params: Any, lines: Any) -> tuple[list, list, list]:

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..model import layout as L
 from ..model.expr import free_names
 from ..model.network import COUNTS, ENV, GENES, GLOBALS, network
@@ -60,6 +61,15 @@ def ode_params() -> tuple[str, ...]:
 
 #: Model parameters the ODE engine reads.
 _ODE_PARAMS = ode_params()
+
+
+def readout_params() -> tuple[str, ...]:
+    """Parameters only the readouts read (the gating thresholds), in array order."""
+    net = network()
+    used = set()
+    for e in (*net.readout, *net.neuron):
+        used |= free_names(e.expr)
+    return tuple(n for n in L.PARAM_NAMES if n in used and n not in _ODE_PARAMS)
 
 
 def erfc_approx(x: np.ndarray | float) -> np.ndarray:
@@ -96,6 +106,7 @@ def sbml(
     days: float | None = None,
     genotype: str = "control",
     cohorts: int = 12,
+    readouts: Any = False,
 ) -> str:
     """Export one protocol run of the ODE model as SBML Level 3 Version 1.
 
@@ -107,6 +118,9 @@ def sbml(
             basal medium with media changes at the protocol's rhythm, as in :func:`ipscsim.simulate`).
         genotype: MN genotype (its MN death hazard ratio becomes the constant ``mn_hazard``).
         cohorts: Heterogeneity cohorts (the ODE engine's ``cohorts``).
+        readouts: Also write readouts as assignment rules: ``True`` for all, or a list of cell
+            types, markers and ``"neurons"``; ``frac_<name>`` is the fraction of live cells that
+            ``Result.fractions`` and ``Result.markers`` give (:mod:`ipscsim.export.sbml_readouts`).
 
     Returns:
         The SBML document as a string. Simulated from day 0 to ``days`` by an SBML tool, its state
@@ -121,7 +135,7 @@ def sbml(
 
     _check_path(path)
     run = prepare_run(protocol, params, days, genotype, cohorts)
-    text = _document(_libsbml(), run, genotype, cohorts)
+    text = _document(_libsbml(), run, genotype, cohorts, _readout_list(readouts))
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -138,7 +152,25 @@ def _check_path(path: str | Path | None) -> None:
         raise ValueError(f"path: {str(path)!r}: the folder {str(out.parent)!r} does not exist")
 
 
-def _document(libsbml: Any, run: Any, genotype: str, k: int) -> str:
+def _readout_list(readouts: Any) -> list[str]:
+    """The readouts to write: none, all (``True``) or those named (checked)."""
+    from .sbml_readouts import READOUTS
+
+    if readouts is False or readouts is None:
+        return []
+    if readouts is True:
+        return list(READOUTS)
+    names = [readouts] if isinstance(readouts, str) else list(readouts)
+    bad = [n for n in names if n not in READOUTS]
+    if bad:
+        raise ParameterError(
+            f"readouts: {bad[0]!r} is not a cell type, a marker or 'neurons' (see "
+            "ipscsim.export.sbml_readouts.READOUTS)"
+        )
+    return names
+
+
+def _document(libsbml: Any, run: Any, genotype: str, k: int, readouts: list[str]) -> str:
     """The SBML text of a prepared run, written section by section in the document's order."""
     from ..model.cohorts import cohort_nodes
     from ..protocols.compounds import registry
@@ -147,12 +179,19 @@ def _document(libsbml: Any, run: Any, genotype: str, k: int) -> str:
     reg = list(registry())
     w = _new_writer(libsbml, run.protocol.name, genotype, k)
     _parameters(w, run.params, cohort_nodes(k), cp.u[0], genotype)
+    if readouts:  # (a few unused parameters are harmless)
+        for name in readout_params():
+            w.param(f"p_{name}", run.params[L.PARAM_INDEX[name]], True)
     used = _pharmacology(w, cp, reg)
     _state(w, run, k)
     _culture(w, k)
     for i in range(k):
         _cohort(w, i)
     _globals(w, k)
+    if readouts:
+        from .sbml_readouts import emit_readouts
+
+        emit_readouts(w, lambda i: _rename(i, "CELL"), k, readouts)
     _schedule(w, cp, used, reg, k)
     return w.write()
 

@@ -9,7 +9,11 @@ parameter; ``ranges=`` picks one:
   draws still meet them;
 * ``"profile"``: how far each parameter alone may move with the others at their defaults (wider: joint
   draws over these ranges mostly contradict the data);
-* ``"prior"``: what is biologically plausible before looking at the data.
+* ``"prior"``: what is biologically plausible before looking at the data;
+* ``"posterior"``: the plausible ranges, but draws take the parameters of the shipped posterior
+  (:func:`ipscsim.model.posterior.shipped_posterior`: the Bayesian calibration to the literature
+  table) jointly from its sample; ``posterior=`` gives a posterior of one's own (for example
+  ``ips.calibrate(..., method="mcmc").posterior``).
 
 
 >>> import ipscsim as ips
@@ -38,7 +42,7 @@ __all__ = ["DISTRIBUTIONS", "RANGES", "ParameterSet"]
 DISTRIBUTIONS = ("uniform", "loguniform", "fixed")
 
 #: The ranges of the parameter table a set can take its bounds from.
-RANGES = ("plausible", "profile", "prior")
+RANGES = ("plausible", "profile", "prior", "posterior")
 
 
 class ParameterSet:
@@ -48,8 +52,10 @@ class ParameterSet:
         values: Overrides of the default values (name to value).
         bounds: Overrides of the plausible ranges (name to ``(low, high)``).
         distributions: Overrides of the distributions (name to ``uniform``, ``loguniform`` or ``fixed``).
-        ranges: Which ranges of the table the bounds start from: ``"plausible"``, ``"profile"`` or
-            ``"prior"`` (see the module documentation).
+        ranges: Which ranges of the table the bounds start from: ``"plausible"``, ``"profile"``,
+            ``"prior"`` or ``"posterior"`` (see the module documentation).
+        posterior: A :class:`~ipscsim.model.posterior.Posterior` (or a CSV written by one) whose
+            parameters draws take jointly from its sample (the plausible ranges for the rest).
     """
 
     def __init__(
@@ -58,6 +64,7 @@ class ParameterSet:
         bounds: Mapping[str, tuple[float, float]] | None = None,
         distributions: Mapping[str, str] | None = None,
         ranges: str = "plausible",
+        posterior: Any = None,
     ):
         table = param_table()
         self._values = resolve_params(dict(values or {}))
@@ -65,7 +72,10 @@ class ParameterSet:
             raise ParameterError(
                 f"ranges: {ranges!r}{suggest(str(ranges), RANGES)} (one of {', '.join(RANGES)})"
             )
-        prefix = {"plausible": "", "profile": "profile_", "prior": "prior_"}[ranges]
+        prefix = {"plausible": "", "profile": "profile_", "prior": "prior_", "posterior": ""}[
+            ranges
+        ]
+        self._posterior = _as_posterior(posterior, ranges)
         self._bounds = {
             n: (getattr(t, prefix + "lower"), getattr(t, prefix + "upper"))
             for n, t in table.items()
@@ -136,6 +146,7 @@ class ParameterSet:
             np.array_equal(self._values, other._values)
             and self._bounds == other._bounds
             and self._dist == other._dist
+            and self._posterior is other._posterior
         )
 
     def __repr__(self) -> str:
@@ -159,6 +170,7 @@ class ParameterSet:
         out._values = self._values.copy()
         out._bounds = dict(self._bounds)
         out._dist = dict(self._dist)
+        out._posterior = self._posterior
         return out
 
     # ------------------------------------------------------------------ uncertainty
@@ -169,7 +181,7 @@ class ParameterSet:
         names: Iterable[str] | None = None,
         design: str = "lhs",
     ) -> list[ParameterSet]:
-        """Draw ``n`` parameter sets over the plausible ranges.
+        """Draw ``n`` parameter sets over the plausible ranges (or from the posterior, if it has one).
 
         Args:
             n: Number of draws.
@@ -212,7 +224,17 @@ class ParameterSet:
             else:
                 col = lo + u[:, j] * (hi - lo)
             out[:, PARAM_INDEX[name]] = col
+        if self._posterior is not None:
+            cols = [j for j, x in enumerate(self._posterior.names) if x in set(varied)]
+            rows = self._posterior.draw(n, rng)
+            for j in cols:
+                out[:, PARAM_INDEX[self._posterior.names[j]]] = rows[:, j]
         return out
+
+    @property
+    def posterior(self) -> Any:
+        """The posterior draws take their parameters from (``None``: ranges only)."""
+        return self._posterior
 
     def _with_array(self, values: np.ndarray) -> ParameterSet:
         out = self._copy()
@@ -244,6 +266,22 @@ class ParameterSet:
     def from_array(cls, values: Sequence[float]) -> ParameterSet:
         """A set from a full array of values."""
         return cls()._with_array(resolve_params(np.asarray(values, dtype=np.float64)))
+
+
+def _as_posterior(posterior: Any, ranges: str) -> Any:
+    """The posterior a set draws from: given, read from a CSV, the shipped one, or ``None``."""
+    from .posterior import Posterior, shipped_posterior
+
+    if posterior is None:
+        return shipped_posterior() if ranges == "posterior" else None
+    if isinstance(posterior, Posterior):
+        return posterior
+    if isinstance(posterior, (str, Path)):
+        return Posterior.from_csv(posterior)
+    raise ParameterError(
+        f"posterior: {posterior!r} must be a Posterior (calibrate(..., method='mcmc').posterior), "
+        "a posterior CSV or None"
+    )
 
 
 def _check_name(name: str) -> None:

@@ -1,14 +1,18 @@
-"""Predictions with uncertainty: one protocol run over parameter sets drawn from the plausible ranges.
+"""Predictions with uncertainty: one protocol run over parameter sets drawn from the posterior.
 
 ``ips.simulate(p, uncertainty=200)`` runs the protocol with the default parameters (the point
-prediction every accessor of :class:`~ipscsim.results.Result` shows) and with 200 parameter sets drawn
-(Latin hypercube) over the plausible ranges of ``model/data/parameters.csv``: the box in which joint
-draws still meet the published outcomes (see :mod:`ipscsim.validation.ranges`). The draws' readouts are
-kept here, not their raw states, so an ensemble of a few hundred runs stays small.
+prediction every accessor of :class:`~ipscsim.results.Result` shows) and with 200 parameter sets: the
+calibrated parameters drawn jointly from the shipped posterior sample (the Bayesian calibration to
+the literature table, :mod:`ipscsim.validation.bayes`), the others drawn (Latin hypercube) over the
+plausible ranges of ``model/data/parameters.csv``: the box in which joint draws still meet the
+published outcomes (see :mod:`ipscsim.validation.ranges`). ``source`` says which. The draws' readouts
+are kept here, not their raw states, so an ensemble of a few hundred runs stays small.
 
 Parameters given to ``simulate`` as values (a dict, a file, an array) keep those values in every draw;
-a :class:`~ipscsim.ParameterSet` is drawn over its own bounds (``distributions={name: "fixed"}`` holds
-one). The draws are seeded by ``simulate``'s ``seed`` (default 0), so an ensemble is reproducible.
+a :class:`~ipscsim.ParameterSet` is drawn over its own bounds or posterior
+(``distributions={name: "fixed"}`` holds one; ``ParameterSet(posterior=fit.posterior)`` uses a
+calibration of one's own). The draws are seeded by ``simulate``'s ``seed`` (default 0), so an
+ensemble is reproducible.
 
 >>> r = ips.simulate("maury2015", uncertainty=100)        # doctest: +SKIP
 >>> r.summary(level=0.9)                                 # doctest: +SKIP
@@ -63,7 +67,9 @@ class Ensemble:
     source: str = "plausible ranges (model/data/parameters.csv lower-upper), Latin hypercube"
 
     @classmethod
-    def from_results(cls, results: list[Any], varied: tuple[str, ...], failed: int = 0) -> Ensemble:
+    def from_results(
+        cls, results: list[Any], varied: tuple[str, ...], failed: int = 0, source: str | None = None
+    ) -> Ensemble:
         """Keep the readouts (not the raw states) of finished :class:`Result` objects."""
         if not results:
             raise ParameterError(
@@ -81,6 +87,7 @@ class Ensemble:
             draws=np.stack([np.asarray(r.params, dtype=float) for r in results]),
             varied=tuple(varied),
             failed=int(failed),
+            **({"source": source} if source else {}),
         )
 
     @property

@@ -43,7 +43,7 @@ class Result:
         counts_by_marker: Marker-positive cells per day, same units (agent-based engine).
         spatial: Snapshots, fields and the step log of an agent-based run.
         uncertainty: With ``simulate(..., uncertainty=n)``: the readouts of ``n`` runs over parameter
-            sets drawn from the plausible ranges (:class:`~ipscsim.results.ensemble.Ensemble`); the
+            sets drawn from the posterior (:class:`~ipscsim.results.ensemble.Ensemble`); the
             accessors above stay the point prediction (default parameters).
     """
 

@@ -20,9 +20,13 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..model.posterior import shipped_posterior
 from ..model.readouts import group_fraction
+from .bayes import literature_targets
 from .crossval import QUICK_PUBLICATIONS, cross_validate, report_section
 from .evaluate import evaluate
+from .posterior_check import posterior_check
+from .posterior_check import report_section as posterior_section
 from .targets import Target, fact_targets, outcome_targets, phenotype_targets
 
 __all__ = ["build_report", "fraction_met", "main", "robustness"]
@@ -135,7 +139,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
-    bar = tqdm(total=5, desc="validation", unit="stage", postfix="targets")
+    bar = tqdm(total=6, desc="validation", unit="stage", postfix="targets")
 
     def advance(stage: str) -> None:
         bar.update(1)
@@ -151,6 +155,8 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
     cv = cross_validate(
         publications=QUICK_PUBLICATIONS if quick else None, max_nfev=2 if quick else 8
     )
+    advance("posterior intervals")
+    pc = posterior_check(literature_targets(), n_draws=40 if quick else 200)
     advance("figures")
     figs = {}
     if figures:
@@ -170,6 +176,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         *_robustness_section(rob),
         *_coverage_section(rob, groups.facts),
         *report_section(cv, quick),
+        *posterior_section(pc, shipped_posterior().meta, quick),
         *_lines_section(n_lines, line_rows),
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -181,6 +188,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         "lines": line_rows,
         "coverage": float(covered.mean()) if len(covered) else math.nan,
         "prediction": {"out_of_sample": cv.figures("out"), "in_sample": cv.figures("in")},
+        "posterior": pc.figures(),
     }
 
 
@@ -526,26 +534,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out}: {sum(met.values())} of {len(met)} targets met")
     mode = "quick" if args.quick else "full"
     if args.write_baseline:
-        _write_baseline(Path(args.write_baseline), met, mode, measured["prediction"])
+        _write_baseline(Path(args.write_baseline), met, mode, measured)
     if args.check:
-        return _check_baseline(Path(args.check), met, mode, measured["prediction"])
+        return _check_baseline(Path(args.check), met, mode, measured)
     return 0
 
 
-def _write_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dict) -> None:
+def _write_baseline(path: Path, met: dict[str, bool], mode: str, measured: dict) -> None:
     """Record the targets met and this mode's out-of-sample figures (the other mode's are kept)."""
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    data = {"met": sorted(k for k, v in met.items() if v), "prediction": old.get("prediction", {})}
-    data["prediction"][mode] = prediction["out_of_sample"]
+    data = {
+        "met": sorted(k for k, v in met.items() if v),
+        "prediction": old.get("prediction", {}),
+        "posterior": old.get("posterior", {}),
+    }
+    data["prediction"][mode] = measured["prediction"]["out_of_sample"]
+    data["posterior"][mode] = measured["posterior"]
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _check_baseline(path: Path, met: dict[str, bool], mode: str, prediction: dict) -> int:
+def _check_baseline(path: Path, met: dict[str, bool], mode: str, measured: dict) -> int:
     """1 when a target met in the baseline is lost or the out-of-sample figures got worse."""
     baseline = json.loads(path.read_text(encoding="utf-8"))
     lost = [k for k in baseline["met"] if not met.get(k, False)]
     problems = [f"targets met in {path} are no longer met: {', '.join(lost)}"] if lost else []
-    was, now = baseline.get("prediction", {}).get(mode), prediction["out_of_sample"]
+    post_was, post_now = baseline.get("posterior", {}).get(mode), measured["posterior"]
+    if post_was and post_now["coverage_out"] < post_was["coverage_out"] - 1e-9:
+        problems.append(
+            f"posterior intervals ({mode} mode) cover fewer left-out rows than {path}: "
+            f"{post_now['coverage_out']:.3f} (was {post_was['coverage_out']:.3f})"
+        )
+    was, now = baseline.get("prediction", {}).get(mode), measured["prediction"]["out_of_sample"]
     if was and (now["met"] < was["met"] - 1e-9 or now["mae_pp"] > was["mae_pp"] + 0.1):
         problems.append(
             f"out-of-sample prediction ({mode} mode) got worse than {path}: rows met "

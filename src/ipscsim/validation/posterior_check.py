@@ -1,0 +1,212 @@
+"""Do the posterior's prediction intervals reach the data, in sample and for a publication left out?
+
+The draws are what ``simulate(..., uncertainty=n)`` runs: the calibrated parameters from the
+posterior sample, the others over their plausible ranges. For each row of the literature table the
+central ``level`` band of its readout over the draws is computed, and the row is **covered** when at
+least ``(1 - level) / 2`` of the draws meet it (as in :mod:`~ipscsim.validation.coverage`).
+
+In sample, every publication helped make the posterior. Out of sample, each publication ``P`` is left
+out by importance sampling: a draw's weight is ``1 / L_P`` (its likelihood of ``P``'s rows), which
+turns the posterior given every publication into (approximately) the posterior given the others,
+and the weights are Pareto-smoothed (PSIS; Vehtari et al. 2024, JMLR 25(72):1-58; arviz). The
+smoothing's shape estimate ``k`` says how far to trust a fold: below 0.7 the estimate is reliable;
+above it, ``P`` moved the posterior so much that its draws barely cover the posterior without it,
+and the report flags the fold (a fresh fit without ``P`` would be needed there).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model.parameter_set import ParameterSet
+from .bayes import log_likelihood
+from .crossval import _error_pp, publication
+from .evaluate import evaluate
+from .fitting import residuals
+from .targets import Target
+
+__all__ = ["PosteriorCheck", "posterior_check"]
+
+#: Pareto shape above which a leave-one-publication-out estimate is not reliable.
+K_RELIABLE = 0.7
+
+
+@dataclass(frozen=True)
+class PosteriorCheck:
+    """Prediction intervals of the literature table from posterior draws.
+
+    Attributes:
+        table: One row per target: ``publication``, ``lower``/``upper`` and ``covered`` in sample,
+            ``lower_out``/``upper_out``/``covered_out`` with the publication left out, the weighted
+            median prediction ``value_out``, ``met_out`` and ``error_out_pp``, and the fold's ``k``.
+        folds: One row per publication: ``k`` (Pareto shape) and ``ess`` (effective draws).
+        level: The intervals' probability.
+        n_draws: Draws that finished.
+    """
+
+    table: Any
+    folds: Any
+    level: float
+    n_draws: int
+
+    def figures(self) -> dict[str, float]:
+        """Coverage in and out of sample, out-of-sample share met and error, unreliable folds."""
+        t = self.table
+        err = t["error_out_pp"].dropna()
+        return {
+            "coverage_in": float(t["covered"].mean()),
+            "coverage_out": float(t["covered_out"].mean()),
+            "met_out": float(t["met_out"].mean()),
+            "mae_out_pp": float(err.mean()) if len(err) else math.nan,
+            "unreliable_folds": int((self.folds["k"] > K_RELIABLE).sum()),  # NaN: equal weights
+            "n": len(t),
+        }
+
+
+def _psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed normalised importance weights and the shape estimate ``k``.
+
+    Equal weights (every draw meets the publication's rows alike) need no smoothing: ``k`` is NaN.
+    """
+    if np.ptp(log_w) < 1e-9:
+        return np.full(log_w.shape, 1.0 / log_w.size), math.nan
+    with warnings.catch_warnings():  # arviz announces its refactor on import
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            import arviz as az
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                'the leave-one-publication-out check needs arviz: pip install "ipscsim[bayes]"'
+            ) from None
+
+        lw, k = az.psislw(log_w - log_w.max())
+    return np.exp(np.asarray(lw, dtype=np.float64)), float(k)
+
+
+def _wquantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Weighted quantiles (the inverse of the weighted empirical distribution, interpolated)."""
+    ok = np.isfinite(x)
+    x, w = x[ok], w[ok]
+    if not x.size or w.sum() <= 0:
+        return np.full(len(q), math.nan)
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    c = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, c, x)
+
+
+def _band(t: Target, v: np.ndarray, r: np.ndarray, met: np.ndarray, w: np.ndarray, tail: float):
+    x = v - (r if t.kind == "direction" else 0.0)
+    lo, hi = _wquantile(x, w, [tail, 1.0 - tail])
+    frac = float(np.sum(w * met) / w.sum())
+    return float(lo), float(hi), frac >= tail
+
+
+def posterior_check(
+    targets: Sequence[Target],
+    n_draws: int = 200,
+    level: float = 0.9,
+    seed: int = 0,
+    parameter_set: ParameterSet | None = None,
+) -> PosteriorCheck:
+    """Intervals over posterior draws, in sample and leaving each publication out (PSIS).
+
+    Args:
+        targets: The literature table (the rows the posterior was fitted to).
+        n_draws: Draws to simulate.
+        level: The intervals' probability.
+        seed: Seed of the draws.
+        parameter_set: What to draw from (default: the shipped posterior, plausible ranges for the
+            other parameters).
+    """
+    import pandas as pd
+
+    targets = list(targets)
+    ps = parameter_set if parameter_set is not None else ParameterSet(ranges="posterior")
+    ev = evaluate(targets, ps.sample_arrays(n_draws, seed=seed), keep_results=False)
+    keep = np.isfinite(ev.values).any(axis=1)
+    res = np.array([residuals(ev, s) for s in range(ev.values.shape[0])])[keep]
+    vals, refs, met = ev.values[keep], ev.references[keep], ev.met[keep]
+    tail = (1.0 - level) / 2.0
+    pubs = [publication(t) for t in targets]
+    folds, rows = {}, []
+    for pub in sorted(set(pubs)):
+        cols = [j for j, g in enumerate(pubs) if g == pub]
+        w_out, k = _psis(-log_likelihood(res[:, cols]))
+        folds[pub] = (k, float(1.0 / np.sum(w_out**2)))
+        for j in cols:
+            rows.append(_row(targets[j], pub, k, vals[:, j], refs[:, j], met[:, j], w_out, tail))
+    table = pd.DataFrame(rows).set_index("id").loc[[t.id for t in targets]]
+    fold_table = pd.DataFrame.from_dict(folds, orient="index", columns=["k", "ess"])
+    return PosteriorCheck(table, fold_table, level, int(keep.sum()))
+
+
+def _row(t: Target, pub: str, k: float, v, r, met, w_out, tail) -> dict[str, Any]:
+    """One target's in-sample and left-out bands, and its left-out median prediction."""
+    ones = np.ones_like(w_out)
+    lo, hi, cov = _band(t, v, r, met, ones, tail)
+    lo_o, hi_o, cov_o = _band(t, v, r, met, w_out, tail)
+    value = float(_wquantile(v, w_out, [0.5])[0])
+    ref = float(_wquantile(r, w_out, [0.5])[0]) if t.kind == "direction" else math.nan
+    return {
+        "id": t.id, "publication": pub, "readout": t.readout, "relation": t.relation,
+        "lower": lo, "upper": hi, "covered": cov,
+        "lower_out": lo_o, "upper_out": hi_o, "covered_out": cov_o,
+        "value_out": value, "met_out": bool(t.met(value, ref)),
+        "error_out_pp": _error_pp(t, value), "k": k,
+    }  # fmt: skip
+
+
+def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> list[str]:
+    """The report's section on the posterior's intervals, in sample and leaving publications out."""
+    f = check.figures()
+    pct = f"{check.level:.0%}"
+    lines = [
+        "## Posterior prediction intervals, in sample and leaving each publication out",
+        "",
+        f"The shipped posterior (`model/data/posterior.csv`; {meta.get('sampler', '')}, "
+        f"{meta.get('walkers', '?')} walkers x {meta.get('steps', '?')} steps, acceptance "
+        f"{_f(meta.get('acceptance'))}, smallest effective sample size "
+        f"{_f(meta.get('min_effective_sample_size'))}, {_f(meta.get('wall_time_s'))} s; "
+        "`python -m ipscsim.validation.bayes`) is the Bayesian calibration of "
+        f"{', '.join(meta.get('autocorrelation_time', {}))} to every row of the literature table. "
+        f"{check.n_draws} draws (as `simulate(p, uncertainty=n)` makes them: these parameters from "
+        "the posterior, the others over their plausible ranges"
+        + ("; quick mode: fewer draws" if quick else "")
+        + f") give a {pct} band per row. Out of sample, each publication is left out by "
+        "Pareto-smoothed importance sampling (`ipscsim.validation.posterior_check`); a fold whose "
+        f"Pareto shape k exceeds {K_RELIABLE} is not reliable (marked); k is `-` where every draw "
+        "fits the publication alike, so leaving it out changes nothing.",
+        "",
+        f"**{pct} bands covering the published value: {f['coverage_in']:.0%} of {f['n']} rows in "
+        f"sample, {f['coverage_out']:.0%} with the row's publication left out.** Left-out median "
+        f"prediction: {f['met_out']:.0%} of rows met, mean absolute error "
+        f"{f['mae_out_pp']:.1f} percentage points; folds with k > {K_RELIABLE}: "
+        f"{f['unreliable_folds']} of {len(check.folds)}.",
+        "",
+        "| id | publication | readout | band in sample | covered | band, publication left out "
+        "| covered | k |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, r in check.table.iterrows():
+        flag = " (unreliable)" if r["k"] > K_RELIABLE else ""
+        lines.append(
+            f"| {i} | {r['publication']} | {r['readout']} | {_f(r['lower'])} to {_f(r['upper'])} "
+            f"| {'yes' if r['covered'] else '**no**'} | {_f(r['lower_out'])} to "
+            f"{_f(r['upper_out'])} | {'yes' if r['covered_out'] else '**no**'} | "
+            f"{_f(r['k'])}{flag} |"
+        )
+    return [*lines, ""]
+
+
+def _f(v: Any) -> str:
+    if not isinstance(v, (int, float, np.floating)) or not math.isfinite(float(v)):
+        return "-"
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
