@@ -111,6 +111,11 @@ def main(as_json: bool = False) -> dict:
         "machine": f"{platform.machine()}, Python {platform.python_version()}, "
         f"{get_threads()} engine threads",
     }
+    return report(out, as_json)
+
+
+def report(out: dict, as_json: bool) -> dict:
+    """Print the numbers as a table or one JSON line; return them."""
     if as_json:
         print(json.dumps(out))
     else:

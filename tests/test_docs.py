@@ -139,6 +139,7 @@ SMALLER = {
     "n_cells=5_000": "n_cells=1_000",
     "n=256": "n=16",
     "budget=2000": "budget=30",
+    "steps=400": "steps=10",
     "trajectories=20": "trajectories=3",
     "uncertainty=200": "uncertainty=10",
     "uncertainty=100": "uncertainty=10",

@@ -38,7 +38,15 @@ import numpy as np
 from ..errors import ParameterError, check_int
 from ..model.posterior import Posterior
 from .evaluate import evaluate
-from .fitting import CalibrationResult, Fit, residuals, resolve_targets, search_space, start_set
+from .fitting import (
+    CV_PARAMS,
+    CalibrationResult,
+    Fit,
+    residuals,
+    resolve_targets,
+    search_space,
+    start_set,
+)
 from .fitting import run_candidates as _run
 from .targets import Target, fact_targets, outcome_targets, phenotype_targets
 
@@ -53,16 +61,11 @@ __all__ = [
 
 #: Parameters of the shipped posterior: those refitted in cross-validation (``CV_PARAMS``:
 #: neurogenesis tempo, progenitor cycling, quiescence, PONI tempo, the BMP gate of induction) and
-#: four more the
-#: literature table is sensitive to (heterogeneity of morphogen sensitivity, the GLI threshold of
-#: NKX2.2 that splits p3 from pMN, the SOX1 tempo and the pluripotent cell cycle, which sets yields).
+#: four more the literature table is sensitive to (heterogeneity of morphogen sensitivity, the GLI
+#: threshold of NKX2.2 that splits p3 from pMN, the SOX1 tempo and the pluripotent cell cycle,
+#: which sets yields).
 BAYES_PARAMS: tuple[str, ...] = (
-    "k_neurogenesis",
-    "cycle_np",
-    "np_basal",
-    "quies_max",
-    "lambda_poni",
-    "K_bmp_neural",
+    *CV_PARAMS,
     "sigma_sensitivity",
     "K_Gli_Nkx",
     "k_sox1",

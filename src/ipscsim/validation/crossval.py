@@ -29,20 +29,10 @@ import numpy as np
 
 from .calibrate import calibrate
 from .evaluate import evaluate
+from .fitting import CV_PARAMS
 from .targets import Target, fact_targets, outcome_targets
 
 __all__ = ["CV_PARAMS", "CrossValidation", "cross_validate", "publication"]
-
-#: Parameters refitted in each fold: neurogenesis tempo, progenitor cycling with and without mitogens,
-#: quiescence, the PONI network's tempo and the BMP gate of neural induction.
-CV_PARAMS: tuple[str, ...] = (
-    "k_neurogenesis",
-    "cycle_np",
-    "np_basal",
-    "quies_max",
-    "lambda_poni",
-    "K_bmp_neural",
-)
 
 #: Publications left out in the quick mode (one monolayer, one aggregate and one programming paper).
 QUICK_PUBLICATIONS: tuple[str, ...] = ("Qu 2014", "Maury 2015", "Hester 2011")

@@ -25,6 +25,7 @@ from .evaluate import Evaluation, evaluate
 from .targets import Target, load_targets, outcome_targets
 
 __all__ = [
+    "CV_PARAMS",
     "CalibrationResult",
     "Fit",
     "Space",
@@ -34,6 +35,18 @@ __all__ = [
     "search_space",
     "start_set",
 ]
+
+#: Parameters refitted in each fold of cross-validation (:mod:`~ipscsim.validation.crossval`) and the
+#: first six of the shipped posterior: neurogenesis tempo, progenitor cycling with and without
+#: mitogens, quiescence, the PONI network's tempo and the BMP gate of neural induction.
+CV_PARAMS: tuple[str, ...] = (
+    "k_neurogenesis",
+    "cycle_np",
+    "np_basal",
+    "quies_max",
+    "lambda_poni",
+    "K_bmp_neural",
+)
 
 
 @dataclass

@@ -6,7 +6,9 @@ central ``level`` band of its readout over the draws is computed, and the row is
 least ``(1 - level) / 2`` of the draws meet it (as in :mod:`~ipscsim.validation.coverage`).
 
 In sample, every publication helped make the posterior. Out of sample, each publication ``P`` is left
-out by importance sampling: a draw's weight is ``1 / L_P`` (its likelihood of ``P``'s rows), which
+out by importance sampling: a draw's weight is ``1 / L_P`` (its likelihood of ``P``'s rows that the
+posterior was fitted to: ``meta["targets"]``; rows added to the table after the fit are out of sample
+as they stand, their weights equal), which
 turns the posterior given every publication into (approximately) the posterior given the others,
 and the weights are Pareto-smoothed (PSIS; Vehtari et al. 2024, JMLR 25(72):1-58; arviz). The
 smoothing's shape estimate ``k`` says how far to trust a fold: below 0.7 the estimate is reliable;
@@ -44,7 +46,8 @@ class PosteriorCheck:
     Attributes:
         table: One row per target: ``publication``, ``lower``/``upper`` and ``covered`` in sample,
             ``lower_out``/``upper_out``/``covered_out`` with the publication left out, the weighted
-            median prediction ``value_out``, ``met_out`` and ``error_out_pp``, and the fold's ``k``.
+            median prediction ``value_out``, ``met_out`` and ``error_out_pp``, the fold's ``k``, and
+            ``in_fit`` (whether the posterior was fitted to the row).
         folds: One row per publication: ``k`` (Pareto shape) and ``ess`` (effective draws).
         level: The intervals' probability.
         n_draws: Draws that finished.
@@ -135,13 +138,17 @@ def posterior_check(
     vals, refs, met = ev.values[keep], ev.references[keep], ev.met[keep]
     tail = (1.0 - level) / 2.0
     pubs = [publication(t) for t in targets]
+    post = ps.posterior
+    fitted = set(post.meta.get("targets", ())) if post is not None else set()
     folds, rows = {}, []
     for pub in sorted(set(pubs)):
         cols = [j for j, g in enumerate(pubs) if g == pub]
-        w_out, k = _psis(-log_likelihood(res[:, cols]))
+        in_fit = [j for j in cols if targets[j].id in fitted]  # only these moved the posterior
+        w_out, k = _psis(-log_likelihood(res[:, in_fit]) if in_fit else np.zeros(len(res)))
         folds[pub] = (k, float(1.0 / np.sum(w_out**2)))
         for j in cols:
-            rows.append(_row(targets[j], pub, k, vals[:, j], refs[:, j], met[:, j], w_out, tail))
+            row = _row(targets[j], pub, k, vals[:, j], refs[:, j], met[:, j], w_out, tail)
+            rows.append({**row, "in_fit": targets[j].id in fitted})
     table = pd.DataFrame(rows).set_index("id").loc[[t.id for t in targets]]
     fold_table = pd.DataFrame.from_dict(folds, orient="index", columns=["k", "ess"])
     return PosteriorCheck(table, fold_table, level, int(keep.sum()))
@@ -182,7 +189,8 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
         + f") give a {pct} band per row. Out of sample, each publication is left out by "
         "Pareto-smoothed importance sampling (`ipscsim.validation.posterior_check`); a fold whose "
         f"Pareto shape k exceeds {K_RELIABLE} is not reliable (marked); k is `-` where every draw "
-        "fits the publication alike, so leaving it out changes nothing.",
+        "fits the publication alike, so leaving it out changes nothing, and `inf` where nearly "
+        "every draw does and the tail fit fails (marked too).",
         "",
         f"**{pct} bands covering the published value: {f['coverage_in']:.0%} of {f['n']} rows in "
         f"sample, {f['coverage_out']:.0%} with the row's publication left out.** Left-out median "
@@ -190,6 +198,7 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
         f"{f['mae_out_pp']:.1f} percentage points; folds with k > {K_RELIABLE}: "
         f"{f['unreliable_folds']} of {len(check.folds)}.",
         "",
+        *([] if check.table["in_fit"].all() else [_held_out_note(check), ""]),
         "| id | publication | readout | band in sample | covered | band, publication left out "
         "| covered | k |",
         "|---|---|---|---|---|---|---|---|",
@@ -205,7 +214,19 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
     return [*lines, ""]
 
 
+def _held_out_note(check: PosteriorCheck) -> str:
+    """A table row saying which rows the posterior never saw (added to the table after the fit)."""
+    t = check.table[~check.table["in_fit"]]
+    f = t["covered"].mean()
+    return (
+        f"Rows {t.index[0]}-{t.index[-1]} ({len(t)}) were added to the table after the posterior's "
+        f"fit, so both columns predict them out of sample: {f:.0%} of them are covered."
+    )
+
+
 def _f(v: Any) -> str:
+    if isinstance(v, (int, float, np.floating)) and math.isinf(float(v)):
+        return "inf"
     if not isinstance(v, (int, float, np.floating)) or not math.isfinite(float(v)):
         return "-"
     v = float(v)

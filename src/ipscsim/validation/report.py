@@ -170,7 +170,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
     }
     lines = [
         *_header(quick, t0),
-        *_summary_section(groups, rob),
+        *_summary_section(groups, rob, pc.figures()),
         *_target_sections(groups, notes),
         *_figure_section(figs),
         *_robustness_section(rob),
@@ -338,8 +338,8 @@ def _header(quick: bool, t0: float) -> list[str]:
     ]
 
 
-def _summary_section(groups: _Groups, rob: _Robustness) -> list[str]:
-    """The summary: targets met per group and phenotypes robust over the plausible box."""
+def _summary_section(groups: _Groups, rob: _Robustness, post: dict[str, float]) -> list[str]:
+    """The summary: targets met per group, phenotypes robust, the bands' coverage."""
     return [
         "## Summary",
         "",
@@ -353,6 +353,9 @@ def _summary_section(groups: _Groups, rob: _Robustness) -> list[str]:
         f"* further facts reached by the 90% prediction band (out of sample): "
         f"{int(rob.coverage.loc[[t.id for t in groups.facts], 'covered'].sum())} of "
         f"{len(groups.facts)}",
+        f"* rows of the literature table whose posterior 90% band reaches the published value: "
+        f"{post['coverage_in']:.0%} of {post['n']} in sample, {post['coverage_out']:.0%} with each "
+        "row's publication left out (see the posterior section)",
         "",
     ]
 
