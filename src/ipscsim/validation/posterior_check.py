@@ -182,7 +182,8 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
         f"{_f(meta.get('acceptance'))}, smallest effective sample size "
         f"{_f(meta.get('min_effective_sample_size'))}, {_f(meta.get('wall_time_s'))} s; "
         "`python -m ipscsim.validation.bayes`) is the Bayesian calibration of "
-        f"{', '.join(meta.get('autocorrelation_time', {}))} to every row of the literature table. "
+        f"{', '.join(meta.get('autocorrelation_time', {}))} to the "
+        f"{len(meta.get('targets', ()))} rows the literature table had when it was fitted. "
         f"{check.n_draws} draws (as `simulate(p, uncertainty=n)` makes them: these parameters from "
         "the posterior, the others over their plausible ranges"
         + ("; quick mode: fewer draws" if quick else "")
