@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -91,8 +92,12 @@ def test_fact_table_is_sourced_and_misses_are_explained():
     from ipscsim.validation.report import _fact_notes
 
     notes = _fact_notes()
+    from ipscsim.validation.crossval import publication
+
     for j, t in enumerate(facts):
-        assert "et al." in t.source
+        # the source names its paper by first author and year ("Du et al. 2015", "Krencik and
+        # Zhang 2011"), which is how cross-validation groups the rows
+        assert re.fullmatch(r"[A-Z][A-Za-z'-]+ \d{4}", publication(t)), t.source
         assert t.note
         if not ev.met[0, j]:
             assert t.id in notes, f"{t.id} is missed without an explanation"
