@@ -69,23 +69,21 @@ def petab(
             the model does not read.
     """
     from ..validation.fitting import resolve_targets, search_space, start_set
+    from .sbml_model import ode_params, readout_params, sbml
 
     targets = resolve_targets(targets)
     protocol = _one_protocol(targets, protocols)
     conditions = _conditions(targets)
     space = search_space(params)
+    _check_estimated(space.names, conditions, {*ode_params(), *readout_params()})
     base = start_set(start)
+    readouts = sorted({t.readout for t in targets})
+    doc = sbml(
+        protocol, base.to_array(), days=max(t.day for t in targets), genotype=genotype,
+        cohorts=cohorts, readouts=readouts,
+    )  # fmt: skip
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    readouts = sorted({t.readout for t in targets})
-    days = max(t.day for t in targets)
-    doc = _model(protocol, base, days, genotype, cohorts, readouts)
-    missing = [n for n in space.names if f'id="p_{n}"' not in doc]
-    if missing:
-        raise ParameterError(
-            f"params: {missing[0]!r} is not read by the ODE model's equations, so PEtab cannot "
-            "estimate it; choose a parameter the SBML export writes (ipscsim.export.sbml)"
-        )
     (folder / "model.xml").write_text(doc, encoding="utf-8")
     _write_tables(folder, targets, conditions, space, base, readouts)
     return folder / "problem.yaml"
@@ -137,12 +135,19 @@ def _conditions(targets: list) -> dict[str, dict[str, float]]:
     return out
 
 
-def _model(protocol: Any, base: Any, days: float, genotype: str, cohorts: int, ro: list) -> str:
-    from .sbml_model import sbml
-
-    return sbml(
-        protocol, base.to_array(), days=days, genotype=genotype, cohorts=cohorts, readouts=ro
-    )
+def _check_estimated(names: list[str], conditions: dict, in_model: set[str]) -> None:
+    """Every estimated parameter is in the SBML model and no perturbation sets one."""
+    missing = [n for n in names if n not in in_model]
+    if missing:
+        raise ParameterError(
+            f"params: {missing[0]!r} is not read by the ODE model's equations, so PEtab cannot "
+            "estimate it; choose a parameter the SBML export writes (ipscsim.export.sbml)"
+        )
+    clash = sorted({n for v in conditions.values() for n in v if n in names})
+    if clash:
+        raise ParameterError(
+            f"params: {clash[0]!r} is both estimated and set by a target's perturbation"
+        )
 
 
 def _write_tables(folder: Path, targets, conditions, space, base, readouts) -> None:
@@ -151,11 +156,6 @@ def _write_tables(folder: Path, targets, conditions, space, base, readouts) -> N
 
     ids = {p: f"c{i}" for i, p in enumerate(conditions)}
     overridden = sorted({n for v in conditions.values() for n in v})
-    clash = [n for n in overridden if n in space.names]
-    if clash:
-        raise ParameterError(
-            f"params: {clash[0]!r} is both estimated and set by a target's perturbation"
-        )
     cond = pd.DataFrame(
         [
             {"conditionId": ids[p], **{f"p_{n}": v.get(n, base[n]) for n in overridden}}

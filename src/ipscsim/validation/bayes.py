@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - a maintena
     from importlib import resources
 
     ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--steps", type=int, default=600)  # as the shipped posterior
     ap.add_argument("--walkers", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
