@@ -115,7 +115,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_comp = rep4i(y[o + 7], ip[119])  # competence of young neural cells
     out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[14])) * ((sh[7] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))
     v_drive_n = ((sh[22] + (p[19] * v_s_ra)) + ((p[111] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
-    out[oo + 1] = ((theta * p[16]) * ((((((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) * rep2i(y[o + 0], ip[22])) * rep2i(y[o + 2], ip[89])) * rep2i(y[o + 3], ip[89])) * rep2i(y[o + 4], ip[89])) - y[o + 1]))
+    out[oo + 1] = ((theta * p[16]) * (((((((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) * rep2i(y[o + 0], ip[22])) * rep2i(y[o + 2], ip[89])) * rep2i(y[o + 3], ip[89])) * rep2i(y[o + 4], ip[89])) * rep2i((max(y[o + 5], 0.0) * sh[8]), ip[89])) - y[o + 1]))
     v_drive_nne = ((hill2i(sh[7], ip[93]) * rep2i(v_s_w, ip[94])) * rep2i(sh[2], ip[99]))
     out[oo + 2] = ((theta * p[86]) * ((((((dp[7] * ((p[92] * v_drive_nne) + hill2i(y[o + 2], ip[87]))) * rep2i(y[o + 0], ip[91])) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 3], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 2]))
     v_drive_nc = (((v_s_w * hill2i(sh[7], ip[96])) * rep2i(sh[7], ip[97])) * rep2i(sh[2], ip[98]))
@@ -123,13 +123,13 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_drive_me = ((v_s_w * ((sh[2] * hill2i(y[o + 0], ip[102])) + (p[103] * sh[7]))) + ((((p[104] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
     out[oo + 4] = ((theta * p[86]) * (((((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 3], ip[88])) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
-    out[oo + 5] = ((theta * p[105]) * ((((((hill(v_wf, p[106]) * rep2i(sh[2], ip[107])) * rep2i(v_s_ra, ip[108])) * rep2i(sh[7], ip[109])) * rep2i(y[o + 6], ip[110])) * rep2i(y[o + 4], ip[88])) - y[o + 5]))
+    out[oo + 5] = ((theta * p[105]) * ((((((hill2i(v_wf, ip[106]) * rep2i(sh[2], ip[107])) * rep2i(v_s_ra, ip[108])) * rep2i(sh[7], ip[109])) * rep2i(y[o + 6], ip[110])) * rep2i(y[o + 4], ip[88])) - y[o + 5]))
     out[oo + 6] = ((((theta * p[117]) * v_nep) * (p[118] + y[o + 6])) * (1.0 - y[o + 6]))
     out[oo + 7] = (theta * v_nep)
     v_lv_ra = (p[121] * hill(v_s_ra, p[122]))
     v_lv_w = (p[123] * hill2i(v_s_w, ip[124]))
     v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[125] * sh[8]))
-    out[oo + 8] = (theta * ((((p[120] * v_comp) * (v_nep + max(y[o + 5], 0.0))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[126] * max(y[o + 5], 0.0)) * hill(v_wf, p[106])) * (rep2i(y[o + 8], ip[127]) + (p[128] * sh[2])))))
+    out[oo + 8] = (theta * ((((p[120] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[126] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[127]) + (p[128] * sh[2])))))
     v_s_eff = (v_s_hh / (1.0 + (p[136] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
     out[oo + 9] = ((theta * p[135]) * (y[o + 10] - y[o + 9]))

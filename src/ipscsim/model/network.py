@@ -278,7 +278,7 @@ d.OCT4      = theta * k_oct4 * (sup0 * s_t * (1 - fgf_share_pluripotency + fgf_s
 drive_n     = perm + ra_neural * s_ra + nmp_neural * pos(NMP) * (1 - s_w)
 d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_neural))
               * rep2(OCT4, K_oct4_neural) * rep2(NNE, K_fate_neural) * rep2(NC, K_fate_neural)
-              * rep2(ME, K_fate_neural) - NEURAL)
+              * rep2(ME, K_fate_neural) * rep2(pos(NMP) * s_f, K_fate_neural) - NEURAL)
 drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne) * rep2(s_t, K_tgf_nne)
 d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate)) * rep2(OCT4, K_oct4_fate)
               * rep2(NEURAL, K_neural_fate) * rep2(NC, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
@@ -290,15 +290,15 @@ drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # pr
 d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
               * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
 wf          = s_w * s_f
-d.NMP       = theta * k_nmp * (hill(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
+d.NMP       = theta * k_nmp * (hill2(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
               * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) - NMP)
 d.SOX1      = theta * k_sox1 * nep * (sox1_seed + SOX1) * (1 - SOX1)
 d.CLOCK     = theta * nep
 lv_ra       = level_ra * hill(s_ra, K_ra_level)
 lv_w        = level_wnt * hill2(s_w, K_wnt_level)
 lv_target   = smax(lv_ra, lv_w, 0.5) + level_fgf * s_f
-d.LEVEL     = theta * (k_level * comp * (nep + pos(NMP)) * pos(lv_target - LEVEL)
-              + k_hox_clock * pos(NMP) * hill(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
+d.LEVEL     = theta * (k_level * comp * max(1 - clip01(OCT4), nep + pos(NMP)) * pos(lv_target - LEVEL)
+              + k_hox_clock * pos(NMP) * hill2(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
 s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
 d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
 d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
