@@ -7,6 +7,7 @@ import ipscsim as ips
 from conftest import at
 from ipscsim.data import published_outcomes
 from ipscsim.protocols.compounds import registry
+from ipscsim.validation.perturbations import apply_perturbation
 
 G = ips.protocols.get
 
@@ -42,6 +43,36 @@ def test_maintenance_keeps_cells_pluripotent_and_dividing(presets):
     days = r.days
     for d in range(5):  # every day the culture grows
         assert np.interp(d + 1, days, total) > 1.3 * np.interp(d, days, total)
+
+
+def _no_inhibitors(medium, days=6):
+    text = f"without Noggin; without SB431542; medium {medium}; days {days}"
+    return apply_perturbation(G("chambers2009"), text).protocol
+
+
+def test_the_medium_not_the_cells_decides_inhibitor_free_neural_induction():
+    """E6 (no TGF-beta, FGF2 or BMP) neuralises hPSCs without inhibitors: >90% PAX6+ in 6 days
+    (Lippmann et al. 2014, interval 0.85-1); KSR medium (TGF-beta- and BMP-like activity) does not
+    (Chambers et al. 2009: neither inhibitor alone suffices in it)."""
+    e6 = at(ips.simulate(_no_inhibitors("E6")), "PAX6", 6, "markers")
+    ksr = at(ips.simulate(_no_inhibitors("KSR")), "PAX6", 6, "markers")
+    assert 0.85 <= e6 <= 1.0
+    assert ksr < 0.2
+
+
+def _wnt_n2b27(fgf2):
+    p = _no_inhibitors("N2B27", 3)
+    p = p.with_step("CHIR99021", 3, "uM", start=0, end=3)
+    return p.with_step("FGF2", 20, "ng/ml", start=0, end=3) if fgf2 else p
+
+
+def test_nmps_need_wnt_with_exogenous_fgf():
+    """CHIR99021 with FGF2 in N2B27 makes a majority of SOX2+T+ NMPs by day 3 (Gouti et al. 2014);
+    CHIR99021 alone, with only the cells' own FGF, does not (Leung et al. 2016 get neural crest)."""
+    with_fgf = at(ips.simulate(_wnt_n2b27(True)), "NMP", 3)
+    alone = at(ips.simulate(_wnt_n2b27(False)), "NMP", 3)
+    assert with_fgf >= 0.5
+    assert alone < with_fgf - 0.3
 
 
 def test_T1_ventral_identity_needs_shh_signalling(presets):
