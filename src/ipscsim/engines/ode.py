@@ -270,10 +270,11 @@ class OdeRun:
         return self.t
 
     def composition(self) -> dict[str, float]:
-        """Fraction of live cells of each cell type now."""
-        from ..model.readouts import CELL_TYPES, cell_counts
+        """Fraction of live cells of each cell type now (less than one cell per well is none)."""
+        from ..model.readouts import CELL_TYPES, cell_counts, floor_cells
 
         counts = cell_counts(self.y[None, :], self.prepared.params, self.prepared.n_cohorts)[0]
+        counts = floor_cells(counts, self.prepared.compiled.seeded)  # as the Result reports
         total = counts.sum()
         return {
             k: float(v / total) if total > 0 else 0.0

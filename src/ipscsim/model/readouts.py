@@ -40,6 +40,7 @@ __all__ = [
     "SUMMARY_FIELDS",
     "cell_counts",
     "cells_frame",
+    "floor_cells",
     "group_fraction",
     "marker_counts",
     "readout_counts",
@@ -203,6 +204,15 @@ def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float
     return float(d0 + (level - v0) * (d1 - d0) / (v1 - v0)) if v1 != v0 else float(d1)
 
 
+def floor_cells(cells: np.ndarray, seeded: float) -> np.ndarray:
+    """Readout counts (in units of the cells seeded) with less than one cell per well set to none.
+
+    Every readout path applies it (``Result``, batch readouts, sweeps, validation, trackers), so a
+    type's trace of a cell (1e-80 of one) is never reported, and all paths give the same fractions.
+    """
+    return np.where(cells * seeded < 1.0, 0.0, cells)
+
+
 def summary_values(
     days: np.ndarray, counts: np.ndarray, markers: np.ndarray, lineage: float, seeded: float
 ) -> dict[str, float]:
@@ -215,8 +225,7 @@ def summary_values(
         lineage: Cells of the original culture one cell stands for on the last day (replating).
         seeded: Cells per well at day 0.
     """
-    counts = np.where(counts * seeded < 1.0, 0.0, counts)  # less than one cell per well: none
-    markers = np.where(markers * seeded < 1.0, 0.0, markers)
+    counts, markers = floor_cells(counts, seeded), floor_cells(markers, seeded)
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = counts / total[:, None]

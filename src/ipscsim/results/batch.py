@@ -20,7 +20,7 @@ from ..errors import SimulationError
 from ..model import layout as L
 from ..model.layout import PARAM_NAMES
 from ..model.prepare import PreparedRun
-from ..model.readouts import readout_counts
+from ..model.readouts import floor_cells, readout_counts
 from .result import Result
 from .spatial import SpatialRecord
 
@@ -143,7 +143,17 @@ class BatchOutput:
         """Cells of each type and marker-positive cells per day of every run (``None`` if it failed).
 
         Runs of the ODE engine that share a parameter set and a record shape are scored together.
+        As in :class:`~ipscsim.results.Result`, less than one cell per well is none
+        (:func:`~ipscsim.model.readouts.floor_cells`).
         """
+        counts, markers = self._raw_readouts()
+        for i, run in enumerate(self.runs):
+            if counts[i] is not None:
+                counts[i] = floor_cells(counts[i], run.compiled.seeded)
+                markers[i] = floor_cells(markers[i], run.compiled.seeded)
+        return counts, markers
+
+    def _raw_readouts(self) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
         n = len(self.runs)
         counts: list[np.ndarray | None] = [None] * n
         markers: list[np.ndarray | None] = [None] * n

@@ -17,6 +17,7 @@ from ..model.readouts import (
     CELL_TYPES,
     MARKERS,
     SUMMARY_FIELDS,
+    floor_cells,
     readout_counts,
     summary_values,
 )
@@ -68,8 +69,8 @@ class Result:
             counts, markers = readout_counts(self.records, self.params, self.n_cohorts, nil)
         # less than one cell per well is no cell (the live total keeps them: see ``counts``)
         return (
-            np.where(counts * self.seeded < 1.0, 0.0, counts),
-            np.where(markers * self.seeded < 1.0, 0.0, markers),
+            floor_cells(counts, self.seeded),
+            floor_cells(markers, self.seeded),
             counts.sum(axis=1),
         )
 
