@@ -207,8 +207,9 @@ def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float
 def floor_cells(cells: np.ndarray, seeded: float) -> np.ndarray:
     """Readout counts (in units of the cells seeded) with less than one cell per well set to none.
 
-    Every readout path applies it (``Result``, batch readouts, sweeps, validation, trackers), so a
-    type's trace of a cell (1e-80 of one) is never reported, and all paths give the same fractions.
+    The reported readouts all apply it (``Result``, batch readouts, sweeps, validation, the ODE
+    engine's view for trackers; the agent-based engine's tracker view does not), so a type's trace
+    of a cell (1e-80 of one) is never reported and these paths give the same fractions.
     """
     return np.where(cells * seeded < 1.0, 0.0, cells)
 
