@@ -198,6 +198,13 @@ def test_omex_archive_runs_in_copasi_as_the_engine_does(tmp_path):
         ips.export.omex(name, tmp_path / "y.omex", every=0.3)
 
 
+def _unfloored(r):
+    """A Result's fractions and markers per day (arrays) before its one-cell-per-well floor."""
+    counts, markers = readout_counts(r.records, r.params, r.n_cohorts)
+    total = counts.sum(axis=1)[:, None]
+    return counts / total, markers / total
+
+
 def test_readout_rules_reproduce_the_result_readouts():
     """The SBML readout rules (frac_<readout>) simulated by libRoadRunner give the Result's fractions
     and markers within 2e-7: the erfc approximation's error (1.2e-7 relative), on a protocol with a
@@ -221,14 +228,12 @@ def test_readout_rules_reproduce_the_result_readouts():
     rr.timeCourseSelections = ["time", *(observable_id(x) for x in [*types, *marks, "neurons"])]
     out = np.asarray(rr.simulate(times=list(r.days)))
     # the rules do not apply the Result's one-cell-per-well floor: compare with the unfloored readouts
-    counts, markers = readout_counts(r.records, r.params, r.n_cohorts)
-    total = counts.sum(axis=1)
-    frac = counts / total[:, None]
+    frac, mark = _unfloored(r)
     neurons = sum(frac[:, CELL_TYPES.index(t)] for t in ["MN", "interneuron", "rostral_neuron"])
     mine = np.column_stack(
         [
             frac[:, [CELL_TYPES.index(t) for t in types]],
-            markers[:, [MARKERS.index(m) for m in marks]] / total[:, None],
+            mark[:, [MARKERS.index(m) for m in marks]],
             neurons,
         ]
     )
@@ -273,11 +278,12 @@ def test_petab_problem_is_valid_and_its_model_gives_ipscsims_readouts(tmp_path):
     ours = []  # the calibration's readouts before the Result's one-cell floor, which rules lack
     for t, floored in zip(targets, ev.values[0], strict=True):
         r = ev.results[(t.protocol, t.perturbation)]
-        counts, markers = readout_counts(r.records, r.params, r.n_cohorts)
+        frac, mark = _unfloored(r)
         i = int(np.argmin(np.abs(r.days - t.day)))
-        num = counts[i, CELL_TYPES.index(t.readout)] if t.readout in CELL_TYPES else None
-        num = markers[i, MARKERS.index(t.readout)] if num is None else num
-        ours.append(num / counts[i].sum())
+        if t.readout in CELL_TYPES:
+            ours.append(frac[i, CELL_TYPES.index(t.readout)])
+        else:
+            ours.append(mark[i, MARKERS.index(t.readout)])
         assert abs(ours[-1] - floored) < 1e-5  # the floor moves a share of a cell at most
     for j, row in meas.iterrows():
         rr = roadrunner.RoadRunner(str(tmp_path / "model.xml"))
