@@ -54,9 +54,17 @@ def compound_table() -> str:
 def genotype_table() -> str:
     """The genotype table in Markdown."""
     df = genotypes()
-    lines = ["| genotype | MN hazard ratio | source |", "|---|---|---|"]
-    for g, row in df.iterrows():
-        lines.append(f"| `{g}` | {row['mn_hazard_ratio']} | {_cell(row['source'])} |")
+    lines = [
+        "| genotype | MN hazard ratio with support (range) | source | hazard ratio of deprivation "
+        "death (range) | source |",
+        "|---|---|---|---|---|",
+    ]
+    for g, r in df.iterrows():
+        lines.append(
+            f"| `{g}` | {r['mn_hazard_ratio']} ({r['lower']}-{r['upper']}) | {_cell(r['source'])} | "
+            f"{r['deprivation_hazard_ratio']} ({r['deprivation_lower']}-{r['deprivation_upper']}) | "
+            f"{_cell(r['deprivation_source'])} |"
+        )
     return "\n".join(lines)
 
 

@@ -273,6 +273,7 @@ def test_one_step_matches_the_numpy_reference():
     ctl[ST.C_MN_HAZARD], ctl[ST.C_NOISE], ctl[ST.C_NOTCH_LOCAL], ctl[ST.C_ENDO] = 1.0, 0.1, 1.0, 0.0
     ctl[ST.C_OCC_LOCAL], ctl[ST.C_OCC_SCALE], ctl[ST.C_DENSITY] = 1.0, 0.08, 1e5
     ctl[ST.C_DENS_SCALE], ctl[ST.C_AGG], ctl[ST.C_CAS_NIL], ctl[ST.C_CAS_NGN2] = 9e3, 1500.0, 0, 1
+    ctl[ST.C_MN_DEPRIVATION] = 1.7
     afz = np.stack(pathway_inputs(concentrations(9.525, u, comp), comp))
     krel = ST.gene_relaxation(p)
     ST.step_cells(
@@ -293,6 +294,7 @@ def test_one_step_matches_the_numpy_reference():
         "mn_hazard": 1.0,
         "cassette_nil": 0.0,
         "cassette_ngn2": 1.0,
+        "mn_deprivation": 1.7,
     }
     genes, kind, phase, event = step_reference(
         before[0], c.phi[:n], c.theta[:n], before[1], c.cid[:n], before[2], c.thresh[:n], env,

@@ -25,10 +25,10 @@ REQUIRED = {
     "FGF2": ("FGF", "agonist"),
     "TGFB1": ("TGFB", "agonist"),
     "Y27632": ("ROCK", "inhibitor"),
-    "BDNF": ("TROPHIC", "agonist"),
-    "GDNF": ("TROPHIC", "agonist"),
-    "CNTF": ("TROPHIC", "agonist"),
-    "IGF1": ("TROPHIC", "agonist"),
+    "BDNF": ("TRKB", "agonist"),
+    "GDNF": ("RET", "agonist"),
+    "CNTF": ("GP130", "agonist"),
+    "IGF1": ("IGF1R", "agonist"),
     "dox": ("TRANSGENE", "agonist"),
 }
 

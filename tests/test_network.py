@@ -25,7 +25,7 @@ def _signals(*, agonist=None, inhibited=None, **env):
     for q, v in (inhibited or {}).items():
         f[PATHWAYS.index(q)] = 1.0 - v
     base = dict.fromkeys(ENV, 0.0)
-    base.update(occ=0.2, density=5e4, agg=2000.0, mn_hazard=1.0)
+    base.update(occ=0.2, density=5e4, agg=2000.0, mn_hazard=1.0, mn_deprivation=1.0)
     base.update(env)
     return shared(a, f, z, base, P)
 

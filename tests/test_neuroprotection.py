@@ -157,10 +157,64 @@ def test_explicit_steps_reach_the_steady_state():
 # ----------------------------------------------------------------------------- survival
 
 
-def test_trophic_support_array_is_the_engines_sum():
+def test_trophic_support_array_is_the_scalar_one():
     for g, b in [(0.0, 0.0), (1e-3, 0.0), (5e-3, 2e-3), (1.0, 0.3)]:
         v = trophic_support_array({"GDNF": np.array([g]), "BDNF": np.array([b])})[0]
         assert v == pytest.approx(trophic_support({"GDNF": g, "BDNF": b}), rel=1e-14)
+
+
+def test_assay_death_rate_is_the_differentiation_models():
+    """The assay evaluates the engines' own mu_mn / mu_n: the same numbers as the numpy reference."""
+    from ipscsim.model import layout as L
+    from ipscsim.model.pharmacology import compound_table, pathway_inputs
+    from ipscsim.model.reference import shared
+    from ipscsim.model.survival import mn_death_rate
+    from ipscsim.protocols.compounds import registry
+
+    p = ips.model.resolve_params({"receptor_trkb": 0.5, "trophic_share_ret": 0.7})
+    reg = registry()
+    doses = {"GDNF": 2e-3, "BDNF": 1e-3, "insulin": 700.0, "forskolin": 1000.0}
+    c = np.zeros(len(reg))
+    for k, v in doses.items():
+        c[reg.index(k)] = v
+    a, f, z = pathway_inputs(c, compound_table())
+    env = {n: 0.0 for n in ("nodal_src", "bmp_src", "delta", "occ", "density", "stress")}
+    env.update(fmt=0.0, agg=1.0, cassette_nil=0.0, cassette_ngn2=0.0)
+    env.update(mn_hazard=1.7, mn_deprivation=2.3)
+    sh = shared(a, f, z, env, p)
+    assert mn_death_rate(doses, p, 1.7, 2.3) == pytest.approx(sh["mu_mn"], rel=1e-14)
+    assert mn_death_rate(doses, p, cell="interneuron") == pytest.approx(sh["mu_n"], rel=1e-14)
+    assert trophic_support(doses, p) == pytest.approx(sh["trophic"], rel=1e-14)
+    assert p[L.P_receptor_trkb] == 0.5
+
+
+def test_trophic_factors_act_through_their_own_receptors():
+    """Each receptor saturates on its own; factors on different receptors are not additive; losing a
+    receptor removes its factor's effect and only its factor's (GDNF on GFRA1/RET: Rakowicz et al.
+    2002; single factors rescue part of the MNs and several add: Hanson et al. 1998)."""
+    from ipscsim.model.survival import trophic_support as T
+
+    p = ips.model.resolve_params(None)
+    sat = {"GDNF": 10.0, "BDNF": 10.0, "CNTF": 10.0, "IGF1": 1000.0}  # nM: far above each EC50
+    shares = {
+        "GDNF": p[ips.model.layout.P_trophic_share_ret],
+        "BDNF": p[ips.model.layout.P_trophic_share_trkb],
+        "CNTF": p[ips.model.layout.P_trophic_share_gp130],
+        "IGF1": p[ips.model.layout.P_trophic_share_igf1r],
+    }
+    for f, dose in sat.items():
+        assert T({f: dose}) == pytest.approx(shares[f], rel=1e-3)  # saturates at its share
+        assert T({f: 10 * dose}) - T({f: dose}) < 1e-3  # more of the same adds nothing
+    two = T({"GDNF": 10.0, "BDNF": 10.0})
+    assert max(T({"GDNF": 10.0}), T({"BDNF": 10.0})) < two < T({"GDNF": 10.0}) + T({"BDNF": 10.0})
+    assert two == pytest.approx(1 - (1 - shares["GDNF"]) * (1 - shares["BDNF"]), rel=1e-3)
+    # losing RET: GDNF does nothing, BDNF is untouched
+    q = ips.model.resolve_params({"receptor_ret": 0.0})
+    assert T({"GDNF": 10.0}, q) == 0.0
+    assert T({"BDNF": 10.0}, q) == T({"BDNF": 10.0}, p)
+    # a receptor at half its level needs twice the ligand (the same occupancy)
+    h = ips.model.resolve_params({"receptor_trkb": 0.5})
+    assert T({"BDNF": 2e-3}, h) == pytest.approx(T({"BDNF": 1e-3}, p), rel=1e-12)
 
 
 def test_survival_dose_response_lamas2014():
@@ -186,7 +240,8 @@ def test_survival_genotypes_stress_drugs():
     # glutamate kills C9orf72 MNs, not control ones (Shi et al. 2018)
     assert alive(genotype="control", factors=gdnf, stress="glutamate") == pytest.approx(ctrl)
     c9 = alive(genotype="C9orf72", factors=gdnf)
-    assert c9 == pytest.approx(ctrl)  # equal survival with factors
+    full = {**gdnf, "CNTF": (10, "ng/ml")}  # Shi et al.'s BDNF, GDNF and CNTF
+    assert alive(genotype="C9orf72", factors=full) > 0.9 * alive(genotype="control", factors=full)
     c9_glu = alive(genotype="C9orf72", factors=gdnf, stress="glutamate")
     assert c9_glu < 0.7 * c9
     # ALS astrocytes kill control MNs too (Di Giorgio 2008)
@@ -198,8 +253,18 @@ def test_survival_genotypes_stress_drugs():
         )
         assert alive(genotype="control", factors=gdnf, drug=drug) == pytest.approx(ctrl)
     assert alive(genotype="C9orf72", factors=gdnf, stress="glutamate", drug="retigabine") > c9_glu
-    # factor withdrawal: without support MNs die fast
-    assert alive(genotype="control") < 0.01
+    # factor withdrawal: C9orf72 MNs die faster than control MNs (Shi et al. 2018, Fig. 1g); the
+    # medium's insulin keeps some support, none at all kills nearly every MN
+    assert alive(genotype="C9orf72") < 0.5 * alive(genotype="control")
+    assert alive(genotype="control", medium=None) < 0.01 < alive(genotype="control")
+    # PI3K inhibition: TDP-43 M337V MNs are more vulnerable than control ones (Bilican et al. 2012)
+    tdp, pi3k = "TARDBP_M337V", "pi3k_inhibition"
+    ratio_pi3k = alive(genotype=tdp, factors=gdnf, stress=pi3k) / alive(factors=gdnf, stress=pi3k)
+    assert ratio_pi3k < 0.5 * alive(genotype=tdp, factors=gdnf) / ctrl
+    # ALS astrocytes kill MNs and spare interneurons (Di Giorgio et al. 2008)
+    kw = {"factors": gdnf, "stress": "als_astrocytes"}
+    assert alive(cell="interneuron", **kw) == pytest.approx(alive(cell="interneuron", factors=gdnf))
+    assert alive(cell="interneuron", **kw) > 2 * alive(**kw)
 
 
 def test_survival_assay_sampling_and_seed():
@@ -347,3 +412,21 @@ def test_point_sources_conserve_production():
     assert 2.0 * c.sum() * 0.1**3 == pytest.approx(rates.sum(), rel=1e-8)
     with pytest.raises(ValueError, match="outside"):
         T.point_sources((20, 20, 20), 0.1, np.array([[3.0, 0.0, 0.0]]), [1.0])
+
+
+def test_c9orf72_mns_die_of_withdrawal_in_a_differentiation_run_too():
+    """The same hazard in a differentiation run: with BDNF, GDNF and CNTF, C9orf72 and control MNs
+    survive alike; after withdrawal, C9orf72 MNs die faster (Shi et al. 2018, Fig. 1b and 1g)."""
+    from ipscsim.validation.perturbations import apply_perturbation
+
+    base = ips.protocols.get("maury2015")
+    factors = "add BDNF 10 ng/ml 14 21; add GDNF 10 ng/ml 14 21; add CNTF 10 ng/ml 14 21"
+    kept = apply_perturbation(base, f"extend 21; media 2; {factors}")  # Shi et al.'s three factors
+    cut = apply_perturbation(base, "extend 21; media 2; without BDNF; without GDNF")
+
+    def mns(p, genotype):
+        r = ips.simulate(p.protocol, ips.ODE(cohorts=3), days=p.days, genotype=genotype)
+        return float(r.counts["MN"].iloc[-1])
+
+    assert mns(kept, "C9orf72") > 0.9 * mns(kept, "control")
+    assert mns(cut, "C9orf72") < 0.7 * mns(cut, "control")

@@ -188,6 +188,7 @@ def culture_inputs(y, p, u, k, e, ip, dp, env):
     env[L.V_mn_hazard] = u[L.U_MN_HAZARD]
     env[L.V_cassette_nil] = u[L.U_CASSETTE_NIL]
     env[L.V_cassette_ngn2] = u[L.U_CASSETTE_NGN2]
+    env[L.V_mn_deprivation] = u[L.U_MN_DEPRIVATION]
 
 
 @jit

@@ -89,16 +89,16 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[8] = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
     sh[9] = (f[6] * env[2])  # Notch input from neighbours' Delta
     sh[10] = sat(a[8])  # TetOn induction
-    sh[11] = sat(a[10])  # cAMP/PKA
-    sh[12] = (1.0 - f[11])  # share of HDAC activity inhibited
-    sh[13] = sat(a[12])  # gp130/STAT3
-    sh[14] = sat(a[9])  # neurotrophic support of neurons
+    sh[11] = sat(a[13])  # cAMP/PKA
+    sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
+    sh[13] = sat(a[15])  # gp130/STAT3
+    sh[14] = (1.0 - ((((1.0 - ((p[163] * f[9]) * sat(((p[167] * a[9]) / z[9])))) * (1.0 - ((p[164] * f[10]) * sat(((p[168] * a[10]) / z[10]))))) * (1.0 - ((p[165] * f[11]) * sat(((p[169] * a[11]) / z[11]))))) * (1.0 - ((p[166] * f[12]) * sat(((p[170] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[15] = (env[9] + env[10])
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
     sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
-    sh[19] = ((((p[71] * env[8]) * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day)
-    sh[20] = (p[73] * (1.0 + (p[163] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
+    sh[20] = (p[73] * (1.0 + (p[171] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = (rep2i(sh[2], ip[20]) * rep2i(sh[7], ip[21]))  # SMAD-low permissiveness for neural fate
 
@@ -242,7 +242,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 11], p[62], p[63])
     v_ggl = gate(y[o + 19], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[129], p[164])
+    v_gh = gate(y[o + 8], p[129], p[172])
     v_go = gate(y[o + 13], p[62], p[63])
     v_gn = gate(y[o + 14], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -280,12 +280,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[14] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum))
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
-    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[166], p[164]))))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[165], p[164])) * (1.0 - gate(y[o + 8], p[166], p[164])))
-    mk[19] = (v_lineage * gate(y[o + 8], p[167], p[164]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[164]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[164]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[164]))
+    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[174], p[172]))))  # primed hPSCs express OTX2
+    mk[18] = ((v_neural * gate(y[o + 8], p[173], p[172])) * (1.0 - gate(y[o + 8], p[174], p[172])))
+    mk[19] = (v_lineage * gate(y[o + 8], p[175], p[172]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[172]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[172]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[172]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -297,11 +297,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[166], p[164])
+    v_nh = gate(y[o + 8], p[174], p[172])
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[129], p[164])
+    mk[3] = gate(y[o + 8], p[129], p[172])
     mk[4] = (0.0 * v_mn)
     mk[5] = (0.0 * v_mn)
     mk[6] = (0.0 * v_mn)
@@ -316,11 +316,11 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[15] = (0.0 * v_mn)
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
-    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[165], p[164])) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[167], p[164])
-    mk[20] = gate(y[o + 8], p[130], p[164])
-    mk[21] = gate(y[o + 8], p[131], p[164])
-    mk[22] = gate(y[o + 8], p[132], p[164])
+    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[173], p[172])) * (1.0 - v_nh))
+    mk[19] = gate(y[o + 8], p[175], p[172])
+    mk[20] = gate(y[o + 8], p[130], p[172])
+    mk[21] = gate(y[o + 8], p[131], p[172])
+    mk[22] = gate(y[o + 8], p[132], p[172])
     mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[25] = (0.0 * v_mn)

@@ -288,6 +288,12 @@ def _parameters(
     w.param("seeded", u0[L.U_N0], True, "cells seeded at day 0 (the count unit)")
     w.param("area", u0[L.U_AREA], True, "culture surface (cm^2)")
     w.param("mn_hazard", u0[L.U_MN_HAZARD], True, f"MN death hazard ratio of {genotype}")
+    w.param(
+        "mn_deprivation",
+        u0[L.U_MN_DEPRIVATION],
+        True,
+        f"MN hazard ratio of death by trophic deprivation of {genotype}",
+    )
     w.param("agg", u0[L.U_AGG], True, "cells per aggregate")
     w.param(
         "cassette_nil", u0[L.U_CASSETTE_NIL], True, "the line carries an NGN2-ISL1-LHX3 cassette"

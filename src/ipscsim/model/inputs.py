@@ -71,14 +71,18 @@ MIN_DAYS = 1e-3
 
 
 def compile_protocol(
-    protocol: Protocol, days: float | None = None, mn_hazard: float = 1.0
+    protocol: Protocol,
+    days: float | None = None,
+    mn_hazard: float = 1.0,
+    mn_deprivation: float | None = None,
 ) -> CompiledProtocol:
     """Compile a protocol into segment arrays.
 
     Args:
         protocol: The protocol.
         days: Days to simulate (default: the protocol's own duration).
-        mn_hazard: The genotype's MN death hazard ratio.
+        mn_hazard: The genotype's MN death hazard ratio with full trophic support.
+        mn_deprivation: Its hazard ratio of death by trophic deprivation (default: ``mn_hazard``).
     """
     from ..protocols.protocol import MAX_DAYS
 
@@ -99,6 +103,7 @@ def compile_protocol(
         protocol, bounds, set(media), ops, _nominal(protocol, reg), len(reg)
     )
     u[:, L.U_MN_HAZARD] = mn_hazard
+    u[:, L.U_MN_DEPRIVATION] = mn_hazard if mn_deprivation is None else mn_deprivation
     u[:, L.U_AGG] = protocol.aggregate_size
     u[:, L.U_CASSETTE_NIL] = 1.0 if protocol.cassette == "NIL" else 0.0
     u[:, L.U_CASSETTE_NGN2] = 1.0 if protocol.cassette == "NGN2" else 0.0

@@ -147,11 +147,12 @@ U_T_CHANGE = 0  # day of the last media change (concentrations were nominal then
 U_FORMAT = 1  # 0 adherent, 1 suspension
 U_N0 = 2  # cells seeded at day 0 (the count unit)
 U_AREA = 3  # culture surface, cm^2
-U_MN_HAZARD = 4  # MN death hazard ratio of the genotype
+U_MN_HAZARD = 4  # MN death hazard ratio of the genotype with full trophic support
 U_AGG = 5  # cells per aggregate (suspension)
 U_CASSETTE_NIL = 6  # the line carries an inducible NGN2-ISL1-LHX3 cassette (1) or not (0)
 U_CASSETTE_NGN2 = 7  # ... an inducible NGN2-only cassette
-U_CONC = 8
+U_MN_DEPRIVATION = 8  # MN hazard ratio of the genotype's trophic-deprivation death
+U_CONC = 9
 #: Columns of the target table the kernels receive: one row per (compound, pathway) it acts on.
 T_COMPOUND, T_PATHWAY, T_MODE, T_POTENCY, T_EFFICACY, T_DECAY = range(6)
 N_TARGET_COLUMNS = 6

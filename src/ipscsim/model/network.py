@@ -25,8 +25,9 @@ The endogenous inputs the engine provides to ``SHARED`` (:data:`ENV`): ``nodal_s
 (the culture's Nodal and BMP sources per cell, from ``EMIT``), ``delta`` (mean Delta of the
 progenitors around), ``occ`` (occupancy of the vessel), ``density`` (cells per cm²), ``fmt`` (1 in
 suspension aggregates), ``agg`` (cells per aggregate), ``stress`` (dissociation stress),
-``mn_hazard`` (the genotype's MN death hazard ratio), and the cassette the line carries
-(``cassette_nil``, ``cassette_ngn2``, 0 or 1).
+``mn_hazard`` and ``mn_deprivation`` (the genotype's MN death hazard ratios: of the death that
+neurotrophic support cannot prevent, and of the death that follows its lack), and the cassette the
+line carries (``cassette_nil``, ``cassette_ngn2``, 0 or 1).
 """
 
 from __future__ import annotations
@@ -214,6 +215,7 @@ ENV: tuple[str, ...] = (
     "mn_hazard",
     "cassette_nil",
     "cassette_ngn2",
+    "mn_deprivation",
 )
 
 DERIVED = """
@@ -251,14 +253,20 @@ dox         = sat(A_TRANSGENE)                              # TetOn induction
 camp        = sat(A_CAMP)                                   # cAMP/PKA
 hdaci       = 1 - F_HDAC                                    # share of HDAC activity inhibited
 stat3       = sat(A_STAT3)                                  # gp130/STAT3
-trophic     = sat(A_TROPHIC)                                # neurotrophic support of neurons
+trophic     = 1 - (1 - trophic_share_ret * F_RET * sat(receptor_ret * A_RET / Z_RET))  # neurotrophic
+              * (1 - trophic_share_trkb * F_TRKB * sat(receptor_trkb * A_TRKB / Z_TRKB))    # support of
+              * (1 - trophic_share_gp130 * F_GP130 * sat(receptor_gp130 * A_GP130 / Z_GP130))  # neurons:
+              * (1 - trophic_share_igf1r * F_IGF1R * sat(receptor_igf1r * A_IGF1R / Z_IGF1R))  # each
+              # receptor saturates on its own and they act independently (GDNF, BDNF, CNTF, IGF-1)
 cassette    = cassette_nil + cassette_ngn2
 growth      = pos(1 - occ)                                  # contact inhibition of division
 haz         = mu_diss * stress * (1 - rock_efficacy * (1 - F_ROCK))  # dissociation hazard (1/day)
 mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
               + neuron_dissociation_factor * haz            # neuron death rate (1/day)
-mu_mn       = death_neuron * mn_hazard * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
-              + neuron_dissociation_factor * haz            # motor neuron death rate (1/day)
+mu_mn       = death_neuron * (mn_hazard * (1 - trophic_efficacy) + mn_deprivation * trophic_efficacy
+              * (1 - trophic)) * (1 - camp_survival * camp)  # motor neuron death rate (1/day): the
+              + neuron_dissociation_factor * haz  # genotype scales the death support cannot prevent
+              # and the death that follows its lack apart (C9orf72 MNs die of withdrawal, Shi 2018)
 chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
 hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
 perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate

@@ -31,6 +31,7 @@ __all__ = [
     "GENOTYPES",
     "Parameter",
     "default_params",
+    "genotype_deprivation",
     "genotype_hazard",
     "param_table",
     "parameters",
@@ -288,8 +289,13 @@ def canonical_genotype(genotype: str) -> str:
 
 
 def genotype_hazard(genotype: str) -> float:
-    """Baseline MN death hazard ratio of a genotype relative to its isogenic control."""
+    """MN death hazard ratio of a genotype relative to its isogenic control, with full trophic support."""
     return float(_genotypes()[canonical_genotype(genotype)]["mn_hazard_ratio"])
+
+
+def genotype_deprivation(genotype: str) -> float:
+    """MN hazard ratio of a genotype's death by trophic deprivation, relative to its isogenic control."""
+    return float(_genotypes()[canonical_genotype(genotype)]["deprivation_hazard_ratio"])
 
 
 def genotypes():

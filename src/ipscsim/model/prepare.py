@@ -23,7 +23,7 @@ from ..protocols.presets import as_protocol
 from .cohorts import DEFAULT_COHORTS, cohort_nodes, initial_state
 from .inputs import CompiledProtocol, compile_protocol
 from .lines import apply_line
-from .parameters import genotype_hazard, resolve_params
+from .parameters import genotype_deprivation, genotype_hazard, resolve_params
 
 __all__ = ["DEFAULT_RECORD_EVERY", "PreparedRun", "prepare_run", "record_days"]
 
@@ -133,7 +133,7 @@ def prepare_run(
     """
     prot = as_protocol(protocol)
     p = apply_line(resolve_params(params), line)
-    cp = compile_protocol(prot, days, genotype_hazard(genotype))
+    cp = compile_protocol(prot, days, genotype_hazard(genotype), genotype_deprivation(genotype))
     end = float(cp.t[-1])
     if end > prot.days + DAY_RESOLUTION:
         _warn_past_end(prot, end)

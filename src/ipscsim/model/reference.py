@@ -68,6 +68,7 @@ def env_inputs(y: np.ndarray, p: np.ndarray, u: np.ndarray, n_cohorts: int) -> d
         "mn_hazard": u[L.U_MN_HAZARD],
         "cassette_nil": u[L.U_CASSETTE_NIL],
         "cassette_ngn2": u[L.U_CASSETTE_NGN2],
+        "mn_deprivation": u[L.U_MN_DEPRIVATION],
     }
 
 

@@ -5,8 +5,10 @@ The model reads a compound's *pathway*, *mode* and *potency* to compute pathway 
 added to the table acts on the model through its pathway without any code change.
 
 Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT``, ``FGF``, ``RA``, ``SHH``, ``NOTCH``, ``ROCK``,
-``TRANSGENE`` (TetOn induction), ``TROPHIC`` (neurotrophic survival signalling), ``CAMP`` (cAMP/PKA),
-``HDAC`` (histone deacetylases) and ``STAT3`` (gp130/JAK/STAT3).
+``TRANSGENE`` (TetOn induction), the four neurotrophic survival receptors of motor neurons ``RET``
+(GDNF through GFRA1/RET), ``TRKB`` (BDNF), ``GP130`` (CNTF through CNTFR/LIFR/gp130) and ``IGF1R``
+(IGF-1, insulin), ``CAMP`` (cAMP/PKA), ``HDAC`` (histone deacetylases) and ``STAT3`` (gp130/JAK/STAT3
+transcription, the glial switch).
 
 A compound may act on several pathways, each with its own potency: its row in ``compounds.csv`` names
 its main target, and ``targets.csv`` adds the others (dorsomorphin on ALK4/5/7 besides the BMP
@@ -40,7 +42,10 @@ PATHWAYS: tuple[str, ...] = (
     "NOTCH",
     "ROCK",
     "TRANSGENE",
-    "TROPHIC",
+    "RET",
+    "TRKB",
+    "GP130",
+    "IGF1R",
     "CAMP",
     "HDAC",
     "STAT3",

@@ -52,6 +52,30 @@ def _doses(factors: Any) -> tuple[dict[str, float], dict[str, float]]:
     return nm, pm
 
 
+#: The basal medium of a survival assay unless told otherwise: Neurobasal with B27, whose insulin
+#: supports MNs through IGF1R (the medium of the ALS iPSC MN survival assays).
+DEFAULT_MEDIUM = "Neurobasal_B27"
+
+
+def _medium_doses(medium: Any) -> dict[str, float]:
+    """The basal medium's components as registry doses (nM); ``None``: none."""
+    from ..errors import ProtocolError
+    from ..protocols.compounds import registry
+    from ..protocols.media import lookup_medium
+    from ..units import to_nanomolar
+
+    if medium is None:
+        return {}
+    try:
+        m = lookup_medium(medium, "medium")
+    except ProtocolError as exc:
+        raise ParameterError(str(exc)) from None
+    reg = registry()
+    return {
+        reg.get(c).name: to_nanomolar(v, unit, reg.get(c).molar_mass) for c, v, unit in m.components
+    }
+
+
 def _generator(seed: Any) -> tuple[np.random.Generator, Any]:
     if isinstance(seed, np.random.Generator):
         return seed, "generator"
@@ -138,22 +162,30 @@ def assay(
     seed: Any = None,
     params: Any = None,
     record_every: float = 0.25,
+    medium: str | None = DEFAULT_MEDIUM,
+    cell: str = "MN",
 ) -> SurvivalAssay:
     """A longitudinal survival assay of purified MNs.
 
     Args:
         genotype: ``control``, ``SOD1_A4V``, ``C9orf72``, ``TARDBP_M337V`` or ``FUS``.
-        factors: Doses held constant, ``{"GDNF": (10, "pg/ml"), "BDNF": (1, "pM")}``; GDNF, BDNF, CNTF
-            and IGF1 support survival through the model's trophic pathway; VEGF and HGF are accepted and
-            have no survival effect in the model (not quantified in the cited data).
-        stress: ``None``, ``"glutamate"`` (a 12 h 10 uM pulse at day 0) or ``"als_astrocytes"``
-            (co-culture with ALS astrocytes throughout).
+        factors: Doses held constant, ``{"GDNF": (10, "pg/ml"), "BDNF": (1, "pM")}``; GDNF (RET),
+            BDNF (TrkB), CNTF (gp130) and IGF1 (IGF1R) support survival each through its receptor;
+            VEGF and HGF are accepted and have no survival effect in the model (not quantified in
+            the cited data).
+        stress: ``None``, ``"glutamate"`` (a 12 h 10 uM pulse at day 0), ``"als_astrocytes"``
+            (co-culture with ALS astrocytes throughout) or ``"pi3k_inhibition"`` (LY294002
+            throughout: blocks the receptors' survival signalling).
         drug: ``None``, ``"retigabine"``, ``"bosutinib"`` or ``"ropinirole"``.
         days: Length of the assay.
         n_cells: MNs tracked (``None``: the expected curve, no sampling).
         seed: ``None`` (fresh, recorded in ``meta``), an int, or a numpy Generator.
         params: Model parameters (as :func:`ipscsim.simulate` takes them).
         record_every: Days between points of the curve.
+        medium: The basal medium (a name of :func:`ipscsim.protocols.media`; its insulin supports
+            MNs through IGF1R), or ``None`` for none: a trophic-withdrawal assay keeps the medium and
+            drops ``factors``.
+        cell: ``"MN"`` or ``"interneuron"`` (no MN genotype effect; spared by ALS astrocytes).
 
     Raises:
         ParameterError: naming the field, the bad value and the choices.
@@ -165,21 +197,15 @@ def assay(
     genotype_hazard(genotype)  # validates
     genotype = canonical_genotype(genotype)
     _check_assay(days, record_every, n_cells)
-    p = resolve_params(params)
     nm, pm = _doses(factors)
-    h = hazard(p, genotype, nm, stress, drug)
+    for name, v in _medium_doses(medium).items():
+        nm[name] = nm.get(name, 0.0) + v
+    h = hazard(resolve_params(params), genotype, nm, stress, drug, cell)
     grid, alive, expected, seed_used = _curve(h, days, record_every, n_cells, seed)
     check_finite_result("survival assay", alive=alive, expected=expected)
-    meta = {
-        "genotype": genotype,
-        "factors_pM": pm,
-        "stress": stress,
-        "drug": drug,
-        "n_cells": n_cells,
-        "seed": seed_used,
-        "hazard_starts": h.starts.tolist(),
-        "hazard_per_day": h.rates.tolist(),
-    }
+    meta = dict(genotype=genotype, factors_pM=pm, medium=medium, stress=stress, drug=drug)
+    meta.update(cell=cell, n_cells=n_cells, seed=seed_used, hazard_starts=h.starts.tolist())
+    meta["hazard_per_day"] = h.rates.tolist()
     return SurvivalAssay(days=grid, alive=alive, expected=expected, meta=meta)
 
 
@@ -258,8 +284,9 @@ def dose_response(
     day: float = 7.0,
     genotype: str = "control",
     params: Any = None,
+    medium: str | None = DEFAULT_MEDIUM,
 ):
-    """Expected fraction of MNs alive at ``day`` against a factor's dose.
+    """Expected fraction of MNs alive at ``day`` against a factor's dose (in ``medium``).
 
     Returns:
         DataFrame with columns ``dose_pM``, ``fraction_alive``, ``effect`` (0 without the factor, 1 at
@@ -280,6 +307,7 @@ def dose_response(
             n_cells=None,
             params=params,
             record_every=day,
+            medium=medium,
         )
         return float(a.alive[-1])
 

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, check_finite_result, suggest
+from .transplant_outcomes import lumbar_alive, outcome, targets, validate
 
-__all__ = ["TransplantResult", "hosts", "products", "simulate"]
+__all__ = ["TransplantResult", "hosts", "outcome", "products", "simulate", "targets", "validate"]
 
 ECS_FRACTION = 0.2  # Sykova & Nicholson 2008 Physiol Rev 88:1277
 #: Grid nodes a transplant may use (about 0.8 GB of float64 work arrays).
@@ -174,7 +175,8 @@ class TransplantResult:
     Attributes:
         mn_survival: Host MNs alive (fraction of the pre-disease pool) by month: near the graft
             (ipsilateral, within 1 mm of a site), ipsilateral far (over 4 decay lengths from every
-            site), contralateral, and untreated.
+            site), contralateral, the lumbar enlargement (both horns; see
+            :mod:`ipscsim.studies.transplant_outcomes`), and untreated.
         mn_profile: At the last month, MNs alive against distance along the cord from the graft's
             centre (mm), ipsilateral and contralateral.
         factor_profile: Factor concentrations (pM) in the ipsilateral ventral horn against distance
@@ -432,6 +434,7 @@ def _host_survival(plan, cord, unit, t_m, cells_site, age0):
         return np.exp(-cum0[0]) * np.exp(-cum)
 
     alive_i, alive_c = alive(cord.ix_ipsi), alive(cord.ix_contra)
+    lumbar_mm = float(hr["lumbar_segments"]) * float(hr["segment_length_mm"])
     dist = np.min(np.abs(cord.zc[:, None] - cord.site_z[None, :]), axis=1)
     near, far = dist <= 1.0, dist >= 4.0 * cord.decay_length
     mn = pd.DataFrame(
@@ -439,6 +442,7 @@ def _host_survival(plan, cord, unit, t_m, cells_site, age0):
             "near graft": alive_i[:, near].mean(axis=1) if near.any() else np.nan,
             "ipsilateral far": alive_i[:, far].mean(axis=1) if far.any() else np.nan,
             "contralateral": alive_c.mean(axis=1),
+            "lumbar": lumbar_alive(alive_i, alive_c, np.exp(-cum0), cord.zc, lumbar_mm),
             "untreated": np.exp(-cum0),
         },
         index=pd.Index(t_m, name="month"),

@@ -62,15 +62,12 @@ from .readouts import record_readouts as record_kernel
 from .step import (
     C_AGG,
     C_BMP,
-    C_CAS_NGN2,
-    C_CAS_NIL,
     C_DELTA,
     C_DENS_SCALE,
     C_DENSITY,
     C_DT,
     C_ENDO,
     C_FMT,
-    C_MN_HAZARD,
     C_NODAL,
     C_NOISE,
     C_NOTCH_LOCAL,
@@ -79,6 +76,7 @@ from .step import (
     C_OCC_SCALE,
     C_STRESS,
     C_T,
+    LINE_CONTROLS,
     N_CTL,
     apply_events,
     gene_relaxation,
@@ -464,9 +462,8 @@ class AbmRun:
         ctl[C_STRESS] = avg_stress
         ctl[C_FMT] = 1.0 if self.suspension else 0.0
         ctl[C_AGG] = self.aggregate_size
-        ctl[C_MN_HAZARD] = u[L.U_MN_HAZARD]
-        ctl[C_CAS_NIL] = u[L.U_CASSETTE_NIL]
-        ctl[C_CAS_NGN2] = u[L.U_CASSETTE_NGN2]
+        for c_index, u_index in LINE_CONTROLS:
+            ctl[c_index] = u[u_index]
         ctl[C_NOISE] = p[L.P_abm_noise]
         ctl[C_NOTCH_LOCAL] = 1.0 if self.spatial else 0.0
         ctl[C_ENDO] = endo_mode

@@ -63,6 +63,7 @@ __all__ = [
     "C_DT",
     "C_ENDO",
     "C_FMT",
+    "C_MN_DEPRIVATION",
     "C_MN_HAZARD",
     "C_NODAL",
     "C_NOISE",
@@ -72,6 +73,7 @@ __all__ = [
     "C_OCC_SCALE",
     "C_STRESS",
     "C_T",
+    "LINE_CONTROLS",
     "N_CTL",
     "apply_events",
     "cycle_threshold",
@@ -99,7 +101,16 @@ C_DENS_SCALE = 15  # local cells per cm^2 = crowd * this
 C_AGG = 16  # cells per aggregate
 C_CAS_NIL = 17  # the line's cassette
 C_CAS_NGN2 = 18
-N_CTL = 19
+C_MN_DEPRIVATION = 19  # genotype's MN hazard ratio of death by trophic deprivation
+N_CTL = 20
+#: Controls copied from a segment's inputs unchanged: (control, input) pairs (the line's genotype
+#: and cassette).
+LINE_CONTROLS: tuple[tuple[int, int], ...] = (
+    (C_MN_HAZARD, L.U_MN_HAZARD),
+    (C_MN_DEPRIVATION, L.U_MN_DEPRIVATION),
+    (C_CAS_NIL, L.U_CASSETTE_NIL),
+    (C_CAS_NGN2, L.U_CASSETTE_NGN2),
+)
 
 _NP = L.N_PATHWAYS
 _ONE = np.uint64(1)
@@ -171,6 +182,7 @@ def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd
     env[L.V_agg] = ctl[C_AGG]
     env[L.V_stress] = ctl[C_STRESS]
     env[L.V_mn_hazard] = ctl[C_MN_HAZARD]
+    env[L.V_mn_deprivation] = ctl[C_MN_DEPRIVATION]
     env[L.V_cassette_nil] = ctl[C_CAS_NIL]
     env[L.V_cassette_ngn2] = ctl[C_CAS_NGN2]
 
