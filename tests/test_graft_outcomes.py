@@ -54,3 +54,17 @@ def test_published_graft_outcomes_are_met_or_their_miss_explained():
     # measured: +2.3 days of onset and +3.5 days of life for 4 lumbar sites of NSI-566
     assert v.loc["G1", "model"] == pytest.approx(2.35, abs=0.5)
     assert v.loc["G2", "model"] == pytest.approx(3.5, abs=0.7)
+
+
+def test_a_transplant_shows_where_its_secretion_rates_come_from():
+    from ipscsim.model.secretion import secretion_rate
+
+    t = ips.transplant.simulate("suzuki2007_rat", months=0.5, progress=False)
+    producer = ips.transplant.products().loc["suzuki2007_rat", "secretes_as"]
+    sec = t.meta["secretion"]
+    assert set(sec) == set(t.meta["factors"])  # every secreted factor, and only those
+    for f, row in sec.items():
+        assert row["pg_per_1e6_cells_day"] == secretion_rate(producer, f)
+        assert row["range"][0] <= row["pg_per_1e6_cells_day"] <= row["range"][1]
+        assert row["status"] in {"verified", "assumption", "derived", "partly verified"}
+        assert row["source"]

@@ -430,3 +430,14 @@ def test_c9orf72_mns_die_of_withdrawal_in_a_differentiation_run_too():
 
     assert mns(kept, "C9orf72") > 0.9 * mns(kept, "control")
     assert mns(cut, "C9orf72") < 0.7 * mns(cut, "control")
+
+
+def test_a_drug_on_a_genotype_it_was_not_reported_to_rescue_warns():
+    import warnings
+
+    with pytest.warns(UserWarning, match="reported in SOD1_A4V, C9orf72, not in FUS"):
+        ips.survival.assay("FUS", drug="retigabine", n_cells=None, days=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ips.survival.assay("C9orf72", drug="retigabine", n_cells=None, days=7)  # Shi et al. 2018
+        ips.survival.assay("control", drug="bosutinib", n_cells=None, days=7)  # no disease part

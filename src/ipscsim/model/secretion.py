@@ -51,6 +51,7 @@ __all__ = [
     "factor",
     "factors_table",
     "medium_balance",
+    "secretion_provenance",
     "secretion_rate",
     "secretion_table",
     "to_picomolar",
@@ -211,6 +212,25 @@ def secretion_rate(producer: str, factor_name: str) -> float:
         )
     f = factor(factor_name)
     return _secretion().get((producer, f.name), 0.0)
+
+
+def secretion_provenance(producer: str) -> dict[str, dict[str, Any]]:
+    """A producer's secretion rates with their plausible range, status and source, by factor.
+
+    The numbers behind a graft's factor release, for the output of a run (``status`` says whether a
+    rate is measured or an assumption).
+    """
+    secretion_rate(producer, "GDNF")  # validates the producer
+    return {
+        r["factor"]: {
+            "pg_per_1e6_cells_day": float(r["rate_pg_per_1e6_cells_day"]),
+            "range": (float(r["lower"]), float(r["upper"])),
+            "status": r["status"],
+            "source": r["source"],
+        }
+        for r in _rows("secretion.csv")
+        if r["producer"] == producer
+    }
 
 
 def secretion_table():

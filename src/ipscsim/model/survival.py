@@ -50,6 +50,7 @@ __all__ = [
     "STRESSORS",
     "Hazard",
     "canonical_genotype",
+    "drug_reported_in",
     "drug_rescue",
     "hazard",
     "mn_death_rate",
@@ -127,6 +128,16 @@ def drug_rescue(name: str | None) -> float:
         if r["kind"] == "drug" and r["name"] == name and r["parameter"] == "rescue":
             return float(r["value"])
     raise ParameterError(f"drug: no rescue value for {name!r} in survival.csv")  # pragma: no cover
+
+
+def drug_reported_in(name: str) -> tuple[str, ...]:
+    """Genotypes whose MNs a drug was reported to rescue (``survival.csv``; gene-level where noted)."""
+    name = _choose(name, DRUGS, "drug")
+    return tuple(
+        r["genotype"]
+        for r in _table()
+        if r["kind"] == "drug" and r["name"] == name and r["parameter"] == "reported"
+    )
 
 
 @lru_cache(maxsize=4)

@@ -197,6 +197,7 @@ def assay(
     genotype_hazard(genotype)  # validates
     genotype = canonical_genotype(genotype)
     _check_assay(days, record_every, n_cells)
+    _warn_untested(drug, genotype)
     nm, pm = _doses(factors)
     for name, v in _medium_doses(medium).items():
         nm[name] = nm.get(name, 0.0) + v
@@ -207,6 +208,25 @@ def assay(
     meta.update(cell=cell, n_cells=n_cells, seed=seed_used, hazard_starts=h.starts.tolist())
     meta["hazard_per_day"] = h.rates.tolist()
     return SurvivalAssay(days=grid, alive=alive, expected=expected, meta=meta)
+
+
+def _warn_untested(drug: Any, genotype: str) -> None:
+    """Warn when a drug's rescue is applied to an ALS genotype it was not reported to rescue."""
+    import warnings
+
+    from ..model.survival import drug_reported_in
+
+    if drug is None or genotype == "control":
+        return
+    reported = drug_reported_in(drug)
+    if genotype not in reported:
+        warnings.warn(
+            f"drug: {drug}'s rescue of ALS MNs was reported in {', '.join(reported)}, not in "
+            f"{genotype}; the model removes the same share of {genotype}'s disease hazard, an "
+            "extrapolation (survival.csv)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _curve(h: Any, days: float, record_every: float, n_cells: int | None, seed: Any):

@@ -182,7 +182,8 @@ class TransplantResult:
         factor_profile: Factor concentrations (pM) in the ipsilateral ventral horn against distance
             along the cord, at month 1 (or the end) and at the end.
         graft: By month: surviving graft cells, tumour probability.
-        meta: Inputs and derived numbers (grid, decay length, tumour probability at the end).
+        meta: Inputs and derived numbers (grid, decay length, tumour probability at the end), and
+            ``secretion``: the product's rates with their range, status and source.
         limitations: What the model does not capture.
     """
 
@@ -557,6 +558,8 @@ def _age(plan: _Plan, age_at_transplant: Any) -> float:
 
 
 def _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det) -> dict[str, Any]:
+    from ..model.secretion import secretion_provenance
+
     g = plan.graft
     # the factor at the ipsilateral horn 1 mm from the central site, right after the transplant
     z1 = int(np.argmin(np.abs(cord.zc - (cord.site_z[len(cord.site_z) // 2] + 1.0))))
@@ -588,4 +591,5 @@ def _meta(plan, cord, unit, cells_site, age0, months_run, p_final, n_p, t_det) -
         "tumour_probability_final": p_final,
         "tumour_detection_day_median": t_det,
         "calibrated_to": plan.row["calibrated_to"] if plan.row else "a differentiation Result",
+        "secretion": secretion_provenance(plan.row["secretes_as"]) if plan.row else "cell types'",
     }
