@@ -69,7 +69,8 @@ def outcome(graft: Any, host: str | None = None, step_days: float = 0.25, **opti
 
     Args:
         graft: As :func:`ipscsim.transplant.simulate` takes it.
-        host: A rodent host (``rat_SOD1_G93A``, ``mouse_SOD1_G93A``) or ``human_ALS`` (days from onset).
+        host: A rodent host (``rat_SOD1_G93A``, ``mouse_SOD1_G93A``) or ``human_ALS`` (days from
+            onset; its grafts come after onset, so only the end stage can move).
         step_days: Days between records.
         **options: ``dose``, ``sites``, ``immunosuppression``, ``origin``, ``age_at_transplant``,
             ``grid_mm``, ``secretion_scale`` as :func:`ipscsim.transplant.simulate` takes them.
