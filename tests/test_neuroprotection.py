@@ -315,6 +315,8 @@ def test_survival_assay_sampling_and_seed():
         ({"drug": "riluzole"}, "drug"),
         ({"n_cells": 0}, "n_cells"),
         ({"days": -1}, "days"),
+        ({"medium": "Neurobasal B28"}, "medium: unknown medium"),
+        ({"cell": "astrocyte"}, "cell: unknown cell"),
     ],
 )
 def test_survival_bad_input(kwargs, match):
