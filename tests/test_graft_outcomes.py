@@ -68,3 +68,12 @@ def test_a_transplant_shows_where_its_secretion_rates_come_from():
         assert row["range"][0] <= row["pg_per_1e6_cells_day"] <= row["range"][1]
         assert row["status"] in {"verified", "assumption", "derived", "partly verified"}
         assert row["source"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"doses": 1e5}, "doses: not an option of outcome"), ({"step_days": 0}, "step_days")],
+)
+def test_outcome_bad_input_is_named(kwargs, match):
+    with pytest.raises(ips.ParameterError, match=match):
+        ips.transplant.outcome("NSI-566", "rat_SOD1_G93A", **kwargs)

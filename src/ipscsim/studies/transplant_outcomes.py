@@ -64,6 +64,13 @@ def _crossing(age: np.ndarray, alive: np.ndarray, level: float) -> float:
     return float(age[i - 1] + (a0 - level) / (a0 - a1) * (age[i] - age[i - 1]))
 
 
+#: The options :func:`outcome` passes on to the transplant model.
+OPTIONS: tuple[str, ...] = (
+    "dose", "sites", "immunosuppression", "origin", "age_at_transplant", "grid_mm",
+    "secretion_scale", "progress",
+)  # fmt: skip
+
+
 def outcome(graft: Any, host: str | None = None, step_days: float = 0.25, **options: Any):
     """Onset and end-stage ages of a grafted host and of the same host untreated.
 
@@ -71,9 +78,13 @@ def outcome(graft: Any, host: str | None = None, step_days: float = 0.25, **opti
         graft: As :func:`ipscsim.transplant.simulate` takes it.
         host: A rodent host (``rat_SOD1_G93A``, ``mouse_SOD1_G93A``) or ``human_ALS`` (days from
             onset; its grafts come after onset, so only the end stage can move).
-        step_days: Days between records.
+        step_days: Days between records (0.01 to 7).
         **options: ``dose``, ``sites``, ``immunosuppression``, ``origin``, ``age_at_transplant``,
-            ``grid_mm``, ``secretion_scale`` as :func:`ipscsim.transplant.simulate` takes them.
+            ``grid_mm``, ``secretion_scale``, ``progress`` as :func:`ipscsim.transplant.simulate`
+            takes them.
+
+    Raises:
+        ParameterError: for an unknown option or a bad value, naming it.
 
     Returns:
         Series: ``onset_day``, ``end_stage_day`` (grafted), ``onset_day_untreated``,
@@ -82,8 +93,17 @@ def outcome(graft: Any, host: str | None = None, step_days: float = 0.25, **opti
     """
     import pandas as pd
 
+    from ..errors import ParameterError, is_real, suggest
     from . import transplant as T
 
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ParameterError(
+            f"{unknown[0]}: not an option of outcome{suggest(unknown[0], OPTIONS)} (options: "
+            f"{', '.join(OPTIONS)})"
+        )
+    if not is_real(step_days) or not 0.01 <= float(step_days) <= 7:
+        raise ParameterError(f"step_days: {step_days!r} must be a number of days in [0.01, 7]")
     plan = T._resolve(
         graft, host, 120.0, options.get("dose"), options.get("sites"),
         options.get("immunosuppression"), options.get("origin"), options.get("grid_mm"),
