@@ -202,6 +202,14 @@ def test_assay_death_rate_is_the_differentiation_models():
     assert p[L.P_receptor_trkb] == 0.5
 
 
+def test_factor_survival_ec50_is_its_receptors():
+    from ipscsim.model.secretion import factor
+
+    assert factor("GDNF").survival_ec50_pM == pytest.approx(1.0)  # Lamas et al. 2014
+    assert factor("IGF1").survival_ec50_pM == pytest.approx(260.0)
+    assert math.isnan(factor("VEGF").survival_ec50_pM)  # not a survival factor in the model
+
+
 def test_trophic_factors_act_through_their_own_receptors():
     """Each receptor saturates on its own; factors on different receptors are not additive; losing a
     receptor removes its factor's effect and only its factor's (GDNF on GFRA1/RET: Rakowicz et al.

@@ -136,6 +136,10 @@ class Factor:
         return self.molar_mass * 1e-3
 
 
+#: The neurotrophic receptor pathways through which a factor supports neuron survival.
+SURVIVAL_RECEPTORS: tuple[str, ...] = ("RET", "TRKB", "GP130", "IGF1R")
+
+
 @lru_cache(maxsize=1)
 def _factors() -> dict[str, Factor]:
     from ..protocols.compounds import registry
@@ -147,7 +151,7 @@ def _factors() -> dict[str, Factor]:
         if comp is not None:
             c = reg.get(comp)
             mass, half = c.molar_mass, c.half_life_h
-            ec50 = c.potency_nm * 1e3 if c.pathway == "TROPHIC" else math.nan
+            ec50 = c.potency_nm * 1e3 if c.pathway in SURVIVAL_RECEPTORS else math.nan
         else:
             mass, half = float(r["molar_mass"]), float(r["medium_half_life_h"])
             ec50 = float(r["survival_ec50_pM"]) if r["survival_ec50_pM"] else math.nan

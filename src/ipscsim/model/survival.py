@@ -44,6 +44,7 @@ import numpy as np
 from ..errors import ParameterError, suggest
 from . import layout as L
 from .parameters import canonical_genotype
+from .secretion import SURVIVAL_RECEPTORS
 
 __all__ = [
     "DRUGS",
@@ -69,7 +70,7 @@ def _table() -> list[dict[str, str]]:
 #: Stressors of the survival assay.
 STRESSORS: tuple[str, ...] = ("glutamate", "als_astrocytes", "pi3k_inhibition")
 #: The neurotrophic receptor pathways of MN survival (:data:`ipscsim.protocols.PATHWAYS`).
-RECEPTORS: tuple[str, ...] = ("RET", "TRKB", "GP130", "IGF1R")
+RECEPTORS: tuple[str, ...] = SURVIVAL_RECEPTORS
 #: Neurons an assay can follow: MNs die at ``mu_mn`` (genotype and stressors apply), interneurons at
 #: ``mu_n`` (spared by ALS astrocytes, Di Giorgio et al. 2008).
 CELL_KINDS: tuple[str, ...] = ("MN", "interneuron")

@@ -21,7 +21,7 @@ The model (every number in ``model/data/hosts.csv``, ``products.csv``, ``secreti
   space (volume fraction 0.2, Sykova & Nicholson 2008 Physiol Rev 88:1277).
 * **Host MNs**: without a graft they are lost on the host's course (a Weibull curve from the start of
   MN loss to the share left at end stage); trophic support :math:`T` at an MN's position (GDNF, BDNF,
-  CNTF, IGF1 through the model's trophic pathway) scales its hazard by :math:`1 - e_v T` with
+  CNTF, IGF1, each through its receptor) scales its hazard by :math:`1 - e_v T` with
   :math:`e_v` the host's ``max_protection``.
 * **Tumour**: each residual pluripotent cell that engrafts starts a teratoma with probability
   ``1/cells_per_tumour``; a tumour is detected when one cell has grown to ``detectable_cells``.
