@@ -29,27 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from .graft_model import lumbar_alive
+
 __all__ = ["lumbar_alive", "outcome", "targets", "validate"]
-
-
-def lumbar_alive(alive_i, alive_c, untreated, zc, lumbar_mm: float) -> np.ndarray:
-    """MNs alive in the lumbar enlargement, averaged over both horns, by record.
-
-    Args:
-        alive_i: Ipsilateral MNs alive, ``(records, positions)``.
-        alive_c: Contralateral MNs alive, same shape.
-        untreated: The untreated host's MNs alive by record (the cord outside the box).
-        zc: Positions along the cord (mm, 0 at the graft's centre), evenly spaced.
-        lumbar_mm: Length of the lumbar enlargement (centred on the graft).
-    """
-    zc = np.asarray(zc, dtype=np.float64)
-    inside = np.abs(zc) <= lumbar_mm / 2.0
-    if not inside.any():
-        return np.asarray(untreated, dtype=np.float64)
-    h = float(zc[1] - zc[0]) if len(zc) > 1 else lumbar_mm
-    covered = min(float(inside.sum()) * h, lumbar_mm)
-    mean_inside = 0.5 * (alive_i[:, inside] + alive_c[:, inside]).mean(axis=1)
-    return (mean_inside * covered + np.asarray(untreated) * (lumbar_mm - covered)) / lumbar_mm
 
 
 def _crossing(age: np.ndarray, alive: np.ndarray, level: float) -> float:
@@ -94,7 +76,7 @@ def outcome(graft: Any, host: str | None = None, step_days: float = 0.25, **opti
     import pandas as pd
 
     from ..errors import ParameterError, is_real, suggest
-    from . import transplant as T
+    from . import graft_model as T
 
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
