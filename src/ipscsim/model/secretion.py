@@ -209,13 +209,17 @@ def secretion_rate(producer: str, factor_name: str) -> float:
     Raises:
         ParameterError: for an unknown producer or factor.
     """
+    _check_producer(producer)
+    f = factor(factor_name)
+    return _secretion().get((producer, f.name), 0.0)
+
+
+def _check_producer(producer: str) -> None:
     if producer not in PRODUCERS:
         raise ParameterError(
             f"producer: unknown producer {producer!r}{suggest(str(producer), PRODUCERS)} (choose "
             f"one of {', '.join(PRODUCERS)})"
         )
-    f = factor(factor_name)
-    return _secretion().get((producer, f.name), 0.0)
 
 
 def secretion_provenance(producer: str) -> dict[str, dict[str, Any]]:
@@ -224,7 +228,7 @@ def secretion_provenance(producer: str) -> dict[str, dict[str, Any]]:
     The numbers behind a graft's factor release, for the output of a run (``status`` says whether a
     rate is measured or an assumption).
     """
-    secretion_rate(producer, "GDNF")  # validates the producer
+    _check_producer(producer)
     return {
         r["factor"]: {
             "pg_per_1e6_cells_day": float(r["rate_pg_per_1e6_cells_day"]),
