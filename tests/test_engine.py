@@ -52,9 +52,13 @@ def test_error_falls_with_tolerance():
 
 
 def test_batch_equals_single_runs_exactly():
+    """One run per thread (``batch="threads"``) is the single-run integrator: bit-identical.
+
+    The default batch (vector lanes) is held to the single runs in ``test_lanes.py``.
+    """
     names = ["maury2015", "du2015", "hester2011", "chambers2009"]
     params = [None, {"k_neurogenesis": 1.2}, None, {"sigma_sensitivity": 0.5}]
-    batch = ips.simulate_batch(names, params=params)
+    batch = ips.simulate_batch(names, params=params, engine=ips.ODE(batch="threads"))
     for name, par, b in zip(names, params, batch, strict=True):
         single = ips.simulate(name, params=par)
         np.testing.assert_array_equal(b.records, single.records)

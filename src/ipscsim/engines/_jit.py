@@ -31,8 +31,15 @@ SETTINGS: dict[str, Any] = {
 FASTMATH_SUMS = frozenset({"contract", "reassoc", "nsz", "nnan", "ninf"})
 
 import numba as _numba  # noqa: E402  (engines are imported lazily by the public API)
+from numba.core.cpu import CPUTargetOptions as _CPUTargetOptions  # noqa: E402
+from numba.core.options import TargetOptions as _TargetOptions  # noqa: E402
 
 prange = _numba.prange
+
+# numba's compiler has a ``noalias`` flag (its parallel loops set it when they prove their arrays do
+# not overlap) but no decorator option for it; this maps one, for the lane kernels.
+if not hasattr(_CPUTargetOptions, "noalias"):
+    _CPUTargetOptions.noalias = _TargetOptions.Mapping("noalias")
 
 
 def jit(
@@ -42,6 +49,7 @@ def jit(
     inline: str = "never",
     fastmath: frozenset[str] | None = None,
     cache: bool | None = None,
+    noalias: bool = False,
 ):
     """Compile ``fn`` with numba in nopython mode using the central settings.
 
@@ -52,7 +60,10 @@ def jit(
         fastmath: Flags other than the central ones (only :data:`FASTMATH_SUMS`).
         cache: ``False`` for a function numba cannot cache (one that calls C function pointers held
             in globals); default the central setting.
+        noalias: Promise that no two array arguments overlap (LLVM ``noalias``), so loops over
+            them vectorise without runtime overlap checks; callers must pass separate buffers.
     """
+    extra = {"noalias": True} if noalias else {}
 
     def wrap(f: Callable):
         return _numba.njit(
@@ -62,6 +73,7 @@ def jit(
             nogil=True,
             error_model="numpy",
             inline=inline,
+            **extra,
         )(f)
 
     return wrap if fn is None else wrap(fn)
