@@ -171,3 +171,16 @@ def test_simulate_batch_uses_lanes_and_matches_simulate():
 def test_batch_mode_is_checked():
     with pytest.raises(ips.ParameterError, match="batch: 'vector'"):
         ips.ODE(batch="vector")
+
+
+def test_fexp_is_exp_to_one_ulp():
+    """The lane kernels' exponential: within 1 ulp of numpy's over the range of doubles, 0 below."""
+    from ipscsim.engines.mathfns import fexp
+
+    x = np.concatenate([np.linspace(-708, 709, 200_001), [0.0, -0.0, 1e-300, -1e-12, -0.5]])
+    got = np.array([fexp(v) for v in x])
+    ref = np.exp(x)
+    assert np.max(np.abs(got - ref) / ref) <= 1.0001 * np.finfo(float).eps
+    assert fexp(0.0) == 1.0
+    assert fexp(-800.0) == 0.0
+    assert fexp(800.0) == np.inf
