@@ -51,10 +51,16 @@ def test_targets_table_marks_what_is_not_met():
         "speedup_vs_roadrunner": None,
         "x_lower_bound": 1.2,
         "thread_scaling": 1.9,
+        "ensemble_speedup_vs_numbalsoda": 3.1,
+        "first_sim_s": 0.4,
+        "states": 401,
     }
     lines = "\n".join(format_table(result))
-    assert "| speed-up over scipy LSODA | >= 100 | 150 | yes |" in lines
-    assert "| speed-up over numbalsoda (fastest method) | >= 2 | 1.5 | NO |" in lines
+    assert "12 cohorts (401 states)" in lines
+    assert "| speed-up over scipy LSODA | >= 300 | 150 | NO |" in lines
+    assert "| speed-up over numbalsoda (fastest method) | >= 1.6 | 1.5 | NO |" in lines
+    assert "| ensemble over numbalsoda, all cores | >= 5 | 3.1 | NO |" in lines
+    assert "| import + first simulation, warm cache (s) | <= 0.5 | 0.4 | yes |" in lines
     assert "libRoadRunner (fastest method) | >= 10 | not measured" in lines
     assert "| time / lower bound | <= 2 | 1.2 | yes |" in lines
     assert "| a | 2 ms | 1 |  |" in lines

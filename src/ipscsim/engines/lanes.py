@@ -15,8 +15,10 @@ compiled forms may fuse a multiply-add differently).
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import NamedTuple
+import re
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -67,7 +69,7 @@ from .lane_steps import (
 )  # fmt: skip
 from .network import N_DERIVED, N_EMIT, N_RATES, N_SHARED, N_SUMS
 
-__all__ = ["LANES", "run_lanes"]
+__all__ = ["LANES", "run_lanes", "vector_width"]
 
 
 @jit
@@ -497,3 +499,25 @@ def run_lanes(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rt
     for b in prange(n_bundles):
         _bundle(np.int64(b), np.int64(n_bundles), rs, rtol, atol, max_steps)
     return rs.rec_out, rs.stats, rs.status
+
+
+@functools.cache
+def vector_width() -> dict[str, Any]:
+    """The vector registers a loop over lanes compiles to on this machine.
+
+    The ensemble engine's stage combination is compiled afresh (numba cannot show cached machine code)
+    and its instructions read: packed double-precision arithmetic on ``zmm`` registers is AVX-512 (8
+    doubles at once), on ``ymm`` AVX2 (4), on ``xmm`` SSE2 (2).
+
+    Returns:
+        ``{"bits": ..., "doubles": ..., "isa": ..., "label": ...}``; 64 bits and ``"scalar"`` when the
+        loop did not vectorise.
+    """
+    probe = jit(_stage_inputs.py_func, cache=False)
+    probe(S, 1, 7, np.zeros(S), np.zeros(SY))
+    asm = probe.inspect_asm(probe.signatures[0])
+    for reg, bits, isa in (("zmm", 512, "AVX-512"), ("ymm", 256, "AVX2"), ("xmm", 128, "SSE2")):
+        if re.search(rf"\tv?(?:add|mul|sub|fmadd\w*)pd\s[^\n]*%{reg}", asm):
+            return {"bits": bits, "doubles": bits // 64, "isa": isa,
+                    "label": f"{isa}, {bits // 64} doubles per instruction"}  # fmt: skip
+    return {"bits": 64, "doubles": 1, "isa": "scalar", "label": "scalar (not vectorised)"}

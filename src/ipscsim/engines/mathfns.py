@@ -16,6 +16,9 @@ from numba.extending import intrinsic
 from ._jit import jit
 
 __all__ = [
+    "den2i",
+    "den4i",
+    "den8i",
     "fexp",
     "gate",
     "hill",
@@ -97,6 +100,30 @@ def rep8i(x, ik):
     q = q * q
     q = q * q
     return 1.0 / (1.0 + q * q)
+
+
+@jit(inline="always")
+def den2i(x, ik):
+    """``1 + q^2``, ``q = x * ik``: the denominator of :func:`rep2i` (for fused products)."""
+    q = x * ik
+    return 1.0 + q * q
+
+
+@jit(inline="always")
+def den4i(x, ik):
+    """``1 + q^4``, ``q = x * ik``: the denominator of :func:`rep4i`."""
+    q = x * ik
+    q = q * q
+    return 1.0 + q * q
+
+
+@jit(inline="always")
+def den8i(x, ik):
+    """``1 + q^8``, ``q = x * ik``: the denominator of :func:`rep8i`."""
+    q = x * ik
+    q = q * q
+    q = q * q
+    return 1.0 + q * q
 
 
 @jit(inline="always")

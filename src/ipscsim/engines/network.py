@@ -11,6 +11,9 @@ import math
 
 from ._jit import jit
 from .mathfns import (
+    den2i,
+    den4i,
+    den8i,
     gate,
     hill,
     hill2,
@@ -100,7 +103,7 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
     sh[20] = (p[73] * (1.0 + (p[171] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
-    sh[22] = (rep2i(sh[2], ip[20]) * rep2i(sh[7], ip[21]))  # SMAD-low permissiveness for neural fate
+    sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate
 
 
 @jit(inline="always")
@@ -115,15 +118,15 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_comp = rep4i(y[o + 7], ip[119])  # competence of young neural cells
     out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[14])) * ((sh[7] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))
     v_drive_n = ((sh[22] + (p[19] * v_s_ra)) + ((p[111] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
-    out[oo + 1] = ((theta * p[16]) * (((((((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) * rep2i(y[o + 0], ip[22])) * rep2i(y[o + 2], ip[89])) * rep2i(y[o + 3], ip[89])) * rep2i(y[o + 4], ip[89])) * rep2i((max(y[o + 5], 0.0) * sh[8]), ip[89])) - y[o + 1]))
-    v_drive_nne = ((hill2i(sh[7], ip[93]) * rep2i(v_s_w, ip[94])) * rep2i(sh[2], ip[99]))
-    out[oo + 2] = ((theta * p[86]) * ((((((dp[7] * ((p[92] * v_drive_nne) + hill2i(y[o + 2], ip[87]))) * rep2i(y[o + 0], ip[91])) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 3], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 2]))
-    v_drive_nc = (((v_s_w * hill2i(sh[7], ip[96])) * rep2i(sh[7], ip[97])) * rep2i(sh[2], ip[98]))
-    out[oo + 3] = ((theta * p[86]) * ((((((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) * rep2i(y[o + 0], ip[91])) * rep2i(y[o + 6], ip[100])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 4], ip[88])) - y[o + 3]))
+    out[oo + 1] = ((theta * p[16]) * (((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) / (den2i(y[o + 0], ip[22]) * den2i(y[o + 2], ip[89]) * den2i(y[o + 3], ip[89]) * den2i(y[o + 4], ip[89]) * den2i((max(y[o + 5], 0.0) * sh[8]), ip[89]))) - y[o + 1]))
+    v_drive_nne = ((hill2i(sh[7], ip[93])) / (den2i(v_s_w, ip[94]) * den2i(sh[2], ip[99])))
+    out[oo + 2] = ((theta * p[86]) * (((dp[7] * ((p[92] * v_drive_nne) + hill2i(y[o + 2], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 1], ip[90]) * den2i(y[o + 3], ip[88]) * den2i(y[o + 4], ip[88]))) - y[o + 2]))
+    v_drive_nc = ((v_s_w * hill2i(sh[7], ip[96])) / (den2i(sh[7], ip[97]) * den2i(sh[2], ip[98])))
+    out[oo + 3] = ((theta * p[86]) * (((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 6], ip[100]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 4], ip[88]))) - y[o + 3]))
     v_drive_me = ((v_s_w * ((sh[2] * hill2i(y[o + 0], ip[102])) + (p[103] * sh[7]))) + ((((p[104] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
-    out[oo + 4] = ((theta * p[86]) * (((((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) * rep2i(y[o + 1], ip[90])) * rep2i(y[o + 2], ip[88])) * rep2i(y[o + 3], ip[88])) - y[o + 4]))
+    out[oo + 4] = ((theta * p[86]) * (((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) / (den2i(y[o + 1], ip[90]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
-    out[oo + 5] = ((theta * p[105]) * ((((((hill2i(v_wf, ip[106]) * rep2i(sh[2], ip[107])) * rep2i(v_s_ra, ip[108])) * rep2i(sh[7], ip[109])) * rep2i(y[o + 6], ip[110])) * rep2i(y[o + 4], ip[88])) - y[o + 5]))
+    out[oo + 5] = ((theta * p[105]) * (((hill2i(v_wf, ip[106])) / (den2i(sh[2], ip[107]) * den2i(v_s_ra, ip[108]) * den2i(sh[7], ip[109]) * den2i(y[o + 6], ip[110]) * den2i(y[o + 4], ip[88]))) - y[o + 5]))
     out[oo + 6] = ((((theta * p[117]) * v_nep) * (p[118] + y[o + 6])) * (1.0 - y[o + 6]))
     out[oo + 7] = (theta * v_nep)
     v_lv_ra = (p[121] * hill(v_s_ra, p[122]))
@@ -149,7 +152,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out[oo + 15] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 15])))
     out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 16])))
     out[oo + 17] = ((theta * p[46]) * (sh[21] - y[o + 17]))
-    v_drive_ng = ((((((((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 13])) + (p[52] * v_s_ra))) * (1.0 + (p[145] * sh[12]))) * rep2i(sh[8], ip[53])) * rep2i(v_s_w, ip[54])) * rep2i(y[o + 0], ip[55])) * rep2i(y[o + 19], ip[152])) * rep2i(y[o + 11], ip[144])) / (1.0 + ((p[49] * y[o + 17]) * y[o + 17])))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 13])) + (p[52] * v_s_ra)) * (1.0 + (p[145] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 19], ip[152]) * den2i(y[o + 11], ip[144]))) / (1.0 + ((p[49] * y[o + 17]) * y[o + 17])))
     out[oo + 18] = ((theta * p[47]) * (v_drive_ng - y[o + 18]))
     out[oo + 19] = ((theta * p[146]) * (((dp[9] * ((((p[148] * hill4i(y[o + 7], ip[149])) * (1.0 + (p[150] * sh[8]))) * (1.0 + (p[151] * sh[13]))) + hill2i(y[o + 19], ip[147]))) * v_nep) - y[o + 19]))
     v_mito = ((sh[8] + v_s_w) + (p[158] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)

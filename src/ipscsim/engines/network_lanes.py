@@ -12,6 +12,9 @@ import math
 
 from ._jit import jit
 from .mathfns import (
+    den2i,
+    den4i,
+    den8i,
     gate,
     hill,
     hill2,
@@ -83,7 +86,7 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[162 * S + l] * sh[11 * S + l]))) + (p[79 * S + l] * sh[17 * S + l]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
         sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[171 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[21 * S + l] = ((sh[9 * S + l] * sh[9 * S + l]) / (p[48 * S + l] + (sh[9 * S + l] * sh[9 * S + l])))
-        sh[22 * S + l] = (rep2i(sh[2 * S + l], ip[20 * S + l]) * rep2i(sh[7 * S + l], ip[21 * S + l]))  # SMAD-low permissiveness for neural fate
+        sh[22 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[7 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
 
 
 @jit(inline="always")
@@ -101,15 +104,15 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_comp = rep4i(y_o[7 * SY + l], ip[119 * S + l])  # competence of young neural cells
         out_oo[0 * SY + l] = ((theta[l] * p[8 * S + l]) * (((((dp[5 * S + l] * sh[2 * S + l]) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[8 * S + l]))) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[7 * S + l] * ip[14 * S + l])) * ((sh[7 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))
         v_drive_n = ((sh[22 * S + l] + (p[19 * S + l] * v_s_ra)) + ((p[111 * S + l] * max(y_o[5 * SY + l], 0.0)) * (1.0 - v_s_w)))
-        out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((((((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) * rep2i(y_o[0 * SY + l], ip[22 * S + l])) * rep2i(y_o[2 * SY + l], ip[89 * S + l])) * rep2i(y_o[3 * SY + l], ip[89 * S + l])) * rep2i(y_o[4 * SY + l], ip[89 * S + l])) * rep2i((max(y_o[5 * SY + l], 0.0) * sh[8 * S + l]), ip[89 * S + l])) - y_o[1 * SY + l]))
-        v_drive_nne = ((hill2i(sh[7 * S + l], ip[93 * S + l]) * rep2i(v_s_w, ip[94 * S + l])) * rep2i(sh[2 * S + l], ip[99 * S + l]))
-        out_oo[2 * SY + l] = ((theta[l] * p[86 * S + l]) * ((((((dp[7 * S + l] * ((p[92 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[87 * S + l]))) * rep2i(y_o[0 * SY + l], ip[91 * S + l])) * rep2i(y_o[1 * SY + l], ip[90 * S + l])) * rep2i(y_o[3 * SY + l], ip[88 * S + l])) * rep2i(y_o[4 * SY + l], ip[88 * S + l])) - y_o[2 * SY + l]))
-        v_drive_nc = (((v_s_w * hill2i(sh[7 * S + l], ip[96 * S + l])) * rep2i(sh[7 * S + l], ip[97 * S + l])) * rep2i(sh[2 * S + l], ip[98 * S + l]))
-        out_oo[3 * SY + l] = ((theta[l] * p[86 * S + l]) * ((((((dp[7 * S + l] * ((p[95 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[87 * S + l]))) * rep2i(y_o[0 * SY + l], ip[91 * S + l])) * rep2i(y_o[6 * SY + l], ip[100 * S + l])) * rep2i(y_o[2 * SY + l], ip[88 * S + l])) * rep2i(y_o[4 * SY + l], ip[88 * S + l])) - y_o[3 * SY + l]))
+        out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) / (den2i(y_o[0 * SY + l], ip[22 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]) * den2i(y_o[4 * SY + l], ip[89 * S + l]) * den2i((max(y_o[5 * SY + l], 0.0) * sh[8 * S + l]), ip[89 * S + l]))) - y_o[1 * SY + l]))
+        v_drive_nne = ((hill2i(sh[7 * S + l], ip[93 * S + l])) / (den2i(v_s_w, ip[94 * S + l]) * den2i(sh[2 * S + l], ip[99 * S + l])))
+        out_oo[2 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[92 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[2 * SY + l]))
+        v_drive_nc = ((v_s_w * hill2i(sh[7 * S + l], ip[96 * S + l])) / (den2i(sh[7 * S + l], ip[97 * S + l]) * den2i(sh[2 * S + l], ip[98 * S + l])))
+        out_oo[3 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[95 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[6 * SY + l], ip[100 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[3 * SY + l]))
         v_drive_me = ((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[102 * S + l])) + (p[103 * S + l] * sh[7 * S + l]))) + ((((p[104 * S + l] * max(y_o[5 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108 * S + l])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
-        out_oo[4 * SY + l] = ((theta[l] * p[86 * S + l]) * (((((dp[7 * S + l] * ((p[101 * S + l] * v_drive_me) + hill2i(y_o[4 * SY + l], ip[87 * S + l]))) * rep2i(y_o[1 * SY + l], ip[90 * S + l])) * rep2i(y_o[2 * SY + l], ip[88 * S + l])) * rep2i(y_o[3 * SY + l], ip[88 * S + l])) - y_o[4 * SY + l]))
+        out_oo[4 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[101 * S + l] * v_drive_me) + hill2i(y_o[4 * SY + l], ip[87 * S + l]))) / (den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[4 * SY + l]))
         v_wf = (v_s_w * sh[8 * S + l])
-        out_oo[5 * SY + l] = ((theta[l] * p[105 * S + l]) * ((((((hill2i(v_wf, ip[106 * S + l]) * rep2i(sh[2 * S + l], ip[107 * S + l])) * rep2i(v_s_ra, ip[108 * S + l])) * rep2i(sh[7 * S + l], ip[109 * S + l])) * rep2i(y_o[6 * SY + l], ip[110 * S + l])) * rep2i(y_o[4 * SY + l], ip[88 * S + l])) - y_o[5 * SY + l]))
+        out_oo[5 * SY + l] = ((theta[l] * p[105 * S + l]) * (((hill2i(v_wf, ip[106 * S + l])) / (den2i(sh[2 * S + l], ip[107 * S + l]) * den2i(v_s_ra, ip[108 * S + l]) * den2i(sh[7 * S + l], ip[109 * S + l]) * den2i(y_o[6 * SY + l], ip[110 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[5 * SY + l]))
         out_oo[6 * SY + l] = ((((theta[l] * p[117 * S + l]) * v_nep) * (p[118 * S + l] + y_o[6 * SY + l])) * (1.0 - y_o[6 * SY + l]))
         out_oo[7 * SY + l] = (theta[l] * v_nep)
         v_lv_ra = (p[121 * S + l] * hill(v_s_ra, p[122 * S + l]))
@@ -135,7 +138,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         out_oo[15 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[15 * SY + l])))
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[16 * SY + l])))
         out_oo[17 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[21 * S + l] - y_o[17 * SY + l]))
-        v_drive_ng = ((((((((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[13 * SY + l])) + (p[52 * S + l] * v_s_ra))) * (1.0 + (p[145 * S + l] * sh[12 * S + l]))) * rep2i(sh[8 * S + l], ip[53 * S + l])) * rep2i(v_s_w, ip[54 * S + l])) * rep2i(y_o[0 * SY + l], ip[55 * S + l])) * rep2i(y_o[19 * SY + l], ip[152 * S + l])) * rep2i(y_o[11 * SY + l], ip[144 * S + l])) / (1.0 + ((p[49 * S + l] * y_o[17 * SY + l]) * y_o[17 * SY + l])))
+        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[13 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[145 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[19 * SY + l], ip[152 * S + l]) * den2i(y_o[11 * SY + l], ip[144 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[17 * SY + l]) * y_o[17 * SY + l])))
         out_oo[18 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[18 * SY + l]))
         out_oo[19 * SY + l] = ((theta[l] * p[146 * S + l]) * (((dp[9 * S + l] * ((((p[148 * S + l] * hill4i(y_o[7 * SY + l], ip[149 * S + l])) * (1.0 + (p[150 * S + l] * sh[8 * S + l]))) * (1.0 + (p[151 * S + l] * sh[13 * S + l]))) + hill2i(y_o[19 * SY + l], ip[147 * S + l]))) * v_nep) - y_o[19 * SY + l]))
         v_mito = ((sh[8 * S + l] + v_s_w) + (p[158 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)

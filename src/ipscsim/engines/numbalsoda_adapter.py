@@ -23,6 +23,7 @@ from .ode import apply_operation
 __all__ = ["HEAD", "ensemble", "pack", "rhs_cfunc"]
 
 HEAD = 7  # sizes (6), then the count of right-hand-side evaluations
+_NT = L.N_TARGET_COLUMNS  # columns of the compound table
 _SIG = types.void(
     types.double,
     types.CPointer(types.double),
@@ -42,7 +43,7 @@ def rhs_cfunc(t, y_, dy_, d_):  # pragma: no cover - called from C
     k = int(head[4])
     n_w = int(head[5])
     head[6] += 1.0
-    d = carray(d_, (HEAD + n_p + n_u + 5 * n_c + 3 * k + n_w,))
+    d = carray(d_, (HEAD + n_p + n_u + _NT * n_c + 3 * k + n_w,))
     y = carray(y_, (n,))
     dy = carray(dy_, (n,))
     o = HEAD
@@ -50,8 +51,8 @@ def rhs_cfunc(t, y_, dy_, d_):  # pragma: no cover - called from C
     o += n_p
     u = d[o : o + n_u]
     o += n_u
-    comp = d[o : o + 5 * n_c].reshape((n_c, 5))
-    o += 5 * n_c
+    comp = d[o : o + _NT * n_c].reshape((n_c, _NT))
+    o += _NT * n_c
     nodes = d[o : o + 3 * k].reshape((k, 3))
     o += 3 * k
     rhs(t, y, p, u, comp, nodes, d[o : o + n_w], dy)

@@ -11,7 +11,8 @@ is out of step with the equations.
 Indexing is resolved at generation: a parameter becomes ``p[17]``, its reciprocal ``ip[17]`` (a
 division by a parameter is a product with its reciprocal, computed once per run), a gene of the cell
 ``y[o + 5]``, and so on (:class:`Names`). Powers 2-4 become products; Hill and repression functions
-take the threshold's reciprocal when the threshold is a parameter.
+take the threshold's reciprocal when the threshold is a parameter, and a product of repressions is one
+division by the product of their denominators.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ import math
 
 from ._jit import jit
 from .mathfns import (
+    den2i,
+    den4i,
+    den8i,
     gate,
     hill,
     hill2,
@@ -118,6 +122,10 @@ class Names:
         raise TypeError(ast.dump(node))  # pragma: no cover - the parser forbids it
 
     def _binop(self, node: ast.BinOp) -> str:
+        if isinstance(node.op, ast.Mult):
+            fused = self._fused_repressions(node)
+            if fused is not None:
+                return fused
         left = self.expr(node.left)
         if isinstance(node.op, ast.Pow):
             n = int(node.right.value)  # type: ignore[attr-defined]
@@ -130,6 +138,37 @@ class Names:
             return f"({left} * ip[{self.params[node.right.id]}])"
         op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
         return f"({left} {op} {self.expr(node.right)})"
+
+    def _is_repression(self, node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") in ("rep2", "rep4", "rep8")
+            and isinstance(node.args[1], ast.Name)
+            and node.args[1].id in self.params
+        )
+
+    def _fused_repressions(self, node: ast.BinOp) -> str | None:
+        """A product with several repressions as one division: ``a / ((1 + q1^2) (1 + q2^2))``.
+
+        Divisions bound the kernels' speed (each costs several multiplications); a product of ``n``
+        repression terms ``1 / (1 + q^n)`` needs one, not ``n``. ``None`` when there are fewer than two.
+        """
+
+        def factors(n: ast.expr) -> list[ast.expr]:
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
+                return factors(n.left) + factors(n.right)
+            return [n]
+
+        parts = factors(node)
+        reps = [f for f in parts if self._is_repression(f)]
+        if len(reps) < 2:
+            return None
+        num = " * ".join(self.expr(f) for f in parts if not self._is_repression(f)) or "1.0"
+        dens = " * ".join(
+            f"den{f.func.id[3:]}i({self.expr(f.args[0])}, ip[{self.params[f.args[1].id]}])"  # type: ignore[attr-defined]
+            for f in reps
+        )
+        return f"(({num}) / ({dens}))"
 
     def _call(self, node: ast.Call) -> str:
         name = node.func.id  # type: ignore[attr-defined]

@@ -50,6 +50,9 @@ import math
 
 from ._jit import jit
 from .mathfns import (
+    den2i,
+    den4i,
+    den8i,
     gate,
     hill,
     hill2,

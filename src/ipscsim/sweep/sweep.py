@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, ProtocolError, check_int
+from ..model.codegen_lanes import LANES
 from ..model.inputs import compile_protocol
 from ..protocols.presets import as_protocol
 from ..solvers import Record, engine_settings
@@ -251,9 +252,14 @@ class Sweep:
         return SweepResult(st.read() if st is not None else _frame(rows), self, meta)
 
     def _chunk_size(self, chunk_size: int | None) -> int:
-        """The runs per chunk: about 40 chunks of 16 to 512 runs unless given."""
+        """The runs per chunk: about 40 chunks of 16 to 512 runs unless given.
+
+        The default is a whole number of the ensemble engine's bundles (``LANES`` runs), so that no
+        chunk leaves vector lanes idle for want of runs.
+        """
         if chunk_size is None:
-            return min(512, max(16, math.ceil(len(self) / 40)))
+            bundles = math.ceil(len(self) / 40 / LANES)
+            return min(512, max(16, LANES * bundles))
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ParameterError(f"chunk_size: {chunk_size!r} must be a positive integer")
         return chunk_size
