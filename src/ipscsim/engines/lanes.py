@@ -2,10 +2,12 @@
 
 A *bundle* holds ``LANES`` runs in the lanes of its arrays (:mod:`.lane_rhs`); one right-hand-side call
 evaluates all of them with vector instructions. Each lane integrates its own run with its own
-Dormand-Prince step (:mod:`.dopri5`: same tableau, error norm, step-size control, records and status
-codes), so lanes are not in lockstep: after every evaluation, each lane takes the stage its run is
-at (a stage of a step, the first evaluation of a segment, or the starting-step heuristic). A lane whose
-run ends takes the next run of its bundle's queue. Bundles run in parallel (``prange``).
+Dormand-Prince step size (:mod:`.dopri5`: same tableau, error norm, step-size control, records and
+status codes); the lanes share only the stage they are at, so that a call evaluates stage *s* of every
+lane's own step and the stage arithmetic runs over all lanes at once (:mod:`.lane_steps`). A lane at a
+segment's start, or starting a run, needs one or two evaluations of its own (the segment's first, the
+starting-step trial); the other lanes idle through them. A lane whose run ends takes the next run of
+its bundle's queue. Bundles run in parallel (``prange``).
 
 A run's result does not depend on which runs share its bundle, their order or the thread count: a lane
 reads and writes only its own column, and every lane runs the same vector instructions. It equals
