@@ -17,7 +17,7 @@ import numpy as np
 from ._jit import jit
 from .kernels import rhs
 
-__all__ = ["STATUS_MESSAGES", "initial_step", "integrate_segment"]
+__all__ = ["STATUS_MESSAGES", "dense_weights", "initial_step", "integrate_segment"]
 
 # Butcher tableau (Dormand & Prince 1980)
 A21 = 1.0 / 5.0
@@ -113,18 +113,26 @@ def initial_step(t, y, f0, p, u, comp, nodes, work, rtol, atol, hmax, tmp, f1):
     return min(100.0 * h0, h1, hmax)
 
 
-@jit
-def _dense(y, k1, k3, k4, k5, k6, k7, h, s, out):
-    """The dense-output value at ``t + s h`` of the step from ``(t, y)`` with stages ``k``."""
+@jit(inline="always")
+def dense_weights(s):
+    """The stages' weights ``(b1, b3, b4, b5, b6, b7)`` in the dense output at ``t + s h``."""
     s2 = s * s
     s3 = s2 * s
     s4 = s3 * s
-    b1 = P10 * s + P11 * s2 + P12 * s3 + P13 * s4
-    b3 = P31 * s2 + P32 * s3 + P33 * s4
-    b4 = P41 * s2 + P42 * s3 + P43 * s4
-    b5 = P51 * s2 + P52 * s3 + P53 * s4
-    b6 = P61 * s2 + P62 * s3 + P63 * s4
-    b7 = P71 * s2 + P72 * s3 + P73 * s4
+    return (
+        P10 * s + P11 * s2 + P12 * s3 + P13 * s4,
+        P31 * s2 + P32 * s3 + P33 * s4,
+        P41 * s2 + P42 * s3 + P43 * s4,
+        P51 * s2 + P52 * s3 + P53 * s4,
+        P61 * s2 + P62 * s3 + P63 * s4,
+        P71 * s2 + P72 * s3 + P73 * s4,
+    )
+
+
+@jit
+def _dense(y, k1, k3, k4, k5, k6, k7, h, s, out):
+    """The dense-output value at ``t + s h`` of the step from ``(t, y)`` with stages ``k``."""
+    b1, b3, b4, b5, b6, b7 = dense_weights(s)
     for i in range(y.shape[0]):
         out[i] = y[i] + h * (
             b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i] + b7 * k7[i]

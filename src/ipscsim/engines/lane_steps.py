@@ -41,25 +41,7 @@ from .dopri5 import (
     E5,
     E6,
     E7,
-    P10,
-    P11,
-    P12,
-    P13,
-    P31,
-    P32,
-    P33,
-    P41,
-    P42,
-    P43,
-    P51,
-    P52,
-    P53,
-    P61,
-    P62,
-    P63,
-    P71,
-    P72,
-    P73,
+    dense_weights,
 )  # fmt: skip
 from .lane_rhs import BUFFERS, LANES, SY
 
@@ -179,15 +161,8 @@ def _take_steps(nl, n, take, B):
 
 @jit
 def _dense_lane(B, ln, n, h, s, row):
-    s2 = s * s
-    s3 = s2 * s
-    s4 = s3 * s
-    b1 = P10 * s + P11 * s2 + P12 * s3 + P13 * s4
-    b3 = P31 * s2 + P32 * s3 + P33 * s4
-    b4 = P41 * s2 + P42 * s3 + P43 * s4
-    b5 = P51 * s2 + P52 * s3 + P53 * s4
-    b6 = P61 * s2 + P62 * s3 + P63 * s4
-    b7 = P71 * s2 + P72 * s3 + P73 * s4
+    """:func:`.dopri5._dense` of lane ``ln`` into ``row``."""
+    b1, b3, b4, b5, b6, b7 = dense_weights(s)
     for i in range(n):
         o = i * SY + ln
         row[i] = B[o] + h * (
