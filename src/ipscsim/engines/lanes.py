@@ -70,6 +70,7 @@ from .lane_steps import (
     _take_steps,
 )  # fmt: skip
 from .network import N_DERIVED, N_EMIT, N_RATES, N_SHARED, N_SUMS
+from .ode import scrambled_order
 
 __all__ = ["LANES", "run_lanes", "vector_width"]
 
@@ -472,13 +473,6 @@ def _bundle(b, step, rs, rtol, atol, max_steps):
         pos = _after_step(bd, rs, pos, step)
 
 
-@jit
-def _gcd(a, b):
-    while b:
-        a, b = b, a % b
-    return a
-
-
 @jit(parallel=True)
 def run_lanes(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rtol, atol, max_steps,
               n_bundles):  # fmt: skip
@@ -489,12 +483,7 @@ def run_lanes(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rt
     and the bundles run in parallel.
     """
     n_runs = ps.shape[0]
-    stride = max(1, int(0.6180339887 * n_runs))
-    while _gcd(stride, n_runs) != 1:
-        stride += 1
-    order = np.empty(n_runs, dtype=np.int64)
-    for i in range(n_runs):
-        order[i] = (i * stride) % n_runs
+    order = scrambled_order(n_runs)
     rs = _Runs(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, order,
                np.empty((rec_t.shape[0], y0s.shape[1])), np.zeros((n_runs, 3), dtype=np.int64),
                np.zeros(n_runs, dtype=np.int64))  # fmt: skip

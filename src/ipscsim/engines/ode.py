@@ -20,7 +20,15 @@ from ._jit import jit, prange
 from .dopri5 import integrate_segment
 from .kernels import WORK_SCRATCH, prepare_work, rhs
 
-__all__ = ["OdeRun", "apply_operation", "rhs_calls", "run", "run_many", "run_segments"]
+__all__ = [
+    "OdeRun",
+    "apply_operation",
+    "rhs_calls",
+    "run",
+    "run_many",
+    "run_segments",
+    "scrambled_order",
+]
 
 
 @jit
@@ -152,6 +160,22 @@ def _gcd(a, b):
     return a
 
 
+@jit
+def scrambled_order(n_runs):
+    """The runs ``0 .. n_runs - 1`` in a scrambled order: ``i * stride mod n_runs``.
+
+    ``stride`` is coprime to ``n_runs``, near ``0.618 n_runs``, so costly runs that come together in a
+    batch (a sweep towards a stiffening parameter, two protocols in turn) spread over the threads.
+    """
+    stride = max(1, int(0.6180339887 * n_runs))
+    while _gcd(stride, n_runs) != 1:
+        stride += 1
+    order = np.empty(n_runs, dtype=np.int64)
+    for i in range(n_runs):
+        order[i] = (i * stride) % n_runs
+    return order
+
+
 @jit(parallel=True)
 def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rtol, atol, max_steps):
     """Integrate many runs in parallel (one thread per run, no shared mutable state).
@@ -170,15 +194,13 @@ def run_many(y0s, ps, seg_ptr, tb, U, ops, opc, comp, nodes, rec_ptr, rec_t, rto
         stats ``(n_runs, 3)`` and status ``(n_runs,)``.
     """
     n_runs = ps.shape[0]
-    stride = max(1, int(0.6180339887 * n_runs))
-    while _gcd(stride, n_runs) != 1:
-        stride += 1
+    order = scrambled_order(n_runs)
     n = y0s.shape[1]
     rec_out = np.empty((rec_t.shape[0], n))
     stats = np.zeros((n_runs, 3), dtype=np.int64)
     status = np.zeros(n_runs, dtype=np.int64)
     for i in prange(n_runs):
-        r = (i * stride) % n_runs
+        r = order[i]
         s0 = seg_ptr[r]
         s1 = seg_ptr[r + 1]
         y = y0s[r].copy()
