@@ -64,11 +64,15 @@ class LaneWork(NamedTuple):
     acc: np.ndarray
 
 
-def make_lane_work(n_params: int, n_u: int, n_cohorts: int) -> LaneWork:
+@jit
+def make_lane_work(n_params, n_u, n_cohorts):
     """Allocate the work arrays of one bundle (zeros; :func:`load_lane` fills a lane)."""
-    sizes = (n_params, n_params, N_DERIVED, n_u, n_cohorts, n_cohorts, _NP, _NP, _NP, _NENV,
-             N_SHARED, N_RATES, N_EMIT, N_SUMS, _N_ACC)  # fmt: skip
-    return LaneWork(*(np.zeros(n * S) for n in sizes))
+    return LaneWork(
+        np.zeros(n_params * S), np.zeros(n_params * S), np.zeros(N_DERIVED * S),
+        np.zeros(n_u * S), np.zeros(n_cohorts * S), np.zeros(n_cohorts * S), np.zeros(_NP * S),
+        np.zeros(_NP * S), np.zeros(_NP * S), np.zeros(_NENV * S), np.zeros(N_SHARED * S),
+        np.zeros(N_RATES * S), np.zeros(N_EMIT * S), np.zeros(N_SUMS * S), np.zeros(_N_ACC * S),
+    )  # fmt: skip
 
 
 @jit

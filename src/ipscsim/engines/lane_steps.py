@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-from ..model import layout as L
 from ._jit import jit
 from .dopri5 import (
     A21,
@@ -169,27 +168,6 @@ def _dense_lane(B, ln, n, h, s, row):
             b1 * B[o + _K1 * S] + b3 * B[o + _K3 * S] + b4 * B[o + _K4 * S] + b5 * B[o + _K5 * S]
             + b6 * B[o + _K6 * S] + b7 * B[o + _K7 * S]
         )  # fmt: skip
-
-
-@jit
-def _apply_operation_lane(B, ln, op, count, k):
-    """:func:`.ode.apply_operation` on lane ``ln``'s state."""
-    if op != L.OP_REPLATE and op != L.OP_AGGREGATE:
-        return
-    gbase = k * L.N_COHORT
-    total = 0.0
-    for i in range(k):
-        for c in range(L.N_GENES, L.N_COHORT):
-            total += B[(i * L.N_COHORT + c) * SY + ln]
-    if total <= 0.0:
-        return
-    scale = count / total
-    for i in range(k):
-        for c in range(L.N_GENES, L.N_COHORT):
-            B[(i * L.N_COHORT + c) * SY + ln] *= scale
-    B[(gbase + L.X_LINEAGE) * SY + ln] /= scale
-    B[(gbase + L.X_CUM_REPLATED) * SY + ln] += count - total
-    B[(gbase + L.X_STRESS) * SY + ln] = 1.0
 
 
 @jit

@@ -27,7 +27,7 @@ import numpy as np
 from ..model import layout as L
 from ._jit import jit, prange
 from .dopri5 import ALPHA, BETA, C2, C3, C4, C5, FAC_MAX, FAC_MIN, SAFETY
-from .lane_rhs import _N_ACC, _NENV, _NP, LANES, SY, LaneWork, load_lane, rhs_lanes
+from .lane_rhs import LANES, SY, LaneWork, load_lane, make_lane_work, rhs_lanes
 from .lane_steps import (
     _ACTIVE,
     _D1,
@@ -60,7 +60,6 @@ from .lane_steps import (
     _Y,
     _YIN,
     S,
-    _apply_operation_lane,
     _dense_lane,
     _error_norms,
     _ix,
@@ -69,8 +68,7 @@ from .lane_steps import (
     _stage_inputs,
     _take_steps,
 )  # fmt: skip
-from .network import N_DERIVED, N_EMIT, N_RATES, N_SHARED, N_SUMS
-from .ode import scrambled_order
+from .ode import apply_operation, scrambled_order
 
 __all__ = ["LANES", "run_lanes", "vector_width"]
 
@@ -121,7 +119,7 @@ def _begin_segment(B, li, lf, lw, ln, n, k, seg_ptr, tb, U, ops, opc, rec_t, rec
     while li[_SEG, ln] < li[_SEG_END, ln]:
         s = li[_SEG, ln]
         if s > seg_ptr[r] or ops[s] != L.OP_NONE:
-            _apply_operation_lane(B, ln, ops[s], opc[s], k)
+            apply_operation(B, ops[s], opc[s], k, SY, ln)
         t0 = tb[s + r]
         t1 = tb[s + r + 1]
         if lf[_H, ln] > 0:
@@ -443,12 +441,7 @@ def _bundle(b, step, rs, rtol, atol, max_steps):
     n = rs.y0s.shape[1]
     k = rs.nodes.shape[0]
     npar = rs.ps.shape[1]
-    lw = LaneWork(
-        np.zeros(npar * S), np.zeros(npar * S), np.zeros(N_DERIVED * S),
-        np.zeros(rs.U.shape[1] * S), np.zeros(k * S), np.zeros(k * S), np.zeros(_NP * S),
-        np.zeros(_NP * S), np.zeros(_NP * S), np.zeros(_NENV * S), np.zeros(N_SHARED * S),
-        np.zeros(N_RATES * S), np.zeros(N_EMIT * S), np.zeros(N_SUMS * S), np.zeros(_N_ACC * S),
-    )  # fmt: skip
+    lw = make_lane_work(npar, rs.U.shape[1], k)
     bd = _Bundle(np.zeros(n * SY), np.zeros((_NI, S), dtype=np.int64), np.zeros((_NF, S)), lw)
     pos = b
     for ln in range(S):

@@ -32,11 +32,12 @@ __all__ = [
 
 
 @jit
-def apply_operation(y, op, count, n_cohorts):
+def apply_operation(y, op, count, n_cohorts, stride=1, lane=0):
     """Apply a replate/aggregate to the state in place (plate changes nothing in the state).
 
     Every count of every cohort (progenitors and neurons) is scaled to the seeded number; the discarded
     share goes to ``LINEAGE`` (for yields), the change to ``CUM_REPLATED``, and the stress is set to 1.
+    State ``i`` is ``y[i * stride + lane]`` (the ensemble engine's lanes; one run: ``y[i]``).
     """
     if op != L.OP_REPLATE and op != L.OP_AGGREGATE:
         return
@@ -44,16 +45,16 @@ def apply_operation(y, op, count, n_cohorts):
     total = 0.0
     for i in range(n_cohorts):
         for c in range(L.N_GENES, L.N_COHORT):
-            total += y[i * L.N_COHORT + c]
+            total += y[(i * L.N_COHORT + c) * stride + lane]
     if total <= 0.0:
         return
     scale = count / total
     for i in range(n_cohorts):
         for c in range(L.N_GENES, L.N_COHORT):
-            y[i * L.N_COHORT + c] *= scale
-    y[gbase + L.X_LINEAGE] /= scale
-    y[gbase + L.X_CUM_REPLATED] += count - total
-    y[gbase + L.X_STRESS] = 1.0
+            y[(i * L.N_COHORT + c) * stride + lane] *= scale
+    y[(gbase + L.X_LINEAGE) * stride + lane] /= scale
+    y[(gbase + L.X_CUM_REPLATED) * stride + lane] += count - total
+    y[(gbase + L.X_STRESS) * stride + lane] = 1.0
 
 
 @jit
