@@ -44,6 +44,7 @@ __all__ = [
     "emit",
     "globals_",
     "neuron_readout",
+    "neuron_readout_sum",
     "progenitor_readout",
     "shared",
 ]
@@ -246,6 +247,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_ggl = gate(y[o + 19], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
     v_gh = gate(y[o + 8], p[129], p[172])
+    v_gnh = gate(y[o + 8], p[174], p[172])  # hindbrain level (OTX2 off)
     v_go = gate(y[o + 13], p[62], p[63])
     v_gn = gate(y[o + 14], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -283,8 +285,8 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[14] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum))
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
-    mk[17] = (v_o4 + (v_neural * (1.0 - gate(y[o + 8], p[174], p[172]))))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[173], p[172])) * (1.0 - gate(y[o + 8], p[174], p[172])))
+    mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
+    mk[18] = ((v_neural * gate(y[o + 8], p[173], p[172])) * (1.0 - v_gnh))
     mk[19] = (v_lineage * gate(y[o + 8], p[175], p[172]))
     mk[20] = (v_lineage * gate(y[o + 8], p[130], p[172]))
     mk[21] = (v_lineage * gate(y[o + 8], p[131], p[172]))
@@ -301,6 +303,7 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
     v_nh = gate(y[o + 8], p[174], p[172])
+    v_gmid = gate(y[o + 8], p[173], p[172])  # a local: evaluated once for all classes
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
@@ -319,7 +322,7 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[15] = (0.0 * v_mn)
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
-    mk[18] = (((1.0 if kind == 8 else 0.0) * gate(y[o + 8], p[173], p[172])) * (1.0 - v_nh))
+    mk[18] = (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
     mk[19] = gate(y[o + 8], p[175], p[172])
     mk[20] = gate(y[o + 8], p[130], p[172])
     mk[21] = gate(y[o + 8], p[131], p[172])
@@ -329,3 +332,68 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[25] = (0.0 * v_mn)
     mk[26] = (0.0 * v_mn)
     mk[27] = (1.0 + (0.0 * v_mn))
+
+
+@jit(inline="always")
+def neuron_readout_sum(y, o, p, ip, dp, cells, mk):
+    """Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
+    v_nh = gate(y[o + 8], p[174], p[172])
+    v_gmid = gate(y[o + 8], p[173], p[172])  # a local: evaluated once for all classes
+    tot = 0.0
+    for c in range(9):
+        tot += cells[c]
+    mk[3] = tot * gate(y[o + 8], p[129], p[172])
+    mk[19] = tot * gate(y[o + 8], p[175], p[172])
+    mk[20] = tot * gate(y[o + 8], p[130], p[172])
+    mk[21] = tot * gate(y[o + 8], p[131], p[172])
+    mk[22] = tot * gate(y[o + 8], p[132], p[172])
+    mk[0] = 0.0
+    mk[1] = 0.0
+    mk[2] = 0.0
+    mk[4] = 0.0
+    mk[5] = 0.0
+    mk[6] = 0.0
+    mk[7] = 0.0
+    mk[8] = 0.0
+    mk[9] = 0.0
+    mk[10] = 0.0
+    mk[11] = 0.0
+    mk[12] = 0.0
+    mk[13] = 0.0
+    mk[14] = 0.0
+    mk[15] = 0.0
+    mk[16] = 0.0
+    mk[17] = 0.0
+    mk[18] = 0.0
+    mk[23] = 0.0
+    mk[24] = 0.0
+    mk[25] = 0.0
+    mk[26] = 0.0
+    mk[27] = 0.0
+    for c in range(9):
+        kind = c + 1
+        w = cells[c]
+        v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
+        mk[0] += w * (0.0 * v_mn)
+        mk[1] += w * (0.0 * v_mn)
+        mk[2] += w * (0.0 * v_mn)
+        mk[4] += w * (0.0 * v_mn)
+        mk[5] += w * (0.0 * v_mn)
+        mk[6] += w * (0.0 * v_mn)
+        mk[7] += w * (0.0 * v_mn)
+        mk[8] += w * v_mn
+        mk[9] += w * v_mn
+        mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
+        mk[11] += w * (0.0 * v_mn)
+        mk[12] += w * (0.0 * v_mn)
+        mk[13] += w * (0.0 * v_mn)
+        mk[14] += w * (0.0 * v_mn)
+        mk[15] += w * (0.0 * v_mn)
+        mk[16] += w * (0.0 * v_mn)
+        mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
+        mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
+        mk[23] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
+        mk[24] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
+        mk[25] += w * (0.0 * v_mn)
+        mk[26] += w * (0.0 * v_mn)
+        mk[27] += w * (1.0 + (0.0 * v_mn))

@@ -294,9 +294,11 @@ class OdeRun:
 
     def composition(self) -> dict[str, float]:
         """Fraction of live cells of each cell type now (less than one cell per well is none)."""
-        from ..model.readouts import CELL_TYPES, cell_counts, floor_cells
+        from ..model.readouts import CELL_TYPES, floor_cells
+        from .readouts import readout_counts
 
-        counts = cell_counts(self.y[None, :], self.prepared.params, self.prepared.n_cohorts)[0]
+        prep = self.prepared
+        counts = readout_counts(self.y[None, :], prep.params, prep.n_cohorts)[0][0]
         counts = floor_cells(counts, self.prepared.compiled.seeded)  # as the Result reports
         total = counts.sum()
         return {

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codegen_lanes import KERNEL_IMPORTS, lane_module
-from .expr import Equation
+from .expr import Equation, free_names
 from .network import (
     COUNTS,
     ENV,
@@ -61,6 +61,7 @@ __all__ = [
     "emit",
     "globals_",
     "neuron_readout",
+    "neuron_readout_sum",
     "progenitor_readout",
     "shared",
 ]
@@ -324,6 +325,55 @@ def _neuron_readout() -> str:
     )
 
 
+def _neuron_readout_sum() -> str:
+    """The markers of a cohort's neurons, every class weighted by its cells, summed.
+
+    The ``NEURON`` equations that do not read a class flag (``is_*``), the gates among them, are
+    evaluated once; the rest once per class, with the flags constants of the loop.
+    """
+    net = network()
+    flags = {f"is_{c}": f"(1.0 if kind == {i + 1} else 0.0)" for i, c in enumerate(NEURON_CLASSES)}
+    names = _base({g: f"y[o + {i}]" for i, g in enumerate(GENES)} | flags)
+    marker = {f"marker.{m.replace('.', '_')}": i for i, m in enumerate(MARKERS)}
+    per_class = set(flags)
+    once: list[Equation] = []
+    each: list[Equation] = []
+    for e in net.neuron:
+        if free_names(e.expr) & per_class:
+            per_class.add(e.target)
+            each.append(e)
+        else:
+            once.append(e)
+    lines = _body(tuple(e for e in once if e.target not in marker), names, {})
+    lines.append("    tot = 0.0")
+    lines.append(f"    for c in range({len(NEURON_CLASSES)}):")
+    lines.append("        tot += cells[c]")
+    lines += [
+        f"    mk[{marker[e.target]}] = tot * {names.expr(e.expr)}"
+        for e in once
+        if e.target in marker
+    ]
+    lines += [f"    mk[{marker[e.target]}] = 0.0" for e in each if e.target in marker]
+    lines += [
+        f"    for c in range({len(NEURON_CLASSES)}):",
+        "        kind = c + 1",
+        "        w = cells[c]",
+    ]
+    for e in each:
+        src = names.expr(e.expr)
+        if e.target in marker:
+            lines.append(f"        mk[{marker[e.target]}] += w * {src}")
+        else:
+            var = "v_" + e.target.replace(".", "_")
+            lines.append(f"        {var} = {src}")
+            names.read[e.target] = var
+    return _function(
+        "neuron_readout_sum(y, o, p, ip, dp, cells, mk)",
+        "Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1.",
+        lines,
+    )
+
+
 def generate() -> str:
     """The source of ``engines/network.py``, from equations that pass their checks.
 
@@ -347,6 +397,7 @@ def generate() -> str:
         _globals(),
         _progenitor_readout(),
         _neuron_readout(),
+        _neuron_readout_sum(),
     ]
     return _HEADER + sizes + "\n\n".join(parts)
 

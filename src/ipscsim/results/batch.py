@@ -20,7 +20,7 @@ from ..errors import SimulationError
 from ..model import layout as L
 from ..model.layout import PARAM_NAMES
 from ..model.prepare import PreparedRun
-from ..model.readouts import floor_cells, readout_counts
+from ..model.readouts import floor_cells
 from .result import Result
 from .spatial import SpatialRecord
 
@@ -142,7 +142,8 @@ class BatchOutput:
     def readouts(self) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
         """Cells of each type and marker-positive cells per day of every run (``None`` if it failed).
 
-        Runs of the ODE engine that share a parameter set and a record shape are scored together.
+        Runs of the ODE engine that share a parameter set are scored together (compiled:
+        :mod:`ipscsim.engines.readouts`).
         As in :class:`~ipscsim.results.Result`, less than one cell per well is none
         (:func:`~ipscsim.model.readouts.floor_cells`).
         """
@@ -162,23 +163,21 @@ class BatchOutput:
                 if self.ok(i):
                     counts[i], markers[i] = self.counts_by_type[i], self.counts_by_marker[i]
             return counts, markers
+        from ..engines.readouts import readout_counts_many
+
         groups: dict[tuple, list[int]] = {}
         for i, run in enumerate(self.runs):
             if self.ok(i):
-                key = (
-                    self.records[i].shape,
-                    run.n_cohorts,
-                    run.params.tobytes(),
-                    run.protocol.cassette,
-                )
+                key = (run.n_cohorts, run.params.tobytes(), run.protocol.cassette)
                 groups.setdefault(key, []).append(i)
         for members in groups.values():
-            stack = np.stack([self.records[i] for i in members])
             run = self.runs[members[0]]
             nil = 1.0 if run.protocol.cassette == "NIL" else 0.0
-            c, m = readout_counts(stack, run.params, run.n_cohorts, nil)
-            for k, i in enumerate(members):
-                counts[i], markers[i] = c[k], m[k]
+            scored = readout_counts_many(
+                [self.records[i] for i in members], run.params, run.n_cohorts, nil
+            )
+            for i, (c, m) in zip(members, scored, strict=True):
+                counts[i], markers[i] = c, m
         return counts, markers
 
     def result(self, i: int) -> Result:

@@ -18,7 +18,6 @@ from ..model.readouts import (
     MARKERS,
     SUMMARY_FIELDS,
     floor_cells,
-    readout_counts,
     summary_values,
 )
 
@@ -65,6 +64,8 @@ class Result:
         if self.counts_by_type is not None and self.counts_by_marker is not None:
             counts, markers = self.counts_by_type, self.counts_by_marker
         else:
+            from ..engines.readouts import readout_counts
+
             nil = 1.0 if self.meta.get("protocol", {}).get("cassette") == "NIL" else 0.0
             counts, markers = readout_counts(self.records, self.params, self.n_cohorts, nil)
         # less than one cell per well is no cell (the live total keeps them: see ``counts``)
