@@ -53,6 +53,7 @@ def _neural_cell(gli):
     y[G["CLOCK"]] = 10.0
     y[G["PAX6"]] = y[G["IRX3"]] = 0.95
     y[G["GLI"]] = gli
+    y[G["GLI3"]] = 1.0  # neural induction without RA has switched GLI3 on (Calder et al. 2015)
     return y
 
 
@@ -151,6 +152,33 @@ def test_wnt_with_low_bmp_makes_neural_crest():
     y[G["OCT4"]] = 0.2
     nc = _run(y, _signals(inhibited={"TGFB": 0.98}, agonist={"WNT": 3.0, "BMP": 0.3}), 8.0)
     assert nc[G["NC"]] > max(nc[G["NEURAL"]], nc[G["NNE"]], nc[G["ME"]])
+
+
+def test_gli3_is_switched_on_at_neural_induction_unless_ra_is_already_there():
+    """Calder et al. 2015: neural induction switches GLI3 on; RA present before it prevents the switch,
+    RA given after it does not undo it (the switch keeps itself on)."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 0.3  # cells leaving pluripotency
+    dual = {"TGFB": 0.98, "BMP": 0.98}
+    plain = _run(y, _signals(inhibited=dual), 5.0)
+    early_ra = _run(y, _signals(inhibited=dual, agonist={"RA": 20.0}), 5.0)
+    assert plain[G["GLI3"]] > 0.9
+    assert early_ra[G["GLI3"]] < 0.05
+    late_ra = _run(plain, _signals(inhibited=dual, agonist={"RA": 20.0}), 10.0)
+    assert late_ra[G["GLI3"]] > 0.9
+
+
+def test_without_gli3_repressor_motor_neuron_progenitors_need_no_gli_activator():
+    """Litingtung & Chiang 2000 (Shh;Gli3 double mutants) and Calder et al. 2015: without GLI3 the
+    class II genes are de-repressed, so OLIG2 (pMN) forms at zero GLI activity, while NKX2.2 (p3)
+    still needs GLI activator; with GLI3 the same cell stays p2."""
+    with_gli3 = _run(_neural_cell(0.0), _signals(), 40.0, hold=("GLI", "PTCH1", "GLI3"))
+    cell = _neural_cell(0.0)
+    cell[G["GLI3"]] = 0.0
+    without = _run(cell, _signals(), 40.0, hold=("GLI", "PTCH1", "GLI3"))
+    assert _identity(with_gli3) == "p2"
+    assert _identity(without) == "pMN"
+    assert without[G["NKX2_2"]] < 0.1 * without[G["OLIG2"]]
 
 
 def test_layout_matches_the_equations():

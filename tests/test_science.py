@@ -472,3 +472,18 @@ def test_neurotrophic_factors_in_an_extension_keep_motor_neurons():
     assert fed.loc[28, "MN"] > 0.6 * fed.loc[14, "MN"]
     starved = ips.simulate(G("maury2015").with_days(28)).counts
     assert starved.loc[28, "MN"] < 0.5 * fed.loc[28, "MN"]
+
+
+def test_early_retinoic_acid_frees_motor_neurons_from_shh_by_keeping_gli3_off():
+    """Calder et al. 2015: RA from day 0, before neural induction, gives MNs without an SHH agonist
+    (they found equal numbers; the model makes about five sixths: validation fact F11); RA from
+    day 2 still needs one (phenotype T1); a GLI3 knock-out needs neither early RA nor SHH."""
+    m = G("maury2015")
+    late_no_sag = ips.simulate(m.without("SAG")).summary()["mn_fraction"]
+    early = ips.simulate(m.shift("RA", -2)).summary()["mn_fraction"]
+    early_no_sag = ips.simulate(m.shift("RA", -2).without("SAG")).summary()["mn_fraction"]
+    with pytest.warns(UserWarning, match="eps_gli3"):
+        knockout = ips.simulate(m.without("SAG"), params={"eps_gli3": 0.0}).summary()
+    assert late_no_sag < 0.10
+    assert 0.75 * early < early_no_sag < 1.1 * early
+    assert knockout["mn_fraction"] > 0.5

@@ -21,6 +21,7 @@ import numpy as np
 from ..model import layout as L
 from ..model.network import ENV
 from ._jit import jit
+from .mathfns import fexp
 from .network import (
     N_DERIVED,
     N_EMIT,
@@ -128,7 +129,8 @@ def pathway_inputs(t, u, comp, scale, a, f, z):
     """Fill ``a``, ``f``, ``z`` (per pathway) from the medium at day ``t``, one target row at a time.
 
     ``scale[j]`` multiplies compound ``j``'s concentration: the local share of the bulk concentration
-    inside an aggregate; an empty ``scale`` means a well-mixed medium (every share 1).
+    inside an aggregate; an empty ``scale`` means a well-mixed medium (every share 1). The decay uses
+    :func:`.mathfns.fexp`, as the lane kernel does, so both read the same medium to the last bit.
     """
     for q in range(_NP):
         a[q] = 0.0
@@ -140,7 +142,7 @@ def pathway_inputs(t, u, comp, scale, a, f, z):
         c0 = u[L.U_CONC + j]
         if c0 == 0.0:
             continue
-        ratio = c0 * math.exp(-comp[row, L.T_DECAY] * dt_change) / comp[row, L.T_POTENCY]
+        ratio = c0 * fexp(-comp[row, L.T_DECAY] * dt_change) / comp[row, L.T_POTENCY]
         if scale.shape[0] > 0:
             ratio *= scale[j]
         pw = int(comp[row, L.T_PATHWAY])

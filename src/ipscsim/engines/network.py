@@ -49,7 +49,7 @@ __all__ = [
     "shared",
 ]
 
-N_DERIVED = 10
+N_DERIVED = 11
 N_EMIT = 3
 N_SHARED = 23
 N_RATES = 18
@@ -63,12 +63,13 @@ def derived(p, ip, dp):
     dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[65])  # neural progenitors
     dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[153])  # glial progenitors
+    dp[4] = (16.6355 * ip[157])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
     dp[7] = (1.0 + (p[87] * p[87]))
-    dp[8] = (1.0 + (p[139] * p[139]))
-    dp[9] = (1.0 + (p[147] * p[147]))
+    dp[8] = (1.0 + (p[143] * p[143]))
+    dp[9] = (1.0 + (p[151] * p[151]))
+    dp[10] = (1.0 + (p[138] * p[138]))
 
 
 @jit(inline="always")
@@ -76,7 +77,7 @@ def emit(y, o, p, ip, dp, e):
     """A cell's contributions to the culture's Nodal, BMP and Delta."""
     e[0] = ((max(y[o + 0], 0.0) + (p[112] * max(y[o + 4], 0.0))) + (p[113] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
     e[1] = (max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
-    e[2] = max(y[o + 18], 0.0)  # Delta follows the proneural factor
+    e[2] = max(y[o + 19], 0.0)  # Delta follows the proneural factor
 
 
 @jit(inline="always")
@@ -96,13 +97,13 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[11] = sat(a[13])  # cAMP/PKA
     sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[13] = sat(a[15])  # gp130/STAT3
-    sh[14] = (1.0 - ((((1.0 - ((p[163] * f[9]) * sat(((p[167] * a[9]) / z[9])))) * (1.0 - ((p[164] * f[10]) * sat(((p[168] * a[10]) / z[10]))))) * (1.0 - ((p[165] * f[11]) * sat(((p[169] * a[11]) / z[11]))))) * (1.0 - ((p[166] * f[12]) * sat(((p[170] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
+    sh[14] = (1.0 - ((((1.0 - ((p[167] * f[9]) * sat(((p[171] * a[9]) / z[9])))) * (1.0 - ((p[168] * f[10]) * sat(((p[172] * a[10]) / z[10]))))) * (1.0 - ((p[169] * f[11]) * sat(((p[173] * a[11]) / z[11]))))) * (1.0 - ((p[170] * f[12]) * sat(((p[174] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[15] = (env[9] + env[10])
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
-    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[162] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
-    sh[20] = (p[73] * (1.0 + (p[171] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[166] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[166] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
+    sh[20] = (p[73] * (1.0 + (p[175] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate
 
@@ -113,7 +114,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[137] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[141] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
     v_comp = rep4i(y[o + 7], ip[119])  # competence of young neural cells
@@ -134,46 +135,48 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lv_w = (p[123] * hill2i(v_s_w, ip[124]))
     v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[125] * sh[8]))
     out[oo + 8] = (theta * ((((p[120] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[126] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[127]) + (p[128] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[136] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_s_eff = (v_s_hh / (1.0 + (p[140] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
     out[oo + 9] = ((theta * p[135]) * (y[o + 10] - y[o + 9]))
+    out[oo + 11] = ((theta * p[136]) * ((((((p[137] * sh[22]) * (1.0 - min(max(y[o + 0], 0.0), 1.0))) * rep2i(v_s_ra, ip[139])) * (1.0 - y[o + 11])) + (dp[10] * hill2i(y[o + 11], ip[138]))) - y[o + 11]))  # induced as cells leave pluripotency under
     v_g = min(max(y[o + 10], 0.0), 1.0)
-    out[oo + 11] = ((theta * p[138]) * (((dp[8] * (((p[140] * hill4i(v_g, ip[141])) * rep4i(y[o + 7], ip[142])) + hill2i(y[o + 11], ip[139]))) * v_nep) - y[o + 11]))
-    v_fprep = rep2i(y[o + 11], ip[143])
+    v_r3 = (y[o + 11] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
+    out[oo + 12] = ((theta * p[142]) * (((dp[8] * (((p[144] * hill4i(v_g, ip[145])) * rep4i(y[o + 7], ip[146])) + hill2i(y[o + 12], ip[143]))) * v_nep) - y[o + 12]))
+    v_fprep = rep2i(y[o + 12], ip[147])
     v_gp = (p[42] * v_fprep)
-    v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 13])) * (1.0 + (p[31] * y[o + 14])))) * (((1.0 + (p[30] * y[o + 13])) * (1.0 + (p[31] * y[o + 14]))))))
-    v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + p[28])) / ((((1.0 + (p[33] * y[o + 14])) * (1.0 + (p[35] * y[o + 15])))) * (((1.0 + (p[33] * y[o + 14])) * (1.0 + (p[35] * y[o + 15]))))))
-    v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 12])) * (1.0 + (p[32] * y[o + 13]))) * (1.0 + (p[37] * y[o + 15])))) * ((((1.0 + (p[34] * y[o + 12])) * (1.0 + (p[32] * y[o + 13]))) * (1.0 + (p[37] * y[o + 15]))))))
-    v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 13])) * (1.0 + (p[38] * y[o + 14])))) * (((1.0 + (p[36] * y[o + 13])) * (1.0 + (p[38] * y[o + 14]))))))
-    v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + p[44]))
+    v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15])))) * (((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15]))))))
+    v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (p[33] * y[o + 15])) * (1.0 + (p[35] * y[o + 16])))) * (((1.0 + (p[33] * y[o + 15])) * (1.0 + (p[35] * y[o + 16]))))))
+    v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 13])) * (1.0 + (p[32] * y[o + 14]))) * (1.0 + (p[37] * y[o + 16])))) * ((((1.0 + (p[34] * y[o + 13])) * (1.0 + (p[32] * y[o + 14]))) * (1.0 + (p[37] * y[o + 16]))))))
+    v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15])))) * (((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15]))))))
+    v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
     v_rp = (theta * p[23])
-    out[oo + 12] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 12])))
-    out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_oli)) - (p[40] * y[o + 13])))
-    out[oo + 14] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nkx)) - (p[40] * y[o + 14])))
-    out[oo + 15] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 15])))
-    out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 16])))
-    out[oo + 17] = ((theta * p[46]) * (sh[21] - y[o + 17]))
-    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 13])) + (p[52] * v_s_ra)) * (1.0 + (p[145] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 19], ip[152]) * den2i(y[o + 11], ip[144]))) / (1.0 + ((p[49] * y[o + 17]) * y[o + 17])))
-    out[oo + 18] = ((theta * p[47]) * (v_drive_ng - y[o + 18]))
-    out[oo + 19] = ((theta * p[146]) * (((dp[9] * ((((p[148] * hill4i(y[o + 7], ip[149])) * (1.0 + (p[150] * sh[8]))) * (1.0 + (p[151] * sh[13]))) + hill2i(y[o + 19], ip[147]))) * v_nep) - y[o + 19]))
-    v_mito = ((sh[8] + v_s_w) + (p[158] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 20] = ((theta * p[154]) * ((((p[155] * v_nep) * hill4i(y[o + 7], ip[156])) * rep4i(v_mito, ip[157])) - y[o + 20]))
-    out[oo + 21] = (p[58] * ((sh[10] * sh[15]) - y[o + 21]))
-    out[oo + 22] = (p[59] * (y[o + 21] - y[o + 22]))
+    out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 13])))
+    out[oo + 14] = (v_rp * (((p[39] * v_nep) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
+    out[oo + 15] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
+    out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
+    out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
+    out[oo + 18] = ((theta * p[46]) * (sh[21] - y[o + 18]))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[149] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[156]) * den2i(y[o + 12], ip[148]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
+    out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))
+    out[oo + 20] = ((theta * p[150]) * (((dp[9] * ((((p[152] * hill4i(y[o + 7], ip[153])) * (1.0 + (p[154] * sh[8]))) * (1.0 + (p[155] * sh[13]))) + hill2i(y[o + 20], ip[151]))) * v_nep) - y[o + 20]))
+    v_mito = ((sh[8] + v_s_w) + (p[162] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 21] = ((theta * p[158]) * ((((p[159] * v_nep) * hill4i(y[o + 7], ip[160])) * rep4i(v_mito, ip[161])) - y[o + 21]))
+    out[oo + 22] = (p[58] * ((sh[10] * sh[15]) - y[o + 22]))
+    out[oo + 23] = (p[59] * (y[o + 22] - y[o + 23]))
     v_wo = min(max(y[o + 0], 0.0), 1.0)
     v_wx = min(min(max(v_oth, 0.0), 1.0), (1.0 - v_wo))
     v_wn = ((1.0 - v_wo) - v_wx)
-    v_glial = min(max(y[o + 19], 0.0), 1.0)
-    v_q = min(max(y[o + 20], 0.0), 1.0)
+    v_glial = min(max(y[o + 20], 0.0), 1.0)
+    v_q = min(max(y[o + 21], 0.0), 1.0)
     v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[160] * v_wo) + (p[161] * (1.0 - v_wo)))))
-    r[2] = ((p[56] * hill2i(max(y[o + 18], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
-    r[3] = (p[60] * hill2i(max(y[o + 22], 0.0), ip[61]))  # programming into neurons (1/day)
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[164] * v_wo) + (p[165] * (1.0 - v_wo)))))
+    r[2] = ((p[56] * hill2i(max(y[o + 19], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
+    r[3] = (p[60] * hill2i(max(y[o + 23], 0.0), ip[61]))  # programming into neurons (1/day)
     v_gh = hill8i(y[o + 8], ip[129])  # HOX+ (hindbrain and spinal)
-    v_gn = hill8i(y[o + 14], ip[62])
-    v_go = hill8i(y[o + 13], ip[62])
-    v_gk = hill8i(y[o + 16], ip[62])
+    v_gn = hill8i(y[o + 15], ip[62])
+    v_go = hill8i(y[o + 14], ip[62])
+    v_gk = hill8i(y[o + 17], ip[62])
     v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
     v_lmc = ((p[133] * ((hill8i(y[o + 8], ip[130]) * rep8i(y[o + 8], ip[131])) + hill8i(y[o + 8], ip[132]))) * (p[134] + ((1.0 - p[134]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
     r[4] = (v_p_mn * (1.0 - v_lmc))
@@ -183,7 +186,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[159])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[163])  # patterned: programming keeps the domain's fate
     v_nil = (env[9] / (sh[15] + 1e-12))
     v_ngn = (env[10] / (sh[15] + 1e-12))
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -198,20 +201,20 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
 @jit(inline="always")
 def cohort(y, o, out, oo, r, sh, p, ip, dp, s):
     """Progenitor and neuron counts of one cohort (their sums added into s)."""
-    v_bn = (y[o + 23] * r[2])
-    v_bt = (y[o + 23] * r[3])
-    out[oo + 23] = (y[o + 23] * (((r[0] - r[1]) - r[2]) - r[3]))
-    out[oo + 24] = (((v_bn * r[4]) + (v_bt * r[11])) - ((sh[19] + sh[20]) * y[o + 24]))
-    out[oo + 25] = ((sh[20] * y[o + 24]) - (sh[19] * y[o + 25]))
-    out[oo + 26] = (((v_bn * r[5]) + (v_bt * r[12])) - ((sh[19] + sh[20]) * y[o + 26]))
-    out[oo + 27] = ((sh[20] * y[o + 26]) - (sh[19] * y[o + 27]))
-    out[oo + 28] = (((v_bn * r[6]) + (v_bt * r[13])) - (sh[18] * y[o + 28]))
-    out[oo + 29] = (((v_bn * r[7]) + (v_bt * r[14])) - (sh[18] * y[o + 29]))
-    out[oo + 30] = (((v_bn * r[8]) + (v_bt * r[15])) - (sh[18] * y[o + 30]))
-    out[oo + 31] = (((v_bn * r[9]) + (v_bt * r[16])) - (sh[18] * y[o + 31]))
-    out[oo + 32] = (((v_bn * r[10]) + (v_bt * r[17])) - (sh[18] * y[o + 32]))
-    v_sum_div = (y[o + 23] * r[0])
-    v_sum_death = (((y[o + 23] * r[1]) + (sh[19] * (((y[o + 24] + y[o + 25]) + y[o + 26]) + y[o + 27]))) + (sh[18] * ((((y[o + 28] + y[o + 29]) + y[o + 30]) + y[o + 31]) + y[o + 32])))
+    v_bn = (y[o + 24] * r[2])
+    v_bt = (y[o + 24] * r[3])
+    out[oo + 24] = (y[o + 24] * (((r[0] - r[1]) - r[2]) - r[3]))
+    out[oo + 25] = (((v_bn * r[4]) + (v_bt * r[11])) - ((sh[19] + sh[20]) * y[o + 25]))
+    out[oo + 26] = ((sh[20] * y[o + 25]) - (sh[19] * y[o + 26]))
+    out[oo + 27] = (((v_bn * r[5]) + (v_bt * r[12])) - ((sh[19] + sh[20]) * y[o + 27]))
+    out[oo + 28] = ((sh[20] * y[o + 27]) - (sh[19] * y[o + 28]))
+    out[oo + 29] = (((v_bn * r[6]) + (v_bt * r[13])) - (sh[18] * y[o + 29]))
+    out[oo + 30] = (((v_bn * r[7]) + (v_bt * r[14])) - (sh[18] * y[o + 30]))
+    out[oo + 31] = (((v_bn * r[8]) + (v_bt * r[15])) - (sh[18] * y[o + 31]))
+    out[oo + 32] = (((v_bn * r[9]) + (v_bt * r[16])) - (sh[18] * y[o + 32]))
+    out[oo + 33] = (((v_bn * r[10]) + (v_bt * r[17])) - (sh[18] * y[o + 33]))
+    v_sum_div = (y[o + 24] * r[0])
+    v_sum_death = (((y[o + 24] * r[1]) + (sh[19] * (((y[o + 25] + y[o + 26]) + y[o + 27]) + y[o + 28]))) + (sh[18] * ((((y[o + 29] + y[o + 30]) + y[o + 31]) + y[o + 32]) + y[o + 33])))
     s[0] += v_sum_div
     s[1] += v_sum_death
 
@@ -243,17 +246,17 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_c3 = (v_c2 * (1.0 - v_gnc))
     v_c4 = (v_c3 * (1.0 - v_gnne))
     v_neural = ((v_c4 * v_gne) + (((v_r0 * v_und) * (max(y[o + 1], 0.0) + 1e-09)) / v_lv_sum))
-    v_gfp = gate(y[o + 11], p[62], p[63])
-    v_ggl = gate(y[o + 19], p[62], p[63])
+    v_gfp = gate(y[o + 12], p[62], p[63])
+    v_ggl = gate(y[o + 20], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[129], p[172])
-    v_gnh = gate(y[o + 8], p[174], p[172])  # hindbrain level (OTX2 off)
-    v_go = gate(y[o + 13], p[62], p[63])
-    v_gn = gate(y[o + 14], p[62], p[63])
+    v_gh = gate(y[o + 8], p[129], p[176])
+    v_gnh = gate(y[o + 8], p[178], p[176])  # hindbrain level (OTX2 off)
+    v_go = gate(y[o + 14], p[62], p[63])
+    v_gn = gate(y[o + 15], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
     v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
     v_com = (v_npr * v_gs1)
-    v_tg = (gate(y[o + 21], p[62], p[63]) * cassette_nil)
+    v_tg = (gate(y[o + 22], p[62], p[63]) * cassette_nil)
     v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
     tp[0] = v_o4
     tp[1] = (v_r0 * v_gnmp)
@@ -269,13 +272,13 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     tp[11] = (v_glia * (1.0 - ((1.0 - v_go) * (1.0 - v_gn))))
     tp[12] = ((v_glia * (1.0 - v_go)) * (1.0 - v_gn))
     mk[0] = v_o4
-    mk[1] = gate(y[o + 12], p[62], p[63])
+    mk[1] = gate(y[o + 13], p[62], p[63])
     mk[2] = v_gs1
     mk[3] = (v_lineage * v_gh)
     mk[4] = v_go
     mk[5] = v_gn
-    mk[6] = gate(y[o + 15], p[62], p[63])
-    mk[7] = gate(y[o + 16], p[62], p[63])
+    mk[6] = gate(y[o + 16], p[62], p[63])
+    mk[7] = gate(y[o + 17], p[62], p[63])
     mk[8] = v_tg
     mk[9] = (0.0 * v_o4)
     mk[10] = (0.0 * v_o4)
@@ -286,11 +289,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[173], p[172])) * (1.0 - v_gnh))
-    mk[19] = (v_lineage * gate(y[o + 8], p[175], p[172]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[172]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[172]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[172]))
+    mk[18] = ((v_neural * gate(y[o + 8], p[177], p[176])) * (1.0 - v_gnh))
+    mk[19] = (v_lineage * gate(y[o + 8], p[179], p[176]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[176]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[176]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[176]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -302,12 +305,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[174], p[172])
-    v_gmid = gate(y[o + 8], p[173], p[172])  # a local: evaluated once for all classes
+    v_nh = gate(y[o + 8], p[178], p[176])
+    v_gmid = gate(y[o + 8], p[177], p[176])  # a local: evaluated once for all classes
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[129], p[172])
+    mk[3] = gate(y[o + 8], p[129], p[176])
     mk[4] = (0.0 * v_mn)
     mk[5] = (0.0 * v_mn)
     mk[6] = (0.0 * v_mn)
@@ -323,10 +326,10 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
     mk[18] = (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[175], p[172])
-    mk[20] = gate(y[o + 8], p[130], p[172])
-    mk[21] = gate(y[o + 8], p[131], p[172])
-    mk[22] = gate(y[o + 8], p[132], p[172])
+    mk[19] = gate(y[o + 8], p[179], p[176])
+    mk[20] = gate(y[o + 8], p[130], p[176])
+    mk[21] = gate(y[o + 8], p[131], p[176])
+    mk[22] = gate(y[o + 8], p[132], p[176])
     mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[25] = (0.0 * v_mn)
@@ -337,16 +340,16 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
 @jit(inline="always")
 def neuron_readout_sum(y, o, p, ip, dp, cells, mk):
     """Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
-    v_nh = gate(y[o + 8], p[174], p[172])
-    v_gmid = gate(y[o + 8], p[173], p[172])  # a local: evaluated once for all classes
+    v_nh = gate(y[o + 8], p[178], p[176])
+    v_gmid = gate(y[o + 8], p[177], p[176])  # a local: evaluated once for all classes
     tot = 0.0
     for c in range(9):
         tot += cells[c]
-    mk[3] = tot * gate(y[o + 8], p[129], p[172])
-    mk[19] = tot * gate(y[o + 8], p[175], p[172])
-    mk[20] = tot * gate(y[o + 8], p[130], p[172])
-    mk[21] = tot * gate(y[o + 8], p[131], p[172])
-    mk[22] = tot * gate(y[o + 8], p[132], p[172])
+    mk[3] = tot * gate(y[o + 8], p[129], p[176])
+    mk[19] = tot * gate(y[o + 8], p[179], p[176])
+    mk[20] = tot * gate(y[o + 8], p[130], p[176])
+    mk[21] = tot * gate(y[o + 8], p[131], p[176])
+    mk[22] = tot * gate(y[o + 8], p[132], p[176])
     mk[0] = 0.0
     mk[1] = 0.0
     mk[2] = 0.0

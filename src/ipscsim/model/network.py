@@ -75,6 +75,7 @@ GENES: tuple[str, ...] = (
     "LEVEL",  # rostro-caudal level (0 forebrain ... 11 lumbar), a ratchet
     "PTCH1",  # SHH receptor induced by GLI: negative feedback (adaptation)
     "GLI",  # GLI activator activity
+    "GLI3",  # GLI3 (repressor) made by neural cells; early RA keeps it off (Calder et al. 2015)
     "FOXA2",  # floor plate
     "PAX6",  # PONI network (Cohen et al. 2014) ...
     "OLIG2",
@@ -187,6 +188,7 @@ NOISE_RATES: dict[str, str] = {
     "LEVEL": "k_level",
     "PTCH1": "k_ptch",
     "GLI": "lambda_poni * k_gli",
+    "GLI3": "k_gli3",
     "FOXA2": "k_fp",
     "PAX6": "lambda_poni * poni_delta",
     "OLIG2": "lambda_poni * poni_delta",
@@ -229,6 +231,7 @@ kn1         = 1 + K_neural * K_neural  # ... of each programme
 kx1         = 1 + K_fate * K_fate
 kfp1        = 1 + K_fp * K_fp
 kgl1        = 1 + K_glial * K_glial
+kg3         = 1 + K_gli3 * K_gli3
 """
 
 EMIT = """
@@ -310,18 +313,24 @@ d.LEVEL     = theta * (k_level * comp * max(1 - clip01(OCT4), nep + pos(NMP)) * 
 s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
 d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
 d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
+d.GLI3      = theta * k_gli3 * (eps_gli3 * perm * (1 - clip01(OCT4)) * rep2(s_ra, K_ra_gli3) * (1 - GLI3)
+              + kg3 * hill2(GLI3, K_gli3) - GLI3)          # induced as cells leave pluripotency under
+              # SMAD inhibition (neural induction) unless RA is there already; once on it keeps itself
+              # on (the chromatin switch), whatever RA does later; it stays within [0, 1]
 g           = clip01(GLI)
+r3          = GLI3 * (1 - g)                               # GLI repressor: GLI3 not turned activator;
+              # it holds the class II genes (OLIG2, NKX6.1) down, while NKX2.2 needs GLI activator either way
 d.FOXA2     = theta * k_fp * (kfp1 * (eps_fp * hill4(g, K_gli_fp) * rep4(CLOCK, clock_fp)
               + hill2(FOXA2, K_fp)) * nep - FOXA2)
 fprep       = rep2(FOXA2, K_fp_poni)
 gp          = poni_CPol * fprep
 pr_pax      = K_Pol_Pax * gp / ((1 + K_Oli_Pax * OLIG2) * (1 + K_Nkx_Pax * NKX2_2)) ** 2
-pr_oli      = K_Pol_Oli * gp * (1 + poni_fA * K_Gli_Oli * g) / (1 + K_Gli_Oli)
+pr_oli      = K_Pol_Oli * gp * (1 + poni_fA * K_Gli_Oli * g) / (1 + K_Gli_Oli * (g + r3))
               / ((1 + K_Nkx_Oli * NKX2_2) * (1 + K_Irx_Oli * IRX3)) ** 2
 pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
               / ((1 + K_Pax_Nkx * PAX6) * (1 + K_Oli_Nkx * OLIG2) * (1 + K_Irx_Nkx * IRX3)) ** 2
 pr_irx      = K_Pol_Irx * gp / ((1 + K_Oli_Irx * OLIG2) * (1 + K_Nkx_Irx * NKX2_2)) ** 2
-pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6)
+pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6 * (g + r3))
 rp          = theta * lambda_poni
 d.PAX6      = rp * (poni_alpha * nep * sat(pr_pax) - poni_delta * PAX6)
 d.OLIG2     = rp * (poni_alpha * nep * sat(pr_oli) - poni_delta * OLIG2)
