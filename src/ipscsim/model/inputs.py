@@ -27,7 +27,7 @@ from ..protocols.protocol import Protocol
 from ..units import to_nanomolar
 from . import layout as L
 
-__all__ = ["CompiledProtocol", "compile_protocol"]
+__all__ = ["CompiledProtocol", "compile_protocol", "medium_components"]
 
 _OPS = {"replate": L.OP_REPLATE, "aggregate": L.OP_AGGREGATE, "plate": L.OP_PLATE}
 #: The default medium lasts past any simulated day (runs past a protocol's end keep it).
@@ -130,10 +130,10 @@ def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, floa
         )
         for s in protocol.steps
     ]
-    return out + _medium_components(protocol, reg)
+    return out + medium_components(protocol, reg)
 
 
-def _medium_components(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
+def medium_components(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
     """The basal media's components over their windows (the default medium where no phase is)."""
     from ..protocols.media import lookup_medium
 

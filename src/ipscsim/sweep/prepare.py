@@ -24,6 +24,7 @@ reads only their compiled arrays, parameters and cassette.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +33,7 @@ import numpy as np
 
 from ..errors import IpscsimError, is_real, snap_day
 from ..model import layout as L
+from ..model.inputs import medium_components
 from ..model.lines import apply_line
 from ..model.parameters import resolve_params
 from ..model.prepare import PreparedRun, prepare_run
@@ -67,8 +69,6 @@ def _segment_changes(cp) -> np.ndarray:
 
 def _entries(protocol: Protocol, compound: str, changes: np.ndarray) -> tuple[_Entry, ...]:
     """The nominal concentrations of ``compound``, in :func:`compile_protocol`'s order."""
-    from ..model.inputs import _medium_components
-
     reg = registry()
     c = reg.get(compound)
     out = []
@@ -78,7 +78,7 @@ def _entries(protocol: Protocol, compound: str, changes: np.ndarray) -> tuple[_E
             nm = to_nanomolar(s.concentration, s.unit, c.molar_mass)
             out.append(_Entry(on.astype(np.float64), s, nm))
     j = reg.index(compound)
-    for k, start, end, nm in _medium_components(protocol, reg):
+    for k, start, end, nm in medium_components(protocol, reg):
         if k == j:
             on = (changes >= start) & (changes < end)
             out.append(_Entry(on.astype(np.float64), None, nm))
@@ -194,21 +194,24 @@ class ChunkPreparer:
     def _shape(self, window: dict[str, float]) -> Shape | None:
         """The shape of these window knobs (``None`` if it does not build), kept across chunks."""
         key = (self.base_key, tuple(window.values()))
-        if key in _SHAPES:
-            _SHAPES.move_to_end(key)
-            return _SHAPES[key]
+        with _LOCK:  # chunks may run in threads of one process
+            if key in _SHAPES:
+                _SHAPES.move_to_end(key)
+                return _SHAPES[key]
         try:
             shape = prepare_shape(self.protocol, window, self.scaled, self.prepare)
         except (IpscsimError, ValueError):
             shape = None
         if shape is not None and not set(self.scaled) <= set(shape.run.protocol.compounds):
             shape = None
-        _SHAPES[key] = shape
-        if len(_SHAPES) > MAX_SHAPES:
-            _SHAPES.popitem(last=False)
+        with _LOCK:
+            _SHAPES[key] = shape
+            if len(_SHAPES) > MAX_SHAPES:
+                _SHAPES.popitem(last=False)
         return shape
 
 
 #: Shapes kept between chunks of a process (least recently used dropped first).
 MAX_SHAPES = 512
 _SHAPES: OrderedDict[tuple, Shape | None] = OrderedDict()
+_LOCK = threading.Lock()
