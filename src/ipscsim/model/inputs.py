@@ -27,7 +27,7 @@ from ..protocols.protocol import Protocol
 from ..units import to_nanomolar
 from . import layout as L
 
-__all__ = ["CompiledProtocol", "compile_protocol", "medium_components"]
+__all__ = ["CompiledProtocol", "compile_protocol", "nominal_concentrations"]
 
 _OPS = {"replate": L.OP_REPLATE, "aggregate": L.OP_AGGREGATE, "plate": L.OP_PLATE}
 #: The default medium lasts past any simulated day (runs past a protocol's end keep it).
@@ -100,7 +100,7 @@ def compile_protocol(
     bounds = sorted({0.0, days, *media, *ops})
     seeded = protocol.seeding_density * protocol.well_area
     u, op, op_count = _segments(
-        protocol, bounds, set(media), ops, _nominal(protocol, reg), len(reg)
+        protocol, bounds, set(media), ops, nominal_concentrations(protocol, reg), len(reg)
     )
     u[:, L.U_MN_HAZARD] = mn_hazard
     u[:, L.U_MN_DEPRIVATION] = mn_hazard if mn_deprivation is None else mn_deprivation
@@ -119,8 +119,13 @@ def compile_protocol(
     )
 
 
-def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
-    """Each step, and each component of the basal media, as ``(compound, start, end, nM)``."""
+def nominal_concentrations(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
+    """Each step, and each component of the basal media, as ``(compound, start, end, nM)``.
+
+    The steps come first, in the protocol's order (entry ``i`` is ``protocol.steps[i]``), then the
+    media's components; a segment's concentration is the sum of the entries on at its last media
+    change (``start <= day < end``), added in this order.
+    """
     out = [
         (
             reg.index(s.compound),
@@ -130,10 +135,10 @@ def _nominal(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, floa
         )
         for s in protocol.steps
     ]
-    return out + medium_components(protocol, reg)
+    return out + _medium_components(protocol, reg)
 
 
-def medium_components(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
+def _medium_components(protocol: Protocol, reg: Any) -> list[tuple[int, float, float, float]]:
     """The basal media's components over their windows (the default medium where no phase is)."""
     from ..protocols.media import lookup_medium
 

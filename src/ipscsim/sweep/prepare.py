@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IpscsimError, is_real, snap_day
+from ..errors import IpscsimError, is_real
 from ..model import layout as L
-from ..model.inputs import medium_components
+from ..model.inputs import nominal_concentrations
 from ..model.lines import apply_line
 from ..model.parameters import resolve_params
 from ..model.prepare import PreparedRun, prepare_run
@@ -62,27 +62,23 @@ class Shape:
     columns: dict[str, tuple[int, tuple[_Entry, ...]]]  # compound -> (u column, entries in order)
 
 
-def _segment_changes(cp) -> np.ndarray:
-    """The day of each segment's last media change (``U_T_CHANGE``)."""
-    return cp.u[:, L.U_T_CHANGE]
-
-
 def _entries(protocol: Protocol, compound: str, changes: np.ndarray) -> tuple[_Entry, ...]:
-    """The nominal concentrations of ``compound``, in :func:`compile_protocol`'s order."""
-    reg = registry()
-    c = reg.get(compound)
-    out = []
-    for s in protocol.steps:
-        if s.compound == compound:
-            on = (changes >= snap_day(s.start)) & (changes < snap_day(s.end))
-            nm = to_nanomolar(s.concentration, s.unit, c.molar_mass)
-            out.append(_Entry(on.astype(np.float64), s, nm))
-    j = reg.index(compound)
-    for k, start, end, nm in medium_components(protocol, reg):
-        if k == j:
-            on = (changes >= start) & (changes < end)
-            out.append(_Entry(on.astype(np.float64), None, nm))
-    return tuple(out)
+    """The nominal concentrations of ``compound``, in :func:`compile_protocol`'s order.
+
+    ``changes`` is each segment's last media change day (``U_T_CHANGE``); an entry is on in a
+    segment when that day lies in its window, the rule :func:`compile_protocol` applies.
+    """
+    j = registry().index(compound)
+    n_steps = len(protocol.steps)
+    return tuple(
+        _Entry(
+            ((changes >= start) & (changes < end)).astype(np.float64),
+            protocol.steps[i] if i < n_steps else None,
+            nm,
+        )
+        for i, (k, start, end, nm) in enumerate(nominal_concentrations(protocol, registry()))
+        if k == j
+    )
 
 
 def prepare_shape(
@@ -103,7 +99,7 @@ def prepare_shape(
     kwargs = dict(prepare)
     extra = kwargs.pop("record")
     run = prepare_run(apply_knobs(protocol, knobs), **kwargs).recording(extra)
-    changes = _segment_changes(run.compiled)
+    changes = run.compiled.u[:, L.U_T_CHANGE]
     reg = registry()
     columns = {
         c: (L.U_CONC + reg.index(c), _entries(run.protocol, c, changes))
@@ -126,6 +122,7 @@ def scaled_run(
     u = base.compiled.u.copy()
     for compound, (col, entries) in shape.columns.items():
         factors = [f for c, f in scales if c == compound]
+        mm = registry().get(compound).molar_mass
         acc = np.zeros(u.shape[0])
         for e in entries:
             nm = e.nanomolar
@@ -133,7 +130,6 @@ def scaled_run(
                 step = e.step
                 for f in factors:
                     step = step.scaled(f)
-                mm = registry().get(compound).molar_mass
                 nm = to_nanomolar(step.concentration, step.unit, mm)
             acc += e.on * nm
         u[:, col] = acc
