@@ -41,6 +41,7 @@ __all__ = [
     "cell_counts",
     "cells_frame",
     "floor_cells",
+    "floor_readouts",
     "group_fraction",
     "marker_counts",
     "readout_counts",
@@ -214,6 +215,25 @@ def floor_cells(cells: np.ndarray, seeded: float) -> np.ndarray:
     return np.where(cells * seeded < 1.0, 0.0, cells)
 
 
+def floor_readouts(
+    counts: np.ndarray, markers: np.ndarray, seeded: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell types and markers floored as :func:`floor_cells` does, markers kept within the total.
+
+    A marker is counted over every cell type, so once a type's trace (less than one cell) is removed
+    from the counts, the marker's share of it must go too: a marker-positive count never exceeds the
+    cells counted on its day (without this, HOX+ could read 1.000004 of the cells).
+
+    Args:
+        counts: Cells of each type, the type on the last axis.
+        markers: Marker-positive cells, the marker on the last axis (same leading axes).
+        seeded: Cells per well at day 0.
+    """
+    counts = floor_cells(counts, seeded)
+    total = counts.sum(axis=-1, keepdims=True)
+    return counts, np.minimum(floor_cells(markers, seeded), total)
+
+
 def summary_values(
     days: np.ndarray, counts: np.ndarray, markers: np.ndarray, lineage: float, seeded: float
 ) -> dict[str, float]:
@@ -226,7 +246,7 @@ def summary_values(
         lineage: Cells of the original culture one cell stands for on the last day (replating).
         seeded: Cells per well at day 0.
     """
-    counts, markers = floor_cells(counts, seeded), floor_cells(markers, seeded)
+    counts, markers = floor_readouts(counts, markers, seeded)
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = counts / total[:, None]

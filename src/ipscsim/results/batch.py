@@ -20,7 +20,7 @@ from ..errors import SimulationError
 from ..model import layout as L
 from ..model.layout import PARAM_NAMES
 from ..model.prepare import PreparedRun
-from ..model.readouts import floor_cells
+from ..model.readouts import floor_readouts
 from .result import Result
 from .spatial import SpatialRecord
 
@@ -145,13 +145,12 @@ class BatchOutput:
         Runs of the ODE engine that share a parameter set are scored together (compiled:
         :mod:`ipscsim.engines.readouts`).
         As in :class:`~ipscsim.results.Result`, less than one cell per well is none
-        (:func:`~ipscsim.model.readouts.floor_cells`).
+        (:func:`~ipscsim.model.readouts.floor_readouts`).
         """
         counts, markers = self._raw_readouts()
         for i, run in enumerate(self.runs):
             if counts[i] is not None:
-                counts[i] = floor_cells(counts[i], run.compiled.seeded)
-                markers[i] = floor_cells(markers[i], run.compiled.seeded)
+                counts[i], markers[i] = floor_readouts(counts[i], markers[i], run.compiled.seeded)
         return counts, markers
 
     def _raw_readouts(self) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:

@@ -17,7 +17,7 @@ from ..model.readouts import (
     CELL_TYPES,
     MARKERS,
     SUMMARY_FIELDS,
-    floor_cells,
+    floor_readouts,
     summary_values,
 )
 
@@ -69,11 +69,7 @@ class Result:
             nil = 1.0 if self.meta.get("protocol", {}).get("cassette") == "NIL" else 0.0
             counts, markers = readout_counts(self.records, self.params, self.n_cohorts, nil)
         # less than one cell per well is no cell (the live total keeps them: see ``counts``)
-        return (
-            floor_cells(counts, self.seeded),
-            floor_cells(markers, self.seeded),
-            counts.sum(axis=1),
-        )
+        return (*floor_readouts(counts, markers, self.seeded), counts.sum(axis=1))
 
     @cached_property
     def _counts(self) -> np.ndarray:
