@@ -14,6 +14,7 @@ from ipscsim.engines.abm import space as S
 from ipscsim.engines.abm.cells import Cells
 from ipscsim.model import layout as L
 from ipscsim.model.parameters import resolve_params
+from ipscsim.protocols.compounds import PATHWAYS
 
 NOISE_OFF = {"abm_noise": 0.0, "partition_noise": 0.0, "cycle_shape": 1}
 
@@ -86,13 +87,16 @@ def test_neighbour_pass_matches_all_pairs(dims):
     p = resolve_params()
     ip, dp = param_arrays(p)
     sums, gsums = np.zeros(N_SUMS), np.zeros((max(groups, 1), N_SUMS))
+    afz = np.ones((3, L.N_PATHWAYS))  # the medium: WNT on (the emissions read it), the rest off
+    afz[0] = 0.0
+    afz[0, PATHWAYS.index("WNT")] = 2.0
     S.sorted_copies(
-        n, c.order, c.pos, c.genes, c.kind, c.group, p, ip, dp, groups, c.sx, c.sy, c.sz, c.src,
-        sums, gsums,
+        n, c.order, c.pos, c.genes, c.kind, c.group, p, ip, dp, afz, groups, c.sx, c.sy, c.sz,
+        c.src, sums, gsums,
     )  # fmt: skip
     # the same sums as the population pass, and the copies are the cells in bin order
     ref, gref = np.zeros(N_SUMS), np.zeros((max(groups, 1), N_SUMS))
-    population_sums(n, c.genes, c.kind, c.group, p, ip, dp, groups, ref, gref)
+    population_sums(n, c.genes, c.kind, c.group, p, ip, dp, afz, groups, ref, gref)
     np.testing.assert_allclose(sums, ref, rtol=1e-12)
     np.testing.assert_allclose(gsums, gref, rtol=1e-12)
     np.testing.assert_array_equal(c.sx[:n], c.pos[c.order[:n], 0])

@@ -75,6 +75,36 @@ def test_nmps_need_wnt_with_exogenous_fgf():
     assert alone < with_fgf - 0.3
 
 
+def _sb_chir():
+    text = "without Noggin; medium N2B27; add CHIR99021 3 uM 0 11"
+    return apply_perturbation(G("chambers2009"), text).protocol
+
+
+def test_wnt_with_tgf_beta_inhibition_makes_neural_crest_with_the_cells_own_bmp():
+    """SB431542 with CHIR99021 and no BMP inhibitor makes mostly SOX10+ neural crest (Menendez et al.
+    2011 PNAS 108:19240: >60%), through a BMP level the cells make themselves (Hackland et al. 2017
+    Stem Cell Reports 9:1043: their own BMP production sets it); a BMP inhibitor blocks it (Leung et
+    al. 2016 Development 143:398), and so does removing the cells' WNT-induced BMP (``bmp_wnt``), so
+    the crest comes from that term, not from the medium. Without WNT the same cells are CNS."""
+    p = _sb_chir()
+    assert 0.6 <= at(ips.simulate(p), "SOX10", 11, "markers") <= 1.0
+    with_ldn = p.with_step("LDN193189", 0.1, "uM", start=0, end=11)
+    assert at(ips.simulate(with_ldn), "SOX10", 11, "markers") < 0.05
+    assert at(ips.simulate(p, params={"bmp_wnt": 0.0}), "SOX10", 11, "markers") < 0.05
+    assert at(ips.simulate(p.without("CHIR99021")), "PAX6", 11, "markers") > 0.7
+
+
+def test_wnt_blocks_surface_ectoderm_while_it_makes_crest():
+    """WNT activation launches neural crest 'while blocking placodal and surface ectoderm fates'
+    (Leung et al. 2016, abstract): with SB431542 and CHIR99021 surface ectoderm stays below 10%,
+    and adding BMP4 (10 ng/ml), which alone turns hPSCs into surface ectoderm (Tchieu et al. 2017),
+    still leaves crest the majority."""
+    r = ips.simulate(_sb_chir())
+    assert at(r, "non_neural_ectoderm", 11) < 0.1
+    bmp = ips.simulate(_sb_chir().with_step("BMP4", 10, "ng/ml", start=0, end=11))
+    assert at(bmp, "neural_crest", 11) > 0.5
+
+
 def test_T1_ventral_identity_needs_shh_signalling(presets):
     base = at(presets["maury2015"], "MN", 14)
     without = at(ips.simulate(G("maury2015").without("SAG")), "MN", 14)

@@ -159,7 +159,7 @@ def pathway_inputs(t, u, comp, scale, a, f, z):
 
 
 @jit(inline="always")
-def culture_inputs(y, p, u, k, e, ip, dp, env):
+def culture_inputs(y, p, u, k, e, ip, dp, a, f, z, env):
     """The endogenous inputs (``ENV``) of the ODE engine: the culture's signals summed over cohorts."""
     n_prog = 0.0
     total = 0.0
@@ -169,7 +169,7 @@ def culture_inputs(y, p, u, k, e, ip, dp, env):
     for i in range(k):
         o = i * L.N_COHORT
         pr = y[o + L.C_PROG]
-        emit(y, o, p, ip, dp, e)
+        emit(y, o, p, ip, dp, a, f, z, e)
         n_prog += pr
         src_n += pr * e[L.E_nodal]
         src_b += pr * e[L.E_bmp]
@@ -199,7 +199,7 @@ def rhs(t, y, p, u, comp, nodes, work, out):
     k = nodes.shape[0]
     ip, dp, a, f, z, sh, env, r, e, s = work_views(work, k)
     pathway_inputs(t, u, comp, work[0:0], a, f, z)
-    culture_inputs(y, p, u, k, e, ip, dp, env)
+    culture_inputs(y, p, u, k, e, ip, dp, a, f, z, env)
     shared(a, f, z, env, p, ip, dp, sh)
     for q in range(N_SUMS):
         s[q] = 0.0

@@ -133,13 +133,13 @@ def pathway_inputs_lanes(nl, t, u, comp, a, f, z):
 
 
 @jit(inline="always")
-def culture_inputs_lanes(nl, y, p, u, k, e, ip, dp, env, acc):
+def culture_inputs_lanes(nl, y, p, u, k, e, ip, dp, a, f, z, env, acc):
     """:func:`.kernels.culture_inputs` for every lane."""
     for q in range(_N_ACC * S):
         acc[q] = 0.0
     for i in range(k):
         o = i * L.N_COHORT
-        emit_lanes(nl, y, o, p, ip, dp, e)
+        emit_lanes(nl, y, o, p, ip, dp, a, f, z, e)
         yo = y[o * SY :]
         for ln in range(nl):
             pr = yo[L.C_PROG * SY + ln]
@@ -183,7 +183,7 @@ def rhs_lanes(nl, t, y, p, ip, dp, u, theta, phi, comp, a, f, z, env, sh, r, e, 
     the same slots), the compound table and the cohort count.
     """
     pathway_inputs_lanes(nl, t, u, comp, a, f, z)
-    culture_inputs_lanes(nl, y, p, u, k, e, ip, dp, env, acc)
+    culture_inputs_lanes(nl, y, p, u, k, e, ip, dp, a, f, z, env, acc)
     shared_lanes(nl, a, f, z, env, p, ip, dp, sh)
     for q in range(N_SUMS * S):
         s[q] = 0.0

@@ -63,20 +63,23 @@ def derived(p, ip, dp):
     dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[65])  # neural progenitors
     dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[157])  # glial progenitors
+    dp[4] = (16.6355 * ip[159])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
     dp[7] = (1.0 + (p[87] * p[87]))
-    dp[8] = (1.0 + (p[143] * p[143]))
-    dp[9] = (1.0 + (p[151] * p[151]))
-    dp[10] = (1.0 + (p[138] * p[138]))
+    dp[8] = (1.0 + (p[145] * p[145]))
+    dp[9] = (1.0 + (p[153] * p[153]))
+    dp[10] = (1.0 + (p[140] * p[140]))
 
 
 @jit(inline="always")
-def emit(y, o, p, ip, dp, e):
+def emit(y, o, p, ip, dp, a, f, z, e):
     """A cell's contributions to the culture's Nodal, BMP and Delta."""
     e[0] = ((max(y[o + 0], 0.0) + (p[112] * max(y[o + 4], 0.0))) + (p[113] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
-    e[1] = (max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
+    v_ecto = ((1.0) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 1], ip[90]) * den2i(max(y[o + 5], 0.0), ip[88]) * den2i(y[o + 4], ip[88])))  # ectoderm that left pluripotency, not yet neural
+    v_wnt_e = ((a[2] + p[6]) / z[2])  # the medium's WNT input
+    v_fgf_e = (f[3] * sat(((a[3] + p[5]) / z[3])))  # ... and FGF/ERK activity
+    e[1] = ((max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0))) + ((((p[115] * f[2]) * sat((v_wnt_e * v_wnt_e))) * rep2i(v_fgf_e, ip[116])) * v_ecto))  # BMP4 of non-neural ectoderm and mesoderm, and of early
     e[2] = max(y[o + 19], 0.0)  # Delta follows the proneural factor
 
 
@@ -87,23 +90,23 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[1] = ((a[0] + ((((sh[0] * p[2]) * env[4]) * ip[7]) * env[0])) / z[0])
     sh[2] = (f[0] * sat(sh[1]))  # SMAD2/3 activity
     sh[3] = min(1.0, (4.836 * math.exp(((-math.log(env[6])) / 3.0))))  # share of an aggregate's cells at its surface
-    sh[4] = (1.0 / (1.0 + (env[4] * ip[116])))  # share of cells at colony edges (monolayer)
+    sh[4] = (1.0 / (1.0 + (env[4] * ip[118])))  # share of cells at colony edges (monolayer)
     sh[5] = (sh[4] + (env[5] * (sh[3] - sh[4])))  # ... or at an aggregate's surface
     sh[6] = ((a[1] + ((sh[0] * p[3]) * env[1])) / z[1])
-    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[115]) * sh[0])))  # SMAD1/5/8: interior cells
+    sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[117]) * sh[0])))  # SMAD1/5/8: interior cells
     sh[8] = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
     sh[9] = (f[6] * env[2])  # Notch input from neighbours' Delta
     sh[10] = sat(a[8])  # TetOn induction
     sh[11] = sat(a[13])  # cAMP/PKA
     sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[13] = sat(a[15])  # gp130/STAT3
-    sh[14] = (1.0 - ((((1.0 - ((p[167] * f[9]) * sat(((p[171] * a[9]) / z[9])))) * (1.0 - ((p[168] * f[10]) * sat(((p[172] * a[10]) / z[10]))))) * (1.0 - ((p[169] * f[11]) * sat(((p[173] * a[11]) / z[11]))))) * (1.0 - ((p[170] * f[12]) * sat(((p[174] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
+    sh[14] = (1.0 - ((((1.0 - ((p[169] * f[9]) * sat(((p[173] * a[9]) / z[9])))) * (1.0 - ((p[170] * f[10]) * sat(((p[174] * a[10]) / z[10]))))) * (1.0 - ((p[171] * f[11]) * sat(((p[175] * a[11]) / z[11]))))) * (1.0 - ((p[172] * f[12]) * sat(((p[176] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[15] = (env[9] + env[10])
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[166] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
-    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[166] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
-    sh[20] = (p[73] * (1.0 + (p[175] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[168] * sh[11]))) + (p[79] * sh[17]))  # neuron death rate (1/day)
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[168] * sh[11]))) + (p[79] * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
+    sh[20] = (p[73] * (1.0 + (p[177] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate
 
@@ -114,35 +117,35 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[141] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[143] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
-    v_comp = rep4i(y[o + 7], ip[119])  # competence of young neural cells
+    v_comp = rep4i(y[o + 7], ip[121])  # competence of young neural cells
     out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[14])) * ((sh[7] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))
     v_drive_n = ((sh[22] + (p[19] * v_s_ra)) + ((p[111] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
     out[oo + 1] = ((theta * p[16]) * (((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) / (den2i(y[o + 0], ip[22]) * den2i(y[o + 2], ip[89]) * den2i(y[o + 3], ip[89]) * den2i(y[o + 4], ip[89]) * den2i((max(y[o + 5], 0.0) * sh[8]), ip[89]))) - y[o + 1]))
     v_drive_nne = ((hill2i(sh[7], ip[93])) / (den2i(v_s_w, ip[94]) * den2i(sh[2], ip[99])))
     out[oo + 2] = ((theta * p[86]) * (((dp[7] * ((p[92] * v_drive_nne) + hill2i(y[o + 2], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 1], ip[90]) * den2i(y[o + 3], ip[88]) * den2i(y[o + 4], ip[88]))) - y[o + 2]))
     v_drive_nc = ((v_s_w * hill2i(sh[7], ip[96])) / (den2i(sh[7], ip[97]) * den2i(sh[2], ip[98])))
-    out[oo + 3] = ((theta * p[86]) * (((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 6], ip[100]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 4], ip[88]))) - y[o + 3]))
+    out[oo + 3] = ((theta * p[86]) * (((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 6], ip[100]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 4], ip[88]) * den2i(max(y[o + 5], 0.0), ip[88]))) - y[o + 3]))
     v_drive_me = ((v_s_w * ((sh[2] * hill2i(y[o + 0], ip[102])) + (p[103] * sh[7]))) + ((((p[104] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
     out[oo + 4] = ((theta * p[86]) * (((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) / (den2i(y[o + 1], ip[90]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
-    out[oo + 5] = ((theta * p[105]) * (((hill2i(v_wf, ip[106])) / (den2i(sh[2], ip[107]) * den2i(v_s_ra, ip[108]) * den2i(sh[7], ip[109]) * den2i(y[o + 6], ip[110]) * den2i(y[o + 4], ip[88]))) - y[o + 5]))
-    out[oo + 6] = ((((theta * p[117]) * v_nep) * (p[118] + y[o + 6])) * (1.0 - y[o + 6]))
+    out[oo + 5] = ((theta * p[105]) * (((hill2i(v_wf, ip[106])) / (den2i(sh[2], ip[107]) * den2i(v_s_ra, ip[108]) * den2i(sh[7], ip[109]) * den2i(y[o + 6], ip[110]) * den2i(y[o + 4], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 5]))
+    out[oo + 6] = ((((theta * p[119]) * v_nep) * (p[120] + y[o + 6])) * (1.0 - y[o + 6]))
     out[oo + 7] = (theta * v_nep)
-    v_lv_ra = (p[121] * hill(v_s_ra, p[122]))
-    v_lv_w = (p[123] * hill2i(v_s_w, ip[124]))
-    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[125] * sh[8]))
-    out[oo + 8] = (theta * ((((p[120] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[126] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[127]) + (p[128] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[140] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_lv_ra = (p[123] * hill(v_s_ra, p[124]))
+    v_lv_w = (p[125] * hill2i(v_s_w, ip[126]))
+    v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[127] * sh[8]))
+    out[oo + 8] = (theta * ((((p[122] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[128] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[129]) + (p[130] * sh[2])))))
+    v_s_eff = (v_s_hh / (1.0 + (p[142] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
-    out[oo + 9] = ((theta * p[135]) * (y[o + 10] - y[o + 9]))
-    out[oo + 11] = ((theta * p[136]) * ((((((p[137] * sh[22]) * (1.0 - min(max(y[o + 0], 0.0), 1.0))) * rep2i(v_s_ra, ip[139])) * (1.0 - y[o + 11])) + (dp[10] * hill2i(y[o + 11], ip[138]))) - y[o + 11]))  # induced as cells leave pluripotency under
+    out[oo + 9] = ((theta * p[137]) * (y[o + 10] - y[o + 9]))
+    out[oo + 11] = ((theta * p[138]) * ((((((p[139] * sh[22]) * (1.0 - min(max(y[o + 0], 0.0), 1.0))) * rep2i(v_s_ra, ip[141])) * (1.0 - y[o + 11])) + (dp[10] * hill2i(y[o + 11], ip[140]))) - y[o + 11]))  # induced as cells leave pluripotency under
     v_g = min(max(y[o + 10], 0.0), 1.0)
     v_r3 = (y[o + 11] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-    out[oo + 12] = ((theta * p[142]) * (((dp[8] * (((p[144] * hill4i(v_g, ip[145])) * rep4i(y[o + 7], ip[146])) + hill2i(y[o + 12], ip[143]))) * v_nep) - y[o + 12]))
-    v_fprep = rep2i(y[o + 12], ip[147])
+    out[oo + 12] = ((theta * p[144]) * (((dp[8] * (((p[146] * hill4i(v_g, ip[147])) * rep4i(y[o + 7], ip[148])) + hill2i(y[o + 12], ip[145]))) * v_nep) - y[o + 12]))
+    v_fprep = rep2i(y[o + 12], ip[149])
     v_gp = (p[42] * v_fprep)
     v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15])))) * (((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15]))))))
     v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (p[33] * y[o + 15])) * (1.0 + (p[35] * y[o + 16])))) * (((1.0 + (p[33] * y[o + 15])) * (1.0 + (p[35] * y[o + 16]))))))
@@ -156,11 +159,11 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
     out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (sh[21] - y[o + 18]))
-    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[149] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[156]) * den2i(y[o + 12], ip[148]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[151] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[158]) * den2i(y[o + 12], ip[150]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
     out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))
-    out[oo + 20] = ((theta * p[150]) * (((dp[9] * ((((p[152] * hill4i(y[o + 7], ip[153])) * (1.0 + (p[154] * sh[8]))) * (1.0 + (p[155] * sh[13]))) + hill2i(y[o + 20], ip[151]))) * v_nep) - y[o + 20]))
-    v_mito = ((sh[8] + v_s_w) + (p[162] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 21] = ((theta * p[158]) * ((((p[159] * v_nep) * hill4i(y[o + 7], ip[160])) * rep4i(v_mito, ip[161])) - y[o + 21]))
+    out[oo + 20] = ((theta * p[152]) * (((dp[9] * ((((p[154] * hill4i(y[o + 7], ip[155])) * (1.0 + (p[156] * sh[8]))) * (1.0 + (p[157] * sh[13]))) + hill2i(y[o + 20], ip[153]))) * v_nep) - y[o + 20]))
+    v_mito = ((sh[8] + v_s_w) + (p[164] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 21] = ((theta * p[160]) * ((((p[161] * v_nep) * hill4i(y[o + 7], ip[162])) * rep4i(v_mito, ip[163])) - y[o + 21]))
     out[oo + 22] = (p[58] * ((sh[10] * sh[15]) - y[o + 22]))
     out[oo + 23] = (p[59] * (y[o + 22] - y[o + 23]))
     v_wo = min(max(y[o + 0], 0.0), 1.0)
@@ -170,15 +173,15 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_q = min(max(y[o + 21], 0.0), 1.0)
     v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[164] * v_wo) + (p[165] * (1.0 - v_wo)))))
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[166] * v_wo) + (p[167] * (1.0 - v_wo)))))
     r[2] = ((p[56] * hill2i(max(y[o + 19], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
     r[3] = (p[60] * hill2i(max(y[o + 23], 0.0), ip[61]))  # programming into neurons (1/day)
-    v_gh = hill8i(y[o + 8], ip[129])  # HOX+ (hindbrain and spinal)
+    v_gh = hill8i(y[o + 8], ip[131])  # HOX+ (hindbrain and spinal)
     v_gn = hill8i(y[o + 15], ip[62])
     v_go = hill8i(y[o + 14], ip[62])
     v_gk = hill8i(y[o + 17], ip[62])
     v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
-    v_lmc = ((p[133] * ((hill8i(y[o + 8], ip[130]) * rep8i(y[o + 8], ip[131])) + hill8i(y[o + 8], ip[132]))) * (p[134] + ((1.0 - p[134]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+    v_lmc = ((p[135] * ((hill8i(y[o + 8], ip[132]) * rep8i(y[o + 8], ip[133])) + hill8i(y[o + 8], ip[134]))) * (p[136] + ((1.0 - p[136]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
     r[4] = (v_p_mn * (1.0 - v_lmc))
     r[5] = (v_p_mn * v_lmc)
     r[6] = (v_gh * v_gn)
@@ -186,7 +189,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[163])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[165])  # patterned: programming keeps the domain's fate
     v_nil = (env[9] / (sh[15] + 1e-12))
     v_ngn = (env[10] / (sh[15] + 1e-12))
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -249,8 +252,8 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 12], p[62], p[63])
     v_ggl = gate(y[o + 20], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[129], p[176])
-    v_gnh = gate(y[o + 8], p[178], p[176])  # hindbrain level (OTX2 off)
+    v_gh = gate(y[o + 8], p[131], p[178])
+    v_gnh = gate(y[o + 8], p[180], p[178])  # hindbrain level (OTX2 off)
     v_go = gate(y[o + 14], p[62], p[63])
     v_gn = gate(y[o + 15], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -289,11 +292,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[177], p[176])) * (1.0 - v_gnh))
-    mk[19] = (v_lineage * gate(y[o + 8], p[179], p[176]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[130], p[176]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[131], p[176]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[132], p[176]))
+    mk[18] = ((v_neural * gate(y[o + 8], p[179], p[178])) * (1.0 - v_gnh))
+    mk[19] = (v_lineage * gate(y[o + 8], p[181], p[178]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[132], p[178]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[133], p[178]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[134], p[178]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -305,12 +308,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, y, o, p, ip, dp, mk):
     """A neuron's marker positivity (mk); kind is its class code (1-based)."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[178], p[176])
-    v_gmid = gate(y[o + 8], p[177], p[176])  # a local: evaluated once for all classes
+    v_nh = gate(y[o + 8], p[180], p[178])
+    v_gmid = gate(y[o + 8], p[179], p[178])  # a local: evaluated once for all classes
     mk[0] = (0.0 * v_mn)
     mk[1] = (0.0 * v_mn)
     mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[129], p[176])
+    mk[3] = gate(y[o + 8], p[131], p[178])
     mk[4] = (0.0 * v_mn)
     mk[5] = (0.0 * v_mn)
     mk[6] = (0.0 * v_mn)
@@ -326,10 +329,10 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
     mk[16] = (0.0 * v_mn)
     mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
     mk[18] = (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[179], p[176])
-    mk[20] = gate(y[o + 8], p[130], p[176])
-    mk[21] = gate(y[o + 8], p[131], p[176])
-    mk[22] = gate(y[o + 8], p[132], p[176])
+    mk[19] = gate(y[o + 8], p[181], p[178])
+    mk[20] = gate(y[o + 8], p[132], p[178])
+    mk[21] = gate(y[o + 8], p[133], p[178])
+    mk[22] = gate(y[o + 8], p[134], p[178])
     mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[25] = (0.0 * v_mn)
@@ -340,16 +343,16 @@ def neuron_readout(kind, y, o, p, ip, dp, mk):
 @jit(inline="always")
 def neuron_readout_sum(y, o, p, ip, dp, cells, mk):
     """Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
-    v_nh = gate(y[o + 8], p[178], p[176])
-    v_gmid = gate(y[o + 8], p[177], p[176])  # a local: evaluated once for all classes
+    v_nh = gate(y[o + 8], p[180], p[178])
+    v_gmid = gate(y[o + 8], p[179], p[178])  # a local: evaluated once for all classes
     tot = 0.0
     for c in range(9):
         tot += cells[c]
-    mk[3] = tot * gate(y[o + 8], p[129], p[176])
-    mk[19] = tot * gate(y[o + 8], p[179], p[176])
-    mk[20] = tot * gate(y[o + 8], p[130], p[176])
-    mk[21] = tot * gate(y[o + 8], p[131], p[176])
-    mk[22] = tot * gate(y[o + 8], p[132], p[176])
+    mk[3] = tot * gate(y[o + 8], p[131], p[178])
+    mk[19] = tot * gate(y[o + 8], p[181], p[178])
+    mk[20] = tot * gate(y[o + 8], p[132], p[178])
+    mk[21] = tot * gate(y[o + 8], p[133], p[178])
+    mk[22] = tot * gate(y[o + 8], p[134], p[178])
     mk[0] = 0.0
     mk[1] = 0.0
     mk[2] = 0.0

@@ -51,12 +51,15 @@ SY = BUFFERS * LANES  # stride of a state (y, out): the integrator interleaves i
 
 
 @jit(inline="always")
-def emit_lanes(nl, y, o, p, ip, dp, e):
+def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
     """Lane form: A cell's contributions to the culture's Nodal, BMP and Delta."""
     y_o = y[o * SY:]
     for l in range(nl):
         e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[112 * S + l] * max(y_o[4 * SY + l], 0.0))) + (p[113 * S + l] * max(y_o[5 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
-        e[1 * S + l] = (max(y_o[2 * SY + l], 0.0) + (p[114 * S + l] * max(y_o[4 * SY + l], 0.0)))  # BMP4 of non-neural ectoderm and mesoderm
+        v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(max(y_o[5 * SY + l], 0.0), ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l])))  # ectoderm that left pluripotency, not yet neural
+        v_wnt_e = ((a[2 * S + l] + p[6 * S + l]) / z[2 * S + l])  # the medium's WNT input
+        v_fgf_e = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # ... and FGF/ERK activity
+        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[114 * S + l] * max(y_o[4 * SY + l], 0.0))) + ((((p[115 * S + l] * f[2 * S + l]) * sat((v_wnt_e * v_wnt_e))) * rep2i(v_fgf_e, ip[116 * S + l])) * v_ecto))  # BMP4 of non-neural ectoderm and mesoderm, and of early
         e[2 * S + l] = max(y_o[19 * SY + l], 0.0)  # Delta follows the proneural factor
 
 
@@ -68,23 +71,23 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[1 * S + l] = ((a[0 * S + l] + ((((sh[0 * S + l] * p[2 * S + l]) * env[4 * S + l]) * ip[7 * S + l]) * env[0 * S + l])) / z[0 * S + l])
         sh[2 * S + l] = (f[0 * S + l] * sat(sh[1 * S + l]))  # SMAD2/3 activity
         sh[3 * S + l] = min(1.0, (4.836 * math.exp(((-math.log(env[6 * S + l])) / 3.0))))  # share of an aggregate's cells at its surface
-        sh[4 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[116 * S + l])))  # share of cells at colony edges (monolayer)
+        sh[4 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[118 * S + l])))  # share of cells at colony edges (monolayer)
         sh[5 * S + l] = (sh[4 * S + l] + (env[5 * S + l] * (sh[3 * S + l] - sh[4 * S + l])))  # ... or at an aggregate's surface
         sh[6 * S + l] = ((a[1 * S + l] + ((sh[0 * S + l] * p[3 * S + l]) * env[1 * S + l])) / z[1 * S + l])
-        sh[7 * S + l] = ((f[1 * S + l] * sat(sh[6 * S + l])) * (sh[5 * S + l] + (((1.0 - sh[5 * S + l]) * p[115 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8: interior cells
+        sh[7 * S + l] = ((f[1 * S + l] * sat(sh[6 * S + l])) * (sh[5 * S + l] + (((1.0 - sh[5 * S + l]) * p[117 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8: interior cells
         sh[8 * S + l] = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
         sh[9 * S + l] = (f[6 * S + l] * env[2 * S + l])  # Notch input from neighbours' Delta
         sh[10 * S + l] = sat(a[8 * S + l])  # TetOn induction
         sh[11 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
         sh[12 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
         sh[13 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
-        sh[14 * S + l] = (1.0 - ((((1.0 - ((p[167 * S + l] * f[9 * S + l]) * sat(((p[171 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[168 * S + l] * f[10 * S + l]) * sat(((p[172 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[169 * S + l] * f[11 * S + l]) * sat(((p[173 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[170 * S + l] * f[12 * S + l]) * sat(((p[174 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
+        sh[14 * S + l] = (1.0 - ((((1.0 - ((p[169 * S + l] * f[9 * S + l]) * sat(((p[173 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[170 * S + l] * f[10 * S + l]) * sat(((p[174 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[171 * S + l] * f[11 * S + l]) * sat(((p[175 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[172 * S + l] * f[12 * S + l]) * sat(((p[176 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
         sh[15 * S + l] = (env[9 * S + l] + env[10 * S + l])
         sh[16 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[17 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[166 * S + l] * sh[11 * S + l]))) + (p[79 * S + l] * sh[17 * S + l]))  # neuron death rate (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[166 * S + l] * sh[11 * S + l]))) + (p[79 * S + l] * sh[17 * S + l]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
-        sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[175 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
+        sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + (p[79 * S + l] * sh[17 * S + l]))  # neuron death rate (1/day)
+        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + (p[79 * S + l] * sh[17 * S + l]))  # motor neuron death rate (1/day): the genotype scales the death support cannot prevent
+        sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[177 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[21 * S + l] = ((sh[9 * S + l] * sh[9 * S + l]) / (p[48 * S + l] + (sh[9 * S + l] * sh[9 * S + l])))
         sh[22 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[7 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
 
@@ -98,35 +101,35 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_lw = (((phi[l] * a[2 * S + l]) + p[6 * S + l]) / z[2 * S + l])
         v_s_w = (f[2 * S + l] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
-        v_s_hh = ((f[5 * S + l] * sat(((phi[l] * a[5 * S + l]) / z[5 * S + l]))) / (1.0 + (p[141 * S + l] * sh[11 * S + l])))  # Smoothened (PKA opposes GLI)
+        v_s_hh = ((f[5 * S + l] * sat(((phi[l] * a[5 * S + l]) / z[5 * S + l]))) / (1.0 + (p[143 * S + l] * sh[11 * S + l])))  # Smoothened (PKA opposes GLI)
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[4 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0))  # other programmes
-        v_comp = rep4i(y_o[7 * SY + l], ip[119 * S + l])  # competence of young neural cells
+        v_comp = rep4i(y_o[7 * SY + l], ip[121 * S + l])  # competence of young neural cells
         out_oo[0 * SY + l] = ((theta[l] * p[8 * S + l]) * (((((dp[5 * S + l] * sh[2 * S + l]) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[8 * S + l]))) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[7 * S + l] * ip[14 * S + l])) * ((sh[7 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))
         v_drive_n = ((sh[22 * S + l] + (p[19 * S + l] * v_s_ra)) + ((p[111 * S + l] * max(y_o[5 * SY + l], 0.0)) * (1.0 - v_s_w)))
         out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) / (den2i(y_o[0 * SY + l], ip[22 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]) * den2i(y_o[4 * SY + l], ip[89 * S + l]) * den2i((max(y_o[5 * SY + l], 0.0) * sh[8 * S + l]), ip[89 * S + l]))) - y_o[1 * SY + l]))
         v_drive_nne = ((hill2i(sh[7 * S + l], ip[93 * S + l])) / (den2i(v_s_w, ip[94 * S + l]) * den2i(sh[2 * S + l], ip[99 * S + l])))
         out_oo[2 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[92 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[2 * SY + l]))
         v_drive_nc = ((v_s_w * hill2i(sh[7 * S + l], ip[96 * S + l])) / (den2i(sh[7 * S + l], ip[97 * S + l]) * den2i(sh[2 * S + l], ip[98 * S + l])))
-        out_oo[3 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[95 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[6 * SY + l], ip[100 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[3 * SY + l]))
+        out_oo[3 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[95 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[6 * SY + l], ip[100 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]) * den2i(max(y_o[5 * SY + l], 0.0), ip[88 * S + l]))) - y_o[3 * SY + l]))
         v_drive_me = ((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[102 * S + l])) + (p[103 * S + l] * sh[7 * S + l]))) + ((((p[104 * S + l] * max(y_o[5 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108 * S + l])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
         out_oo[4 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[101 * S + l] * v_drive_me) + hill2i(y_o[4 * SY + l], ip[87 * S + l]))) / (den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[4 * SY + l]))
         v_wf = (v_s_w * sh[8 * S + l])
-        out_oo[5 * SY + l] = ((theta[l] * p[105 * S + l]) * (((hill2i(v_wf, ip[106 * S + l])) / (den2i(sh[2 * S + l], ip[107 * S + l]) * den2i(v_s_ra, ip[108 * S + l]) * den2i(sh[7 * S + l], ip[109 * S + l]) * den2i(y_o[6 * SY + l], ip[110 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[5 * SY + l]))
-        out_oo[6 * SY + l] = ((((theta[l] * p[117 * S + l]) * v_nep) * (p[118 * S + l] + y_o[6 * SY + l])) * (1.0 - y_o[6 * SY + l]))
+        out_oo[5 * SY + l] = ((theta[l] * p[105 * S + l]) * (((hill2i(v_wf, ip[106 * S + l])) / (den2i(sh[2 * S + l], ip[107 * S + l]) * den2i(v_s_ra, ip[108 * S + l]) * den2i(sh[7 * S + l], ip[109 * S + l]) * den2i(y_o[6 * SY + l], ip[110 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[5 * SY + l]))
+        out_oo[6 * SY + l] = ((((theta[l] * p[119 * S + l]) * v_nep) * (p[120 * S + l] + y_o[6 * SY + l])) * (1.0 - y_o[6 * SY + l]))
         out_oo[7 * SY + l] = (theta[l] * v_nep)
-        v_lv_ra = (p[121 * S + l] * hill(v_s_ra, p[122 * S + l]))
-        v_lv_w = (p[123 * S + l] * hill2i(v_s_w, ip[124 * S + l]))
-        v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[125 * S + l] * sh[8 * S + l]))
-        out_oo[8 * SY + l] = (theta[l] * ((((p[120 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[5 * SY + l], 0.0)))) * max((v_lv_target - y_o[8 * SY + l]), 0.0)) + (((p[126 * S + l] * max(y_o[5 * SY + l], 0.0)) * hill2i(v_wf, ip[106 * S + l])) * (rep2i(y_o[8 * SY + l], ip[127 * S + l]) + (p[128 * S + l] * sh[2 * S + l])))))
-        v_s_eff = (v_s_hh / (1.0 + (p[140 * S + l] * max(y_o[9 * SY + l], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+        v_lv_ra = (p[123 * S + l] * hill(v_s_ra, p[124 * S + l]))
+        v_lv_w = (p[125 * S + l] * hill2i(v_s_w, ip[126 * S + l]))
+        v_lv_target = (smax(v_lv_ra, v_lv_w, 0.5) + (p[127 * S + l] * sh[8 * S + l]))
+        out_oo[8 * SY + l] = (theta[l] * ((((p[122 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[5 * SY + l], 0.0)))) * max((v_lv_target - y_o[8 * SY + l]), 0.0)) + (((p[128 * S + l] * max(y_o[5 * SY + l], 0.0)) * hill2i(v_wf, ip[106 * S + l])) * (rep2i(y_o[8 * SY + l], ip[129 * S + l]) + (p[130 * S + l] * sh[2 * S + l])))))
+        v_s_eff = (v_s_hh / (1.0 + (p[142 * S + l] * max(y_o[9 * SY + l], 0.0))))  # PTCH1 sequesters the ligand: adaptation
         out_oo[10 * SY + l] = (((theta[l] * p[23 * S + l]) * p[45 * S + l]) * ((v_s_eff * v_nep) - y_o[10 * SY + l]))
-        out_oo[9 * SY + l] = ((theta[l] * p[135 * S + l]) * (y_o[10 * SY + l] - y_o[9 * SY + l]))
-        out_oo[11 * SY + l] = ((theta[l] * p[136 * S + l]) * ((((((p[137 * S + l] * sh[22 * S + l]) * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0))) * rep2i(v_s_ra, ip[139 * S + l])) * (1.0 - y_o[11 * SY + l])) + (dp[10 * S + l] * hill2i(y_o[11 * SY + l], ip[138 * S + l]))) - y_o[11 * SY + l]))  # induced as cells leave pluripotency under
+        out_oo[9 * SY + l] = ((theta[l] * p[137 * S + l]) * (y_o[10 * SY + l] - y_o[9 * SY + l]))
+        out_oo[11 * SY + l] = ((theta[l] * p[138 * S + l]) * ((((((p[139 * S + l] * sh[22 * S + l]) * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0))) * rep2i(v_s_ra, ip[141 * S + l])) * (1.0 - y_o[11 * SY + l])) + (dp[10 * S + l] * hill2i(y_o[11 * SY + l], ip[140 * S + l]))) - y_o[11 * SY + l]))  # induced as cells leave pluripotency under
         v_g = min(max(y_o[10 * SY + l], 0.0), 1.0)
         v_r3 = (y_o[11 * SY + l] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-        out_oo[12 * SY + l] = ((theta[l] * p[142 * S + l]) * (((dp[8 * S + l] * (((p[144 * S + l] * hill4i(v_g, ip[145 * S + l])) * rep4i(y_o[7 * SY + l], ip[146 * S + l])) + hill2i(y_o[12 * SY + l], ip[143 * S + l]))) * v_nep) - y_o[12 * SY + l]))
-        v_fprep = rep2i(y_o[12 * SY + l], ip[147 * S + l])
+        out_oo[12 * SY + l] = ((theta[l] * p[144 * S + l]) * (((dp[8 * S + l] * (((p[146 * S + l] * hill4i(v_g, ip[147 * S + l])) * rep4i(y_o[7 * SY + l], ip[148 * S + l])) + hill2i(y_o[12 * SY + l], ip[145 * S + l]))) * v_nep) - y_o[12 * SY + l]))
+        v_fprep = rep2i(y_o[12 * SY + l], ip[149 * S + l])
         v_gp = (p[42 * S + l] * v_fprep)
         v_pr_pax = ((p[24 * S + l] * v_gp) / ((((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l]))))))
         v_pr_oli = ((((p[25 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[28 * S + l]) * v_g))) / (1.0 + (p[28 * S + l] * (v_g + v_r3)))) / ((((1.0 + (p[33 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (p[33 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l]))))))
@@ -140,11 +143,11 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[16 * SY + l])))
         out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
         out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[21 * S + l] - y_o[18 * SY + l]))
-        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[149 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[156 * S + l]) * den2i(y_o[12 * SY + l], ip[148 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
+        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[151 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[158 * S + l]) * den2i(y_o[12 * SY + l], ip[150 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
         out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[19 * SY + l]))
-        out_oo[20 * SY + l] = ((theta[l] * p[150 * S + l]) * (((dp[9 * S + l] * ((((p[152 * S + l] * hill4i(y_o[7 * SY + l], ip[153 * S + l])) * (1.0 + (p[154 * S + l] * sh[8 * S + l]))) * (1.0 + (p[155 * S + l] * sh[13 * S + l]))) + hill2i(y_o[20 * SY + l], ip[151 * S + l]))) * v_nep) - y_o[20 * SY + l]))
-        v_mito = ((sh[8 * S + l] + v_s_w) + (p[162 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[21 * SY + l] = ((theta[l] * p[158 * S + l]) * ((((p[159 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[160 * S + l])) * rep4i(v_mito, ip[161 * S + l])) - y_o[21 * SY + l]))
+        out_oo[20 * SY + l] = ((theta[l] * p[152 * S + l]) * (((dp[9 * S + l] * ((((p[154 * S + l] * hill4i(y_o[7 * SY + l], ip[155 * S + l])) * (1.0 + (p[156 * S + l] * sh[8 * S + l]))) * (1.0 + (p[157 * S + l] * sh[13 * S + l]))) + hill2i(y_o[20 * SY + l], ip[153 * S + l]))) * v_nep) - y_o[20 * SY + l]))
+        v_mito = ((sh[8 * S + l] + v_s_w) + (p[164 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[21 * SY + l] = ((theta[l] * p[160 * S + l]) * ((((p[161 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[162 * S + l])) * rep4i(v_mito, ip[163 * S + l])) - y_o[21 * SY + l]))
         out_oo[22 * SY + l] = (p[58 * S + l] * ((sh[10 * S + l] * sh[15 * S + l]) - y_o[22 * SY + l]))
         out_oo[23 * SY + l] = (p[59 * S + l] * (y_o[22 * SY + l] - y_o[23 * SY + l]))
         v_wo = min(max(y_o[0 * SY + l], 0.0), 1.0)
@@ -154,15 +157,15 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_q = min(max(y_o[21 * SY + l], 0.0), 1.0)
         v_cyc_np = (p[67 * S + l] + ((1.0 - p[67 * S + l]) * hill2i(v_mito, ip[68 * S + l])))  # share of the mitogen-driven rate
         r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[16 * S + l]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[17 * S + l] * ((p[164 * S + l] * v_wo) + (p[165 * S + l] * (1.0 - v_wo)))))
+        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[17 * S + l] * ((p[166 * S + l] * v_wo) + (p[167 * S + l] * (1.0 - v_wo)))))
         r[2 * S + l] = ((p[56 * S + l] * hill2i(max(y_o[19 * SY + l], 0.0), ip[57 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
         r[3 * S + l] = (p[60 * S + l] * hill2i(max(y_o[23 * SY + l], 0.0), ip[61 * S + l]))  # programming into neurons (1/day)
-        v_gh = hill8i(y_o[8 * SY + l], ip[129 * S + l])  # HOX+ (hindbrain and spinal)
+        v_gh = hill8i(y_o[8 * SY + l], ip[131 * S + l])  # HOX+ (hindbrain and spinal)
         v_gn = hill8i(y_o[15 * SY + l], ip[62 * S + l])
         v_go = hill8i(y_o[14 * SY + l], ip[62 * S + l])
         v_gk = hill8i(y_o[17 * SY + l], ip[62 * S + l])
         v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
-        v_lmc = ((p[133 * S + l] * ((hill8i(y_o[8 * SY + l], ip[130 * S + l]) * rep8i(y_o[8 * SY + l], ip[131 * S + l])) + hill8i(y_o[8 * SY + l], ip[132 * S + l]))) * (p[134 * S + l] + ((1.0 - p[134 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+        v_lmc = ((p[135 * S + l] * ((hill8i(y_o[8 * SY + l], ip[132 * S + l]) * rep8i(y_o[8 * SY + l], ip[133 * S + l])) + hill8i(y_o[8 * SY + l], ip[134 * S + l]))) * (p[136 * S + l] + ((1.0 - p[136 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
         r[4 * S + l] = (v_p_mn * (1.0 - v_lmc))
         r[5 * S + l] = (v_p_mn * v_lmc)
         r[6 * S + l] = (v_gh * v_gn)
@@ -170,7 +173,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[6 * SY + l], ip[163 * S + l])  # patterned: programming keeps the domain's fate
+        v_pat = hill4i(y_o[6 * SY + l], ip[165 * S + l])  # patterned: programming keeps the domain's fate
         v_nil = (env[9 * S + l] / (sh[15 * S + l] + 1e-12))
         v_ngn = (env[10 * S + l] / (sh[15 * S + l] + 1e-12))
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))

@@ -225,7 +225,7 @@ def _emit() -> str:
     names = _base({g: f"y[o + {i}]" for i, g in enumerate(GENES)})
     write = {f"emit.{n}": f"e[{i}]" for i, n in enumerate(net.outputs(net.emit, "emit"))}
     return _function(
-        "emit(y, o, p, ip, dp, e)",
+        "emit(y, o, p, ip, dp, a, f, z, e)",
         "A cell's contributions to the culture's Nodal, BMP and Delta.",
         _body(net.emit, names, write),
     )

@@ -236,7 +236,13 @@ kg3         = 1 + K_gli3 * K_gli3
 
 EMIT = """
 emit.nodal  = pos(OCT4) + w_nodal_me * pos(ME) + w_nodal_nmp * pos(NMP)  # Nodal/GDF3 of epiblast-like cells
-emit.bmp    = pos(NNE) + w_bmp_me * pos(ME)                # BMP4 of non-neural ectoderm and mesoderm
+ecto        = rep2(OCT4, K_oct4_fate) * rep2(NEURAL, K_neural_fate) * rep2(pos(NMP), K_fate_fate)
+              * rep2(ME, K_fate_fate)                      # ectoderm that left pluripotency, not yet neural
+wnt_e       = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT input
+fgf_e       = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # ... and FGF/ERK activity
+emit.bmp    = pos(NNE) + w_bmp_me * pos(ME)                # BMP4 of non-neural ectoderm and mesoderm,
+              + bmp_wnt * F_WNT * sat(wnt_e * wnt_e) * rep2(fgf_e, K_fgf_bmp) * ecto  # and of early
+              # ectoderm under WNT, unless FGF represses it
 emit.delta  = pos(NGN2)                                    # Delta follows the proneural factor
 """
 
@@ -295,14 +301,16 @@ d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate))
               * rep2(NEURAL, K_neural_fate) * rep2(NC, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
 drive_nc    = s_w * hill2(s_b, K_bmp_nc) * rep2(s_b, K_bmp_nc_high) * rep2(s_t, K_tgf_nc)
 d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * rep2(OCT4, K_oct4_fate)
-              * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate) - NC)
+              * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate)
+              * rep2(pos(NMP), K_fate_fate) - NC)
 drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # primitive streak: epiblast only
               + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)   # paraxial mesoderm from NMPs
 d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
               * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
 wf          = s_w * s_f
 d.NMP       = theta * k_nmp * (hill2(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
-              * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) - NMP)
+              * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) * rep2(NC, K_fate_fate)
+              - NMP)
 d.SOX1      = theta * k_sox1 * nep * (sox1_seed + SOX1) * (1 - SOX1)
 d.CLOCK     = theta * nep
 lv_ra       = level_ra * hill(s_ra, K_ra_level)

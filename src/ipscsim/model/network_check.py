@@ -45,7 +45,7 @@ def _check(net: Network) -> None:
     cell_out = {f"{k}.{n}" for k in ("rate", "fate", "prog") for n in _outs(net.cell)}
     scopes = {
         "DERIVED": (net.derived, params),
-        "EMIT": (net.emit, params | derived | set(GENES)),
+        "EMIT": (net.emit, params | derived | pathway | set(GENES)),
         "SHARED": (net.shared, params | derived | pathway | set(ENV)),
         "CELL": (
             net.cell,

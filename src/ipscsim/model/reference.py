@@ -44,11 +44,17 @@ def _pathways(a: np.ndarray, f: np.ndarray, z: np.ndarray) -> dict[str, float]:
     return out
 
 
-def env_inputs(y: np.ndarray, p: np.ndarray, u: np.ndarray, n_cohorts: int) -> dict[str, float]:
-    """The endogenous inputs of ``SHARED`` (:data:`~ipscsim.model.network.ENV`) for the ODE engine."""
+def env_inputs(
+    y: np.ndarray, p: np.ndarray, u: np.ndarray, n_cohorts: int, afz: tuple
+) -> dict[str, float]:
+    """The endogenous inputs of ``SHARED`` (:data:`~ipscsim.model.network.ENV`) for the ODE engine.
+
+    ``afz`` are the medium's pathway inputs (agonist, inhibitor and antagonist terms), which the cells'
+    emissions may read.
+    """
     blocks = y[: n_cohorts * L.N_COHORT].reshape(n_cohorts, L.N_COHORT)
     genes = {g: blocks[:, i] for i, g in enumerate(GENES)}
-    em = evaluate(list(network().emit), {**derived(p), **genes})
+    em = evaluate(list(network().emit), {**derived(p), **_pathways(*afz), **genes})
     prog = blocks[:, L.C_PROG]
     n_prog = prog.sum()
     total = blocks[:, L.N_GENES :].sum()
@@ -92,7 +98,7 @@ def rhs(t, y, p, u, comp, nodes):
     blocks = y[: k * L.N_COHORT].reshape(k, L.N_COHORT)
     glob = y[k * L.N_COHORT :]
     a, f, z = pathway_inputs(concentrations(t, u, comp), comp)
-    sh = shared(a, f, z, env_inputs(y, p, u, k), p)
+    sh = shared(a, f, z, env_inputs(y, p, u, k, (a, f, z)), p)
     phi = np.exp(p[L.P_sigma_sensitivity] * nodes[:, L.Z_SENS])
     theta = np.exp(p[L.P_sigma_tempo] * nodes[:, L.Z_TEMPO])
     c = cell_env(sh, blocks[:, : L.N_GENES], phi, theta)

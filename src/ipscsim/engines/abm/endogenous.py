@@ -41,10 +41,11 @@ MAX_SHELLS = 256
 
 
 @jit
-def deposit_sources(n, pos, genes, kind, p, ip, dp, box, grids):
+def deposit_sources(n, pos, genes, kind, p, ip, dp, afz, box, grids):
     """Spread the cells' emissions onto ``grids`` (0: Nodal, 1: BMP, 2: cells), per um^2.
 
-    A progenitor emits what ``EMIT`` says; neurons count as cells and emit nothing.
+    A progenitor emits what ``EMIT`` says (``afz``: the medium's pathway inputs, which emissions may
+    read); neurons count as cells and emit nothing.
     """
     nk, ny, nx = grids.shape
     hx = box[0] / nx
@@ -59,7 +60,7 @@ def deposit_sources(n, pos, genes, kind, p, ip, dp, box, grids):
         v0 = 0.0
         v1 = 0.0
         if kind[i] == 0:
-            emit(genes[i], 0, p, ip, dp, e)
+            emit(genes[i], 0, p, ip, dp, afz[0], afz[1], afz[2], e)
             v0 = e[L.E_nodal]
             v1 = e[L.E_bmp]
         x0, y0, x1, y1, fx, fy = cic_cell(pos[i, 0], pos[i, 1], 1.0 / hx, 1.0 / hy, nx, ny)
@@ -76,7 +77,7 @@ def deposit_sources(n, pos, genes, kind, p, ip, dp, box, grids):
                 grids[q, y1, x1] += v * w11
 
 
-def endogenous_fields(cells: Cells, space: Space, pk: tuple, grids: dict) -> None:
+def endogenous_fields(cells: Cells, space: Space, pk: tuple, afz: np.ndarray, grids: dict) -> None:
     """Solve the patch's endogenous Nodal and BMP sources and its density into ``grids``.
 
     The emissions are spread over the paracrine length (a screened Poisson equation on the periodic
@@ -91,7 +92,7 @@ def endogenous_fields(cells: Cells, space: Space, pk: tuple, grids: dict) -> Non
     nx = next_fast_len(max(4, int(math.ceil(space.box[0] / h))), real=True)
     ny = next_fast_len(max(4, int(math.ceil(space.box[1] / h))), real=True)
     src = np.empty((3, ny, nx))
-    deposit_sources(n, cells.pos, cells.genes, cells.kind, *pk, space.box, src)
+    deposit_sources(n, cells.pos, cells.genes, cells.kind, *pk, afz, space.box, src)
     workers = get_threads()
     nodal_src, bmp_src, all_cells = (
         screened_poisson_2d(g, space.box, length, workers) for g in src

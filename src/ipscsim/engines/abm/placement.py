@@ -203,13 +203,15 @@ def neighbours_and_mechanics(
     reach: float,
     resort: bool,
     pk: tuple[np.ndarray, np.ndarray, np.ndarray],
+    afz: np.ndarray,
     n_groups: int,
     sums: np.ndarray,
     gsums: np.ndarray,
 ) -> None:
     """Neighbour pass and mechanics of one step (sums taken on the way; aggregates cohere).
 
-    ``pk`` is the parameters, their reciprocals and the derived values (for the cells' emissions).
+    ``pk`` is the parameters, their reciprocals and the derived values, ``afz`` the medium's pathway
+    inputs (both for the cells' emissions).
     """
     n = cells.n
     bin_size = max(reach, diam)  # the pass looks one bin each way
@@ -219,7 +221,7 @@ def neighbours_and_mechanics(
         cells.order[:n] = np.arange(n, dtype=cells.order.dtype)
     c = cells
     args = (c.sx, c.sy, c.sz, c.src, sums, gsums)
-    sorted_copies(n, c.order, c.pos, c.genes, c.kind, c.group, *pk, n_groups, *args)
+    sorted_copies(n, c.order, c.pos, c.genes, c.kind, c.group, *pk, afz, n_groups, *args)
     neighbour_pass(
         n_bins,
         space.dims,

@@ -43,15 +43,15 @@ _N_PROG_TYPES = L.N_PROGENITOR_TYPES
 
 
 @jit(inline="always")
-def cell_sums(genes, i, kind, p, ip, dp, e):
+def cell_sums(genes, i, kind, p, ip, dp, afz, e):
     """What cell ``i`` adds to the population sums: (progenitor, Nodal, BMP, Delta sources).
 
     The sources are the ``EMIT`` equations (a neuron emits nothing); ``e`` is scratch of
-    ``N_EMIT`` floats.
+    ``N_EMIT`` floats; ``afz`` the medium's pathway inputs (agonist, inhibitor and antagonist terms).
     """
     if kind != 0:
         return 0.0, 0.0, 0.0, 0.0
-    emit(genes[i], 0, p, ip, dp, e)
+    emit(genes[i], 0, p, ip, dp, afz[0], afz[1], afz[2], e)
     return 1.0, e[L.E_nodal], e[L.E_bmp], e[L.E_delta]
 
 
@@ -100,7 +100,7 @@ def finish_sums(part, gpart, n_groups, out, out_group):
 
 
 @jit(parallel=True)
-def population_sums(n, genes, kind, group, p, ip, dp, n_groups, out, out_group):
+def population_sums(n, genes, kind, group, p, ip, dp, afz, n_groups, out, out_group):
     """Population sums, and the same per aggregate.
 
     ``out`` receives progenitors, Nodal, BMP and Delta sources and the total; ``out_group[g]`` the same
@@ -111,7 +111,7 @@ def population_sums(n, genes, kind, group, p, ip, dp, n_groups, out, out_group):
     for blk in prange(n_blocks):
         e = np.empty(N_EMIT)
         for i in range(blk * chunk, min(n, (blk + 1) * chunk)):
-            prog, nodal, bmp, delta = cell_sums(genes, i, kind[i], p, ip, dp, e)
+            prog, nodal, bmp, delta = cell_sums(genes, i, kind[i], p, ip, dp, afz, e)
             add_sums(part, gpart, blk, group[i], n_groups, prog, nodal, bmp, delta)
     finish_sums(part, gpart, n_groups, out, out_group)
 

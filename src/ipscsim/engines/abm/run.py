@@ -373,6 +373,8 @@ class AbmRun:
         if b - t - h < 0.25 * h:  # do not leave a sliver before the stop
             h = b - t
         tick = time.perf_counter()
+        conc = concentrations(t + 0.5 * h, self.u, self.comp)
+        self.afz = np.stack(pathway_inputs_np(conc, self.comp))  # the medium's inputs this step
         n_groups = self._neighbours()
         self.timing[0] += time.perf_counter() - tick
         tick = time.perf_counter()
@@ -405,8 +407,8 @@ class AbmRun:
         if self.spatial and n > 0:  # takes the population sums on its way
             resort = self.unsorted >= RESORT_SHARE * n or self.since_sort >= RESORT_EVERY
             neighbours_and_mechanics(
-                self.cells, self.space, self.diam, self.reach, resort, self.pk, n_groups,
-                self.sums, self.gsums,
+                self.cells, self.space, self.diam, self.reach, resort, self.pk, self.afz,
+                n_groups, self.sums, self.gsums,
             )  # fmt: skip
             self.unsorted, self.since_sort = (
                 (0, 0) if resort else (self.unsorted, self.since_sort + 1)
@@ -417,7 +419,9 @@ class AbmRun:
         """Population means and endogenous signals; returns (Delta, per-aggregate Nodal, BMP, mode)."""
         p, ctl, sums, gsums, c = self.p, self.ctl, self.sums, self.gsums, self.cells
         if not self.spatial:
-            population_sums(c.n, c.genes, c.kind, c.group, *self.pk, n_groups, sums, gsums)
+            population_sums(
+                c.n, c.genes, c.kind, c.group, *self.pk, self.afz, n_groups, sums, gsums
+            )
         inv_total = 1.0 / sums[S_TOTAL] if sums[S_TOTAL] > 0 else 0.0
         ctl[C_DENSITY] = self.unit * sums[S_TOTAL] / self.well_area  # cells per cm^2
         ctl[C_NODAL] = sums[S_NODAL] * inv_total  # mean emissions per cell
@@ -436,7 +440,7 @@ class AbmRun:
             endo_mode = 2
         elif self.spatial and self.use_fields and self.space.dims == 2:
             if self.n_steps % FIELD_EVERY == 0 or "nodal" not in self.endo_grids:
-                endogenous_fields(c, self.space, self.pk, self.endo_grids)
+                endogenous_fields(c, self.space, self.pk, self.afz, self.endo_grids)
             endo_mode = 1
         return delta_now, g_nodal, g_bmp, endo_mode
 
@@ -475,8 +479,7 @@ class AbmRun:
 
     def _kernel(self, t, h, endo_mode, prof, g_nodal, g_bmp) -> None:
         """Every cell's gene network, noise and fate over the step (compiled)."""
-        c, u, comp = self.cells, self.u, self.comp
-        afz = np.stack(pathway_inputs_np(concentrations(t + 0.5 * h, u, comp), comp))
+        c, u, comp, afz = self.cells, self.u, self.comp, self.afz
         grid = self.endo_grids["_pair"] if endo_mode == 1 else _NO_GRID
         step_cells(
             c.n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.shell,

@@ -171,14 +171,15 @@ def build_cell_list(pos, n, dims, box, bin_size, n_bins, group, geo, cell_key, o
 
 @jit(parallel=True)
 def sorted_copies(
-    n, order, pos, genes, kind, group, p, ip, dp, n_groups, sx, sy, sz, src, sums, gsums
+    n, order, pos, genes, kind, group, p, ip, dp, afz, n_groups, sx, sy, sz, src, sums, gsums
 ):
     """Positions and Delta sources of the cells in bin order, and the population sums, in one pass.
 
     ``sx, sy, sz, src`` receive, for the ``k``-th cell of the cell list, its position and its Delta for
     its neighbours (a progenitor's NGN2; -1 marks a neuron): contiguous for the neighbour pass.
     ``sums`` and ``gsums`` receive what :func:`~ipscsim.engines.abm.readouts.population_sums` gives (the
-    same gene levels are read here anyway).
+    same gene levels are read here anyway); ``afz`` holds the medium's pathway inputs, which the cells'
+    emissions may read.
     """
     chunk, n_blocks, part, gpart = sum_partials(n, n_groups)
     for blk in prange(n_blocks):
@@ -188,7 +189,7 @@ def sorted_copies(
             sx[k] = pos[j, 0]
             sy[k] = pos[j, 1]
             sz[k] = pos[j, 2]
-            prog, nodal, bmp, delta = cell_sums(genes, j, kind[j], p, ip, dp, e)
+            prog, nodal, bmp, delta = cell_sums(genes, j, kind[j], p, ip, dp, afz, e)
             src[k] = delta if prog > 0.0 else -1.0
             add_sums(part, gpart, blk, group[j], n_groups, prog, nodal, bmp, delta)
     finish_sums(part, gpart, n_groups, sums, gsums)
