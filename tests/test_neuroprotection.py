@@ -290,6 +290,27 @@ def test_survival_genotypes_stress_drugs():
     assert alive(cell="interneuron", **kw) > 2 * alive(**kw)
 
 
+def test_er_stress_kills_als_mns_more_and_a_map4k4_inhibitor_rescues_them():
+    """Thapsigargin or tunicamycin 'recapitulated ALS-associated degeneration' in ALS patient iPSC
+    MNs, exacerbating 'sensitivities conferred by ALS patient genetics', and MAP4K4 inhibition rescued
+    it (Watts et al. 2024, abstract): ER stress takes a larger share of SOD1 A4V MNs than of control
+    MNs, the inhibitor gives back part of it, and applying it to a genotype no source names warns."""
+
+    def alive(**kw):
+        return ips.survival.assay(n_cells=None, days=14, **kw).summary()["fraction_alive"]
+
+    gdnf = {"GDNF": (10, "ng/ml"), "BDNF": (10, "ng/ml")}
+    loss = {
+        g: 1 - alive(genotype=g, factors=gdnf, stress="er_stress") / alive(genotype=g, factors=gdnf)
+        for g in ("control", "SOD1_A4V")
+    }
+    assert 0 < loss["control"] < loss["SOD1_A4V"]
+    sod1 = {"genotype": "SOD1_A4V", "factors": gdnf, "stress": "er_stress"}
+    with pytest.warns(UserWarning, match="genotypes the sources retrieved do not name"):
+        rescued = alive(drug="map4k4_inhibitor", **sod1)
+    assert alive(**sod1) < rescued < alive(genotype="SOD1_A4V", factors=gdnf)
+
+
 def test_survival_assay_sampling_and_seed():
     a = ips.survival.assay("SOD1_A4V", {"GDNF": (1, "pM")}, days=14, n_cells=20000, seed=5)
     b = ips.survival.assay("SOD1_A4V", {"GDNF": (1, "pM")}, days=14, n_cells=20000, seed=5)

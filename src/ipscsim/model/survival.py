@@ -25,10 +25,11 @@ differentiation run with the same doses and genotype kill MNs at the same rate:
 * a stressor ``s`` adds a hazard :math:`h_s` for :math:`\tau_s` days to MNs of susceptibility
   :math:`\sigma_{sg}`, or blocks a share of every receptor's signalling (``pi3k_inhibition``)
   (``model/data/survival.csv``: a glutamate pulse kills C9orf72 but not control MNs, Shi et al. 2018;
-  ALS astrocytes kill MNs of every genotype and spare interneurons, Di Giorgio et al. 2008);
+  ALS astrocytes kill MNs of every genotype and spare interneurons, Di Giorgio et al. 2008; ER
+  stressors kill ALS MNs more than control MNs, Watts et al. 2024);
 * a drug removes the share :math:`r_d` of the disease part: the genotype's excess hazards
-  (:math:`R_g - 1`, :math:`D_g - 1`) and the stressor's (retigabine, bosutinib, ropinirole; none
-  changes control MNs without stress).
+  (:math:`R_g - 1`, :math:`D_g - 1`) and the stressor's (retigabine, bosutinib, ropinirole, a MAP4K4
+  inhibitor; none changes control MNs without stress).
 """
 
 from __future__ import annotations
@@ -68,14 +69,14 @@ def _table() -> list[dict[str, str]]:
 
 
 #: Stressors of the survival assay.
-STRESSORS: tuple[str, ...] = ("glutamate", "als_astrocytes", "pi3k_inhibition")
+STRESSORS: tuple[str, ...] = ("glutamate", "als_astrocytes", "pi3k_inhibition", "er_stress")
 #: The neurotrophic receptor pathways of MN survival (:data:`ipscsim.protocols.PATHWAYS`).
 RECEPTORS: tuple[str, ...] = SURVIVAL_RECEPTORS
 #: Neurons an assay can follow: MNs die at ``mu_mn`` (genotype and stressors apply), interneurons at
 #: ``mu_n`` (spared by ALS astrocytes, Di Giorgio et al. 2008).
 CELL_KINDS: tuple[str, ...] = ("MN", "interneuron")
 #: Drugs with a reported rescue of ALS MN survival.
-DRUGS: tuple[str, ...] = ("retigabine", "bosutinib", "ropinirole")
+DRUGS: tuple[str, ...] = ("retigabine", "bosutinib", "ropinirole", "map4k4_inhibitor")
 
 
 def _choose(value: Any, allowed: tuple[str, ...], field: str) -> str | None:

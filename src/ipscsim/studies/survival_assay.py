@@ -174,9 +174,11 @@ def assay(
             VEGF and HGF are accepted and have no survival effect in the model (not quantified in
             the cited data).
         stress: ``None``, ``"glutamate"`` (a 12 h 10 uM pulse at day 0), ``"als_astrocytes"``
-            (co-culture with ALS astrocytes throughout) or ``"pi3k_inhibition"`` (LY294002
-            throughout: blocks the receptors' survival signalling).
-        drug: ``None``, ``"retigabine"``, ``"bosutinib"`` or ``"ropinirole"``.
+            (co-culture with ALS astrocytes throughout), ``"pi3k_inhibition"`` (LY294002
+            throughout: blocks the receptors' survival signalling) or ``"er_stress"`` (a day of
+            thapsigargin or tunicamycin at day 0).
+        drug: ``None``, ``"retigabine"``, ``"bosutinib"``, ``"ropinirole"`` or
+            ``"map4k4_inhibitor"``.
         days: Length of the assay.
         n_cells: MNs tracked (``None``: the expected curve, no sampling).
         seed: ``None`` (fresh, recorded in ``meta``), an int, or a numpy Generator.
@@ -220,8 +222,11 @@ def _warn_untested(drug: Any, genotype: str) -> None:
         return
     reported = drug_reported_in(drug)
     if genotype not in reported:
+        where = (
+            ", ".join(reported) or "ALS patient MNs of genotypes the sources retrieved do not name"
+        )
         warnings.warn(
-            f"drug: {drug}'s rescue of ALS MNs was reported in {', '.join(reported)}, not in "
+            f"drug: {drug}'s rescue of ALS MNs was reported in {where}, not in "
             f"{genotype}; the model removes the same share of {genotype}'s disease hazard, an "
             "extrapolation (survival.csv)",
             UserWarning,
