@@ -63,8 +63,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"ipscsim {result.meta['version']}: {summary.name} ({result.meta['engine']} engine, "
         f"days 0-{result.days[-1]:g}, genotype {args.genotype})"
     )
+    width = max(map(len, summary.index))
     for key, value in summary.items():
-        print(f"  {key:<22} {value:>12.4g}   {SUMMARY_FIELDS[key]}")
+        print(f"  {key:<{width}} {value:>12.4g}   {SUMMARY_FIELDS[key]}")
     if args.out:
         out = Path(args.out)
         (result.to_parquet if out.suffix.lower() == ".parquet" else result.to_csv)(out)
