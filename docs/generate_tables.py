@@ -75,6 +75,7 @@ def equations() -> str:
     parts = []
     for title, name in (
         ("Per run, from the parameters (DERIVED)", "DERIVED"),
+        ("What the medium alone sets, once per evaluation (MEDIUM)", "MEDIUM"),
         ("What each cell emits into the culture (EMIT)", "EMIT"),
         ("Signals every cell there sees (SHARED)", "SHARED"),
         ("Each cell: gene network, event rates, fates (CELL)", "CELL"),

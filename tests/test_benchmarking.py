@@ -104,7 +104,7 @@ def test_roadrunner_runs_a_parameter_set_as_ipscsim_does():
     )
     prob = problem()
     ps = parameter_sets(prob, 2, seed=3)
-    rr = peers.roadrunner_model(ips.export.sbml(prob.name), 1e-8, 1e-11)
+    rr = peers.roadrunner_model(ips.export.sbml(prob.name), 1e-8, 1e-11, quick=True)
     for p in ps:  # the second run also checks that the first left nothing behind
         ours = ips.simulate(prob.name, engine=ips.ODE(rtol=1e-09, atol=1e-12), params=p).records[-1]
         theirs = peers.roadrunner_run(rr, prob, p)

@@ -7,6 +7,7 @@ import pytest
 from scipy.special import erfc
 
 import ipscsim as ips
+from ipscsim.benchmarking import peers
 from ipscsim.engines.ode import apply_operation
 from ipscsim.export.sbml_model import erfc_approx
 from ipscsim.model import layout as L
@@ -106,11 +107,11 @@ def test_roadrunner_reproduces_the_ode_engine(name):
     at an event that falls on an output day (du2015, day 6), shrinks its step to 1e-23 and stalls
     there, while it passes the same event between output days; seen with libroadrunner 2.10.
     """
-    roadrunner = pytest.importorskip(
+    pytest.importorskip(
         "roadrunner", reason="libroadrunner cannot be installed here: pip install libroadrunner"
     )
     r = ips.simulate(name, engine=ips.ODE(rtol=1e-10, atol=1e-13), record=ips.Record(every=1.0))
-    rr = roadrunner.RoadRunner(ips.export.sbml(name))
+    rr = peers.roadrunner_load(ips.export.sbml(name), quick=True)
     rr.integrator.stiff = False
     rr.integrator.relative_tolerance = 1e-8
     rr.integrator.absolute_tolerance = 1e-11
@@ -211,7 +212,7 @@ def test_readout_rules_reproduce_the_result_readouts():
     replating (maury2015, day 10) and 3 cohorts (12 take libRoadRunner 1.5 minutes to compile). The
     rules do not apply the Result's floor (less than one cell per well reported as none), so they are
     compared with the readouts before it."""
-    roadrunner = pytest.importorskip("roadrunner")
+    pytest.importorskip("roadrunner")
     from ipscsim.export.sbml_readouts import observable_id
 
     types = ["MN", "pMN", "p3", "interneuron", "neuroectoderm"]
@@ -219,8 +220,8 @@ def test_readout_rules_reproduce_the_result_readouts():
     r = ips.simulate(
         "maury2015", engine=ips.ODE(rtol=1e-10, atol=1e-13, cohorts=3), record=ips.Record(every=1.0)
     )
-    rr = roadrunner.RoadRunner(
-        ips.export.sbml("maury2015", readouts=[*types, *marks, "neurons"], cohorts=3)
+    rr = peers.roadrunner_load(
+        ips.export.sbml("maury2015", readouts=[*types, *marks, "neurons"], cohorts=3), quick=True
     )
     rr.integrator.stiff = False
     rr.integrator.relative_tolerance = 1e-8
@@ -260,7 +261,7 @@ def test_petab_problem_is_valid_and_its_model_gives_ipscsims_readouts(tmp_path):
     libRoadRunner, gives at every measurement the readout ipscsim's calibration compares with the
     data (same parameters, same cohorts) within 2e-7, before the one-cell floor the Result applies."""
     pv = pytest.importorskip("petab.v1")
-    roadrunner = pytest.importorskip("roadrunner")
+    pytest.importorskip("roadrunner")
     import pandas as pd
 
     from ipscsim.validation.evaluate import evaluate
@@ -286,7 +287,7 @@ def test_petab_problem_is_valid_and_its_model_gives_ipscsims_readouts(tmp_path):
             ours.append(mark[i, MARKERS.index(t.readout)])
         assert abs(ours[-1] - floored) < 1e-5  # the floor moves a share of a cell at most
     for j, row in meas.iterrows():
-        rr = roadrunner.RoadRunner(str(tmp_path / "model.xml"))
+        rr = peers.roadrunner_load(tmp_path / "model.xml", quick=True)
         rr.integrator.stiff = False
         rr.integrator.relative_tolerance = 1e-8
         rr.integrator.absolute_tolerance = 1e-11

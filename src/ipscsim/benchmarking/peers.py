@@ -29,6 +29,7 @@ __all__ = [
     "numbalsoda_ensemble",
     "numbalsoda_run",
     "roadrunner_ensemble",
+    "roadrunner_load",
     "roadrunner_model",
     "roadrunner_run",
     "scipy_run",
@@ -127,12 +128,38 @@ def numbalsoda_ensemble(prob: Problem, ps: np.ndarray, method: str = "lsoda"):
 
 
 # ----------------------------------------------------------------------------------------- roadrunner
-def roadrunner_model(sbml: str, rtol: float, atol: float, stiff: bool = True):
-    """A libRoadRunner instance of an exported model with the given tolerances."""
+def roadrunner_load(sbml: str, quick: bool = False):
+    """The libRoadRunner model of an SBML document (a path or the text).
+
+    Args:
+        sbml: The document.
+        quick: Compile with libRoadRunner's LLJIT backend without optimisation, which loads the
+            exported maury2015 model 5x faster than the default MCJIT (31 s against 155 s on this
+            machine) and simulates it 1.3x slower (0.77 s against 0.59 s); the setting is restored
+            afterwards. For models simulated once or twice (tests), not for timing the peer.
+    """
     import roadrunner
 
     roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)  # CVODE's step warnings at events
-    rr = roadrunner.RoadRunner(sbml)
+    cfg = roadrunner.Config
+    keys = (cfg.LLVM_BACKEND, cfg.LLJIT_OPTIMIZATION_LEVEL)
+    old = [cfg.getValue(k) for k in keys]
+    if quick:
+        cfg.setValue(cfg.LLVM_BACKEND, cfg.LLJIT)
+        cfg.setValue(cfg.LLJIT_OPTIMIZATION_LEVEL, 0)
+    try:
+        return roadrunner.RoadRunner(str(sbml))
+    finally:
+        for k, v in zip(keys, old, strict=True):
+            cfg.setValue(k, v)
+
+
+def roadrunner_model(sbml: str, rtol: float, atol: float, stiff: bool = True, quick: bool = False):
+    """A libRoadRunner instance of an exported model with the given tolerances.
+
+    ``quick`` compiles it faster (see :func:`roadrunner_load`).
+    """
+    rr = roadrunner_load(sbml, quick)
     rr.integrator.relative_tolerance = rtol
     rr.integrator.absolute_tolerance = atol
     rr.integrator.stiff = stiff

@@ -75,17 +75,19 @@ def derived(p, ip, dp):
 @jit(inline="always")
 def emit(y, o, p, ip, dp, a, f, z, e):
     """A cell's contributions to the culture's Nodal, BMP and Delta."""
+    v_wnt_m = ((a[2] + p[6]) / z[2])  # the medium's WNT input
+    v_erk = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
+    v_bmp_wnt_m = (((p[115] * f[2]) * sat((v_wnt_m * v_wnt_m))) * rep2i(v_erk, ip[116]))  # BMP4 that early ectoderm
     e[0] = ((max(y[o + 0], 0.0) + (p[112] * max(y[o + 4], 0.0))) + (p[113] * max(y[o + 5], 0.0)))  # Nodal/GDF3 of epiblast-like cells
     v_ecto = ((1.0) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 1], ip[90]) * den2i(max(y[o + 5], 0.0), ip[88]) * den2i(y[o + 4], ip[88])))  # ectoderm that left pluripotency, not yet neural
-    v_wnt_e = ((a[2] + p[6]) / z[2])  # the medium's WNT input
-    v_fgf_e = (f[3] * sat(((a[3] + p[5]) / z[3])))  # ... and FGF/ERK activity
-    e[1] = ((max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0))) + ((((p[115] * f[2]) * sat((v_wnt_e * v_wnt_e))) * rep2i(v_fgf_e, ip[116])) * v_ecto))  # BMP4 of non-neural ectoderm and mesoderm, and of early
+    e[1] = ((max(y[o + 2], 0.0) + (p[114] * max(y[o + 4], 0.0))) + (v_bmp_wnt_m * v_ecto))  # BMP4 of non-neural ectoderm and
     e[2] = max(y[o + 19], 0.0)  # Delta follows the proneural factor
 
 
 @jit(inline="always")
 def shared(a, f, z, env, p, ip, dp, sh):
     """The signals every cell here sees, from the medium, its neighbours and the culture."""
+    v_erk = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
     sh[0] = (1.0 + (env[5] * (p[4] - 1.0)))  # aggregates hold endogenous signals back
     sh[1] = ((a[0] + ((((sh[0] * p[2]) * env[4]) * ip[7]) * env[0])) / z[0])
     sh[2] = (f[0] * sat(sh[1]))  # SMAD2/3 activity
@@ -94,7 +96,7 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[5] = (sh[4] + (env[5] * (sh[3] - sh[4])))  # ... or at an aggregate's surface
     sh[6] = ((a[1] + ((sh[0] * p[3]) * env[1])) / z[1])
     sh[7] = ((f[1] * sat(sh[6])) * (sh[5] + (((1.0 - sh[5]) * p[117]) * sh[0])))  # SMAD1/5/8: interior cells
-    sh[8] = (f[3] * sat(((a[3] + p[5]) / z[3])))  # FGF/ERK activity
+    sh[8] = v_erk  # FGF/ERK activity (MEDIUM)
     sh[9] = (f[6] * env[2])  # Notch input from neighbours' Delta
     sh[10] = sat(a[8])  # TetOn induction
     sh[11] = sat(a[13])  # cAMP/PKA

@@ -55,11 +55,12 @@ def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
     """Lane form: A cell's contributions to the culture's Nodal, BMP and Delta."""
     y_o = y[o * SY:]
     for l in range(nl):
+        v_wnt_m = ((a[2 * S + l] + p[6 * S + l]) / z[2 * S + l])  # the medium's WNT input
+        v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
+        v_bmp_wnt_m = (((p[115 * S + l] * f[2 * S + l]) * sat((v_wnt_m * v_wnt_m))) * rep2i(v_erk, ip[116 * S + l]))  # BMP4 that early ectoderm
         e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[112 * S + l] * max(y_o[4 * SY + l], 0.0))) + (p[113 * S + l] * max(y_o[5 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
         v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(max(y_o[5 * SY + l], 0.0), ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l])))  # ectoderm that left pluripotency, not yet neural
-        v_wnt_e = ((a[2 * S + l] + p[6 * S + l]) / z[2 * S + l])  # the medium's WNT input
-        v_fgf_e = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # ... and FGF/ERK activity
-        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[114 * S + l] * max(y_o[4 * SY + l], 0.0))) + ((((p[115 * S + l] * f[2 * S + l]) * sat((v_wnt_e * v_wnt_e))) * rep2i(v_fgf_e, ip[116 * S + l])) * v_ecto))  # BMP4 of non-neural ectoderm and mesoderm, and of early
+        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[114 * S + l] * max(y_o[4 * SY + l], 0.0))) + (v_bmp_wnt_m * v_ecto))  # BMP4 of non-neural ectoderm and
         e[2 * S + l] = max(y_o[19 * SY + l], 0.0)  # Delta follows the proneural factor
 
 
@@ -67,6 +68,7 @@ def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
 def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
     """Lane form: The signals every cell here sees, from the medium, its neighbours and the culture."""
     for l in range(nl):
+        v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
         sh[0 * S + l] = (1.0 + (env[5 * S + l] * (p[4 * S + l] - 1.0)))  # aggregates hold endogenous signals back
         sh[1 * S + l] = ((a[0 * S + l] + ((((sh[0 * S + l] * p[2 * S + l]) * env[4 * S + l]) * ip[7 * S + l]) * env[0 * S + l])) / z[0 * S + l])
         sh[2 * S + l] = (f[0 * S + l] * sat(sh[1 * S + l]))  # SMAD2/3 activity
@@ -75,7 +77,7 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[5 * S + l] = (sh[4 * S + l] + (env[5 * S + l] * (sh[3 * S + l] - sh[4 * S + l])))  # ... or at an aggregate's surface
         sh[6 * S + l] = ((a[1 * S + l] + ((sh[0 * S + l] * p[3 * S + l]) * env[1 * S + l])) / z[1 * S + l])
         sh[7 * S + l] = ((f[1 * S + l] * sat(sh[6 * S + l])) * (sh[5 * S + l] + (((1.0 - sh[5 * S + l]) * p[117 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8: interior cells
-        sh[8 * S + l] = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
+        sh[8 * S + l] = v_erk  # FGF/ERK activity (MEDIUM)
         sh[9 * S + l] = (f[6 * S + l] * env[2 * S + l])  # Notch input from neighbours' Delta
         sh[10 * S + l] = sat(a[8 * S + l])  # TetOn induction
         sh[11 * S + l] = sat(a[13 * S + l])  # cAMP/PKA

@@ -13,7 +13,8 @@ genotype and ``K`` heterogeneity cohorts:
   parameters with rate rules; every intermediate quantity (compound concentrations, pathway inputs,
   the equations' locals and outputs) is an assignment rule named after the equation it comes from
   (:mod:`ipscsim.model.network`, translated by :mod:`ipscsim.export.sbml_equations`: a local ``x`` of
-  cohort ``i`` is ``x_<i>``, a shared one ``sh_x``, a parameter ``p_x``);
+  cohort ``i`` is ``x_<i>``, a shared one ``sh_x``, one the medium alone sets ``m_x``, a
+  parameter ``p_x``);
 * the protocol's schedule is piecewise in time: each compound's concentration decays from its nominal
   value at the last media change, ``conc_<compound> = nominal_<compound> * exp(-kdec_<compound> *
   (time - t_change))`` (nM), and an event at
@@ -52,7 +53,7 @@ def ode_params() -> tuple[str, ...]:
     """Parameters the ODE model reads (the equations' and the engine's own), in array order."""
     net = network()
     used = set()
-    for eqs in (net.derived, net.emit, net.shared, net.cell, net.cohort, net.global_):
+    for eqs in (net.derived, net.medium, net.emit, net.shared, net.cell, net.cohort, net.global_):
         for e in eqs:
             used |= free_names(e.expr)
     used |= {"sigma_sensitivity", "sigma_tempo", "capacity_adherent", "capacity_suspension"}
@@ -204,11 +205,14 @@ def _rename(i: int | None, section: str) -> Any:
     net = network()
     derived = set(net.locals_(net.derived))
     shared = set(net.locals_(net.shared))
+    medium = set(net.locals_(net.medium))
     params = set(L.PARAM_NAMES)
 
     def rename(name: str) -> str:
         if name in derived:
             return f"d_{name}"
+        if name in medium:
+            return f"m_{name}"
         if name in params:
             return f"p_{name}"
         if name in shared and section != "SHARED_LOCAL":
@@ -356,8 +360,9 @@ def _counts(k: int) -> list[str]:
 
 
 def _culture(w: _Writer, k: int) -> None:
-    """Each cohort's emissions, the culture's inputs to SHARED (ENV), and SHARED."""
+    """The culture's equations: MEDIUM once, each cohort's EMIT, SHARED's inputs (ENV), SHARED."""
     net = network()
+    _emit_section(w, net.medium, None)
     for i in range(k):
         _emit_section(w, net.emit, i)
     prog = [f"c{i}_PROG" for i in range(k)]

@@ -187,6 +187,18 @@ def _shared_reads() -> dict[str, str]:
     return {n: f"sh[{i}]" for i, n in enumerate(net.locals_(net.shared))}
 
 
+def _medium_for(eqs: tuple[Equation, ...]) -> tuple[Equation, ...]:
+    """The ``MEDIUM`` equations a section reads, directly or through each other, in order."""
+    medium = network().medium
+    need = set().union(*(free_names(e.expr) for e in eqs))
+    keep = []
+    for e in reversed(medium):
+        if e.target in need:
+            keep.append(e)
+            need |= free_names(e.expr)
+    return tuple(reversed(keep))
+
+
 def _body(eqs: tuple[Equation, ...], names: Names, write: dict[str, str]) -> list[str]:
     """Lines of a function body: locals as variables, outputs written where ``write`` says."""
     lines = []
@@ -227,7 +239,7 @@ def _emit() -> str:
     return _function(
         "emit(y, o, p, ip, dp, a, f, z, e)",
         "A cell's contributions to the culture's Nodal, BMP and Delta.",
-        _body(net.emit, names, write),
+        _body(_medium_for(net.emit) + net.emit, names, write),
     )
 
 
@@ -238,7 +250,7 @@ def _shared() -> str:
     return _function(
         "shared(a, f, z, env, p, ip, dp, sh)",
         "The signals every cell here sees, from the medium, its neighbours and the culture.",
-        _body(net.shared, names, write),
+        _body(_medium_for(net.shared) + net.shared, names, write),
     )
 
 

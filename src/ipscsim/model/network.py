@@ -10,6 +10,8 @@ docs/model.md explains the biology equation by equation, with the parameters and
 Sections, in the order a right-hand-side evaluation runs them:
 
 * ``DERIVED``: functions of the parameters only, computed once per run;
+* ``MEDIUM`` (per evaluation, once for the culture): what the medium alone sets, read by ``EMIT`` and
+  ``SHARED`` (the SBML export writes it once; the kernels inline it where it is read);
 * ``EMIT`` (per cohort, or per cell): what a cell contributes to the population's own signals
   (Nodal, BMP, Delta), summed by the engine over the culture (ODE) or over neighbours (agent-based);
 * ``SHARED`` (per evaluation; per cell in the agent-based engine): the signals every cell there sees,
@@ -50,6 +52,7 @@ __all__ = [
     "GLOBAL",
     "GLOBALS",
     "MARKERS",
+    "MEDIUM",
     "NEURON",
     "NEURON_CLASSES",
     "NEURON_TYPE",
@@ -234,15 +237,19 @@ kgl1        = 1 + K_glial * K_glial
 kg3         = 1 + K_gli3 * K_gli3
 """
 
+MEDIUM = """
+wnt_m       = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT input
+erk         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
+bmp_wnt_m   = bmp_wnt * F_WNT * sat(wnt_m * wnt_m) * rep2(erk, K_fgf_bmp)  # BMP4 that early ectoderm
+              # makes under WNT, unless FGF represses it
+"""
+
 EMIT = """
 emit.nodal  = pos(OCT4) + w_nodal_me * pos(ME) + w_nodal_nmp * pos(NMP)  # Nodal/GDF3 of epiblast-like cells
 ecto        = rep2(OCT4, K_oct4_fate) * rep2(NEURAL, K_neural_fate) * rep2(pos(NMP), K_fate_fate)
               * rep2(ME, K_fate_fate)                      # ectoderm that left pluripotency, not yet neural
-wnt_e       = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT input
-fgf_e       = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # ... and FGF/ERK activity
-emit.bmp    = pos(NNE) + w_bmp_me * pos(ME)                # BMP4 of non-neural ectoderm and mesoderm,
-              + bmp_wnt * F_WNT * sat(wnt_e * wnt_e) * rep2(fgf_e, K_fgf_bmp) * ecto  # and of early
-              # ectoderm under WNT, unless FGF represses it
+emit.bmp    = pos(NNE) + w_bmp_me * pos(ME) + bmp_wnt_m * ecto  # BMP4 of non-neural ectoderm and
+              # mesoderm, and of early ectoderm under WNT (MEDIUM)
 emit.delta  = pos(NGN2)                                    # Delta follows the proneural factor
 """
 
@@ -256,7 +263,7 @@ edge        = edge_adh + fmt * (surface - edge_adh)        # ... or at an aggreg
 lb          = (A_BMP + shield * bmp_endogenous * bmp_src) / Z_BMP
 s_b         = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior * shield)  # SMAD1/5/8: interior cells
               # respond less, and inside an aggregate less still (BMP binds the matrix it crosses)
-s_f         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
+s_f         = erk                                          # FGF/ERK activity (MEDIUM)
 notch_in    = F_NOTCH * delta                               # Notch input from neighbours' Delta
 dox         = sat(A_TRANSGENE)                              # TetOn induction
 camp        = sat(A_CAMP)                                   # cAMP/PKA
@@ -531,6 +538,7 @@ class Network:
     """The parsed equations, by section (see the module docstring)."""
 
     derived: tuple[Equation, ...]
+    medium: tuple[Equation, ...]
     emit: tuple[Equation, ...]
     shared: tuple[Equation, ...]
     cell: tuple[Equation, ...]
@@ -558,6 +566,7 @@ def network() -> Network:
     """
     net = Network(
         tuple(parse_block(DERIVED, "DERIVED")),
+        tuple(parse_block(MEDIUM, "MEDIUM")),
         tuple(parse_block(EMIT, "EMIT")),
         tuple(parse_block(SHARED, "SHARED")),
         tuple(parse_block(CELL, "CELL")),

@@ -42,11 +42,13 @@ def _check(net: Network) -> None:
     pathway = {f"{x}_{q}" for x in "AFZ" for q in PATHWAYS}
     derived = set(net.locals_(net.derived))
     shared = set(net.locals_(net.shared))
+    medium = set(net.locals_(net.medium))
     cell_out = {f"{k}.{n}" for k in ("rate", "fate", "prog") for n in _outs(net.cell)}
     scopes = {
         "DERIVED": (net.derived, params),
-        "EMIT": (net.emit, params | derived | pathway | set(GENES)),
-        "SHARED": (net.shared, params | derived | pathway | set(ENV)),
+        "MEDIUM": (net.medium, params | derived | pathway),
+        "EMIT": (net.emit, params | derived | pathway | medium | set(GENES)),
+        "SHARED": (net.shared, params | derived | pathway | medium | set(ENV)),
         "CELL": (
             net.cell,
             params | derived | pathway | shared | set(ENV) | set(GENES) | {"phi", "theta"},

@@ -54,7 +54,8 @@ def env_inputs(
     """
     blocks = y[: n_cohorts * L.N_COHORT].reshape(n_cohorts, L.N_COHORT)
     genes = {g: blocks[:, i] for i, g in enumerate(GENES)}
-    em = evaluate(list(network().emit), {**derived(p), **_pathways(*afz), **genes})
+    net = network()
+    em = evaluate([*net.medium, *net.emit], {**derived(p), **_pathways(*afz), **genes})
     prog = blocks[:, L.C_PROG]
     n_prog = prog.sum()
     total = blocks[:, L.N_GENES :].sum()
@@ -80,7 +81,8 @@ def env_inputs(
 
 def shared(a, f, z, env: dict[str, float], p: np.ndarray) -> dict[str, Any]:
     """Every name ``SHARED`` defines (and the pathway inputs, parameters, derived values, inputs)."""
-    return evaluate(list(network().shared), {**derived(p), **_pathways(a, f, z), **env})
+    net = network()
+    return evaluate([*net.medium, *net.shared], {**derived(p), **_pathways(a, f, z), **env})
 
 
 def cell_env(sh: dict[str, Any], genes: np.ndarray, phi, theta) -> dict[str, Any]:

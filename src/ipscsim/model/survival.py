@@ -148,7 +148,8 @@ def _equations(target: str) -> tuple:
     from .expr import free_names
     from .network import network
 
-    eqs = list(network().shared)
+    net = network()
+    eqs = [*net.medium, *net.shared]
     need, keep = {target}, []
     for eq in reversed(eqs):
         if eq.target in need:
