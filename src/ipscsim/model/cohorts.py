@@ -14,9 +14,9 @@ pair from the same standard normal distribution.
 from __future__ import annotations
 
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
-from scipy.special import ndtri
 
 from ..errors import ParameterError, is_real
 from . import layout as L
@@ -42,8 +42,9 @@ def _nodes(k: int) -> np.ndarray:
     u1 = (i + 0.5) / k
     u2 = np.mod(0.5 + i * (np.sqrt(5.0) - 1.0) / 2.0, 1.0)
     out = np.empty((k, 3))
-    out[:, L.Z_SENS] = ndtri(u1) if k > 1 else 0.0
-    out[:, L.Z_TEMPO] = ndtri(u2) if k > 1 else 0.0
+    inv = NormalDist().inv_cdf  # Wichura's AS241 (within 1 ulp of scipy's ndtri), without importing
+    out[:, L.Z_SENS] = [inv(x) for x in u1] if k > 1 else 0.0  # scipy.special (0.2 s) for
+    out[:, L.Z_TEMPO] = [inv(x) for x in u2] if k > 1 else 0.0  # the first simulation
     out[:, L.Z_WEIGHT] = 1.0 / k
     return out
 
