@@ -12,6 +12,7 @@ from ipscsim.engines.ode import apply_operation
 from ipscsim.export.sbml_model import erfc_approx
 from ipscsim.model import layout as L
 from ipscsim.model.inputs import compile_protocol
+from ipscsim.model.network import network
 from ipscsim.model.readouts import CELL_TYPES, MARKERS, readout_counts
 from ipscsim.results import Result
 
@@ -63,6 +64,12 @@ def test_document_is_valid_sbml_with_the_protocol_schedule(tmp_path):
         or cp.op[s] != L.OP_NONE
     )
     assert m.getNumEvents() == changes > 5
+    # what the medium alone sets (MEDIUM) is one rule for the culture, not one per cohort
+    rules = {r.getVariable() for r in m.getListOfRules() if r.isAssignment()}
+    net = network()
+    for name in net.locals_(net.medium):
+        assert f"m_{name}" in rules
+        assert not any(r.startswith(f"{name}_") for r in rules), name
     # only the protocol's compounds appear
     used = {s.compound for s in ips.protocols.get("maury2015").steps}
     assert {

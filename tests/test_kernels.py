@@ -99,3 +99,17 @@ def test_equations_check_and_a_broken_equation_is_named():
     cell = tuple(e for e in network().cell if e.target != "d.GLI")
     with pytest.raises(ValueError, match=r"CELL: rates d\.X must be given once"):
         check_network(dataclasses.replace(net, cell=cell))
+
+
+def test_needed_keeps_what_a_name_reads_through_other_equations_in_order():
+    """``needed`` (codegen's MEDIUM inlining, the survival assay's SHARED slice): the equations that
+    define the names or what those read, transitively, in their order; nothing else."""
+    from ipscsim.model.expr import needed, parse_block
+    from ipscsim.model.network import network
+
+    eqs = parse_block("a = p\nb = a * 2\nc = q\nd = b + c\ne = a")
+    assert [e.target for e in needed(eqs, {"d"})] == ["a", "b", "c", "d"]
+    assert [e.target for e in needed(eqs, {"e", "zzz"})] == ["a", "e"]
+    net = network()
+    assert [e.target for e in needed(net.medium, {"s_f", "erk"})] == ["erk"]
+    assert [e.target for e in needed(net.medium, {"bmp_wnt_m"})] == ["wnt_m", "erk", "bmp_wnt_m"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codegen_lanes import KERNEL_IMPORTS, lane_module
-from .expr import Equation, free_names
+from .expr import Equation, free_names, needed
 from .network import (
     COUNTS,
     ENV,
@@ -189,14 +189,7 @@ def _shared_reads() -> dict[str, str]:
 
 def _medium_for(eqs: tuple[Equation, ...]) -> tuple[Equation, ...]:
     """The ``MEDIUM`` equations a section reads, directly or through each other, in order."""
-    medium = network().medium
-    need = set().union(*(free_names(e.expr) for e in eqs))
-    keep = []
-    for e in reversed(medium):
-        if e.target in need:
-            keep.append(e)
-            need |= free_names(e.expr)
-    return tuple(reversed(keep))
+    return needed(network().medium, set().union(*(free_names(e.expr) for e in eqs)))
 
 
 def _body(eqs: tuple[Equation, ...], names: Names, write: dict[str, str]) -> list[str]:

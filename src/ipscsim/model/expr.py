@@ -27,13 +27,13 @@ Functions (``K`` a threshold, ``x >= 0`` unless said):
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "Equation", "evaluate", "free_names", "parse_block"]
+__all__ = ["FUNCTIONS", "Equation", "evaluate", "free_names", "needed", "parse_block"]
 
 
 def _hill_n(n: int) -> Callable:
@@ -199,6 +199,16 @@ def free_names(expr: ast.expr) -> set[str]:
 
     visit(expr)
     return out
+
+
+def needed(eqs: Sequence[Equation], names: set[str]) -> tuple[Equation, ...]:
+    """The equations of ``eqs`` that define ``names`` or what those read, in their order."""
+    need, keep = set(names), []
+    for e in reversed(eqs):
+        if e.target in need:
+            keep.append(e)
+            need |= free_names(e.expr)
+    return tuple(reversed(keep))
 
 
 def _value(node: ast.expr, env: Mapping[str, Any]) -> Any:

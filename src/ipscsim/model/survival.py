@@ -144,18 +144,12 @@ def drug_reported_in(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def _equations(target: str) -> tuple:
-    """The equations of ``SHARED`` that ``target`` depends on, in order (the one source of the biology)."""
-    from .expr import free_names
+    """The ``MEDIUM`` and ``SHARED`` equations that ``target`` depends on, in order (one source)."""
+    from .expr import needed
     from .network import network
 
     net = network()
-    eqs = [*net.medium, *net.shared]
-    need, keep = {target}, []
-    for eq in reversed(eqs):
-        if eq.target in need:
-            keep.append(eq)
-            need |= free_names(eq.expr)
-    return tuple(reversed(keep))
+    return needed([*net.medium, *net.shared], {target})
 
 
 @lru_cache(maxsize=1)
