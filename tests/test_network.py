@@ -183,3 +183,32 @@ def test_without_gli3_repressor_motor_neuron_progenitors_need_no_gli_activator()
 
 def test_layout_matches_the_equations():
     assert len(GENES) == L.N_GENES
+
+
+@pytest.mark.parametrize("rock", [0.0, 1.0])
+def test_one_dissociation_kills_as_the_parameter_table_defines(rock):
+    """A replate sets the stress to 1 and it decays at ``stress_recovery``, so the integrated hazard is
+    the excess rate at stress 1 over ``stress_recovery``. Without ROCK inhibitor a pluripotent cell then
+    survives ``dissociation_survival``, a neural progenitor that to the power ``fragility_np`` and a
+    neuron to the power ``fragility_np * neuron_dissociation_factor`` (parameters.csv: neurons die more
+    than the progenitors they came from); ROCK inhibition removes ``rock_efficacy`` of each hazard."""
+    p = dict(zip(L.PARAM_NAMES, P, strict=True))
+    blocked = {"ROCK": rock}
+
+    def excess(name, genes):
+        hi, lo = (_signals(inhibited=blocked, stress=s) for s in (1.0, 0.0))
+        if name.startswith("mu_"):
+            return (float(hi[name]) - float(lo[name])) / p["stress_recovery"]
+        rates = [cell_env(sh, genes[None, :], np.ones(1), np.ones(1)) for sh in (hi, lo)]
+        return float(np.ravel(rates[0][name])[0] - np.ravel(rates[1][name])[0]) / p["stress_recovery"]
+
+    pluripotent = np.zeros(len(GENES))
+    pluripotent[G["OCT4"]] = 1.0
+    base = np.log(1 / p["dissociation_survival"]) * (1 - p["rock_efficacy"] * rock)
+    assert np.exp(-excess("rate.death", pluripotent)) == pytest.approx(np.exp(-base), rel=1e-2)
+    np_survival = np.exp(-base * p["fragility_np"])
+    assert np.exp(-excess("rate.death", _neural_cell(0.1))) == pytest.approx(np_survival, rel=1e-9)
+    neuron = np_survival ** p["neuron_dissociation_factor"]
+    for name in ("mu_n", "mu_mn"):
+        assert np.exp(-excess(name, None)) == pytest.approx(neuron, rel=1e-9)
+    assert neuron < np_survival

@@ -128,11 +128,11 @@ def numbalsoda_ensemble(prob: Problem, ps: np.ndarray, method: str = "lsoda"):
 
 
 # ----------------------------------------------------------------------------------------- roadrunner
-def roadrunner_load(sbml: str, quick: bool = False):
+def roadrunner_load(sbml: str | os.PathLike, quick: bool = False):
     """The libRoadRunner model of an SBML document (a path or the text).
 
     Args:
-        sbml: The document.
+        sbml: The document: a path to an SBML file or the SBML text.
         quick: Compile with libRoadRunner's LLJIT backend without optimisation, which loads the
             exported maury2015 model 5x faster than the default MCJIT (31 s against 155 s on this
             machine) and simulates it 1.3x slower (0.77 s against 0.59 s); the setting is restored
@@ -154,7 +154,13 @@ def roadrunner_load(sbml: str, quick: bool = False):
             cfg.setValue(k, v)
 
 
-def roadrunner_model(sbml: str, rtol: float, atol: float, stiff: bool = True, quick: bool = False):
+def roadrunner_model(
+    sbml: str | os.PathLike,
+    rtol: float,
+    atol: float,
+    stiff: bool = True,
+    quick: bool = False,
+):
     """A libRoadRunner instance of an exported model with the given tolerances.
 
     ``quick`` compiles it faster (see :func:`roadrunner_load`).
