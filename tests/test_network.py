@@ -200,7 +200,9 @@ def test_one_dissociation_kills_as_the_parameter_table_defines(rock):
         if name.startswith("mu_"):
             return (float(hi[name]) - float(lo[name])) / p["stress_recovery"]
         rates = [cell_env(sh, genes[None, :], np.ones(1), np.ones(1)) for sh in (hi, lo)]
-        return float(np.ravel(rates[0][name])[0] - np.ravel(rates[1][name])[0]) / p["stress_recovery"]
+        return (
+            float(np.ravel(rates[0][name])[0] - np.ravel(rates[1][name])[0]) / p["stress_recovery"]
+        )
 
     pluripotent = np.zeros(len(GENES))
     pluripotent[G["OCT4"]] = 1.0
