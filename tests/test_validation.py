@@ -301,7 +301,10 @@ def test_lines_are_reproducible_and_vary():
     assert a.meta["line"] == 7
     panel = ips.lines.across("maury2015", n_lines=8, seed=1)
     assert len(panel) == 8
-    assert panel["mn_fraction"].std() > 0.005
+    # every line gives its own result; maury2015's MN fraction sits near its ceiling (0.98-0.99), so
+    # the lines differ mostly in how many MNs they make (coefficient of variation about 6%)
+    assert panel["mn_yield"].nunique() == 8 and panel["mn_fraction"].nunique() == 8
+    assert panel["mn_yield"].std() / panel["mn_yield"].mean() > 0.03
 
 
 def test_lines_reproduce_the_share_of_neural_resistant_lines():
