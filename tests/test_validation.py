@@ -303,7 +303,8 @@ def test_lines_are_reproducible_and_vary():
     assert len(panel) == 8
     # every line gives its own result; maury2015's MN fraction sits near its ceiling (0.98-0.99), so
     # the lines differ mostly in how many MNs they make (coefficient of variation about 6%)
-    assert panel["mn_yield"].nunique() == 8 and panel["mn_fraction"].nunique() == 8
+    assert panel["mn_yield"].nunique() == 8
+    assert panel["mn_fraction"].nunique() == 8
     assert panel["mn_yield"].std() / panel["mn_yield"].mean() > 0.03
 
 
