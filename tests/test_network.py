@@ -193,10 +193,9 @@ def test_one_dissociation_kills_as_the_parameter_table_defines(rock):
     neuron to the power ``fragility_np * neuron_dissociation_factor`` (parameters.csv: neurons die more
     than the progenitors they came from); ROCK inhibition removes ``rock_efficacy`` of each hazard."""
     p = dict(zip(L.PARAM_NAMES, P, strict=True))
-    blocked = {"ROCK": rock}
+    hi, lo = (_signals(inhibited={"ROCK": rock}, stress=s) for s in (1.0, 0.0))
 
     def excess(name, genes):
-        hi, lo = (_signals(inhibited=blocked, stress=s) for s in (1.0, 0.0))
         if name.startswith("mu_"):
             return (float(hi[name]) - float(lo[name])) / p["stress_recovery"]
         rates = [cell_env(sh, genes[None, :], np.ones(1), np.ones(1)) for sh in (hi, lo)]

@@ -107,7 +107,7 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
     sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[168] * sh[11]))) + ((p[79] * p[167]) * sh[17]))  # neuron death rate (1/day)
-    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[168] * sh[11]))) + ((p[79] * p[167]) * sh[17]))  # motor neuron death rate (1/day): the genotype scales the death support
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[168] * sh[11]))) + ((p[79] * p[167]) * sh[17]))  # motor neuron death rate (1/day), dissociation as for neurons
     sh[20] = (p[73] * (1.0 + (p[177] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate

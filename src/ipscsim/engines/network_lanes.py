@@ -88,7 +88,7 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[16 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[17 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
         sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[167 * S + l]) * sh[17 * S + l]))  # neuron death rate (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[167 * S + l]) * sh[17 * S + l]))  # motor neuron death rate (1/day): the genotype scales the death support
+        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[167 * S + l]) * sh[17 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
         sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[177 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[21 * S + l] = ((sh[9 * S + l] * sh[9 * S + l]) / (p[48 * S + l] + (sh[9 * S + l] * sh[9 * S + l])))
         sh[22 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[7 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate

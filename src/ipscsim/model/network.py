@@ -279,11 +279,12 @@ growth      = pos(1 - occ)                                  # contact inhibition
 haz         = mu_diss * stress * (1 - rock_efficacy * (1 - F_ROCK))  # dissociation hazard (1/day)
 mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
               + neuron_dissociation_factor * fragility_np * haz  # neuron death rate (1/day)
+              # (dissociation kills neurons more than the neural progenitors)
 mu_mn       = death_neuron * (mn_hazard * (1 - trophic_efficacy) + mn_deprivation * trophic_efficacy
-              * (1 - trophic)) * (1 - camp_survival * camp)  # motor neuron death rate (1/day): the
-              + neuron_dissociation_factor * fragility_np * haz  # genotype scales the death support
-              # cannot prevent and the death that follows its lack apart (C9orf72 MNs die of
-              # withdrawal, Shi 2018); dissociation kills neurons more than the neural progenitors
+              * (1 - trophic)) * (1 - camp_survival * camp)  # motor neuron death rate (1/day),
+              + neuron_dissociation_factor * fragility_np * haz  # dissociation as for neurons
+              # the genotype scales the death support cannot prevent and the death that follows
+              # its lack apart (C9orf72 MNs die of withdrawal, Shi 2018)
 chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
 hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
 perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
