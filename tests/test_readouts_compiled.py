@@ -62,3 +62,59 @@ def test_no_marker_counts_more_cells_than_the_culture_holds():
     types, raw = reference(r.records, r.params, r.n_cohorts)
     kept = np.where(types * r.seeded < 1.0, 0.0, types).sum(axis=1)
     assert np.any(raw[:, MARKERS.index("HOX")] > kept)
+
+
+def test_flog_is_log_to_three_ulp_and_reads_non_positive_input_as_the_smallest_normal():
+    """The readouts' logarithm (rows form): straight-line arithmetic from the IEEE bits."""
+    from ipscsim.engines.mathfns import flog
+
+    rng = np.random.default_rng(1)
+    x = np.concatenate(
+        [
+            10.0 ** rng.uniform(-307, 308, 20_000),
+            rng.uniform(0.5, 2.0, 20_000),
+            [1.0, 2.0, 0.5, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2.0), 1e-300, 1e300],
+        ]
+    )
+    got = np.array([flog(v) for v in x])
+    want = np.log(x)
+    assert np.max(np.abs(got - want) / np.spacing(np.abs(want) + (want == 0))) <= 3.0
+    assert flog(1.0) == 0.0
+    tiny = np.log(np.finfo(float).tiny)
+    assert flog(0.0) == pytest.approx(tiny, rel=1e-15)
+    assert flog(-1.0) == pytest.approx(tiny, rel=1e-15)
+
+
+def test_fndtr_is_scipy_ndtr_to_1e15_and_fgate_is_the_gate():
+    """The readouts' normal distribution function: absolute error at the rounding of 1 - q."""
+    from scipy.special import ndtr
+
+    from ipscsim.engines.mathfns import fgate, fndtr, gate
+
+    rng = np.random.default_rng(2)
+    z = np.concatenate([np.linspace(-40.0, 40.0, 200_001), rng.normal(0.0, 3.0, 20_000)])
+    got = np.array([fndtr(v) for v in z])
+    assert np.max(np.abs(got - ndtr(z))) <= 1e-15
+    lower = ndtr(z) > 1e-300  # in the lower tail the error stays small relative to the value too
+    assert np.max(np.abs(got[lower] - ndtr(z)[lower]) / ndtr(z)[lower]) <= 1e-13
+    assert fndtr(0.0) == pytest.approx(0.5, abs=1e-15)
+    assert fndtr(-50.0) == 0.0
+    assert fndtr(50.0) == 1.0
+    x = np.concatenate([10.0 ** rng.uniform(-6, 4, 5_000), [0.0, -1.0]])
+    assert max(abs(fgate(v, 0.3, 0.4) - gate(v, 0.3, 0.4)) for v in x) <= 2e-15
+    assert fgate(0.0, 0.3, 0.4) == 0.0
+    assert fgate(-1.0, 0.3, 0.4) == 0.0
+
+
+def test_rows_scored_in_lane_blocks_do_not_depend_on_their_neighbours():
+    """A recorded day scores the same whatever rows share its block of lanes (or if it is alone)."""
+    r = ips.simulate("maury2015")
+    rows = r.records
+    types, markers = compiled(rows, r.params, r.n_cohorts)
+    for i in (0, 13, len(rows) - 1):
+        alone = compiled(rows[i : i + 1], r.params, r.n_cohorts)
+        assert np.array_equal(alone[0][0], types[i])
+        assert np.array_equal(alone[1][0], markers[i])
+    shifted = compiled(rows[3:], r.params, r.n_cohorts)  # every row in a different lane
+    assert np.array_equal(shifted[0], types[3:])
+    assert np.array_equal(shifted[1], markers[3:])

@@ -408,9 +408,12 @@ def generate() -> str:
 
 
 def generate_lanes() -> str:
-    """The source of ``engines/network_lanes.py``: the RHS functions of :func:`generate` in lane form."""
+    """The source of ``engines/network_lanes.py``: :func:`generate`'s RHS and readouts in lane form."""
     check_network()
-    return lane_module([_emit(), _shared(), _cell(), _cohort(), _globals()])
+    return lane_module(
+        [_emit(), _shared(), _cell(), _cohort(), _globals()],
+        [_progenitor_readout(), _neuron_readout_sum()],
+    )
 
 
 def target_path() -> Path:
