@@ -52,6 +52,9 @@ DAY_RESOLUTION = 1e-9
 
 def is_real(value: object) -> bool:
     """True for a real number (Python or numpy), False for bools and everything else."""
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, without the slower abstract-class check
+        return True
     import numbers
 
     return isinstance(value, numbers.Real) and not isinstance(value, bool)

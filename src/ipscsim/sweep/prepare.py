@@ -127,10 +127,7 @@ def scaled_run(
         for e in entries:
             nm = e.nanomolar
             if e.step is not None and factors:
-                step = e.step
-                for f in factors:
-                    step = step.scaled(f)
-                nm = to_nanomolar(step.concentration, step.unit, mm)
+                nm = to_nanomolar(e.step.scaled_concentration(factors), e.step.unit, mm)
             acc += e.on * nm
         u[:, col] = acc
     p = base.params
