@@ -64,7 +64,11 @@ def record_counts(rows, n_cohorts, p, ip, dp, cassette_nil, type_of_class, types
 @jit
 def _score_block(rows, r0, nl, n_state, n_cohorts, p, ip, dp, cassette_nil, type_of_class, types,
                  markers):  # fmt: skip
-    """:func:`record_counts` of rows ``r0 .. r0 + nl`` (``nl <= LANES``), one row per lane."""
+    """:func:`record_counts` of rows ``r0 .. r0 + nl`` (``nl <= LANES``), one row per lane.
+
+    All ``LANES`` lanes are scored (the unused ones hold zeros, which gate to zero): with the constant
+    trip count the compiler vectorises every lane loop without a remainder.
+    """
     y = np.zeros(n_state * S)
     for i in range(n_state):
         for ln in range(nl):
@@ -72,7 +76,7 @@ def _score_block(rows, r0, nl, n_state, n_cohorts, p, ip, dp, cassette_nil, type
     tsum = np.zeros(_NT * S)
     msum = np.zeros(_NM * S)
     g = np.empty(max(PROGENITOR_READOUT_GATES, NEURON_READOUT_SUM_GATES) * S)
-    _score_lanes(nl, y, n_cohorts, p, ip, dp, cassette_nil, type_of_class, np.empty(_NP * S),
+    _score_lanes(S, y, n_cohorts, p, ip, dp, cassette_nil, type_of_class, np.empty(_NP * S),
                  np.empty(_NM * S), np.empty(_NC * S), np.empty(S), g, tsum, msum)  # fmt: skip
     for ln in range(nl):
         for q in range(_NT):

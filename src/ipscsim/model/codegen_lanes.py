@@ -157,9 +157,10 @@ def rows_function(source: str) -> str:
     """The rows form of a generated readout: ``LANES`` recorded days of one run at once.
 
     The marker gates go first, each distinct one into its own row of ``g``, at most
-    :data:`GATES_PER_LOOP` to a lane loop; then the body, reading them from ``g``. LLVM vectorises a
-    lane loop of 18 gates but not of 22 (measured; with the polynomials written out or looped alike),
-    and the body without its gates is plain arithmetic.
+    :data:`GATES_PER_LOOP` to a lane loop; then the body, reading them from ``g``. With a run-time
+    trip count LLVM vectorised a lane loop of 18 gates but not one of 22 (measured, with the
+    polynomials written out or looped alike); the compiled readouts call these with the constant
+    ``LANES``, where the whole body vectorised either way, and the split costs nothing.
 
     Args:
         source: A readout function as :mod:`ipscsim.model.codegen` writes it.
