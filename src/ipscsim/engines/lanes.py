@@ -392,8 +392,13 @@ def _step(bd, rs, rtol, atol):
     n = rs.y0s.shape[1]
     k = rs.nodes.shape[0]
     hs = lf[_HS]
+    # LANES as a run-time value (an array's length): the stage and error loops vectorise over it,
+    # where the constant S makes numba compile them for a literal 8 and LLVM unroll them first
+    # (measured: stages 2-7 of a bundle 11.0 against 15.1 us, the error norms 2.3 against 6.4 us);
+    # the right-hand side is the other way round and keeps S
+    nl = hs.shape[0]
     for stage in range(2, 8):
-        _stage_inputs(S, n, stage, hs, B)
+        _stage_inputs(nl, n, stage, hs, B)
         c = (
             C2
             if stage == 2
@@ -412,7 +417,7 @@ def _step(bd, rs, rtol, atol):
         if li[_ACTIVE, ln] == 1:
             rs.stats[li[_RUN, ln], 0] += 6
             li[_STEPS, ln] += 1
-    _error_norms(S, n, hs, rtol, atol, B, lf[_E])
+    _error_norms(nl, n, hs, rtol, atol, B, lf[_E])
 
 
 @jit
