@@ -264,3 +264,18 @@ def test_diff_lists_every_change_and_nothing_else():
     assert d.loc["DAPT", "b"] == "10 uM days 7-12"
     with pytest.raises(ips.ProtocolError, match="other: 'du2015' is not a Protocol"):
         p.diff("du2015")
+
+
+def test_scaled_concentration_is_bit_for_bit_the_scaled_steps_concentration():
+    """The sweep's fast path computes a scaled dose without building the steps; it must not differ."""
+    import numpy as np
+
+    from ipscsim.protocols.steps import Step
+
+    step = Step("RA", 0.7, "uM", 0.0, 5.0)
+    for factors in ([0.3], [np.float64(0.7), 1.3], [1 / 3, 3.0, 0.1], [np.geomspace(0.2, 5, 7)[3]]):
+        built = step
+        for f in factors:
+            built = built.scaled(f)
+        assert step.scaled_concentration(factors) == built.concentration
+    assert step.scaled_concentration([]) == step.concentration

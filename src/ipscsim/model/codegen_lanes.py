@@ -16,8 +16,11 @@ What the rewrite does, and why (each point was measured to decide whether LLVM v
   through one block of memory with constant offsets (measured 3.5x faster than ten separate arrays).
 * A cohort's block (``y[o + 5]``) is first sliced (``yo = y[o * S:]``, then ``yo[5 * S + l]``): an
   offset computed inside the loop from ``o`` hides that two rows are ``S`` apart.
-* The loop runs to ``nl``, an argument (a constant trip count gets fully unrolled before the vectoriser
-  sees it).
+* The loop runs to ``nl``, an argument, so the caller decides what the compiler sees: numba compiles
+  a function called with the constant ``LANES`` for a literal 8, and LLVM then unrolls the lane loop
+  before it vectorises. That is what vectorises the right-hand side (``cell_lanes`` stays scalar with
+  a run-time count), so the engine passes the constant; for the integrator's stage loops it is the
+  other way round (docs/engines.md).
 * The per-lane scalars of a cohort (``theta``, ``phi``) become arrays indexed by the lane.
 
 The readouts get a second lane form (:func:`rows_function`): there the lanes are recorded days of one
