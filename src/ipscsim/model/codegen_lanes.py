@@ -132,6 +132,16 @@ def _rewrite_line(line: str, blocks: dict[tuple[str, str], str]) -> str:
     return line
 
 
+def _parts(source: str) -> tuple[str, str, str, str, list[str]]:
+    """A generated function's ``@jit`` line, name, arguments, docstring line and body lines."""
+    lines = source.rstrip("\n").split("\n")
+    deco, sig, doc, body = lines[0], lines[1], lines[2], lines[3:]
+    head = re.match(r"def (\w+)\((.*)\):", sig)
+    if head is None:  # pragma: no cover - codegen writes every function this way
+        raise ValueError(f"not a generated function: {sig!r}")
+    return deco, head.group(1), head.group(2), doc, body
+
+
 def lane_function(source: str) -> str:
     """The lane form of one generated function (its ``@jit`` line, signature, docstring and body).
 
@@ -141,12 +151,7 @@ def lane_function(source: str) -> str:
     Returns:
         ``name_lanes(nl, ...)``: the body inside ``for l in range(nl):``, arrays in lane layout.
     """
-    lines = source.rstrip("\n").split("\n")
-    deco, sig, doc, body = lines[0], lines[1], lines[2], lines[3:]
-    head = re.match(r"def (\w+)\((.*)\):", sig)
-    if head is None:  # pragma: no cover - codegen writes every function this way
-        raise ValueError(f"not a generated function: {sig!r}")
-    name, args = head.group(1), head.group(2)
+    deco, name, args, doc, body = _parts(source)
     used = {(arr, off) for arr, off, _ in _OFFSET.findall("\n".join(body))}
     blocks = {key: f"{key[0]}_{key[1]}" for key in used}
     pre = [f"    {v} = {arr}[{off} * SY:]" for (arr, off), v in sorted(blocks.items())]
@@ -173,12 +178,7 @@ def rows_function(source: str) -> str:
         (``tp``, ``mk``, ``cells``) and the gates (``g``, ``n`` rows) in lane layout, the parameters
         shared, and ``gate`` replaced by ``fgate``.
     """
-    lines = source.rstrip("\n").split("\n")
-    deco, sig, doc, body = lines[0], lines[1], lines[2], lines[3:]
-    head = re.match(r"def (\w+)\((.*)\):", sig)
-    if head is None:  # pragma: no cover - codegen writes every function this way
-        raise ValueError(f"not a generated function: {sig!r}")
-    name, args = head.group(1), head.group(2)
+    deco, name, args, doc, body = _parts(source)
     calls = list(dict.fromkeys(m.group(1) for b in body for m in _GATE_CALL.finditer(b)))
 
     def rewrite(line: str) -> str:
