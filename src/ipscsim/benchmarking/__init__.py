@@ -1,9 +1,10 @@
 """ipscsim's ODE engine side by side with the tools a modeller would otherwise pick (``ipscsim bench``).
 
-Every comparison integrates the same model (maury2015, 12 cohorts, 204 states) with the same
+Every comparison integrates the same model (maury2015, 12 cohorts, 413 states) with the same
 tolerances (``rtol=1e-6``, ``atol=1e-9``) on the same machine in one run, and checks that the final
 states agree with ipscsim's (single simulations and every ensemble member) before any time is
-compared. Single simulations are medians over repeats; each ensemble is one timed pass:
+compared. Single simulations are medians over repeats; ensembles medians of three timed passes
+(libRoadRunner's, the slowest by far, one pass):
 
 * one simulation: ipscsim against scipy ``solve_ivp`` (LSODA, BDF, RK45) on the numpy right-hand side,
   numbalsoda (LSODA, DOP853) on the compiled right-hand side as a C callback, and libRoadRunner (CVODE
