@@ -7,9 +7,6 @@ peers that can run here, the table's rows and what earlier sections measured).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +19,7 @@ from . import peers
 from .machine import machine
 from .peers import scipy_run
 from .problem import Problem
+from .startup import start_up
 
 __all__ = ["AGREE", "format_table", "machine", "main", "run_benchmark", "write_results"]
 
@@ -39,17 +37,6 @@ _SINGLE = "one simulation"
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-6)))
-
-
-def _fresh_process(code: str) -> float:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 class _Table:
@@ -130,7 +117,7 @@ def run_benchmark(quick: bool = False, out=print) -> dict[str, Any]:
     _single_roadrunner(bench)
     _check_single(bench)
     size, largest = _ensembles(bench)
-    import_s, first_s = _start_up(bench.table)
+    import_s, first_s = start_up(bench.table)
     result = _summary(bench, size, largest, import_s, first_s)
     for line in format_table(result):
         out(line)
@@ -349,12 +336,9 @@ def _ensemble_numbalsoda(
         bench.table.add(sec, "numbalsoda", None, None, bench.avail["numbalsoda"])
         return None
     n = len(ps)
-    walls = []
-    for _ in range(ENSEMBLE_PASSES):
-        t0 = time.perf_counter()
-        states, ok, _ = peers.numbalsoda_ensemble(bench.prob, ps, bench.nb_best)
-        walls.append((time.perf_counter() - t0) / n)
-    tn = median(walls)
+    tn, (states, ok, _) = _median_pass(
+        lambda: peers.numbalsoda_ensemble(bench.prob, ps, bench.nb_best), n
+    )
     note = _check(_ens_agree(states[ok], states_ours[ok]), f"numbalsoda ensemble of {n}")
     bench.table.add(
         sec, f"numbalsoda {bench.nb_best.upper()}, numba prange, {bench.threads} threads", tn, tall,
@@ -416,16 +400,21 @@ def _batch_time(
 
     engine = ODE(rtol=1e-6, atol=1e-9, cohorts=cohorts, batch=batch)
     engine.run(runs[:2], None, n_threads)  # warm-up
-    walls = []
-    for _ in range(ENSEMBLE_PASSES):
-        t0 = time.perf_counter()
-        out = engine.run(runs, None, n_threads)
-        walls.append((time.perf_counter() - t0) / len(runs))
-    wall = median(walls)
+    wall, out = _median_pass(lambda: engine.run(runs, None, n_threads), len(runs))
     if np.any(out.status != 0):
         bad = int(np.flatnonzero(out.status != 0)[0])
         raise RuntimeError(f"ipscsim failed on ensemble run {bad}: {out.message(bad)}")
     return wall, np.array([r[-1] for r in out.records])
+
+
+def _median_pass(call, n: int) -> tuple[float, Any]:
+    """Median seconds per run of ``call()`` over :data:`ENSEMBLE_PASSES` passes, and its last result."""
+    walls, out = [], None
+    for _ in range(ENSEMBLE_PASSES):
+        t0 = time.perf_counter()
+        out = call()
+        walls.append((time.perf_counter() - t0) / n)
+    return median(walls), out
 
 
 def _ens_agree(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -446,28 +435,6 @@ def _check(d: tuple[float, float, float], what: str) -> str:
             f"{what}: final states disagree with ipscsim (99th percentile {p99:.1e} > {AGREE:g})"
         )
     return f"final states agree: median {med:.1e}, 99th percentile {p99:.1e}, max {worst:.1e}"
-
-
-# ---------------------------------------------------------------------------------------- start-up
-def _start_up(table: _Table) -> tuple[float, float]:
-    """Fresh processes: ``import ipscsim`` and the import plus a first simulation (medians of three)."""
-    import_s = median(
-        _fresh_process(
-            "import time; t = time.perf_counter(); import ipscsim; print(time.perf_counter() - t)"
-        )
-        for _ in range(3)
-    )
-    first_s = median(
-        _fresh_process(
-            "import time; t = time.perf_counter(); import ipscsim as ips; ips.simulate('maury2015'); "
-            "print(time.perf_counter() - t)"
-        )
-        for _ in range(3)
-    )
-    sec = "start-up (fresh process)"
-    table.add(sec, "import ipscsim", import_s, None)
-    table.add(sec, "import + first simulation (numba cache warm)", first_s, None)
-    return import_s, first_s
 
 
 # ----------------------------------------------------------------------------------------- results
