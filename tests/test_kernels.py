@@ -34,6 +34,28 @@ def test_kernel_matches_reference_on_random_states(name, rng):
         np.testing.assert_allclose(out, ref, rtol=1e-11, atol=1e-13)
 
 
+@pytest.mark.parametrize("n_cohorts", [1, 5, 6, 8, 12, 17])
+def test_both_forms_of_the_kernel_match_the_reference_at_every_cohort_count(n_cohorts, rng):
+    """Below BLOCK_MIN_COHORTS the kernel runs cohort by cohort, from it on in blocks of eight (the
+    last block padded): both forms, and every way of filling the last block, give the reference's
+    derivatives; the blocks also match the cohort-by-cohort form, compiled from the same equations."""
+    cp, nodes, p, comp, y0 = run_arrays("maury2015", n_cohorts=n_cohorts)
+    work = kernels.make_work(n_cohorts)
+    for trial in range(6):
+        params = p if trial == 0 else _random_params(rng)
+        kernels.prepare_work(params, nodes, work)
+        y = y0 + rng.uniform(0.0, 1.2, y0.size)
+        s = rng.integers(cp.u.shape[0])
+        t = rng.uniform(cp.t[s], cp.t[s + 1])
+        out = np.full_like(y, np.nan)
+        kernels.rhs(t, y, params, cp.u[s], comp, nodes, work, out)
+        ref = rhs_reference(t, y, params, cp.u[s], comp, nodes)
+        np.testing.assert_allclose(out, ref, rtol=1e-11, atol=1e-13)
+        each = np.full_like(y, np.nan)
+        kernels.rhs_each(t, y, params, cp.u[s], comp, n_cohorts, work, each)
+        np.testing.assert_allclose(out, each, rtol=1e-13, atol=1e-15)
+
+
 @pytest.mark.parametrize(
     "name", ["sat", "hill", "hill2", "hill4", "hill8", "rep2", "rep4", "rep8", "smax", "gate"]
 )
@@ -59,12 +81,13 @@ def test_layout_constants_match_parameter_names():
     assert kernels.EXPECTED_LAYOUT_HASH == L.LAYOUT_HASH
 
 
-def test_zero_state_is_a_fixed_point_of_the_counts(rng):
-    """With no cells there is nothing to divide, die or differentiate."""
-    cp, nodes, p, comp, y0 = run_arrays("maury2015", n_cohorts=5)
+@pytest.mark.parametrize("n_cohorts", [5, 12])
+def test_zero_state_is_a_fixed_point_of_the_counts(n_cohorts):
+    """With no cells there is nothing to divide, die or differentiate (both forms of the kernel)."""
+    cp, nodes, p, comp, y0 = run_arrays("maury2015", n_cohorts=n_cohorts)
     y = np.zeros_like(y0)
     out = np.empty_like(y)
-    work = kernels.make_work(5)
+    work = kernels.make_work(n_cohorts)
     kernels.prepare_work(p, nodes, work)
     kernels.rhs(3.0, y, p, cp.u[2], comp, nodes, work, out)
     k = nodes.shape[0]

@@ -5,8 +5,8 @@ Every array holds the runs of one bundle side by side: value ``i`` of lane ``ln`
 slots of the integrator's interleaved buffers, :mod:`.lanes`). The biology is the generated lane form
 of the same equations (``engines/network_lanes.py``, written by
 :mod:`ipscsim.model.codegen_lanes`); this module is the driver around it, line for line the driver of
-:func:`.kernels.rhs` with each statement looped over the lanes, so a lane computes what the scalar
-kernel computes for its run
+:func:`.kernels.rhs_each` with each statement looped over the lanes, so a lane computes what the
+single-run kernel computes for its run
 (``tests/test_lanes.py`` holds both to the numpy reference and to each other).
 
 :func:`rhs_lanes` is compiled with ``noalias``: its arrays are separate buffers (a :class:`LaneWork`),
@@ -22,7 +22,7 @@ import numpy as np
 from ..model import layout as L
 from ..model.network import ENV
 from ._jit import jit
-from .kernels import WORK_SCRATCH, prepare_work
+from .kernels import prepare_work, work_size
 from .mathfns import fexp
 from .network import N_DERIVED, N_EMIT, N_RATES, N_SHARED, N_SUMS
 from .network_lanes import (
@@ -82,7 +82,7 @@ def load_lane(lw, ln, p, nodes):
     The values are those of :func:`.kernels.prepare_work` (the same function computes them).
     """
     k = nodes.shape[0]
-    work = np.empty(2 * k + WORK_SCRATCH)
+    work = np.empty(work_size(k))
     prepare_work(p, nodes, work)
     b = 2 * k
     for i in range(p.shape[0]):

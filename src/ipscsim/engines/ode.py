@@ -18,7 +18,7 @@ import numpy as np
 from ..model import layout as L
 from ._jit import jit, prange
 from .dopri5 import integrate_segment
-from .kernels import WORK_SCRATCH, prepare_work, rhs
+from .kernels import prepare_work, rhs, work_size
 
 __all__ = [
     "OdeRun",
@@ -109,7 +109,7 @@ def _fill_nan(rec_out, rec_pos):
 def _run(y, p, tb, U, ops, opc, comp, nodes, rec_t, rec_out, rtol, atol, max_steps, stats):
     n_cohorts = nodes.shape[0]
     n = y.shape[0]
-    work = np.zeros(2 * n_cohorts + WORK_SCRATCH)
+    work = np.zeros(work_size(n_cohorts))
     prepare_work(p, nodes, work)
     ks = np.empty((9, n))
     _, rec_pos, status = run_segments(
@@ -261,7 +261,7 @@ class OdeRun:
         self._nodes = cohort_nodes(prepared.n_cohorts)
         self._comp = compound_table()
         self.y = prepared.y0.copy()
-        self._work = np.zeros(2 * self._nodes.shape[0] + WORK_SCRATCH)
+        self._work = np.zeros(work_size(self._nodes.shape[0]))
         prepare_work(prepared.params, self._nodes, self._work)
         self._ks = np.empty((9, self.y.shape[0]))
         self.records = np.full((len(prepared.record_days), self.y.shape[0]), np.nan)
