@@ -82,9 +82,10 @@ S = LANES  # cohorts per block of the right-hand side
 _NC = L.N_COHORT
 _CB = S * _NC  # floats of one block's state
 _TAIL = S * (N_RATES + N_EMIT + N_SUMS)  # the blocks' per-cohort scratch
-#: From this many cohorts on, :func:`rhs` evaluates them in blocks of ``S`` (below, one at a time):
-#: measured on maury2015 (AVX-512), blocks cost 0.69 us at 1 cohort against 0.25, 0.73 against 0.59 at
-#: 4, 0.75 against 1.05 at 8 and 1.09 against 1.51 at 12.
+#: From this many cohorts on, :func:`rhs` evaluates them in blocks of ``S`` (below, one at a time).
+#: Measured on maury2015 (AVX-512, idle machine), blocks against one at a time per evaluation: 0.66
+#: against 0.25 us at 1 cohort, 0.68 against 0.60 at 4, 0.73 against 0.71 at 5, 0.72 against 0.83 at 6,
+#: 0.76 against 1.05 at 8; at 12, along a trajectory, 1.07 against 1.51.
 BLOCK_MIN_COHORTS = 6
 
 
