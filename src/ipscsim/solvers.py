@@ -281,7 +281,7 @@ def _integrate_lanes(runs: list[Any], comp: np.ndarray, nodes: np.ndarray, opts:
 
 
 #: Seconds a cold compilation took on the two-core development machine (numba 0.68, Python 3.11).
-COLD_ODE_S = 10
+COLD_ODE_S = 20
 COLD_LANES_S = 30
 COLD_ABM_S = 60
 
