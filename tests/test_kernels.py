@@ -6,6 +6,7 @@ import pytest
 
 from helpers import run_arrays
 from ipscsim.engines import kernels
+from ipscsim.engines.network_cohorts import LANES, cell_cohorts
 from ipscsim.model import layout as L
 from ipscsim.model.parameters import param_table
 from ipscsim.model.reference import rhs as rhs_reference
@@ -136,3 +137,33 @@ def test_needed_keeps_what_a_name_reads_through_other_equations_in_order():
     net = network()
     assert [e.target for e in needed(net.medium, {"s_f", "erk"})] == ["erk"]
     assert [e.target for e in needed(net.medium, {"bmp_wnt_m"})] == ["wnt_m", "erk", "bmp_wnt_m"]
+
+
+def _cell_block(ys, os, th, ph, a, f, z, env, sh, p, ip, dp, rl):
+    cell_cohorts(LANES, ys, 0, os, 0, th, ph, a, f, z, env, sh, p, ip, dp, rl)
+
+
+def test_the_cohort_form_compiles_to_vector_instructions():
+    """What the blocks are for: called as ``kernels.rhs`` calls it (the lane count the module constant,
+    a compile-time 8), the generated cohort form of a cell's equations compiles to packed
+    double-precision arithmetic (any register width), not to one lane at a time. Compiled afresh,
+    since numba shows no machine code for cached functions."""
+    import re
+
+    from ipscsim.engines._jit import jit
+    from ipscsim.engines.network import N_RATES, N_SHARED
+    from ipscsim.model.network import ENV
+
+    probe = jit(_cell_block, noalias=True, cache=False)
+    S = LANES
+    zeros = np.zeros
+    probe(
+        zeros(L.N_COHORT * S), zeros(L.N_COHORT * S), zeros(S), zeros(S), zeros(L.N_PATHWAYS),
+        zeros(L.N_PATHWAYS), zeros(L.N_PATHWAYS), zeros(len(ENV)), zeros(N_SHARED),
+        zeros(L.N_PARAMS), zeros(L.N_PARAMS), zeros(64), zeros(N_RATES * S),
+    )  # fmt: skip
+    asm = probe.inspect_asm(probe.signatures[0])
+    ops = r"\tv?(?:add|sub|mul|div|fmadd\w*|fmsub\w*|fnmadd\w*|max|min)"
+    packed = len(re.findall(ops + r"pd\s", asm))
+    scalar = len(re.findall(ops + r"sd\s", asm))
+    assert packed > 10 * scalar, (packed, scalar)
