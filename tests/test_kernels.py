@@ -19,16 +19,21 @@ def _random_params(rng):
     return lo + (hi - lo) * rng.random(lo.size)
 
 
+def _random_case(trial, cp, nodes, p, y0, work, rng):
+    """Parameters (the defaults first, then random ones), a perturbed state and a time in a segment."""
+    params = p if trial == 0 else _random_params(rng)
+    kernels.prepare_work(params, nodes, work)
+    y = y0 + rng.uniform(0.0, 1.2, y0.size)
+    s = rng.integers(cp.u.shape[0])
+    return params, y, s, rng.uniform(cp.t[s], cp.t[s + 1])
+
+
 @pytest.mark.parametrize("name", ["maury2015", "du2015", "hester2011", "chambers2009", "li2008"])
 def test_kernel_matches_reference_on_random_states(name, rng):
     cp, nodes, p, comp, y0 = run_arrays(name, n_cohorts=7)
     work = kernels.make_work(nodes.shape[0])
     for trial in range(25):
-        params = p if trial == 0 else _random_params(rng)
-        kernels.prepare_work(params, nodes, work)
-        y = y0 + rng.uniform(0.0, 1.2, y0.size)
-        s = rng.integers(cp.u.shape[0])
-        t = rng.uniform(cp.t[s], cp.t[s + 1])
+        params, y, s, t = _random_case(trial, cp, nodes, p, y0, work, rng)
         out = np.empty_like(y)
         kernels.rhs(t, y, params, cp.u[s], comp, nodes, work, out)
         ref = rhs_reference(t, y, params, cp.u[s], comp, nodes)
@@ -43,11 +48,7 @@ def test_both_forms_of_the_kernel_match_the_reference_at_every_cohort_count(n_co
     cp, nodes, p, comp, y0 = run_arrays("maury2015", n_cohorts=n_cohorts)
     work = kernels.make_work(n_cohorts)
     for trial in range(6):
-        params = p if trial == 0 else _random_params(rng)
-        kernels.prepare_work(params, nodes, work)
-        y = y0 + rng.uniform(0.0, 1.2, y0.size)
-        s = rng.integers(cp.u.shape[0])
-        t = rng.uniform(cp.t[s], cp.t[s + 1])
+        params, y, s, t = _random_case(trial, cp, nodes, p, y0, work, rng)
         out = np.full_like(y, np.nan)
         kernels.rhs(t, y, params, cp.u[s], comp, nodes, work, out)
         ref = rhs_reference(t, y, params, cp.u[s], comp, nodes)
