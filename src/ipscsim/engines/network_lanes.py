@@ -16,7 +16,7 @@ from .mathfns import (
     den2i,
     den4i,
     den8i,
-    fgate,
+    fgate_row,
     gate,
     hill,
     hill2,
@@ -238,30 +238,52 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     """Rows form: A progenitor's cell-type probabilities (tp) and marker positivity (mk)."""
     y_o = y[o * S:]
     for l in range(nl):
-        g[0 * S + l] = fgate(y_o[0 * S + l], p[62], p[63])
-        g[1 * S + l] = fgate(y_o[5 * S + l], p[62], p[63])
-        g[2 * S + l] = fgate(y_o[4 * S + l], p[62], p[63])
-        g[3 * S + l] = fgate(y_o[3 * S + l], p[62], p[63])
-        g[4 * S + l] = fgate(y_o[2 * S + l], p[62], p[63])
-        g[5 * S + l] = fgate(y_o[1 * S + l], p[62], p[63])
-        g[6 * S + l] = fgate(y_o[12 * S + l], p[62], p[63])
-        g[7 * S + l] = fgate(y_o[20 * S + l], p[62], p[63])
+        g[0 * S + l] = y_o[0 * S + l]
+        g[1 * S + l] = y_o[5 * S + l]
+        g[2 * S + l] = y_o[4 * S + l]
+        g[3 * S + l] = y_o[3 * S + l]
+        g[4 * S + l] = y_o[2 * S + l]
+        g[5 * S + l] = y_o[1 * S + l]
+        g[6 * S + l] = y_o[12 * S + l]
+        g[7 * S + l] = y_o[20 * S + l]
     for l in range(nl):
-        g[8 * S + l] = fgate(y_o[6 * S + l], p[62], p[63])
-        g[9 * S + l] = fgate(y_o[8 * S + l], p[131], p[178])
-        g[10 * S + l] = fgate(y_o[8 * S + l], p[180], p[178])
-        g[11 * S + l] = fgate(y_o[14 * S + l], p[62], p[63])
-        g[12 * S + l] = fgate(y_o[15 * S + l], p[62], p[63])
-        g[13 * S + l] = fgate(y_o[22 * S + l], p[62], p[63])
-        g[14 * S + l] = fgate(y_o[13 * S + l], p[62], p[63])
-        g[15 * S + l] = fgate(y_o[16 * S + l], p[62], p[63])
+        g[8 * S + l] = y_o[6 * S + l]
+        g[9 * S + l] = y_o[8 * S + l]
+        g[10 * S + l] = y_o[8 * S + l]
+        g[11 * S + l] = y_o[14 * S + l]
+        g[12 * S + l] = y_o[15 * S + l]
+        g[13 * S + l] = y_o[22 * S + l]
+        g[14 * S + l] = y_o[13 * S + l]
+        g[15 * S + l] = y_o[16 * S + l]
     for l in range(nl):
-        g[16 * S + l] = fgate(y_o[17 * S + l], p[62], p[63])
-        g[17 * S + l] = fgate(y_o[8 * S + l], p[179], p[178])
-        g[18 * S + l] = fgate(y_o[8 * S + l], p[181], p[178])
-        g[19 * S + l] = fgate(y_o[8 * S + l], p[132], p[178])
-        g[20 * S + l] = fgate(y_o[8 * S + l], p[133], p[178])
-        g[21 * S + l] = fgate(y_o[8 * S + l], p[134], p[178])
+        g[16 * S + l] = y_o[17 * S + l]
+        g[17 * S + l] = y_o[8 * S + l]
+        g[18 * S + l] = y_o[8 * S + l]
+        g[19 * S + l] = y_o[8 * S + l]
+        g[20 * S + l] = y_o[8 * S + l]
+        g[21 * S + l] = y_o[8 * S + l]
+    fgate_row(g[0 * S:], p[62], p[63])
+    fgate_row(g[1 * S:], p[62], p[63])
+    fgate_row(g[2 * S:], p[62], p[63])
+    fgate_row(g[3 * S:], p[62], p[63])
+    fgate_row(g[4 * S:], p[62], p[63])
+    fgate_row(g[5 * S:], p[62], p[63])
+    fgate_row(g[6 * S:], p[62], p[63])
+    fgate_row(g[7 * S:], p[62], p[63])
+    fgate_row(g[8 * S:], p[62], p[63])
+    fgate_row(g[9 * S:], p[131], p[178])
+    fgate_row(g[10 * S:], p[180], p[178])
+    fgate_row(g[11 * S:], p[62], p[63])
+    fgate_row(g[12 * S:], p[62], p[63])
+    fgate_row(g[13 * S:], p[62], p[63])
+    fgate_row(g[14 * S:], p[62], p[63])
+    fgate_row(g[15 * S:], p[62], p[63])
+    fgate_row(g[16 * S:], p[62], p[63])
+    fgate_row(g[17 * S:], p[179], p[178])
+    fgate_row(g[18 * S:], p[181], p[178])
+    fgate_row(g[19 * S:], p[132], p[178])
+    fgate_row(g[20 * S:], p[133], p[178])
+    fgate_row(g[21 * S:], p[134], p[178])
     for l in range(nl):
         v_o4 = g[0 * S + l]
         v_gnmp = g[1 * S + l]
@@ -340,13 +362,20 @@ def neuron_readout_sum_rows(nl, y, o, p, ip, dp, cells, mk, g):
     """Rows form: Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
     y_o = y[o * S:]
     for l in range(nl):
-        g[0 * S + l] = fgate(y_o[8 * S + l], p[180], p[178])
-        g[1 * S + l] = fgate(y_o[8 * S + l], p[179], p[178])
-        g[2 * S + l] = fgate(y_o[8 * S + l], p[131], p[178])
-        g[3 * S + l] = fgate(y_o[8 * S + l], p[181], p[178])
-        g[4 * S + l] = fgate(y_o[8 * S + l], p[132], p[178])
-        g[5 * S + l] = fgate(y_o[8 * S + l], p[133], p[178])
-        g[6 * S + l] = fgate(y_o[8 * S + l], p[134], p[178])
+        g[0 * S + l] = y_o[8 * S + l]
+        g[1 * S + l] = y_o[8 * S + l]
+        g[2 * S + l] = y_o[8 * S + l]
+        g[3 * S + l] = y_o[8 * S + l]
+        g[4 * S + l] = y_o[8 * S + l]
+        g[5 * S + l] = y_o[8 * S + l]
+        g[6 * S + l] = y_o[8 * S + l]
+    fgate_row(g[0 * S:], p[180], p[178])
+    fgate_row(g[1 * S:], p[179], p[178])
+    fgate_row(g[2 * S:], p[131], p[178])
+    fgate_row(g[3 * S:], p[181], p[178])
+    fgate_row(g[4 * S:], p[132], p[178])
+    fgate_row(g[5 * S:], p[133], p[178])
+    fgate_row(g[6 * S:], p[134], p[178])
     for l in range(nl):
         v_nh = g[0 * S + l]
         v_gmid = g[1 * S + l]  # a local: evaluated once for all classes

@@ -12,10 +12,11 @@ each other). It is what :class:`~ipscsim.results.Result`, batch outputs and swee
 The rows are scored ``LANES`` at a time, one recorded day per vector lane, through the rows form of
 the generated readouts (``engines/network_lanes.py``, :func:`ipscsim.model.codegen_lanes.rows_function`):
 the gates' logarithm and normal distribution function in straight-line arithmetic
-(:func:`~ipscsim.engines.mathfns.fgate`, within 2e-15 of the library's), each block of eight gates in
-its own lane loop. For a maury2015 run (57 records, 12 cohorts) the numpy reference costs about 5 ms
-in interpreted gates; one row at a time with the library's ``log`` and ``erfc`` this cost 0.54 ms on
-one thread, the rows form 0.20 ms (measured on the development machine, AVX-512).
+(:func:`~ipscsim.engines.mathfns.fgate`, within 2e-15 of the library's), one compiled call
+(:func:`~ipscsim.engines.mathfns.fgate_row`) per gate for a row of eight. For a maury2015 run (57
+records, 12 cohorts) the numpy reference costs about 5 ms in interpreted gates; one row at a time with
+the library's ``log`` and ``erfc`` this cost 0.54 ms on one thread, the rows form 0.20-0.23 ms
+(measured on the development machine, AVX-512).
 
 Rows (recorded days, or days of several runs stacked) are independent, so the result does not depend
 on the number of threads.
