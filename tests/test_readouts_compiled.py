@@ -118,3 +118,17 @@ def test_rows_scored_in_lane_blocks_do_not_depend_on_their_neighbours():
     shifted = compiled(rows[3:], r.params, r.n_cohorts)  # every row in a different lane
     assert np.array_equal(shifted[0], types[3:])
     assert np.array_equal(shifted[1], markers[3:])
+
+
+def test_fgate_row_gates_exactly_one_row_of_the_rows_form():
+    """``fgate_row`` loops over a compile-time count that must be the rows form's lane count: it gates
+    each value of its row as ``fgate`` does and leaves the next row alone."""
+    from ipscsim.engines.mathfns import FGATE_ROW, fgate, fgate_row
+    from ipscsim.engines.network_lanes import LANES
+
+    assert FGATE_ROW == LANES
+    x = np.linspace(0.05, 2.0, 2 * LANES)
+    g = x.copy()
+    fgate_row(g, 0.3, 0.35)
+    assert np.array_equal(g[:LANES], [fgate(v, 0.3, 0.35) for v in x[:LANES]])
+    assert np.array_equal(g[LANES:], x[LANES:])

@@ -36,6 +36,7 @@ so its loop vectorises) in place of :func:`~ipscsim.engines.mathfns.gate`.
 
 from __future__ import annotations
 
+import ast
 import re
 
 __all__ = [
@@ -242,17 +243,8 @@ def rows_function(source: str) -> str:
 
 
 def _arguments(text: str) -> list[str]:
-    """A call's arguments: ``text`` split at its top-level commas."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(text[start:i].strip())
-            start = i + 1
-    return [*out, text[start:].strip()]
+    """A call's arguments, each as source text (``text`` is what stands between its parentheses)."""
+    return [ast.unparse(a) for a in ast.parse(f"f({text})", mode="eval").body.args]
 
 
 def lane_module(functions: list[str], readouts: list[str] = ()) -> str:
