@@ -407,14 +407,19 @@ def _sb_chir():
     return apply_perturbation(ips.protocols.get("chambers2009"), text).protocol
 
 
-@pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir"])
+@pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir", "hester2011"])
 def test_mean_field_limit_tracks_the_ode_engine(name):
     """Noise off, neighbours replaced by population means, 20,000 cells: within 0.03 of the ODE.
 
     The ODE engine is run with 200 cohorts: its default 12-cohort quadrature of the cells'
     heterogeneity is itself off by up to ~0.04 in these fast transitions (docs/engines.md).
     ``sb_chir`` makes neural crest through the BMP the cells make under WNT, so both engines' emissions
-    read the medium the same way.
+    read the medium the same way. ``hester2011`` is a mosaic: its adenoviral delivery reaches some
+    cells with all three factors, some with NGN2 alone and some with none (cohort groups in the ODE
+    engine, a draw per cell in the agent-based one). Its markers are not compared: its neurons are
+    born within days of seeding, and the ODE engine scores a cohort's neurons' HOX-level markers from
+    the cohort's progenitors, whose level RA keeps raising, while an agent-based neuron keeps its own
+    (HOXB4 differs by 0.39 on day 10.5 with the cassette in every cell, before any mosaic).
     """
     name = _sb_chir() if name == "sb_chir" else name
     abm = ips.simulate(
@@ -423,7 +428,8 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     ode = ips.simulate(name, engine=ips.ODE(cohorts=200), params=NOISE_OFF)
     diff = np.abs(abm.fractions.values - ode.fractions.values)
     assert np.nanmax(diff) < 0.03, (abm.days[np.nanargmax(diff.max(axis=1))], np.nanmax(diff))
-    assert np.nanmax(np.abs(abm.markers.values - ode.markers.values)) < 0.03
+    if name != "hester2011":
+        assert np.nanmax(np.abs(abm.markers.values - ode.markers.values)) < 0.03
 
 
 def test_with_noise_fractions_converge_as_cells_grow():
@@ -620,3 +626,21 @@ def test_snapshots_as_anndata_round_trip_through_h5ad(tmp_path):
     assert json.loads(back.uns["ipscsim"])["seed"] == 1
     with pytest.raises(ips.ParameterError, match=r"days: 2 has no snapshot"):
         a.to_anndata(days=2)
+
+
+def test_cells_draw_their_cassette_group_with_the_delivery_shares():
+    """20,000 seeded cells: each group's share within 4 binomial standard errors of the delivery's."""
+    from ipscsim.engines.abm.placement import init_cells
+
+    n = 20_000
+    c = Cells(n)
+    groups = np.array(ips.protocols.delivery_groups(ips.protocols.get("hester2011")))
+    p = resolve_params(None)
+    init_cells(
+        0, n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.born, p,
+        np.uint64(3), 0, groups,
+    )  # fmt: skip
+    flags = c.genes[:n, [L.G_VEC_NGN2, L.G_VEC_IL]]
+    for share, ngn2, il in groups:
+        seen = np.mean((flags[:, 0] == ngn2) & (flags[:, 1] == il))
+        assert abs(seen - share) < 4 * math.sqrt(share * (1 - share) / n)

@@ -124,3 +124,41 @@ def test_replating_sets_the_count_and_keeps_the_composition():
 def test_failed_integration_is_reported():
     with pytest.raises(ips.SimulationError, match="step budget"):
         ips.simulate("maury2015", engine=ips.ODE(max_steps=3))
+
+
+HESTER_GROUPS = ((0.9**3, 1.0, 1.0), (0.9 * (1 - 0.81), 1.0, 0.0), (0.1, 0.0, 0.0))
+
+
+@pytest.mark.parametrize("k", [3, 5, 12, 37, 200])
+def test_a_mosaic_gives_each_group_its_exact_share_of_the_cells(k):
+    from ipscsim.model.cohorts import cohort_groups, cohort_nodes, initial_state
+
+    y0 = initial_state(cohort_nodes(k), False, HESTER_GROUPS)
+    coh = y0[: k * L.N_COHORT].reshape(k, L.N_COHORT)
+    member = cohort_groups(k, HESTER_GROUPS)
+    for g, (share, ngn2, il) in enumerate(HESTER_GROUPS):
+        mine = member == g
+        assert coh[mine, L.C_PROG].sum() == pytest.approx(share, rel=1e-14)
+        assert set(coh[mine, L.G_VEC_NGN2]) == {ngn2}
+        assert set(coh[mine, L.G_VEC_IL]) == {il}
+        assert mine.sum() >= 1  # every group is represented
+        if k >= 12:  # ... in proportion, once there are cohorts enough to give each group one
+            assert abs(mine.sum() - share * k) < 1.0
+    assert coh[:, L.C_PROG].sum() == pytest.approx(1.0, abs=1e-14)
+
+
+def test_fewer_cohorts_than_groups_is_a_named_error():
+    from ipscsim.model.cohorts import cohort_nodes, initial_state
+
+    with pytest.raises(ips.ParameterError, match="cohorts: 2 cohorts cannot hold the 3 groups"):
+        initial_state(cohort_nodes(2), False, HESTER_GROUPS)
+
+
+def test_a_mosaic_converges_as_cohorts_grow():
+    """hester2011's MN fraction (three groups of cells): 48 cohorts within 0.02 of 200, 12 within 0.05."""
+    mn = {
+        k: ips.simulate("hester2011", engine=ips.ODE(cohorts=k)).fractions.loc[11, "MN"]
+        for k in (12, 48, 200)
+    }
+    assert abs(mn[48] - mn[200]) < 0.02
+    assert abs(mn[12] - mn[200]) < 0.05

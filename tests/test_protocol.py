@@ -279,3 +279,54 @@ def test_scaled_concentration_is_bit_for_bit_the_scaled_steps_concentration():
             built = built.scaled(f)
         assert step.scaled_concentration(factors) == built.concentration
     assert step.scaled_concentration([]) == step.concentration
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        (
+            {"cassette": "NIL", "cassette_efficiency": 0},
+            "cassette_efficiency: 0 must be greater than 0",
+        ),
+        (
+            {"cassette": "NIL", "cassette_efficiency": 1.5},
+            r"cassette_efficiency: 1\.5 is a share .*\(0, 1\]",
+        ),
+        (
+            {"cassette": "NIL", "cassette_vectors": "triple"},
+            r"cassette_vectors: 'triple' .*single, separate",
+        ),
+        (
+            {"cassette": "NGN2", "cassette_vectors": "separate"},
+            r"needs the three-factor cassette 'NIL'",
+        ),
+        ({"cassette_efficiency": 0.5}, r"without a cassette; set cassette"),
+    ],
+)
+def test_bad_cassette_delivery_is_named(fields, match):
+    with pytest.raises(ProtocolError, match=match):
+        Protocol(**fields)
+
+
+def test_delivery_groups_are_the_probabilities_of_independent_vectors():
+    e = 0.7
+    sep = ips.protocols.delivery_groups(
+        Protocol(cassette="NIL", cassette_efficiency=e, cassette_vectors="separate")
+    )
+    # NGN2 reaches a cell with probability e, ISL1 and LHX3 together with e^2, independently
+    assert [g[0] for g in sep] == pytest.approx([e**3, e * (1 - e**2), 1 - e], rel=1e-15)
+    assert [g[1:] for g in sep] == [(1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
+    assert sum(g[0] for g in sep) == pytest.approx(1.0, abs=1e-15)
+    assert ips.protocols.delivery_groups(Protocol(cassette="NIL")) == ((1.0, 1.0, 1.0),)
+    assert ips.protocols.delivery_groups(Protocol()) == ((1.0, 1.0, 1.0),)
+
+
+def test_cassette_delivery_round_trips_through_toml():
+    p = ips.protocols.get("hester2011")
+    assert (p.cassette_efficiency, p.cassette_vectors) == (0.9, "separate")
+    q = Protocol.from_toml(p.to_toml())
+    assert q == p
+    plain = Protocol.from_dict(
+        {**p.to_dict(), "cassette_efficiency": 1.0, "cassette_vectors": "single"}
+    )
+    assert "cassette_efficiency" not in plain.to_dict()

@@ -517,3 +517,23 @@ def test_early_retinoic_acid_frees_motor_neurons_from_shh_by_keeping_gli3_off():
     assert late_no_sag < 0.10
     assert 0.75 * early < early_no_sag < 1.1 * early
     assert knockout["mn_fraction"] > 0.5
+
+
+def test_separate_vectors_leave_some_cells_with_ngn2_alone():
+    """Three adenoviruses at 0.9 each (hester2011): of the programmed neurons, NGN2-alone ones are 1 - e^2.
+
+    Programming acts at one rate whatever the factors, so before the unprogrammed cells make any
+    neurons (day 3) the neurons keep the ratio of their groups, e(1 - e^2) to e^3 + e(1 - e^2); and one
+    vector carrying all three gives MNs only (Goto et al. 2017: a single vector raises the ratio of MNs
+    to neurons over three separate ones).
+    """
+    p = ips.protocols.get("hester2011")
+    e = p.cassette_efficiency
+    f = ips.simulate(p).fractions.loc[3]
+    assert f["glutamatergic_neuron"] / (f["MN"] + f["glutamatergic_neuron"]) == pytest.approx(
+        1 - e * e, abs=0.01
+    )
+    one = ips.simulate(apply_perturbation(p, "cassette NIL 0.9 single").protocol).fractions.loc[11]
+    assert one["glutamatergic_neuron"] < 0.01 < f["glutamatergic_neuron"]
+    everyone = ips.simulate(apply_perturbation(p, "cassette NIL").protocol).fractions.loc[11]
+    assert everyone["MN"] > 0.95  # an integrated cassette in every cell: all of them programmed

@@ -49,11 +49,13 @@ def problem(name: str = PROTOCOL, cohorts: int = 12) -> Problem:
     from ..model.inputs import compile_protocol
     from ..model.parameters import param_table
     from ..model.pharmacology import compound_table
+    from ..protocols.delivery import delivery_groups
 
-    cp = compile_protocol(protocols.get(name))
-    nodes = cohort_nodes(cohorts)
+    prot = protocols.get(name)
+    cp, nodes = compile_protocol(prot), cohort_nodes(cohorts)
     p = np.array([row.value for row in param_table().values()])
-    return Problem(name, cp, nodes, p, compound_table(), initial_state(nodes, cp.suspension))
+    y0 = initial_state(nodes, cp.suspension, delivery_groups(prot))
+    return Problem(name, cp, nodes, p, compound_table(), y0)
 
 
 def parameter_sets(prob: Problem, n: int, seed: int = 0, spread: float = 0.1) -> np.ndarray:

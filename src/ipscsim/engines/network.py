@@ -103,7 +103,7 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[13] = sat(a[15])  # gp130/STAT3
     sh[14] = (1.0 - ((((1.0 - ((p[169] * f[9]) * sat(((p[173] * a[9]) / z[9])))) * (1.0 - ((p[170] * f[10]) * sat(((p[174] * a[10]) / z[10]))))) * (1.0 - ((p[171] * f[11]) * sat(((p[175] * a[11]) / z[11]))))) * (1.0 - ((p[172] * f[12]) * sat(((p[176] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
-    sh[15] = (env[9] + env[10])
+    sh[15] = (env[9] + env[10])  # the line carries an inducible cassette
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
     sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[168] * sh[11]))) + ((p[79] * p[167]) * sh[17]))  # neuron death rate (1/day)
@@ -166,8 +166,10 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out[oo + 20] = ((theta * p[152]) * (((dp[9] * ((((p[154] * hill4i(y[o + 7], ip[155])) * (1.0 + (p[156] * sh[8]))) * (1.0 + (p[157] * sh[13]))) + hill2i(y[o + 20], ip[153]))) * v_nep) - y[o + 20]))
     v_mito = ((sh[8] + v_s_w) + (p[164] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
     out[oo + 21] = ((theta * p[160]) * ((((p[161] * v_nep) * hill4i(y[o + 7], ip[162])) * rep4i(v_mito, ip[163])) - y[o + 21]))
-    out[oo + 22] = (p[58] * ((sh[10] * sh[15]) - y[o + 22]))
+    out[oo + 22] = (p[58] * (((sh[10] * sh[15]) * y[o + 24]) - y[o + 22]))  # only where the cassette's NGN2
     out[oo + 23] = (p[59] * (y[o + 22] - y[o + 23]))
+    out[oo + 24] = (0.0 * y[o + 24])  # what a cell was given stays with it and
+    out[oo + 25] = (0.0 * y[o + 25])  # its daughters
     v_wo = min(max(y[o + 0], 0.0), 1.0)
     v_wx = min(min(max(v_oth, 0.0), 1.0), (1.0 - v_wo))
     v_wn = ((1.0 - v_wo) - v_wx)
@@ -192,8 +194,8 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
     v_pat = hill4i(y[o + 6], ip[165])  # patterned: programming keeps the domain's fate
-    v_nil = (env[9] / (sh[15] + 1e-12))
-    v_ngn = (env[10] / (sh[15] + 1e-12))
+    v_nil = ((env[9] * y[o + 25]) / (sh[15] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
+    v_ngn = ((env[10] + (env[9] * (1.0 - y[o + 25]))) / (sh[15] + 1e-12))  # NGN2 alone
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
     r[12] = ((v_ngn * v_pat) * r[5])
     r[13] = ((v_ngn * v_pat) * r[6])
@@ -206,20 +208,20 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
 @jit(inline="always")
 def cohort(y, o, out, oo, r, sh, p, ip, dp, s):
     """Progenitor and neuron counts of one cohort (their sums added into s)."""
-    v_bn = (y[o + 24] * r[2])
-    v_bt = (y[o + 24] * r[3])
-    out[oo + 24] = (y[o + 24] * (((r[0] - r[1]) - r[2]) - r[3]))
-    out[oo + 25] = (((v_bn * r[4]) + (v_bt * r[11])) - ((sh[19] + sh[20]) * y[o + 25]))
-    out[oo + 26] = ((sh[20] * y[o + 25]) - (sh[19] * y[o + 26]))
-    out[oo + 27] = (((v_bn * r[5]) + (v_bt * r[12])) - ((sh[19] + sh[20]) * y[o + 27]))
+    v_bn = (y[o + 26] * r[2])
+    v_bt = (y[o + 26] * r[3])
+    out[oo + 26] = (y[o + 26] * (((r[0] - r[1]) - r[2]) - r[3]))
+    out[oo + 27] = (((v_bn * r[4]) + (v_bt * r[11])) - ((sh[19] + sh[20]) * y[o + 27]))
     out[oo + 28] = ((sh[20] * y[o + 27]) - (sh[19] * y[o + 28]))
-    out[oo + 29] = (((v_bn * r[6]) + (v_bt * r[13])) - (sh[18] * y[o + 29]))
-    out[oo + 30] = (((v_bn * r[7]) + (v_bt * r[14])) - (sh[18] * y[o + 30]))
-    out[oo + 31] = (((v_bn * r[8]) + (v_bt * r[15])) - (sh[18] * y[o + 31]))
-    out[oo + 32] = (((v_bn * r[9]) + (v_bt * r[16])) - (sh[18] * y[o + 32]))
-    out[oo + 33] = (((v_bn * r[10]) + (v_bt * r[17])) - (sh[18] * y[o + 33]))
-    v_sum_div = (y[o + 24] * r[0])
-    v_sum_death = (((y[o + 24] * r[1]) + (sh[19] * (((y[o + 25] + y[o + 26]) + y[o + 27]) + y[o + 28]))) + (sh[18] * ((((y[o + 29] + y[o + 30]) + y[o + 31]) + y[o + 32]) + y[o + 33])))
+    out[oo + 29] = (((v_bn * r[5]) + (v_bt * r[12])) - ((sh[19] + sh[20]) * y[o + 29]))
+    out[oo + 30] = ((sh[20] * y[o + 29]) - (sh[19] * y[o + 30]))
+    out[oo + 31] = (((v_bn * r[6]) + (v_bt * r[13])) - (sh[18] * y[o + 31]))
+    out[oo + 32] = (((v_bn * r[7]) + (v_bt * r[14])) - (sh[18] * y[o + 32]))
+    out[oo + 33] = (((v_bn * r[8]) + (v_bt * r[15])) - (sh[18] * y[o + 33]))
+    out[oo + 34] = (((v_bn * r[9]) + (v_bt * r[16])) - (sh[18] * y[o + 34]))
+    out[oo + 35] = (((v_bn * r[10]) + (v_bt * r[17])) - (sh[18] * y[o + 35]))
+    v_sum_div = (y[o + 26] * r[0])
+    v_sum_death = (((y[o + 26] * r[1]) + (sh[19] * (((y[o + 27] + y[o + 28]) + y[o + 29]) + y[o + 30]))) + (sh[18] * ((((y[o + 31] + y[o + 32]) + y[o + 33]) + y[o + 34]) + y[o + 35])))
     s[0] += v_sum_div
     s[1] += v_sum_death
 
@@ -261,7 +263,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
     v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
     v_com = (v_npr * v_gs1)
-    v_tg = (gate(y[o + 22], p[62], p[63]) * cassette_nil)
+    v_tg = ((gate(y[o + 22], p[62], p[63]) * cassette_nil) * y[o + 25])
     v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
     tp[0] = v_o4
     tp[1] = (v_r0 * v_gnmp)

@@ -90,7 +90,7 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[12 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
         sh[13 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
         sh[14 * S + l] = (1.0 - ((((1.0 - ((p[169 * S + l] * f[9 * S + l]) * sat(((p[173 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[170 * S + l] * f[10 * S + l]) * sat(((p[174 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[171 * S + l] * f[11 * S + l]) * sat(((p[175 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[172 * S + l] * f[12 * S + l]) * sat(((p[176 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
-        sh[15 * S + l] = (env[9 * S + l] + env[10 * S + l])
+        sh[15 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
         sh[16 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[17 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
         sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[168 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[167 * S + l]) * sh[17 * S + l]))  # neuron death rate (1/day)
@@ -156,8 +156,10 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         out_oo[20 * SY + l] = ((theta[l] * p[152 * S + l]) * (((dp[9 * S + l] * ((((p[154 * S + l] * hill4i(y_o[7 * SY + l], ip[155 * S + l])) * (1.0 + (p[156 * S + l] * sh[8 * S + l]))) * (1.0 + (p[157 * S + l] * sh[13 * S + l]))) + hill2i(y_o[20 * SY + l], ip[153 * S + l]))) * v_nep) - y_o[20 * SY + l]))
         v_mito = ((sh[8 * S + l] + v_s_w) + (p[164 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
         out_oo[21 * SY + l] = ((theta[l] * p[160 * S + l]) * ((((p[161 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[162 * S + l])) * rep4i(v_mito, ip[163 * S + l])) - y_o[21 * SY + l]))
-        out_oo[22 * SY + l] = (p[58 * S + l] * ((sh[10 * S + l] * sh[15 * S + l]) - y_o[22 * SY + l]))
+        out_oo[22 * SY + l] = (p[58 * S + l] * (((sh[10 * S + l] * sh[15 * S + l]) * y_o[24 * SY + l]) - y_o[22 * SY + l]))  # only where the cassette's NGN2
         out_oo[23 * SY + l] = (p[59 * S + l] * (y_o[22 * SY + l] - y_o[23 * SY + l]))
+        out_oo[24 * SY + l] = (0.0 * y_o[24 * SY + l])  # what a cell was given stays with it and
+        out_oo[25 * SY + l] = (0.0 * y_o[25 * SY + l])  # its daughters
         v_wo = min(max(y_o[0 * SY + l], 0.0), 1.0)
         v_wx = min(min(max(v_oth, 0.0), 1.0), (1.0 - v_wo))
         v_wn = ((1.0 - v_wo) - v_wx)
@@ -182,8 +184,8 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
         v_pat = hill4i(y_o[6 * SY + l], ip[165 * S + l])  # patterned: programming keeps the domain's fate
-        v_nil = (env[9 * S + l] / (sh[15 * S + l] + 1e-12))
-        v_ngn = (env[10 * S + l] / (sh[15 * S + l] + 1e-12))
+        v_nil = ((env[9 * S + l] * y_o[25 * SY + l]) / (sh[15 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
+        v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[25 * SY + l]))) / (sh[15 * S + l] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))
         r[12 * S + l] = ((v_ngn * v_pat) * r[5 * S + l])
         r[13 * S + l] = ((v_ngn * v_pat) * r[6 * S + l])
@@ -199,20 +201,20 @@ def cohort_lanes(nl, y, o, out, oo, r, sh, p, ip, dp, s):
     out_oo = out[oo * SY:]
     y_o = y[o * SY:]
     for l in range(nl):
-        v_bn = (y_o[24 * SY + l] * r[2 * S + l])
-        v_bt = (y_o[24 * SY + l] * r[3 * S + l])
-        out_oo[24 * SY + l] = (y_o[24 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
-        out_oo[25 * SY + l] = (((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[25 * SY + l]))
-        out_oo[26 * SY + l] = ((sh[20 * S + l] * y_o[25 * SY + l]) - (sh[19 * S + l] * y_o[26 * SY + l]))
-        out_oo[27 * SY + l] = (((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[27 * SY + l]))
+        v_bn = (y_o[26 * SY + l] * r[2 * S + l])
+        v_bt = (y_o[26 * SY + l] * r[3 * S + l])
+        out_oo[26 * SY + l] = (y_o[26 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
+        out_oo[27 * SY + l] = (((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[27 * SY + l]))
         out_oo[28 * SY + l] = ((sh[20 * S + l] * y_o[27 * SY + l]) - (sh[19 * S + l] * y_o[28 * SY + l]))
-        out_oo[29 * SY + l] = (((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l])) - (sh[18 * S + l] * y_o[29 * SY + l]))
-        out_oo[30 * SY + l] = (((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l])) - (sh[18 * S + l] * y_o[30 * SY + l]))
-        out_oo[31 * SY + l] = (((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l])) - (sh[18 * S + l] * y_o[31 * SY + l]))
-        out_oo[32 * SY + l] = (((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l])) - (sh[18 * S + l] * y_o[32 * SY + l]))
-        out_oo[33 * SY + l] = (((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l])) - (sh[18 * S + l] * y_o[33 * SY + l]))
-        v_sum_div = (y_o[24 * SY + l] * r[0 * S + l])
-        v_sum_death = (((y_o[24 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[25 * SY + l] + y_o[26 * SY + l]) + y_o[27 * SY + l]) + y_o[28 * SY + l]))) + (sh[18 * S + l] * ((((y_o[29 * SY + l] + y_o[30 * SY + l]) + y_o[31 * SY + l]) + y_o[32 * SY + l]) + y_o[33 * SY + l])))
+        out_oo[29 * SY + l] = (((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[29 * SY + l]))
+        out_oo[30 * SY + l] = ((sh[20 * S + l] * y_o[29 * SY + l]) - (sh[19 * S + l] * y_o[30 * SY + l]))
+        out_oo[31 * SY + l] = (((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l])) - (sh[18 * S + l] * y_o[31 * SY + l]))
+        out_oo[32 * SY + l] = (((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l])) - (sh[18 * S + l] * y_o[32 * SY + l]))
+        out_oo[33 * SY + l] = (((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l])) - (sh[18 * S + l] * y_o[33 * SY + l]))
+        out_oo[34 * SY + l] = (((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l])) - (sh[18 * S + l] * y_o[34 * SY + l]))
+        out_oo[35 * SY + l] = (((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l])) - (sh[18 * S + l] * y_o[35 * SY + l]))
+        v_sum_div = (y_o[26 * SY + l] * r[0 * S + l])
+        v_sum_death = (((y_o[26 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[27 * SY + l] + y_o[28 * SY + l]) + y_o[29 * SY + l]) + y_o[30 * SY + l]))) + (sh[18 * S + l] * ((((y_o[31 * SY + l] + y_o[32 * SY + l]) + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l])))
         s[0 * S + l] += v_sum_div
         s[1 * S + l] += v_sum_death
 
@@ -309,7 +311,7 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
         v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
         v_com = (v_npr * v_gs1)
-        v_tg = (g[13 * S + l] * cassette_nil)
+        v_tg = ((g[13 * S + l] * cassette_nil) * y_o[25 * S + l])
         v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
         tp[0 * S + l] = v_o4
         tp[1 * S + l] = (v_r0 * v_gnmp)

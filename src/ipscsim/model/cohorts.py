@@ -9,6 +9,12 @@ two-dimensional rank-1 (golden-ratio) lattice mapped through :math:`\Phi^{-1}`:
 
 a deterministic low-discrepancy design, so a run needs no seed. The agent-based engine draws each cell's
 pair from the same standard normal distribution.
+
+A culture whose cassette reaches only some cells (:func:`ipscsim.protocols.delivery.delivery_groups`)
+is a mosaic of groups by what the cells express. Each group gets cohorts in proportion to its share,
+chosen to span sensitivity and tempo (:func:`cohort_groups`), and its share of the cells is split
+evenly over them: the shares are exact at any number of cohorts, while the heterogeneity within a
+small group is coarser (measured in docs/model.md, section 4).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ import numpy as np
 from ..errors import ParameterError, is_real
 from . import layout as L
 
-__all__ = ["DEFAULT_COHORTS", "cohort_nodes", "initial_state"]
+__all__ = ["DEFAULT_COHORTS", "cohort_groups", "cohort_nodes", "initial_state"]
+
+#: One group: every cell expresses what its line carries (``(share, VEC_NGN2, VEC_IL)`` rows).
+WHOLE: tuple[tuple[float, float, float], ...] = ((1.0, 1.0, 1.0),)
 
 #: Cohorts the ODE engine uses unless told otherwise.
 DEFAULT_COHORTS = 12
@@ -38,9 +47,7 @@ def cohort_nodes(n_cohorts: int = DEFAULT_COHORTS) -> np.ndarray:
 
 @lru_cache(maxsize=16)
 def _nodes(k: int) -> np.ndarray:
-    i = np.arange(k)
-    u1 = (i + 0.5) / k
-    u2 = np.mod(0.5 + i * (np.sqrt(5.0) - 1.0) / 2.0, 1.0)
+    u1, u2 = _lattice(k).T
     out = np.empty((k, 3))
     inv = NormalDist().inv_cdf  # Wichura's AS241 (within 1 ulp of scipy's ndtri), without importing
     out[:, L.Z_SENS] = [inv(x) for x in u1] if k > 1 else 0.0  # scipy.special (0.2 s) for
@@ -49,18 +56,72 @@ def _nodes(k: int) -> np.ndarray:
     return out
 
 
-def initial_state(nodes: np.ndarray, suspension: bool) -> np.ndarray:
+def cohort_groups(k: int, groups: tuple = WHOLE) -> np.ndarray:
+    """The group of each of ``k`` cohorts for a mosaic's ``groups`` (``(share, ...)`` rows).
+
+    A group of share ``s`` gets about ``s * k`` cohorts (largest remainders, at least one). The
+    smaller groups choose first: a group of ``n`` cohorts takes, for each point of its own
+    ``n``-point lattice (the design of :func:`cohort_nodes`), the free cohort nearest to it on the
+    unit torus, so even a group of two or three cohorts spans sensitivity and tempo; the largest group
+    takes the rest.
+
+    Raises:
+        ParameterError: if there are fewer cohorts than groups.
+    """
+    shares = np.array([g[0] for g in groups], dtype=float)
+    if k < len(groups):
+        raise ParameterError(
+            f"cohorts: {k} cohorts cannot hold the {len(groups)} groups of cells the cassette's "
+            f"delivery makes; use at least {len(groups)} (e.g. the default {DEFAULT_COHORTS})"
+        )
+    quota = np.maximum(1, np.floor(shares * k)).astype(np.int64)
+    while quota.sum() > k:  # the minimum of one each took cohorts from the largest groups
+        quota[np.argmax(quota)] -= 1
+    while quota.sum() < k:  # largest remainders
+        quota[np.argmax(shares * k - quota)] += 1
+    order = np.argsort(quota, kind="stable")
+    out = np.full(k, order[-1], dtype=np.int64)
+    free = np.ones(k, dtype=bool)
+    mine = _lattice(k)
+    for g in order[:-1]:
+        for point in _lattice(int(quota[g])):
+            d = np.abs(mine - point)
+            d = np.minimum(d, 1.0 - d)
+            dist = np.where(free, (d * d).sum(axis=1), np.inf)
+            i = int(np.argmin(dist))
+            out[i], free[i] = g, False
+    return out
+
+
+def _lattice(k: int) -> np.ndarray:
+    """The ``(k, 2)`` points of :func:`cohort_nodes`'s design on the unit square."""
+    i = np.arange(k)
+    return np.stack([(i + 0.5) / k, np.mod(0.5 + i * (np.sqrt(5.0) - 1.0) / 2.0, 1.0)], axis=1)
+
+
+def initial_state(nodes: np.ndarray, suspension: bool, groups: tuple = WHOLE) -> np.ndarray:
     """State at day 0: pluripotent cells (OCT4 = 1, everything else off), split over the cohorts.
 
     Args:
         nodes: Cohort table from :func:`cohort_nodes`.
         suspension: Whether day 0 is an aggregation of freshly dissociated cells (dissociation stress 1).
+        groups: The cells by what they express of the line's cassette, ``(share, VEC_NGN2, VEC_IL)``
+            rows (:func:`ipscsim.protocols.delivery.delivery_groups`; default: every cell all of it).
     """
     k = nodes.shape[0]
     y = np.zeros(L.n_state(k))
     coh = y[: k * L.N_COHORT].reshape(k, L.N_COHORT)
     coh[:, L.G_OCT4] = 1.0
-    coh[:, L.C_PROG] = nodes[:, L.Z_WEIGHT]
+    if len(groups) == 1:
+        coh[:, L.C_PROG] = nodes[:, L.Z_WEIGHT]
+        coh[:, L.G_VEC_NGN2], coh[:, L.G_VEC_IL] = groups[0][1], groups[0][2]
+    else:
+        member = cohort_groups(k, groups)
+        table = np.array(groups, dtype=float)
+        sizes = np.bincount(member, minlength=len(groups))
+        coh[:, L.C_PROG] = table[member, 0] / sizes[member]
+        coh[:, L.G_VEC_NGN2] = table[member, 1]
+        coh[:, L.G_VEC_IL] = table[member, 2]
     y[k * L.N_COHORT + L.X_STRESS] = 1.0 if suspension else 0.0
     y[k * L.N_COHORT + L.X_LINEAGE] = 1.0
     return y

@@ -29,7 +29,9 @@ progenitors around), ``occ`` (occupancy of the vessel), ``density`` (cells per c
 suspension aggregates), ``agg`` (cells per aggregate), ``stress`` (dissociation stress),
 ``mn_hazard`` and ``mn_deprivation`` (the genotype's MN death hazard ratios: of the death that
 neurotrophic support cannot prevent, and of the death that follows its lack), and the cassette the
-line carries (``cassette_nil``, ``cassette_ngn2``, 0 or 1).
+line carries (``cassette_nil``, ``cassette_ngn2``, 0 or 1). Which cells of the culture express the
+cassette is cell state, not an input: the constant genes ``VEC_NGN2`` and ``VEC_IL`` (0 or 1), set at
+seeding from the protocol's delivery (:func:`ipscsim.model.cohorts.cassette_mosaic`) and inherited.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ GENES: tuple[str, ...] = (
     "QUIES",  # share of the cohort's progenitors that are quiescent
     "TRANSGENE",  # induced cassette
     "PROGRAMME",  # engaged programming
+    "VEC_NGN2",  # the cell expresses the cassette's NGN2 (1) or not (0): constant, set at seeding
+    "VEC_IL",  # ... its ISL1 and LHX3 (an NGN2-ISL1-LHX3 cassette delivered as separate vectors)
 )
 
 #: Neuron classes, in storage order (the agent-based ``kind`` codes are these, 1-based).
@@ -204,6 +208,8 @@ NOISE_RATES: dict[str, str] = {
     "QUIES": "k_quies",
     "TRANSGENE": "k_transgene",
     "PROGRAMME": "k_programme",
+    "VEC_NGN2": "0",
+    "VEC_IL": "0",
 }
 NOISE_FIXED: tuple[str, ...] = ("TRANSGENE", "PROGRAMME")
 
@@ -274,7 +280,7 @@ trophic     = 1 - (1 - trophic_share_ret * F_RET * sat(receptor_ret * A_RET / Z_
               * (1 - trophic_share_gp130 * F_GP130 * sat(receptor_gp130 * A_GP130 / Z_GP130))  # neurons:
               * (1 - trophic_share_igf1r * F_IGF1R * sat(receptor_igf1r * A_IGF1R / Z_IGF1R))  # each
               # receptor saturates on its own and they act independently (GDNF, BDNF, CNTF, IGF-1)
-cassette    = cassette_nil + cassette_ngn2
+cassette    = cassette_nil + cassette_ngn2               # the line carries an inducible cassette
 growth      = pos(1 - occ)                                  # contact inhibition of division
 haz         = mu_diss * stress * (1 - rock_efficacy * (1 - F_ROCK))  # dissociation hazard (1/day)
 mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
@@ -364,8 +370,11 @@ d.GLIAL     = theta * k_glial * (kgl1 * (eps_glial * hill4(CLOCK, clock_glial) *
 mito        = s_f + s_w + mito_shh * s_hh                 # mitogens of neural progenitors (FGF, WNT, SHH)
 d.QUIES     = theta * k_quies * (quies_max * nep * hill4(CLOCK, clock_quies) * rep4(mito, K_mito_quies)
               - QUIES)
-d.TRANSGENE = k_transgene * (dox * cassette - TRANSGENE)
+d.TRANSGENE = k_transgene * (dox * cassette * VEC_NGN2 - TRANSGENE)  # only where the cassette's NGN2
+              # was delivered (a mosaic: the protocol's cassette_efficiency and cassette_vectors)
 d.PROGRAMME = k_programme * (TRANSGENE - PROGRAMME)
+d.VEC_NGN2  = 0 * VEC_NGN2                                 # what a cell was given stays with it and
+d.VEC_IL    = 0 * VEC_IL                                   # its daughters
 wo          = clip01(OCT4)
 wx          = min(clip01(oth), 1 - wo)
 wn          = 1 - wo - wx
@@ -393,8 +402,8 @@ fate.DIN    = gh * (1 - gn) * (1 - go) * (1 - gk)
 fate.RN     = 1 - gh
 fate.IN     = 0 * gh
 pat         = hill4(SOX1, K_committed)                      # patterned: programming keeps the domain's fate
-nil         = cassette_nil / (cassette + 1e-12)
-ngn         = cassette_ngn2 / (cassette + 1e-12)
+nil         = cassette_nil * VEC_IL / (cassette + 1e-12)  # NGN2 with ISL1 and LHX3: motor neurons
+ngn         = (cassette_ngn2 + cassette_nil * (1 - VEC_IL)) / (cassette + 1e-12)  # NGN2 alone
 prog.MMC    = nil + ngn * pat * fate.MMC
 prog.LMC    = ngn * pat * fate.LMC
 prog.V3     = ngn * pat * fate.V3
@@ -429,7 +438,7 @@ gn          = gate(NKX2_2, gate_threshold, sigma_measurement)
 glia        = neural * (1 - gfp) * ggl
 npr         = neural * (1 - gfp) * (1 - ggl)
 com         = npr * gs1
-tg          = gate(TRANSGENE, gate_threshold, sigma_measurement) * cassette_nil
+tg          = gate(TRANSGENE, gate_threshold, sigma_measurement) * cassette_nil * VEC_IL
 lineage     = neural + r0 * gnmp                             # neural lineage (and NMPs) carry the RC code
 type.iPSC   = o4
 type.NMP    = r0 * gnmp

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import DAY_RESOLUTION, ExtrapolationWarning, ParameterError, is_real
 from ..protocols import Protocol
+from ..protocols.delivery import delivery_groups
 from ..protocols.presets import as_protocol
 from .cohorts import DEFAULT_COHORTS, cohort_nodes, initial_state
 from .inputs import CompiledProtocol, compile_protocol
@@ -139,7 +140,7 @@ def prepare_run(
         _warn_past_end(prot, end)
     snaps = tuple(sorted({end, *(_snapshot_day(d, end) for d in snapshots)}))
     rec = record_days(end, record_every, (*extra_days, *snaps))
-    y0 = initial_state(cohort_nodes(cohorts), cp.suspension)
+    y0 = initial_state(cohort_nodes(cohorts), cp.suspension, delivery_groups(prot))
     number = getattr(line, "number", line)
     return PreparedRun(
         prot, p, cp, y0, rec, genotype, number, int(cohorts), snaps, float(record_every)

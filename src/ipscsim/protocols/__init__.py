@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 from .compounds import MODES, PATHWAYS, Compound, Registry, lookup, registry
+from .delivery import CASSETTE_VECTORS, delivery_groups
 from .presets import get, names, preset_text
 from .protocol import FORMATS, Protocol
 from .steps import OPERATION_KINDS, Operation, Step
 
 __all__ = [
+    "CASSETTE_VECTORS",
     "FORMATS",
     "MODES",
     "OPERATION_KINDS",
@@ -24,6 +26,7 @@ __all__ = [
     "Registry",
     "Step",
     "compounds",
+    "delivery_groups",
     "get",
     "lookup",
     "names",

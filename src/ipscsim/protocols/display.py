@@ -21,6 +21,8 @@ SETTINGS: dict[str, str] = {
     "medium_volume": "ml",
     "medium": "",
     "cassette": "",
+    "cassette_efficiency": "",
+    "cassette_vectors": "",
 }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ProtocolError, snap_day, suggest
 from .compounds import registry
+from .delivery import check_delivery
 from .media import MediumPhase, lookup_medium, phase_from_dict
 from .steps import Operation, Step, number, operation_from_dict, step_from_dict
 
@@ -53,6 +54,8 @@ _TOP_KEYS = (
     "media",
     "aggregate_size",
     "cassette",
+    "cassette_efficiency",
+    "cassette_vectors",
     "steps",
     "operations",
     "reference",
@@ -82,6 +85,11 @@ class Protocol:
         aggregate_size: Cells per aggregate in suspension (sets the share of cells at the surface).
         cassette: The inducible cassette the line carries: ``"none"``, ``"NIL"`` (NGN2-ISL1-LHX3) or
             ``"NGN2"``; dox turns it on.
+        cassette_efficiency: Share of the cells that express each vector of the cassette (1 for an
+            integrated line that every cell carries; below 1 for viral delivery, or silencing).
+        cassette_vectors: ``"single"`` (one vector, or an integrated cassette: a cell expresses all of
+            it or none) or ``"separate"`` (NGN2, ISL1 and LHX3 each on its own vector, each reaching
+            a cell independently; cells with NGN2 alone make neurons that are not motor neurons).
         description: Free text.
         reference: Citation metadata (``citation``, ``doi``, ``notes``, ...), all text.
 
@@ -107,6 +115,8 @@ class Protocol:
     media: tuple[MediumPhase, ...] = ()
     aggregate_size: float = 2000.0
     cassette: str = "none"
+    cassette_efficiency: float = 1.0
+    cassette_vectors: str = "single"
     description: str = ""
     reference: Mapping[str, str] = field(default_factory=dict)
 
@@ -174,6 +184,7 @@ class Protocol:
                 f"cassette: {self.cassette!r} is not a cassette{suggest(str(self.cassette), CASSETTES)}; "
                 f"write one of {', '.join(CASSETTES)}"
             )
+        object.__setattr__(self, "cassette_efficiency", check_delivery(self))
 
     def medium_at(self, day: float) -> str:
         """The basal medium on ``day``."""
@@ -428,6 +439,10 @@ class Protocol:
             out["aggregate_size"] = self.aggregate_size
         if self.cassette != "none":
             out["cassette"] = self.cassette
+        if self.cassette_efficiency != 1.0:
+            out["cassette_efficiency"] = self.cassette_efficiency
+        if self.cassette_vectors != "single":
+            out["cassette_vectors"] = self.cassette_vectors
         if self.reference:
             out["reference"] = dict(self.reference)
         out["steps"] = [s.to_dict() for s in self.steps]

@@ -18,7 +18,7 @@ from ..errors import ExtrapolationWarning
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
-from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS, summary_values
+from ..model.readouts import CELL_TYPES, GROUPS, MARKERS, SUMMARY_FIELDS, summary_values
 from ..protocols.presets import as_protocol
 from ..solvers import as_engine
 from .perturbations import apply_perturbation
@@ -96,12 +96,19 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
         series = total if name == "total" else counts[:, CELL_TYPES.index(name)]
         return float(np.interp(day, days, series * run.compiled.seeded))
     with np.errstate(invalid="ignore", divide="ignore"):
-        if r == "neurons":
-            idx = [CELL_TYPES.index(c) for c in ("MN", "interneuron", "rostral_neuron")]
-            return float(np.interp(day, days, counts[:, idx].sum(axis=1) / total))
-        if r in CELL_TYPES:
-            return float(np.interp(day, days, counts[:, CELL_TYPES.index(r)] / total))
-        return float(np.interp(day, days, markers[:, MARKERS.index(r)] / total))
+        if "/" in r:  # a ratio of two readouts, e.g. MN/neurons
+            num, den = (_share(name, counts, markers) for name in r.split("/", 1))
+            return float(np.interp(day, days, num / den))
+        return float(np.interp(day, days, _share(r, counts, markers) / total))
+
+
+def _share(name: str, counts: np.ndarray, markers: np.ndarray) -> np.ndarray:
+    """Cells of a cell type, a group of types (``neurons``, ``glia``, ...) or positive for a marker."""
+    if name in GROUPS:
+        return counts[:, [CELL_TYPES.index(c) for c in GROUPS[name]]].sum(axis=1)
+    if name in CELL_TYPES:
+        return counts[:, CELL_TYPES.index(name)]
+    return markers[:, MARKERS.index(name)]
 
 
 def _prepare(targets, sets, keys, named, cohorts) -> tuple[list, dict]:

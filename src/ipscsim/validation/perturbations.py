@@ -12,6 +12,8 @@ A perturbation is a ``;``-separated list of edits, applied in order:
 * ``format suspension``: start as suspension aggregates (or ``adherent``);
 * ``medium N2B27``: the basal medium throughout (replaces the protocol's medium and its phases);
 * ``genotype SOD1_A4V``: the MN genotype;
+* ``cassette NIL 0.9 separate``: the line's cassette, the share of cells each vector reaches
+  (default 1) and the delivery (``single``, the default, or ``separate``);
 * ``param k_neurogenesis=1.2``: a parameter override.
 
 Example: ``"without RA; without CHIR99021"``.
@@ -70,6 +72,15 @@ def apply_perturbation(protocol: Any, text: str) -> Perturbed:
                 out.protocol = replace(out.protocol, medium=args[0], media=())
             elif verb == "media" and len(args) == 1:
                 out.protocol = out.protocol.with_media_changes(every=float(args[0]))
+            elif verb == "cassette" and 1 <= len(args) <= 3:
+                from dataclasses import replace
+
+                out.protocol = replace(
+                    out.protocol,
+                    cassette=args[0],
+                    cassette_efficiency=float(args[1]) if len(args) > 1 else 1.0,
+                    cassette_vectors=args[2] if len(args) > 2 else "single",
+                )
             elif verb == "genotype" and len(args) == 1:
                 out.genotype = args[0]
             elif verb == "param" and len(args) == 1 and "=" in args[0]:

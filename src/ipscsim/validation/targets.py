@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ParameterError, suggest
-from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
+from ..model.readouts import CELL_TYPES, GROUPS, MARKERS, SUMMARY_FIELDS
 
 __all__ = ["Target", "fact_targets", "load_targets", "outcome_targets", "phenotype_targets"]
 
@@ -59,8 +59,10 @@ class Target:
         return (
             r in CELL_TYPES
             or r in MARKERS
+            or r in GROUPS
+            or "/" in r
             or r.endswith("_fraction")
-            or r in ("residual_pluripotent", "neurons")
+            or r == "residual_pluripotent"
         )
 
     @property
@@ -113,12 +115,17 @@ def _check_readout(readout: str, where: str) -> None:
     name = readout.split(":", 1)[1] if readout.startswith("count:") else readout
     if readout.startswith("count:") and (name in CELL_TYPES or name == "total"):
         return
-    if name in SUMMARY_FIELDS or name in CELL_TYPES or name in MARKERS or name == "neurons":
+    if name in SUMMARY_FIELDS:
         return
-    known = (*CELL_TYPES, *MARKERS, *SUMMARY_FIELDS, "neurons")
+    parts = name.split("/", 1)  # a share, or a ratio of two shares (e.g. MN/neurons)
+    known = (*CELL_TYPES, *MARKERS, *GROUPS)
+    bad = [x for x in parts if x not in known]
+    if not bad:
+        return
     raise ParameterError(
-        f"{where}: unknown readout {readout!r}{suggest(name, known)} (a cell type, a marker, a "
-        "summary field such as mn_yield, 'neurons', or 'count:' and a cell type or 'total')"
+        f"{where}: unknown readout {readout!r}{suggest(bad[0], (*known, *SUMMARY_FIELDS))} (a cell "
+        "type, a marker, a group such as 'neurons', a ratio of two of them such as 'MN/neurons', a "
+        "summary field such as mn_yield, or 'count:' and a cell type or 'total')"
     )
 
 

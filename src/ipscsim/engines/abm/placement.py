@@ -43,8 +43,13 @@ AGGREGATE_SPACING = 10_000.0
 
 
 @jit
-def init_cells(n0, n, genes, phi, theta, kind, cid, group, phase, thresh, born, p, seed, first_id):
-    """Seed cells ``n0..n-1``: pluripotent, heterogeneity drawn from their own streams."""
+def init_cells(n0, n, genes, phi, theta, kind, cid, group, phase, thresh, born, p, seed, first_id,
+               mosaic):
+    """Seed cells ``n0..n-1``: pluripotent, heterogeneity drawn from their own streams.
+
+    ``mosaic`` holds ``(share, VEC_NGN2, VEC_IL)`` rows (the cassette's delivery groups, shares
+    summing to 1): each cell draws its group.
+    """
     for i in range(n0, n):
         c = first_id + (i - n0)
         cid[i] = c
@@ -58,6 +63,13 @@ def init_cells(n0, n, genes, phi, theta, kind, cid, group, phase, thresh, born, 
         for g in range(L.N_GENES):
             genes[i, g] = 0.0
         genes[i, L.G_OCT4] = 1.0
+        u4 = uniform(seed, c, 0, STREAM_INIT * 4 + 3)
+        g, acc = 0, mosaic[0, 0]
+        while u4 >= acc and g < mosaic.shape[0] - 1:
+            g += 1
+            acc += mosaic[g, 0]
+        genes[i, L.G_VEC_NGN2] = mosaic[g, 1]
+        genes[i, L.G_VEC_IL] = mosaic[g, 2]
         kind[i] = 0
         group[i] = -1
         thresh[i] = cycle_threshold(seed, c, 0, 0, p[L.P_cycle_shape])

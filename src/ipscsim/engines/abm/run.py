@@ -43,6 +43,7 @@ from ...model.pharmacology import compound_table, concentrations
 from ...model.pharmacology import pathway_inputs as pathway_inputs_np
 from ...model.streams import STREAM_GROUP, STREAM_SAMPLE, hash_uniform_np
 from ...protocols.compounds import registry
+from ...protocols.delivery import delivery_groups
 from ..kernels import param_arrays
 from .cells import Cells
 from .endogenous import MAX_SHELLS, aggregate_profiles, endogenous_fields, snapshot
@@ -185,7 +186,7 @@ class AbmRun:
         c.n = n
         init_cells(
             0, n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.born,
-            self.p, self.seed, 0,
+            self.p, self.seed, 0, np.array(delivery_groups(self.prepared.protocol)),
         )  # fmt: skip
         c.next_id = n
         self.cells = c
