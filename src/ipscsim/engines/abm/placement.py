@@ -43,8 +43,9 @@ AGGREGATE_SPACING = 10_000.0
 
 
 @jit
-def init_cells(n0, n, genes, phi, theta, kind, cid, group, phase, thresh, born, p, seed, first_id,
-               mosaic):
+def init_cells(
+    n0, n, genes, phi, theta, kind, cid, group, phase, thresh, born, p, seed, first_id, mosaic
+):
     """Seed cells ``n0..n-1``: pluripotent, heterogeneity drawn from their own streams.
 
     ``mosaic`` holds ``(share, VEC_NGN2, VEC_IL)`` rows (the cassette's delivery groups, shares

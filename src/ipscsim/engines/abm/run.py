@@ -1,8 +1,7 @@
 """The agent-based engine's driver: an :class:`AbmRun` you can step, look into, and run to the end.
 
-An :class:`AbmRun` takes a prepared run (:class:`~ipscsim.model.prepare.PreparedRun`: the protocol
-compiled to arrays and a parameter array, the same inputs as the ODE engine) and follows ``n_cells``
-cells through it:
+An :class:`AbmRun` takes a prepared run (:class:`~ipscsim.model.prepare.PreparedRun`, the ODE engine's
+inputs) and follows ``n_cells`` cells, each drawing its cassette group at seeding, through it:
 
 * **Scale.** The simulated cells are a sample of the well: each stands for ``unit`` real cells
   (``seeded / n_cells`` at day 0), while in space each is one cell at the real density, so an adherent
