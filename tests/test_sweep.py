@@ -130,6 +130,9 @@ def test_salib_problem_is_accepted_as_a_space():
         ({"SGA.scale": [1, 2]}, {}, ProtocolError, "did you mean 'SAG'"),
         ({"SHH.scale": [1, 2]}, {}, ParameterError, "has no step with 'SHH'"),
         ({"SAG.volume": [1, 2]}, {}, ParameterError, "unknown knob 'volume'"),
+        ({"culture.density": [1e4]}, {}, ParameterError, "did you mean 'seeding_density'"),
+        ({"culture.seeding_density": [-5.0]}, {}, ProtocolError, "seeding_density = -5"),
+        ({"culture.cassette_efficiency": [0.5]}, {}, ProtocolError, "without a cassette"),
         ({"k_neurogenisis": [1, 2]}, {}, ParameterError, "did you mean 'k_neurogenesis'"),
         ({"SAG.scale": []}, {}, ParameterError, "empty list"),
         ({"SAG.scale": (2.0, 1.0)}, {"design": "lhs", "n": 4}, ParameterError, "empty range"),
@@ -286,3 +289,29 @@ def test_cli_sweep_runs_and_resumes(tmp_path, capsys):
 def test_progress_bar_reports_runs(capsys):
     ips.Sweep("maury2015", {"SAG.scale": [0.5, 1.0]}).run(progress=True)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_culture_knobs_sweep_the_delivery_and_the_seeding():
+    """A sweep over the share of cells the vectors reach matches single runs with that delivery."""
+    space = {"culture.cassette_efficiency": [0.5, 1.0], "culture.seeding_density": [3e4, 6e4]}
+    df = (
+        ips.Sweep("hester2011", space, readouts=["MN@11"], seed=1)
+        .run(progress=False)
+        .to_dataframe()
+    )
+    assert (df["status"] == "ok").all()
+    row = df.iloc[0]
+    p = ips.Protocol.from_dict(
+        {
+            **ips.protocols.get("hester2011").to_dict(),
+            "cassette_efficiency": row["culture.cassette_efficiency"],
+            "seeding_density": row["culture.seeding_density"],
+        }
+    )
+    assert row["MN@11"] == pytest.approx(ips.simulate(p).fractions.loc[11, "MN"], rel=1e-9)
+    by = df.groupby("culture.cassette_efficiency")["MN@11"].mean()
+    assert by[1.0] > by[0.5] + 0.2  # more cells programmed, more motor neurons
+    assert (
+        ips.plot.labels.input_label("culture.seeding_density")
+        == "culture.seeding_density (cells/cm^2)"
+    )

@@ -83,6 +83,10 @@ def input_unit(name: str) -> str:
     if name in table:
         return table[name].unit or "dimensionless"
     kind = name.rpartition(".")[2]
+    if name.startswith("culture."):
+        from ..sweep.knobs import CULTURE_KNOBS
+
+        return CULTURE_KNOBS.get(kind, "")
     return _KNOB_UNITS.get(kind, "") if "." in name else ""
 
 

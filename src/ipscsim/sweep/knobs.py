@@ -3,7 +3,9 @@
 * ``"<compound>.scale"``: multiply every step of the compound by the value;
 * ``"<compound>.shift"``: move every window of the compound by the value (days, may be negative);
 * ``"<compound>.start"``: set the start day of the compound's first step (its end stays);
-* ``"<compound>.end"``: set the end day of the compound's last step (its start stays).
+* ``"<compound>.end"``: set the end day of the compound's last step (its start stays);
+* ``"culture.<field>"``: set a culture setting of the protocol (:data:`CULTURE_KNOBS`: the seeding
+  density, the aggregate size, the share of cells the cassette's vectors reach).
 
 Knobs apply in the order they appear in the space; an edit that makes the protocol invalid raises a
 :class:`~ipscsim.errors.ProtocolError` saying which value did it.
@@ -18,9 +20,16 @@ from ..errors import ProtocolError
 from ..protocols import Protocol
 from ..protocols.compounds import registry
 
-__all__ = ["KNOB_KINDS", "apply_knobs"]
+__all__ = ["CULTURE", "CULTURE_KNOBS", "KNOB_KINDS", "apply_knobs"]
 
 KNOB_KINDS = ("scale", "shift", "start", "end")
+#: The prefix of a culture knob, and the protocol fields it may set, with their units.
+CULTURE = "culture"
+CULTURE_KNOBS: dict[str, str] = {
+    "seeding_density": "cells/cm^2",
+    "aggregate_size": "cells",
+    "cassette_efficiency": "share of cells",
+}
 
 
 def _set_window(
@@ -48,9 +57,11 @@ def apply_knobs(protocol: Protocol, knobs: Mapping[str, float]) -> Protocol:
     """
     for name, value in knobs.items():
         compound, kind = name.rsplit(".", 1)
-        canonical = registry().get(compound).name
+        canonical = "" if compound == CULTURE else registry().get(compound).name
         try:
-            if kind == "scale":
+            if compound == CULTURE:
+                protocol = replace(protocol, **{kind: float(value)})
+            elif kind == "scale":
                 protocol = protocol.scale(canonical, value)
             elif kind == "shift":
                 protocol = protocol.shift(canonical, days=value)

@@ -40,7 +40,7 @@ from ..model.prepare import PreparedRun, prepare_run
 from ..protocols import Protocol
 from ..protocols.compounds import registry
 from ..units import to_nanomolar
-from .knobs import apply_knobs
+from .knobs import CULTURE, apply_knobs
 
 __all__ = ["ChunkPreparer", "Shape", "prepare_shape", "scaled_run"]
 
@@ -162,7 +162,8 @@ class ChunkPreparer:
         reg = registry()
         for n, k in zip(names, kinds, strict=True):
             compound, _, kind = n.rpartition(".") if k == "knob" else ("", "", "param")
-            self.dims.append((n, kind, reg.get(compound).name if compound else ""))
+            named = compound and compound != CULTURE  # a compound's knob, not the culture's
+            self.dims.append((n, kind, reg.get(compound).name if named else ""))
         self.scaled = [c for _, kind, c in self.dims if kind == "scale"]
         self.fixed = dict(fixed_params)
         self.prepare = {**prepare, "params": self.fixed}

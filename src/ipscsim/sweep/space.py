@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import ParameterError, suggest
 from ..model.parameters import PARAM_NAMES, param_table
 from ..protocols.compounds import registry
-from .knobs import KNOB_KINDS
+from .knobs import CULTURE, CULTURE_KNOBS, KNOB_KINDS
 
 __all__ = ["DISTRIBUTIONS", "Dimension", "ParameterSpace"]
 
@@ -96,6 +96,13 @@ def _kind(name: str, compounds: Sequence[str]) -> str:
         raise ParameterError(f"space: {name!r} is not a name")
     if "." in name:
         compound, knob = name.rsplit(".", 1)
+        if compound == CULTURE:
+            if knob not in CULTURE_KNOBS:
+                raise ParameterError(
+                    f"space: {name!r}: unknown culture knob {knob!r}{suggest(knob, CULTURE_KNOBS)} "
+                    f"(one of {', '.join(f'{CULTURE}.{k}' for k in CULTURE_KNOBS)})"
+                )
+            return "knob"
         if knob not in KNOB_KINDS:
             raise ParameterError(
                 f"space: {name!r}: unknown knob {knob!r}{suggest(knob, KNOB_KINDS)} (a protocol knob "
