@@ -318,3 +318,22 @@ def test_lines_reproduce_the_share_of_neural_resistant_lines():
     assert 0.10 <= resistant <= 0.35
     assert rescued == 0.0
     assert not math.isnan(resistant)
+
+
+def test_group_and_ratio_readouts_are_shares_of_the_run(tmp_path):
+    """``neurons`` sums every neuron type; ``MN/neurons`` is the ratio of the two shares."""
+    f = tmp_path / "t.csv"
+    f.write_text(
+        "protocol,readout,day,relation,value\n"
+        "hester2011,neurons,11,>=,0\nhester2011,MN/neurons,11,>=,0\nhester2011,MN,11,>=,0\n"
+    )
+    ev = evaluate(load_targets(f))
+    neurons, ratio, mn = (float(v) for v in ev.table()["model"])
+    r = ips.simulate("hester2011").fractions.loc[11]
+    types = ("MN", "interneuron", "rostral_neuron", "glutamatergic_neuron")
+    assert neurons == pytest.approx(sum(r[t] for t in types), rel=1e-9)
+    assert r["glutamatergic_neuron"] > 0.1  # NGN2-alone neurons count as neurons
+    assert ratio == pytest.approx(mn / neurons, rel=1e-9)
+    f.write_text("protocol,readout,day,relation,value\nhester2011,MN/neuron,11,>=,0.5\n")
+    with pytest.raises(ParameterError, match=r"unknown readout 'MN/neuron'.*did you mean 'neurons'"):
+        load_targets(f)
