@@ -335,5 +335,7 @@ def test_group_and_ratio_readouts_are_shares_of_the_run(tmp_path):
     assert r["glutamatergic_neuron"] > 0.1  # NGN2-alone neurons count as neurons
     assert ratio == pytest.approx(mn / neurons, rel=1e-9)
     f.write_text("protocol,readout,day,relation,value\nhester2011,MN/neuron,11,>=,0.5\n")
-    with pytest.raises(ParameterError, match=r"unknown readout 'MN/neuron'.*did you mean 'neurons'"):
+    with pytest.raises(
+        ParameterError, match=r"unknown readout 'MN/neuron'.*did you mean 'neurons'"
+    ):
         load_targets(f)
