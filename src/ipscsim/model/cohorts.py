@@ -19,6 +19,7 @@ small group is coarser (measured in docs/model.md, section 4).
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -28,6 +29,8 @@ from ..errors import ParameterError, is_real
 from . import layout as L
 
 __all__ = ["DEFAULT_COHORTS", "cohort_groups", "cohort_nodes", "initial_state"]
+
+log = logging.getLogger("ipscsim")
 
 #: One group: every cell expresses what its line carries (``(share, VEC_NGN2, VEC_IL)`` rows).
 WHOLE: tuple[tuple[float, float, float], ...] = ((1.0, 1.0, 1.0),)
@@ -122,6 +125,13 @@ def initial_state(nodes: np.ndarray, suspension: bool, groups: tuple = WHOLE) ->
         coh[:, L.C_PROG] = table[member, 0] / sizes[member]
         coh[:, L.G_VEC_NGN2] = table[member, 1]
         coh[:, L.G_VEC_IL] = table[member, 2]
+        if sizes.min() < 3:
+            log.info(
+                "cohorts: a group of %.3g of the cells (by what the cassette gave them) has %d of %d "
+                "cohorts; its heterogeneity is coarse (fractions within about 0.05 at 12 cohorts, "
+                "docs/model.md section 4): use more cohorts, e.g. ips.ODE(cohorts=48)",
+                table[int(np.argmin(sizes)), 0], int(sizes.min()), k,
+            )  # fmt: skip
     y[k * L.N_COHORT + L.X_STRESS] = 1.0 if suspension else 0.0
     y[k * L.N_COHORT + L.X_LINEAGE] = 1.0
     return y
