@@ -21,7 +21,7 @@ Example: ``"without RA; without CHIR99021"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ParameterError
@@ -63,18 +63,12 @@ def apply_perturbation(protocol: Any, text: str) -> Perturbed:
             elif verb == "extend" and len(args) == 1:
                 out.protocol = out.protocol.with_days(float(args[0]))
             elif verb == "format" and len(args) == 1:
-                from dataclasses import replace
-
                 out.protocol = replace(out.protocol, format=args[0])
             elif verb == "medium" and len(args) == 1:
-                from dataclasses import replace
-
                 out.protocol = replace(out.protocol, medium=args[0], media=())
             elif verb == "media" and len(args) == 1:
                 out.protocol = out.protocol.with_media_changes(every=float(args[0]))
             elif verb == "cassette" and 1 <= len(args) <= 3:
-                from dataclasses import replace
-
                 out.protocol = replace(
                     out.protocol,
                     cassette=args[0],
