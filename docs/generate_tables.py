@@ -79,7 +79,7 @@ def equations() -> str:
         ("What each cell emits into the culture (EMIT)", "EMIT"),
         ("Signals every cell there sees (SHARED)", "SHARED"),
         ("Each cell: gene network, event rates, fates (CELL)", "CELL"),
-        ("Counts of a cohort (COHORT, ODE engine)", "COHORT"),
+        ("Counts of a cohort and its neurons' birth levels (COHORT, ODE engine)", "COHORT"),
         ("Culture-wide state (GLOBAL)", "GLOBAL"),
         ("How a progenitor is scored (READOUT)", "READOUT"),
         ("How a neuron is scored (NEURON)", "NEURON"),

@@ -407,7 +407,19 @@ def _sb_chir():
     return apply_perturbation(ips.protocols.get("chambers2009"), text).protocol
 
 
-@pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir", "hester2011"])
+def _late_ra():
+    """Programming before RA: the neurons are born rostral, and RA from day 6 caudalises the rest."""
+    from ipscsim.validation.perturbations import apply_perturbation
+
+    text = "without RA; add RA 1 uM 6 11"
+    return apply_perturbation(ips.protocols.get("hester2011"), text).protocol
+
+
+#: Markers that gate a neuron's rostro-caudal level (the rest read its class).
+LEVEL_MARKERS = ["HOX", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8", "HOXC10"]
+
+
+@pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir", "hester2011", "late_ra"])
 def test_mean_field_limit_tracks_the_ode_engine(name):
     """Noise off, neighbours replaced by population means, 20,000 cells: within 0.03 of the ODE.
 
@@ -416,20 +428,27 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     ``sb_chir`` makes neural crest through the BMP the cells make under WNT, so both engines' emissions
     read the medium the same way. ``hester2011`` is a mosaic: its adenoviral delivery reaches some
     cells with all three factors, some with NGN2 alone and some with none (cohort groups in the ODE
-    engine, a draw per cell in the agent-based one). Its markers are not compared: its neurons are
-    born within days of seeding, and the ODE engine scores a cohort's neurons' HOX-level markers from
-    the cohort's progenitors, whose level RA keeps raising, while an agent-based neuron keeps its own
-    (HOXB4 differs by 0.39 on day 10.5 with the cassette in every cell, before any mosaic).
+    engine, a draw per cell in the agent-based one).
+
+    A neuron keeps the level it was born at: an agent-based neuron its own, the ODE engine's
+    neuron classes their mean (``LV_c / c``). ``late_ra`` programs MNs before RA: both engines keep
+    them HOX-negative while RA caudalises the remaining progenitors (the ODE engine once scored them
+    with their progenitors' new level: HOX 1.0 against 0.27). In ``hester2011`` RA raises the level
+    while programmed MNs are born at every level it passes, and a gate of the class's mean level is
+    not the mean of its neurons' gates: the level markers differ by up to 0.13 there (HOXB4, day 4;
+    0.32 before the birth levels were kept).
     """
-    name = _sb_chir() if name == "sb_chir" else name
+    name = {"sb_chir": _sb_chir, "late_ra": _late_ra}.get(name, lambda: name)()
     abm = ips.simulate(
         name, engine=ips.ABM(n_cells=20000, neighbours="mean"), seed=1, params=NOISE_OFF
     )
     ode = ips.simulate(name, engine=ips.ODE(cohorts=200), params=NOISE_OFF)
     diff = np.abs(abm.fractions.values - ode.fractions.values)
     assert np.nanmax(diff) < 0.03, (abm.days[np.nanargmax(diff.max(axis=1))], np.nanmax(diff))
-    if name != "hester2011":
-        assert np.nanmax(np.abs(abm.markers.values - ode.markers.values)) < 0.03
+    level = abm.markers.columns.isin(LEVEL_MARKERS)
+    gap = np.abs(abm.markers.values - ode.markers.values)
+    assert np.nanmax(gap[:, ~level]) < 0.03
+    assert np.nanmax(gap[:, level]) < (0.13 if name == "hester2011" else 0.03)
 
 
 def test_with_noise_fractions_converge_as_cells_grow():

@@ -114,8 +114,18 @@ def test_replating_sets_the_count_and_keeps_the_composition():
     np.testing.assert_allclose(
         y[counts] / y[counts].sum(), before[counts] / before[counts].sum(), rtol=1e-12
     )
+    neurons = np.array(L.count_indices(k, L.NEURON_CLASSES))
+    masses = neurons + L.C_LV_MMC - L.C_MMC  # each class's level mass, in the same order
+    born = neurons[before[neurons] > 1e-9]
+    assert born.size >= 6 * k  # most classes have neurons by day 10
+    np.testing.assert_allclose(  # the survivors keep their mean birth level
+        y[born + L.C_LV_MMC - L.C_MMC] / y[born],
+        before[born + L.C_LV_MMC - L.C_MMC] / before[born],
+        rtol=1e-12,
+    )
     genes = np.ones(y.size, bool)
     genes[counts] = False
+    genes[masses] = False
     genes[k * L.N_COHORT :] = False
     np.testing.assert_array_equal(y[genes], before[genes])  # the cells' state is untouched
     assert y[k * L.N_COHORT + L.X_STRESS] == 1.0

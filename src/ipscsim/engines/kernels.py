@@ -276,7 +276,7 @@ def _rhs_blocks(
             src_n += pr * el[L.E_nodal * S + ln]
             src_b += pr * el[L.E_bmp * S + ln]
             src_d += pr * el[L.E_delta * S + ln]
-            for c in range(L.N_GENES, _NC):
+            for c in range(L.N_GENES, L.COUNTS_END):
                 total += y[o + c]
     culture_env(y, p, u, k, n_prog, total, src_n, src_b, src_d, env)
     shared(a, f, z, env, p, ip, dp, sh)
@@ -313,7 +313,7 @@ def rhs_each(t, y, p, u, comp, k, work, out):
         src_n += pr * e[L.E_nodal]
         src_b += pr * e[L.E_bmp]
         src_d += pr * e[L.E_delta]
-        for c in range(L.N_GENES, _NC):
+        for c in range(L.N_GENES, L.COUNTS_END):
             total += y[o + c]
     culture_env(y, p, u, k, n_prog, total, src_n, src_b, src_d, env)
     shared(a, f, z, env, p, ip, dp, sh)

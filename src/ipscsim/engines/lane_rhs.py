@@ -147,7 +147,7 @@ def culture_inputs_lanes(nl, y, p, u, k, e, ip, dp, a, f, z, env, acc):
             acc[2 * S + ln] += pr * e[L.E_nodal * S + ln]
             acc[3 * S + ln] += pr * e[L.E_bmp * S + ln]
             acc[4 * S + ln] += pr * e[L.E_delta * S + ln]
-            for c in range(L.N_GENES, L.N_COHORT):
+            for c in range(L.N_GENES, L.COUNTS_END):
                 acc[S + ln] += yo[c * SY + ln]
     gb = k * L.N_COHORT
     for ln in range(nl):

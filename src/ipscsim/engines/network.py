@@ -44,7 +44,6 @@ __all__ = [
     "emit",
     "globals_",
     "neuron_readout",
-    "neuron_readout_sum",
     "progenitor_readout",
     "shared",
 ]
@@ -207,19 +206,35 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
 
 @jit(inline="always")
 def cohort(y, o, out, oo, r, sh, p, ip, dp, s):
-    """Progenitor and neuron counts of one cohort (their sums added into s)."""
+    """Progenitor and neuron counts of one cohort and its neurons' level masses (sums into s)."""
     v_bn = (y[o + 26] * r[2])
     v_bt = (y[o + 26] * r[3])
+    v_b_MMC = ((v_bn * r[4]) + (v_bt * r[11]))  # neurons born into each class (per day)
+    v_b_LMC = ((v_bn * r[5]) + (v_bt * r[12]))
+    v_b_V3 = ((v_bn * r[6]) + (v_bt * r[13]))
+    v_b_VIN = ((v_bn * r[7]) + (v_bt * r[14]))
+    v_b_DIN = ((v_bn * r[8]) + (v_bt * r[15]))
+    v_b_RN = ((v_bn * r[9]) + (v_bt * r[16]))
+    v_b_IN = ((v_bn * r[10]) + (v_bt * r[17]))
     out[oo + 26] = (y[o + 26] * (((r[0] - r[1]) - r[2]) - r[3]))
-    out[oo + 27] = (((v_bn * r[4]) + (v_bt * r[11])) - ((sh[19] + sh[20]) * y[o + 27]))
+    out[oo + 27] = (v_b_MMC - ((sh[19] + sh[20]) * y[o + 27]))
     out[oo + 28] = ((sh[20] * y[o + 27]) - (sh[19] * y[o + 28]))
-    out[oo + 29] = (((v_bn * r[5]) + (v_bt * r[12])) - ((sh[19] + sh[20]) * y[o + 29]))
+    out[oo + 29] = (v_b_LMC - ((sh[19] + sh[20]) * y[o + 29]))
     out[oo + 30] = ((sh[20] * y[o + 29]) - (sh[19] * y[o + 30]))
-    out[oo + 31] = (((v_bn * r[6]) + (v_bt * r[13])) - (sh[18] * y[o + 31]))
-    out[oo + 32] = (((v_bn * r[7]) + (v_bt * r[14])) - (sh[18] * y[o + 32]))
-    out[oo + 33] = (((v_bn * r[8]) + (v_bt * r[15])) - (sh[18] * y[o + 33]))
-    out[oo + 34] = (((v_bn * r[9]) + (v_bt * r[16])) - (sh[18] * y[o + 34]))
-    out[oo + 35] = (((v_bn * r[10]) + (v_bt * r[17])) - (sh[18] * y[o + 35]))
+    out[oo + 31] = (v_b_V3 - (sh[18] * y[o + 31]))
+    out[oo + 32] = (v_b_VIN - (sh[18] * y[o + 32]))
+    out[oo + 33] = (v_b_DIN - (sh[18] * y[o + 33]))
+    out[oo + 34] = (v_b_RN - (sh[18] * y[o + 34]))
+    out[oo + 35] = (v_b_IN - (sh[18] * y[o + 35]))
+    out[oo + 36] = ((v_b_MMC * y[o + 8]) - ((sh[19] + sh[20]) * y[o + 36]))  # the level a neuron is born at stays with
+    out[oo + 37] = ((sh[20] * y[o + 36]) - (sh[19] * y[o + 37]))  # it: each class's summed birth level,
+    out[oo + 38] = ((v_b_LMC * y[o + 8]) - ((sh[19] + sh[20]) * y[o + 38]))  # which follows its count's own births,
+    out[oo + 39] = ((sh[20] * y[o + 38]) - (sh[19] * y[o + 39]))  # deaths and maturation; LV_c / c is the
+    out[oo + 40] = ((v_b_V3 * y[o + 8]) - (sh[18] * y[o + 40]))  # class's mean birth level, which the
+    out[oo + 41] = ((v_b_VIN * y[o + 8]) - (sh[18] * y[o + 41]))  # neurons' markers read (NEURON)
+    out[oo + 42] = ((v_b_DIN * y[o + 8]) - (sh[18] * y[o + 42]))
+    out[oo + 43] = ((v_b_RN * y[o + 8]) - (sh[18] * y[o + 43]))
+    out[oo + 44] = ((v_b_IN * y[o + 8]) - (sh[18] * y[o + 44]))
     v_sum_div = (y[o + 26] * r[0])
     v_sum_death = (((y[o + 26] * r[1]) + (sh[19] * (((y[o + 27] + y[o + 28]) + y[o + 29]) + y[o + 30]))) + (sh[18] * ((((y[o + 31] + y[o + 32]) + y[o + 33]) + y[o + 34]) + y[o + 35])))
     s[0] += v_sum_div
@@ -309,101 +324,21 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 
 
 @jit(inline="always")
-def neuron_readout(kind, y, o, p, ip, dp, mk):
-    """A neuron's marker positivity (mk); kind is its class code (1-based)."""
+def neuron_readout(kind, lv, w, p, ip, dp, mk):
+    """Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(y[o + 8], p[180], p[178])
-    v_gmid = gate(y[o + 8], p[179], p[178])  # a local: evaluated once for all classes
-    mk[0] = (0.0 * v_mn)
-    mk[1] = (0.0 * v_mn)
-    mk[2] = (0.0 * v_mn)
-    mk[3] = gate(y[o + 8], p[131], p[178])
-    mk[4] = (0.0 * v_mn)
-    mk[5] = (0.0 * v_mn)
-    mk[6] = (0.0 * v_mn)
-    mk[7] = (0.0 * v_mn)
-    mk[8] = v_mn
-    mk[9] = v_mn
-    mk[10] = ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
-    mk[11] = (0.0 * v_mn)
-    mk[12] = (0.0 * v_mn)
-    mk[13] = (0.0 * v_mn)
-    mk[14] = (0.0 * v_mn)
-    mk[15] = (0.0 * v_mn)
-    mk[16] = (0.0 * v_mn)
-    mk[17] = ((1.0 - v_mn) * (1.0 - v_nh))
-    mk[18] = (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] = gate(y[o + 8], p[181], p[178])
-    mk[20] = gate(y[o + 8], p[132], p[178])
-    mk[21] = gate(y[o + 8], p[133], p[178])
-    mk[22] = gate(y[o + 8], p[134], p[178])
-    mk[23] = ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
-    mk[24] = ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
-    mk[25] = (0.0 * v_mn)
-    mk[26] = (0.0 * v_mn)
-    mk[27] = (1.0 + (0.0 * v_mn))
-
-
-@jit(inline="always")
-def neuron_readout_sum(y, o, p, ip, dp, cells, mk):
-    """Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
-    v_nh = gate(y[o + 8], p[180], p[178])
-    v_gmid = gate(y[o + 8], p[179], p[178])  # a local: evaluated once for all classes
-    tot = 0.0
-    for c in range(9):
-        tot += cells[c]
-    mk[3] = tot * gate(y[o + 8], p[131], p[178])
-    mk[19] = tot * gate(y[o + 8], p[181], p[178])
-    mk[20] = tot * gate(y[o + 8], p[132], p[178])
-    mk[21] = tot * gate(y[o + 8], p[133], p[178])
-    mk[22] = tot * gate(y[o + 8], p[134], p[178])
-    mk[0] = 0.0
-    mk[1] = 0.0
-    mk[2] = 0.0
-    mk[4] = 0.0
-    mk[5] = 0.0
-    mk[6] = 0.0
-    mk[7] = 0.0
-    mk[8] = 0.0
-    mk[9] = 0.0
-    mk[10] = 0.0
-    mk[11] = 0.0
-    mk[12] = 0.0
-    mk[13] = 0.0
-    mk[14] = 0.0
-    mk[15] = 0.0
-    mk[16] = 0.0
-    mk[17] = 0.0
-    mk[18] = 0.0
-    mk[23] = 0.0
-    mk[24] = 0.0
-    mk[25] = 0.0
-    mk[26] = 0.0
-    mk[27] = 0.0
-    for c in range(9):
-        kind = c + 1
-        w = cells[c]
-        v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-        mk[0] += w * (0.0 * v_mn)
-        mk[1] += w * (0.0 * v_mn)
-        mk[2] += w * (0.0 * v_mn)
-        mk[4] += w * (0.0 * v_mn)
-        mk[5] += w * (0.0 * v_mn)
-        mk[6] += w * (0.0 * v_mn)
-        mk[7] += w * (0.0 * v_mn)
-        mk[8] += w * v_mn
-        mk[9] += w * v_mn
-        mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
-        mk[11] += w * (0.0 * v_mn)
-        mk[12] += w * (0.0 * v_mn)
-        mk[13] += w * (0.0 * v_mn)
-        mk[14] += w * (0.0 * v_mn)
-        mk[15] += w * (0.0 * v_mn)
-        mk[16] += w * (0.0 * v_mn)
-        mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
-        mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-        mk[23] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
-        mk[24] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
-        mk[25] += w * (0.0 * v_mn)
-        mk[26] += w * (0.0 * v_mn)
-        mk[27] += w * (1.0 + (0.0 * v_mn))
+    v_nh = gate(lv, p[180], p[178])  # LEVEL: the level the neuron was born at
+    v_gmid = gate(lv, p[179], p[178])  # (ODE: its class's mean, LV_c / c)
+    mk[3] += w * gate(lv, p[131], p[178])
+    mk[8] += w * v_mn
+    mk[9] += w * v_mn
+    mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
+    mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
+    mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
+    mk[19] += w * gate(lv, p[181], p[178])
+    mk[20] += w * gate(lv, p[132], p[178])
+    mk[21] += w * gate(lv, p[133], p[178])
+    mk[22] += w * gate(lv, p[134], p[178])
+    mk[23] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
+    mk[24] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
+    mk[27] += w * (1.0 + (0.0 * v_mn))

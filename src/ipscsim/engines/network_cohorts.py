@@ -152,22 +152,38 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
 
 @jit(inline="always")
 def cohort_cohorts(nl, y, o, out, oo, r, sh, p, ip, dp, s):
-    """Cohort form: Progenitor and neuron counts of one cohort (their sums added into s)."""
+    """Cohort form: Progenitor and neuron counts of one cohort and its neurons' level masses (sums into s)."""
     out_oo = out[oo * S:]
     y_o = y[o * S:]
     for l in range(nl):
         v_bn = (y_o[26 * S + l] * r[2 * S + l])
         v_bt = (y_o[26 * S + l] * r[3 * S + l])
+        v_b_MMC = ((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l]))  # neurons born into each class (per day)
+        v_b_LMC = ((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l]))
+        v_b_V3 = ((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l]))
+        v_b_VIN = ((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l]))
+        v_b_DIN = ((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l]))
+        v_b_RN = ((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l]))
+        v_b_IN = ((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l]))
         out_oo[26 * S + l] = (y_o[26 * S + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
-        out_oo[27 * S + l] = (((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l])) - ((sh[19] + sh[20]) * y_o[27 * S + l]))
+        out_oo[27 * S + l] = (v_b_MMC - ((sh[19] + sh[20]) * y_o[27 * S + l]))
         out_oo[28 * S + l] = ((sh[20] * y_o[27 * S + l]) - (sh[19] * y_o[28 * S + l]))
-        out_oo[29 * S + l] = (((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l])) - ((sh[19] + sh[20]) * y_o[29 * S + l]))
+        out_oo[29 * S + l] = (v_b_LMC - ((sh[19] + sh[20]) * y_o[29 * S + l]))
         out_oo[30 * S + l] = ((sh[20] * y_o[29 * S + l]) - (sh[19] * y_o[30 * S + l]))
-        out_oo[31 * S + l] = (((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l])) - (sh[18] * y_o[31 * S + l]))
-        out_oo[32 * S + l] = (((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l])) - (sh[18] * y_o[32 * S + l]))
-        out_oo[33 * S + l] = (((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l])) - (sh[18] * y_o[33 * S + l]))
-        out_oo[34 * S + l] = (((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l])) - (sh[18] * y_o[34 * S + l]))
-        out_oo[35 * S + l] = (((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l])) - (sh[18] * y_o[35 * S + l]))
+        out_oo[31 * S + l] = (v_b_V3 - (sh[18] * y_o[31 * S + l]))
+        out_oo[32 * S + l] = (v_b_VIN - (sh[18] * y_o[32 * S + l]))
+        out_oo[33 * S + l] = (v_b_DIN - (sh[18] * y_o[33 * S + l]))
+        out_oo[34 * S + l] = (v_b_RN - (sh[18] * y_o[34 * S + l]))
+        out_oo[35 * S + l] = (v_b_IN - (sh[18] * y_o[35 * S + l]))
+        out_oo[36 * S + l] = ((v_b_MMC * y_o[8 * S + l]) - ((sh[19] + sh[20]) * y_o[36 * S + l]))  # the level a neuron is born at stays with
+        out_oo[37 * S + l] = ((sh[20] * y_o[36 * S + l]) - (sh[19] * y_o[37 * S + l]))  # it: each class's summed birth level,
+        out_oo[38 * S + l] = ((v_b_LMC * y_o[8 * S + l]) - ((sh[19] + sh[20]) * y_o[38 * S + l]))  # which follows its count's own births,
+        out_oo[39 * S + l] = ((sh[20] * y_o[38 * S + l]) - (sh[19] * y_o[39 * S + l]))  # deaths and maturation; LV_c / c is the
+        out_oo[40 * S + l] = ((v_b_V3 * y_o[8 * S + l]) - (sh[18] * y_o[40 * S + l]))  # class's mean birth level, which the
+        out_oo[41 * S + l] = ((v_b_VIN * y_o[8 * S + l]) - (sh[18] * y_o[41 * S + l]))  # neurons' markers read (NEURON)
+        out_oo[42 * S + l] = ((v_b_DIN * y_o[8 * S + l]) - (sh[18] * y_o[42 * S + l]))
+        out_oo[43 * S + l] = ((v_b_RN * y_o[8 * S + l]) - (sh[18] * y_o[43 * S + l]))
+        out_oo[44 * S + l] = ((v_b_IN * y_o[8 * S + l]) - (sh[18] * y_o[44 * S + l]))
         v_sum_div = (y_o[26 * S + l] * r[0 * S + l])
         v_sum_death = (((y_o[26 * S + l] * r[1 * S + l]) + (sh[19] * (((y_o[27 * S + l] + y_o[28 * S + l]) + y_o[29 * S + l]) + y_o[30 * S + l]))) + (sh[18] * ((((y_o[31 * S + l] + y_o[32 * S + l]) + y_o[33 * S + l]) + y_o[34 * S + l]) + y_o[35 * S + l])))
         s[0 * S + l] += v_sum_div

@@ -38,14 +38,14 @@ from .mathfns import (
 __all__ = [
     "BUFFERS",
     "LANES",
-    "NEURON_READOUT_SUM_GATES",
+    "NEURON_READOUT_GATES",
     "PROGENITOR_READOUT_GATES",
     "SY",
     "cell_lanes",
     "cohort_lanes",
     "emit_lanes",
     "globals_lanes",
-    "neuron_readout_sum_rows",
+    "neuron_readout_rows",
     "progenitor_readout_rows",
     "shared_lanes",
 ]
@@ -197,22 +197,38 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
 
 @jit(inline="always")
 def cohort_lanes(nl, y, o, out, oo, r, sh, p, ip, dp, s):
-    """Lane form: Progenitor and neuron counts of one cohort (their sums added into s)."""
+    """Lane form: Progenitor and neuron counts of one cohort and its neurons' level masses (sums into s)."""
     out_oo = out[oo * SY:]
     y_o = y[o * SY:]
     for l in range(nl):
         v_bn = (y_o[26 * SY + l] * r[2 * S + l])
         v_bt = (y_o[26 * SY + l] * r[3 * S + l])
+        v_b_MMC = ((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l]))  # neurons born into each class (per day)
+        v_b_LMC = ((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l]))
+        v_b_V3 = ((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l]))
+        v_b_VIN = ((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l]))
+        v_b_DIN = ((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l]))
+        v_b_RN = ((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l]))
+        v_b_IN = ((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l]))
         out_oo[26 * SY + l] = (y_o[26 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
-        out_oo[27 * SY + l] = (((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[27 * SY + l]))
+        out_oo[27 * SY + l] = (v_b_MMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[27 * SY + l]))
         out_oo[28 * SY + l] = ((sh[20 * S + l] * y_o[27 * SY + l]) - (sh[19 * S + l] * y_o[28 * SY + l]))
-        out_oo[29 * SY + l] = (((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l])) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[29 * SY + l]))
+        out_oo[29 * SY + l] = (v_b_LMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[29 * SY + l]))
         out_oo[30 * SY + l] = ((sh[20 * S + l] * y_o[29 * SY + l]) - (sh[19 * S + l] * y_o[30 * SY + l]))
-        out_oo[31 * SY + l] = (((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l])) - (sh[18 * S + l] * y_o[31 * SY + l]))
-        out_oo[32 * SY + l] = (((v_bn * r[7 * S + l]) + (v_bt * r[14 * S + l])) - (sh[18 * S + l] * y_o[32 * SY + l]))
-        out_oo[33 * SY + l] = (((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l])) - (sh[18 * S + l] * y_o[33 * SY + l]))
-        out_oo[34 * SY + l] = (((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l])) - (sh[18 * S + l] * y_o[34 * SY + l]))
-        out_oo[35 * SY + l] = (((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l])) - (sh[18 * S + l] * y_o[35 * SY + l]))
+        out_oo[31 * SY + l] = (v_b_V3 - (sh[18 * S + l] * y_o[31 * SY + l]))
+        out_oo[32 * SY + l] = (v_b_VIN - (sh[18 * S + l] * y_o[32 * SY + l]))
+        out_oo[33 * SY + l] = (v_b_DIN - (sh[18 * S + l] * y_o[33 * SY + l]))
+        out_oo[34 * SY + l] = (v_b_RN - (sh[18 * S + l] * y_o[34 * SY + l]))
+        out_oo[35 * SY + l] = (v_b_IN - (sh[18 * S + l] * y_o[35 * SY + l]))
+        out_oo[36 * SY + l] = ((v_b_MMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[36 * SY + l]))  # the level a neuron is born at stays with
+        out_oo[37 * SY + l] = ((sh[20 * S + l] * y_o[36 * SY + l]) - (sh[19 * S + l] * y_o[37 * SY + l]))  # it: each class's summed birth level,
+        out_oo[38 * SY + l] = ((v_b_LMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[38 * SY + l]))  # which follows its count's own births,
+        out_oo[39 * SY + l] = ((sh[20 * S + l] * y_o[38 * SY + l]) - (sh[19 * S + l] * y_o[39 * SY + l]))  # deaths and maturation; LV_c / c is the
+        out_oo[40 * SY + l] = ((v_b_V3 * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[40 * SY + l]))  # class's mean birth level, which the
+        out_oo[41 * SY + l] = ((v_b_VIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[41 * SY + l]))  # neurons' markers read (NEURON)
+        out_oo[42 * SY + l] = ((v_b_DIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[42 * SY + l]))
+        out_oo[43 * SY + l] = ((v_b_RN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[43 * SY + l]))
+        out_oo[44 * SY + l] = ((v_b_IN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[44 * SY + l]))
         v_sum_div = (y_o[26 * SY + l] * r[0 * S + l])
         v_sum_death = (((y_o[26 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[27 * SY + l] + y_o[28 * SY + l]) + y_o[29 * SY + l]) + y_o[30 * SY + l]))) + (sh[18 * S + l] * ((((y_o[31 * SY + l] + y_o[32 * SY + l]) + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l])))
         s[0 * S + l] += v_sum_div
@@ -356,21 +372,20 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         mk[27 * S + l] = (0.0 * v_o4)
 
 
-NEURON_READOUT_SUM_GATES = 7
+NEURON_READOUT_GATES = 7
 
 
 @jit(inline="always")
-def neuron_readout_sum_rows(nl, y, o, p, ip, dp, cells, mk, g):
-    """Rows form: Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1."""
-    y_o = y[o * S:]
+def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
+    """Rows form: Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk."""
     for l in range(nl):
-        g[0 * S + l] = y_o[8 * S + l]
-        g[1 * S + l] = y_o[8 * S + l]
-        g[2 * S + l] = y_o[8 * S + l]
-        g[3 * S + l] = y_o[8 * S + l]
-        g[4 * S + l] = y_o[8 * S + l]
-        g[5 * S + l] = y_o[8 * S + l]
-        g[6 * S + l] = y_o[8 * S + l]
+        g[0 * S + l] = lv[l]
+        g[1 * S + l] = lv[l]
+        g[2 * S + l] = lv[l]
+        g[3 * S + l] = lv[l]
+        g[4 * S + l] = lv[l]
+        g[5 * S + l] = lv[l]
+        g[6 * S + l] = lv[l]
     fgate_row(g[0 * S:], p[180], p[178])
     fgate_row(g[1 * S:], p[179], p[178])
     fgate_row(g[2 * S:], p[131], p[178])
@@ -379,63 +394,19 @@ def neuron_readout_sum_rows(nl, y, o, p, ip, dp, cells, mk, g):
     fgate_row(g[5 * S:], p[133], p[178])
     fgate_row(g[6 * S:], p[134], p[178])
     for l in range(nl):
-        v_nh = g[0 * S + l]
-        v_gmid = g[1 * S + l]  # a local: evaluated once for all classes
-        tot = 0.0
-        for c in range(9):
-            tot += cells[c * S + l]
-        mk[3 * S + l] = tot * g[2 * S + l]
-        mk[19 * S + l] = tot * g[3 * S + l]
-        mk[20 * S + l] = tot * g[4 * S + l]
-        mk[21 * S + l] = tot * g[5 * S + l]
-        mk[22 * S + l] = tot * g[6 * S + l]
-        mk[0 * S + l] = 0.0
-        mk[1 * S + l] = 0.0
-        mk[2 * S + l] = 0.0
-        mk[4 * S + l] = 0.0
-        mk[5 * S + l] = 0.0
-        mk[6 * S + l] = 0.0
-        mk[7 * S + l] = 0.0
-        mk[8 * S + l] = 0.0
-        mk[9 * S + l] = 0.0
-        mk[10 * S + l] = 0.0
-        mk[11 * S + l] = 0.0
-        mk[12 * S + l] = 0.0
-        mk[13 * S + l] = 0.0
-        mk[14 * S + l] = 0.0
-        mk[15 * S + l] = 0.0
-        mk[16 * S + l] = 0.0
-        mk[17 * S + l] = 0.0
-        mk[18 * S + l] = 0.0
-        mk[23 * S + l] = 0.0
-        mk[24 * S + l] = 0.0
-        mk[25 * S + l] = 0.0
-        mk[26 * S + l] = 0.0
-        mk[27 * S + l] = 0.0
-        for c in range(9):
-            kind = c + 1
-            w = cells[c * S + l]
-            v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-            mk[0 * S + l] += w * (0.0 * v_mn)
-            mk[1 * S + l] += w * (0.0 * v_mn)
-            mk[2 * S + l] += w * (0.0 * v_mn)
-            mk[4 * S + l] += w * (0.0 * v_mn)
-            mk[5 * S + l] += w * (0.0 * v_mn)
-            mk[6 * S + l] += w * (0.0 * v_mn)
-            mk[7 * S + l] += w * (0.0 * v_mn)
-            mk[8 * S + l] += w * v_mn
-            mk[9 * S + l] += w * v_mn
-            mk[10 * S + l] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
-            mk[11 * S + l] += w * (0.0 * v_mn)
-            mk[12 * S + l] += w * (0.0 * v_mn)
-            mk[13 * S + l] += w * (0.0 * v_mn)
-            mk[14 * S + l] += w * (0.0 * v_mn)
-            mk[15 * S + l] += w * (0.0 * v_mn)
-            mk[16 * S + l] += w * (0.0 * v_mn)
-            mk[17 * S + l] += w * ((1.0 - v_mn) * (1.0 - v_nh))
-            mk[18 * S + l] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-            mk[23 * S + l] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
-            mk[24 * S + l] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
-            mk[25 * S + l] += w * (0.0 * v_mn)
-            mk[26 * S + l] += w * (0.0 * v_mn)
-            mk[27 * S + l] += w * (1.0 + (0.0 * v_mn))
+        v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
+        v_nh = g[0 * S + l]  # LEVEL: the level the neuron was born at
+        v_gmid = g[1 * S + l]  # (ODE: its class's mean, LV_c / c)
+        mk[3 * S + l] += w[l] * g[2 * S + l]
+        mk[8 * S + l] += w[l] * v_mn
+        mk[9 * S + l] += w[l] * v_mn
+        mk[10 * S + l] += w[l] * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
+        mk[17 * S + l] += w[l] * ((1.0 - v_mn) * (1.0 - v_nh))
+        mk[18 * S + l] += w[l] * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
+        mk[19 * S + l] += w[l] * g[3 * S + l]
+        mk[20 * S + l] += w[l] * g[4 * S + l]
+        mk[21 * S + l] += w[l] * g[5 * S + l]
+        mk[22 * S + l] += w[l] * g[6 * S + l]
+        mk[23 * S + l] += w[l] * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
+        mk[24 * S + l] += w[l] * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
+        mk[27 * S + l] += w[l] * (1.0 + (0.0 * v_mn))

@@ -35,8 +35,9 @@ __all__ = [
 def apply_operation(y, op, count, n_cohorts, stride=1, lane=0):
     """Apply a replate/aggregate to the state in place (plate changes nothing in the state).
 
-    Every count of every cohort (progenitors and neurons) is scaled to the seeded number; the discarded
-    share goes to ``LINEAGE`` (for yields), the change to ``CUM_REPLATED``, and the stress is set to 1.
+    Every count of every cohort (progenitors and neurons) is scaled to the seeded number, and the
+    neurons' level masses with them (the survivors keep their mean birth levels); the discarded share
+    goes to ``LINEAGE`` (for yields), the change to ``CUM_REPLATED``, and the stress is set to 1.
     State ``i`` is ``y[i * stride + lane]`` (the ensemble engine's lanes; one run: ``y[i]``).
     """
     if op != L.OP_REPLATE and op != L.OP_AGGREGATE:
@@ -44,7 +45,7 @@ def apply_operation(y, op, count, n_cohorts, stride=1, lane=0):
     gbase = n_cohorts * L.N_COHORT
     total = 0.0
     for i in range(n_cohorts):
-        for c in range(L.N_GENES, L.N_COHORT):
+        for c in range(L.N_GENES, L.COUNTS_END):
             total += y[(i * L.N_COHORT + c) * stride + lane]
     if total <= 0.0:
         return

@@ -8,8 +8,9 @@ genotype and ``K`` heterogeneity cohorts:
   ``phi_<i>`` and tempo ``theta_<i>`` are initial assignments from ``p_sigma_sensitivity``,
   ``p_sigma_tempo`` and the cohort's standard-normal draws ``zs_<i>``, ``zt_<i>``, so changing a
   parameter in COPASI or Tellurium changes the model as it does in ipscsim;
-* the state (:func:`state_ids`: ``c<i>_<GENE>`` for the genes and ``c<i>_<COUNT>`` for the
-  progenitor and neuron counts of cohort ``i``, then dissociation stress and bookkeeping) are
+* the state (:func:`state_ids`: ``c<i>_<GENE>`` for the genes, ``c<i>_<COUNT>`` for the
+  progenitor and neuron counts and ``c<i>_LV_<class>`` for the neurons' level masses of cohort ``i``,
+  then dissociation stress and bookkeeping) are
   parameters with rate rules; every intermediate quantity (compound concentrations, pathway inputs,
   the equations' locals and outputs) is an assignment rule named after the equation it comes from
   (:mod:`ipscsim.model.network`, translated by :mod:`ipscsim.export.sbml_equations`: a local ``x`` of
@@ -20,8 +21,9 @@ genotype and ``K`` heterogeneity cohorts:
   (time - t_change))`` (nM), and an event at
   every segment boundary (media change, step edge, operation) sets the new nominal concentrations,
   ``t_change`` and the culture format, and applies a replating or aggregation to the state (all cell
-  counts scaled to the seeded number, ``LINEAGE`` and ``CUM_REPLATED`` kept, stress set to 1), exactly
-  as :func:`ipscsim.engines.ode.apply_operation` does.
+  counts, and the level masses with them, scaled to the seeded number, ``LINEAGE`` and
+  ``CUM_REPLATED`` kept, stress set to 1), exactly as :func:`ipscsim.engines.ode.apply_operation`
+  does.
 
 SBML has no error function, so the fate gate :math:`\Phi(\ln(x/\theta)/\sigma)` uses the Chebyshev
 approximation of erfc of *Numerical Recipes* (``erfcc``, fractional error below 1.2e-7 everywhere).
@@ -41,8 +43,8 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..model import layout as L
-from ..model.expr import free_names
-from ..model.network import COUNTS, ENV, GENES, GLOBALS, network
+from ..model.expr import free_names, is_zero
+from ..model.network import COUNTS, ENV, GENES, GLOBALS, LEVEL_MASSES, network
 from .sbml_equations import formula, sid_of
 from .sbml_writer import _ERFCC, _FUNCTIONS, _erfcc_functions, _libsbml, _num, _sid, _Writer
 
@@ -92,10 +94,11 @@ def state_ids(cohorts: int = 12) -> list[str]:
         cohorts: Heterogeneity cohorts of the exported model.
 
     Returns:
-        ``c<i>_<GENE>`` and ``c<i>_<COUNT>`` for each cohort ``i`` (:data:`~ipscsim.model.layout.GENES`,
-        :data:`~ipscsim.model.layout.COUNTS`), then :data:`~ipscsim.model.layout.GLOBALS`.
+        ``c<i>_<GENE>``, ``c<i>_<COUNT>`` and ``c<i>_LV_<class>`` for each cohort ``i``
+        (:data:`~ipscsim.model.layout.GENES`, :data:`~ipscsim.model.layout.COUNTS`,
+        :data:`~ipscsim.model.layout.LEVEL_MASSES`), then :data:`~ipscsim.model.layout.GLOBALS`.
     """
-    per = (*GENES, *COUNTS)
+    per = (*GENES, *COUNTS, *LEVEL_MASSES)
     return [f"c{i}_{g}" for i in range(cohorts) for g in per] + list(GLOBALS)
 
 
@@ -217,7 +220,7 @@ def _rename(i: int | None, section: str) -> Any:
             return f"p_{name}"
         if name in shared and section != "SHARED_LOCAL":
             return f"sh_{name}"
-        if i is not None and (name in GENES or name in COUNTS):
+        if i is not None and (name in GENES or name in COUNTS or name in LEVEL_MASSES):
             return f"c{i}_{name}"
         if name in ("phi", "theta"):
             return f"{name}_{i}"
@@ -237,28 +240,13 @@ def _emit_section(w: _Writer, eqs: Any, i: int | None, rates: dict[str, str] | N
     rename = _rename(i, "CELL")
     for e in eqs:
         text = formula(e.expr, rename)
-        if e.target.startswith("d.") and _is_zero(e.expr):
+        if e.target.startswith("d.") and is_zero(e.expr):
             continue  # a state only events change (LINEAGE, CUM_REPLATED): no rate rule
         if e.target.startswith("d."):
             state = e.target[2:]
             w.rate(f"c{i}_{state}" if i is not None and state not in GLOBALS else state, text)
         else:
             w.rule(rename(e.target), text, e.doc or None)
-
-
-def _is_zero(expr: Any) -> bool:
-    """Whether an expression is written as zero (``0 * x``)."""
-    import ast
-
-    return (
-        isinstance(expr, ast.BinOp)
-        and isinstance(expr.op, ast.Mult)
-        and isinstance(expr.left, ast.Constant)
-        and expr.left.value == 0
-    )
-
-
-# ---------------------------------------------------------------------- units, functions, parameters
 
 
 def _new_writer(libsbml: Any, protocol_name: str, genotype: str, k: int) -> _Writer:
@@ -397,7 +385,7 @@ def _globals(w: _Writer, k: int) -> None:
 
 def _schedule(w: _Writer, cp, used: list[int], reg: list, k: int) -> None:
     """One event per segment boundary: new medium, format, and the operation on the cells."""
-    counted = _counts(k)
+    scaled = _counts(k) + [f"c{i}_{m}" for i in range(k) for m in LEVEL_MASSES]
     for s in range(1, len(cp.t) - 1):
         prev, cur = cp.u[s - 1], cp.u[s]
         assign: list[tuple[str, str]] = []
@@ -413,7 +401,7 @@ def _schedule(w: _Writer, cp, used: list[int], reg: list, k: int) -> None:
             count = _num(cp.op_count[s])
             what = "replate" if op == L.OP_REPLATE else "aggregate"
             # all assignments see the pre-event values (useValuesFromTriggerTime)
-            for v in counted:
+            for v in scaled:
                 assign.append((v, f"piecewise({v} * {count} / total, total > 0, {v})"))
             assign.append(("LINEAGE", f"piecewise(LINEAGE * total / {count}, total > 0, LINEAGE)"))
             assign.append(

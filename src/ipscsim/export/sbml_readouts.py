@@ -4,10 +4,12 @@ The model's readout equations (:mod:`ipscsim.model.network`: the cytometer's gat
 cell types and marker positivity, READOUT; and each neuron class's markers, NEURON) are written for
 every cohort, and the fractions of live cells that :attr:`Result.fractions` and :attr:`Result.markers`
 give become the rules ``frac_<cell type>`` and ``frac_<marker>`` (``.`` in a marker's name written
-``_``), plus ``frac_neurons`` (MNs, interneurons and rostral neurons, as the validation's ``neurons``
-readout). An SBML tool, or a PEtab observable (:mod:`ipscsim.export.petab`), reads them directly.
-Only the equations the chosen readouts need are written (every readout of 12 cohorts is about 4,000
-rules, which libRoadRunner takes minutes to compile; an MN fraction needs none).
+``_``), plus ``frac_neurons`` (MNs, interneurons, rostral and glutamatergic neurons, as the
+validation's ``neurons`` readout). A neuron class's markers read its mean birth level,
+``nlv_<class>_<i> = c<i>_LV_<class> / c<i>_<class>``, as the engine's readouts do. An SBML tool,
+or a PEtab observable (:mod:`ipscsim.export.petab`), reads them directly. Only the equations the
+chosen readouts need are written (every readout of 12 cohorts is about 4,000 rules, which
+libRoadRunner takes minutes to compile; an MN fraction needs none).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any
 from ..model import layout as L
 from ..model.expr import free_names
 from ..model.network import network
-from ..model.readouts import CELL_TYPES, MARKERS
+from ..model.readouts import CELL_TYPES, GROUPS, MARKERS
 from .sbml_equations import formula, sid_of
 
 __all__ = ["NEURON_GROUP", "READOUTS", "emit_readouts", "observable_id"]
 
-#: The cell types the ``neurons`` readout adds up.
-NEURON_GROUP = ("MN", "interneuron", "rostral_neuron")
+#: The cell types the ``neurons`` readout adds up (:data:`ipscsim.model.readouts.GROUPS`).
+NEURON_GROUP = GROUPS["neurons"]
 
 #: Readouts that can be written as rules: every cell type, every marker, and ``neurons``.
 READOUTS = (*CELL_TYPES, *MARKERS, "neurons")
@@ -46,7 +48,10 @@ def observable_id(readout: str) -> str:
 
 
 def _renamer(base: Any, defined: set[str], prefix: str, i: int, flags: dict[str, str]) -> Any:
-    """Names a readout section defines get ``prefix`` and the cohort; flags become constants."""
+    """Names a readout section defines get ``prefix`` and the cohort; ``flags`` are replaced.
+
+    A class's flags become constants, a neuron's level its class's mean birth level.
+    """
 
     def rename(name: str) -> str:
         if name in flags:
@@ -93,7 +98,7 @@ def emit_readouts(w: Any, rename_for: Any, k: int, readouts: Any = None) -> None
         w.rule(
             "frac_neurons",
             " + ".join(observable_id(t) for t in NEURON_GROUP),
-            "neuron fraction (MNs, interneurons, rostral neurons)",
+            "neuron fraction (MNs, interneurons, rostral and glutamatergic neurons)",
         )
 
 
@@ -102,12 +107,16 @@ def _emit_cohorts(w: Any, rename_for: Any, k: int, ro: list, neuron: list) -> No
     ro_defined = {e.target for e in network().readout}
     nr_defined = {e.target for e in network().neuron}
     flag_names = {f"is_{c}" for c in L.NEURON_CLASSES}
+    reads_level = any("LEVEL" in free_names(e.expr) for e in neuron)
     for i in range(k):
         rename = _renamer(rename_for(i), ro_defined, "ro_", i, {})
         for e in ro:
             w.rule(rename(e.target), formula(e.expr, rename))
         for cls in L.NEURON_CLASSES if neuron else ():
-            flags = {f: "1" if f == f"is_{cls}" else "0" for f in flag_names}
+            level = f"nlv_{cls}_{i}"  # the class's mean birth level (a class without cells: 0)
+            if reads_level:
+                w.rule(level, f"c{i}_LV_{cls} / (c{i}_{cls} + 1e-300)")
+            flags = {f: "1" if f == f"is_{cls}" else "0" for f in flag_names} | {"LEVEL": level}
             rn = _renamer(rename_for(i), nr_defined, f"nr_{cls}_", i, flags)
             for e in neuron:
                 w.rule(rn(e.target), formula(e.expr, rn))

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codegen_lanes import KERNEL_IMPORTS, cohort_module, lane_module
-from .expr import Equation, free_names, needed
+from .expr import Equation, free_names, is_zero, needed
 from .network import (
     COUNTS,
     ENV,
     FATES,
     GENES,
     GLOBALS,
+    LEVEL_MASSES,
     MARKERS,
     NEURON_CLASSES,
     PROGENITOR_TYPES,
@@ -71,7 +72,6 @@ __all__ = [
     "emit",
     "globals_",
     "neuron_readout",
-    "neuron_readout_sum",
     "progenitor_readout",
     "shared",
 ]
@@ -282,17 +282,19 @@ def _rate_names() -> list[tuple[str, str]]:
 def _cohort() -> str:
     net = network()
     ng = len(GENES)
-    extra = {c: f"y[o + {ng + i}]" for i, c in enumerate(COUNTS)}
+    states = (*COUNTS, *LEVEL_MASSES)
+    extra = {c: f"y[o + {ng + i}]" for i, c in enumerate(states)}
+    extra["LEVEL"] = f"y[o + {GENES.index('LEVEL')}]"
     extra.update(_shared_reads())
     extra.update({f"{k}.{n}": f"r[{i}]" for i, (k, n) in enumerate(_rate_names())})
     names = _base(extra)
-    write = {f"d.{c}": f"out[oo + {ng + i}]" for i, c in enumerate(COUNTS)}
+    write = {f"d.{c}": f"out[oo + {ng + i}]" for i, c in enumerate(states)}
     sums = net.outputs(net.cohort, "sum")
     lines = _body(net.cohort, names, {**write, **{f"sum.{n}": f"v_sum_{n}" for n in sums}})
     lines += [f"    s[{i}] += v_sum_{n}" for i, n in enumerate(sums)]
     return _function(
         "cohort(y, o, out, oo, r, sh, p, ip, dp, s)",
-        "Progenitor and neuron counts of one cohort (their sums added into s).",
+        "Progenitor and neuron counts of one cohort and its neurons' level masses (sums into s).",
         lines,
     )
 
@@ -326,65 +328,28 @@ def _progenitor_readout() -> str:
 
 
 def _neuron_readout() -> str:
+    """The markers of ``w`` neurons of one class born at level ``lv``, added into ``mk``.
+
+    One function serves both engines: an agent-based neuron is ``w = 1`` at its own level, a cohort's
+    class its cells at their mean birth level (``LV_c / c``). Markers written as zero (``0 * x``) add
+    nothing and are left out.
+    """
     net = network()
-    extra = {g: f"y[o + {i}]" for i, g in enumerate(GENES)}
+    extra = {"LEVEL": "lv"}
     extra.update(
         {f"is_{c}": f"(1.0 if kind == {i + 1} else 0.0)" for i, c in enumerate(NEURON_CLASSES)}
     )
     names = _base(extra)
-    write = {f"marker.{m.replace('.', '_')}": f"mk[{i}]" for i, m in enumerate(MARKERS)}
-    return _function(
-        "neuron_readout(kind, y, o, p, ip, dp, mk)",
-        "A neuron's marker positivity (mk); kind is its class code (1-based).",
-        _body(net.neuron, names, write),
-    )
-
-
-def _neuron_readout_sum() -> str:
-    """The markers of a cohort's neurons, every class weighted by its cells, summed.
-
-    The ``NEURON`` equations that do not read a class flag (``is_*``), the gates among them, are
-    evaluated once; the rest once per class, with the flags constants of the loop.
-    """
-    net = network()
-    flags = {f"is_{c}": f"(1.0 if kind == {i + 1} else 0.0)" for i, c in enumerate(NEURON_CLASSES)}
-    names = _base({g: f"y[o + {i}]" for i, g in enumerate(GENES)} | flags)
     marker = {f"marker.{m.replace('.', '_')}": i for i, m in enumerate(MARKERS)}
-    per_class = set(flags)
-    once: list[Equation] = []
-    each: list[Equation] = []
-    for e in net.neuron:
-        if free_names(e.expr) & per_class:
-            per_class.add(e.target)
-            each.append(e)
-        else:
-            once.append(e)
-    lines = _body(tuple(e for e in once if e.target not in marker), names, {})
-    lines.append("    tot = 0.0")
-    lines.append(f"    for c in range({len(NEURON_CLASSES)}):")
-    lines.append("        tot += cells[c]")
+    lines = _body(tuple(e for e in net.neuron if e.target not in marker), names, {})
     lines += [
-        f"    mk[{marker[e.target]}] = tot * {names.expr(e.expr)}"
-        for e in once
-        if e.target in marker
+        f"    mk[{marker[e.target]}] += w * {names.expr(e.expr)}"
+        for e in net.neuron
+        if e.target in marker and not is_zero(e.expr)
     ]
-    lines += [f"    mk[{marker[e.target]}] = 0.0" for e in each if e.target in marker]
-    lines += [
-        f"    for c in range({len(NEURON_CLASSES)}):",
-        "        kind = c + 1",
-        "        w = cells[c]",
-    ]
-    for e in each:
-        src = names.expr(e.expr)
-        if e.target in marker:
-            lines.append(f"        mk[{marker[e.target]}] += w * {src}")
-        else:
-            var = "v_" + e.target.replace(".", "_")
-            lines.append(f"        {var} = {src}")
-            names.read[e.target] = var
     return _function(
-        "neuron_readout_sum(y, o, p, ip, dp, cells, mk)",
-        "Marker-positive cells among a cohort's neurons (mk), cells[c] of class c + 1.",
+        "neuron_readout(kind, lv, w, p, ip, dp, mk)",
+        "Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk.",
         lines,
     )
 
@@ -412,7 +377,6 @@ def generate() -> str:
         _globals(),
         _progenitor_readout(),
         _neuron_readout(),
-        _neuron_readout_sum(),
     ]
     return _HEADER + sizes + "\n\n".join(parts)
 
@@ -422,7 +386,7 @@ def generate_lanes() -> str:
     check_network()
     return lane_module(
         [_emit(), _shared(), _cell(), _cohort(), _globals()],
-        [_progenitor_readout(), _neuron_readout_sum()],
+        [_progenitor_readout(), _neuron_readout()],
     )
 
 

@@ -63,7 +63,9 @@ _SCALARS = ("theta", "phi")
 #: In the cohort form only the per-cohort scratch takes the lane layout (parameters are shared).
 _COHORT_PLAIN = re.compile(r"\b(r|e|s)\[(\d+)\]")
 _ROW_STATE = re.compile(r"\by\[o \+ (\d+)\]")
-_ROW_OUT = re.compile(r"\b(tp|mk|cells|g)\[(\d+|c)\]")
+_ROW_OUT = re.compile(r"\b(tp|mk|g)\[(\d+)\]")
+#: Scalar arguments of a readout that are one value per recorded day (a lane) in the rows form.
+_ROW_SCALARS = re.compile(r"\b(lv|w)\b")
 _GATE_CALL = re.compile(r"\bgate\(([^()]*)\)")
 #: Marker gates per lane loop in the rows form of the readouts (see :func:`rows_function`).
 GATES_PER_LOOP = 8
@@ -109,14 +111,14 @@ from __future__ import annotations
 __all__ = [
     "BUFFERS",
     "LANES",
-    "NEURON_READOUT_SUM_GATES",
+    "NEURON_READOUT_GATES",
     "PROGENITOR_READOUT_GATES",
     "SY",
     "cell_lanes",
     "cohort_lanes",
     "emit_lanes",
     "globals_lanes",
-    "neuron_readout_sum_rows",
+    "neuron_readout_rows",
     "progenitor_readout_rows",
     "shared_lanes",
 ]
@@ -210,9 +212,10 @@ def rows_function(source: str) -> str:
         source: A readout function as :mod:`ipscsim.model.codegen` writes it.
 
     Returns:
-        ``NAME_GATES = n`` and ``name_rows(nl, ..., g)``: the state (``y``, stride ``S``), the outputs
-        (``tp``, ``mk``, ``cells``) and the gates (``g``, ``n`` rows) in lane layout, the parameters
-        shared, and each ``gate`` a call of ``fgate_row``.
+        ``NAME_GATES = n`` and ``name_rows(nl, ..., g)``: the state (``y``, stride ``S``), the
+        per-day scalars (``lv``, ``w``: one value per lane), the outputs (``tp``, ``mk``) and the
+        gates (``g``, ``n`` rows) in lane layout, the parameters shared, and each ``gate`` a call of
+        ``fgate_row``.
     """
     deco, name, args, doc, body = _parts(source)
     calls = list(dict.fromkeys(m.group(1) for b in body for m in _GATE_CALL.finditer(b)))
@@ -220,6 +223,7 @@ def rows_function(source: str) -> str:
     def rewrite(line: str) -> str:
         line = _GATE_CALL.sub(lambda m: f"g[{calls.index(m.group(1))}]", line)
         line = _ROW_STATE.sub(lambda m: f"y_o[{m.group(1)} * S + l]", line)
+        line = _ROW_SCALARS.sub(lambda m: f"{m.group(1)}[l]", line)
         return _ROW_OUT.sub(lambda m: f"{m.group(1)}[{m.group(2)} * S + l]", line)
 
     gates = []
@@ -233,9 +237,12 @@ def rows_function(source: str) -> str:
     ]
     loop = ["    for l in range(nl):"] + ["    " + rewrite(b) for b in body]
     doc = doc.replace('"""', '"""Rows form: ', 1)
+    head = [deco, f"def {name}_rows(nl, {args}, g):", doc]
+    if re.search(r"\by\b", args):
+        head.append("    y_o = y[o * S:]")
     return (
         f"{name.upper()}_GATES = {len(calls)}\n\n\n"
-        + "\n".join([deco, f"def {name}_rows(nl, {args}, g):", doc, "    y_o = y[o * S:]"])
+        + "\n".join(head)
         + "\n"
         + "\n".join([*gates, *loop])
         + "\n"

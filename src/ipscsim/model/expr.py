@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "Equation", "evaluate", "free_names", "needed", "parse_block"]
+__all__ = ["FUNCTIONS", "Equation", "evaluate", "free_names", "is_zero", "needed", "parse_block"]
 
 
 def _hill_n(n: int) -> Callable:
@@ -199,6 +199,19 @@ def free_names(expr: ast.expr) -> set[str]:
 
     visit(expr)
     return out
+
+
+def is_zero(expr: ast.expr) -> bool:
+    """Whether an expression is written as zero (``0 * x``).
+
+    So are the rate of a state only events change and a marker a neuron class never expresses.
+    """
+    return (
+        isinstance(expr, ast.BinOp)
+        and isinstance(expr.op, ast.Mult)
+        and isinstance(expr.left, ast.Constant)
+        and expr.left.value == 0
+    )
 
 
 def needed(eqs: Sequence[Equation], names: set[str]) -> tuple[Equation, ...]:

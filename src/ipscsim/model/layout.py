@@ -4,16 +4,17 @@ Both engines and the numpy reference index arrays through these constants, so th
 where a position is defined. The names come from their sources: the genes, counts and globals from the
 equations (:mod:`ipscsim.model.network`), the parameters from ``model/data/parameters.csv`` (in its row
 order), the pathways from the compound registry. Each name ``X`` has a constant here: ``G_X`` (a gene's
-offset in a cohort's block), ``C_X`` (a count's offset in it), ``X_X`` (a global's offset in the
-globals), ``P_X`` (a parameter's index) and ``PW_X`` (a pathway's index). The numba kernels freeze
-these values when they compile; the generated kernels (``engines/network.py``) embed them, and
-:data:`LAYOUT_HASH` guards the cache.
+offset in a cohort's block), ``C_X`` (a count's or level mass's offset in it), ``X_X`` (a global's
+offset in the globals), ``P_X`` (a parameter's index) and ``PW_X`` (a pathway's index). The numba
+kernels freeze these values when they compile; the generated kernels (``engines/network.py``) embed
+them, and :data:`LAYOUT_HASH` guards the cache.
 
 State of one run (all counts in units of the cells seeded at day 0):
 
 * ``K`` cohorts (cells of one heterogeneity class), each a block of :data:`N_COHORT` values: the
-  :data:`GENES` (gene-network levels) then the :data:`COUNTS` (progenitors, then neurons by class),
-  the block of cohort ``k`` starting at ``k * N_COHORT``;
+  :data:`GENES` (gene-network levels), the :data:`COUNTS` (progenitors, then neurons by class) and
+  the :data:`LEVEL_MASSES` (each neuron class's summed birth level: not cells, so not counted), the
+  block of cohort ``k`` starting at ``k * N_COHORT``; the counts end at :data:`COUNTS_END`;
 * then :data:`GLOBALS` (dissociation stress and the books) at ``K * N_COHORT + i``.
 """
 
@@ -35,6 +36,7 @@ from .network import (
     FATES,
     GENES,
     GLOBALS,
+    LEVEL_MASSES,
     MARKERS,
     NEURON_CLASSES,
     NEURON_TYPE,
@@ -45,11 +47,13 @@ from .network import (
 __all__ = [
     "CELL_TYPES",
     "COUNTS",
+    "COUNTS_END",
     "FATES",
     "GENES",
     "GLOBALS",
     "KIND_NAMES",
     "LAYOUT_HASH",
+    "LEVEL_MASSES",
     "MARKERS",
     "NEURON_CLASSES",
     "N_COHORT",
@@ -66,7 +70,9 @@ __all__ = [
 
 N_GENES = len(GENES)
 N_COUNTS = len(COUNTS)
-N_COHORT = N_GENES + N_COUNTS
+#: End of a cohort's counts in its block (the cells; the level masses follow).
+COUNTS_END = N_GENES + N_COUNTS
+N_COHORT = COUNTS_END + len(LEVEL_MASSES)
 N_GLOBALS = len(GLOBALS)
 N_NEURON_CLASSES = len(NEURON_CLASSES)
 
@@ -120,7 +126,7 @@ _constants.update({f"E_{n}": i for i, n in enumerate(EMIT_NAMES)})
 _constants.update({f"R_{n}": i for i, n in enumerate(RATE_NAMES)})
 _constants.update({f"V_{n}": i for i, n in enumerate(ENV)})
 _constants.update({f"G_{g}": i for i, g in enumerate(GENES)})
-_constants.update({f"C_{c}": N_GENES + i for i, c in enumerate(COUNTS)})
+_constants.update({f"C_{c}": N_GENES + i for i, c in enumerate((*COUNTS, *LEVEL_MASSES))})
 _constants.update({f"X_{g}": i for i, g in enumerate(GLOBALS)})
 _constants.update({f"P_{p}": i for i, p in enumerate(PARAM_NAMES)})
 _constants.update({f"PW_{q}": i for i, q in enumerate(PATHWAYS)})
@@ -165,5 +171,7 @@ Z_SENS, Z_TEMPO, Z_WEIGHT = range(3)
 OP_NONE, OP_REPLATE, OP_AGGREGATE, OP_PLATE = range(4)
 
 LAYOUT_HASH: int = zlib.crc32(
-    repr((GENES, COUNTS, GLOBALS, PARAM_NAMES, PATHWAYS, U_CONC, N_TARGET_COLUMNS)).encode()
+    repr(
+        (GENES, COUNTS, LEVEL_MASSES, GLOBALS, PARAM_NAMES, PATHWAYS, U_CONC, N_TARGET_COLUMNS)
+    ).encode()
 )

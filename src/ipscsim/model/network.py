@@ -19,8 +19,9 @@ Sections, in the order a right-hand-side evaluation runs them:
 * ``CELL`` (per cohort, or per cell): the gene network (``d.GENE``), the cell's event rates
   (``rate.*``) and the identity of a neuron it would make (``fate.*`` patterned, ``prog.*``
   programmed), identical in both engines;
-* ``COHORT`` (ODE engine): progenitor and neuron counts of a cohort (the agent-based engine draws the
-  same events per cell);
+* ``COHORT`` (ODE engine): progenitor and neuron counts of a cohort, and each neuron class's summed
+  birth level (the agent-based engine draws the same events per cell, and its neurons keep the
+  level they were born at);
 * ``GLOBAL`` (ODE engine): dissociation stress and the books (cumulative divisions and deaths).
 
 The endogenous inputs the engine provides to ``SHARED`` (:data:`ENV`): ``nodal_src`` and ``bmp_src``
@@ -53,6 +54,7 @@ __all__ = [
     "GENES",
     "GLOBAL",
     "GLOBALS",
+    "LEVEL_MASSES",
     "MARKERS",
     "MEDIUM",
     "NEURON",
@@ -112,6 +114,12 @@ NEURON_CLASSES: tuple[str, ...] = (
 
 #: Counts per cohort (ODE engine): progenitors, then the neuron classes.
 COUNTS: tuple[str, ...] = ("PROG", *NEURON_CLASSES)
+
+#: Level masses per cohort (ODE engine), after the counts: ``LV_<class>`` is the sum, over the
+#: class's neurons, of the rostro-caudal level each was born at (its count times its mean birth
+#: level). A neuron keeps the level it was born at (an agent-based neuron keeps its genes), so its
+#: HOX and OTX2 markers read that level, not its cohort's progenitors' current one.
+LEVEL_MASSES: tuple[str, ...] = tuple(f"LV_{c}" for c in NEURON_CLASSES)
 
 #: Global state of a run.
 GLOBALS: tuple[str, ...] = ("STRESS", "LINEAGE", "CUM_DIV", "CUM_DEATH", "CUM_REPLATED")
@@ -485,8 +493,8 @@ marker.TUBB3 = 0 * o4
 
 NEURON = """
 mn          = is_MMC + is_MMC_CHAT + is_LMC + is_LMC_CHAT
-nh          = gate(LEVEL, level_hindbrain, sigma_level)
-gmid        = gate(LEVEL, level_midbrain, sigma_level)  # a local: evaluated once for all classes
+nh          = gate(LEVEL, level_hindbrain, sigma_level)   # LEVEL: the level the neuron was born at
+gmid        = gate(LEVEL, level_midbrain, sigma_level)    # (ODE: its class's mean, LV_c / c)
 marker.OCT4 = 0 * mn
 marker.PAX6 = 0 * mn
 marker.SOX1 = 0 * mn
@@ -520,16 +528,32 @@ marker.TUBB3 = 1 + 0 * mn
 COHORT = """
 bn          = PROG * rate.ng
 bt          = PROG * rate.tg
+b_MMC       = bn * fate.MMC + bt * prog.MMC                 # neurons born into each class (per day)
+b_LMC       = bn * fate.LMC + bt * prog.LMC
+b_V3        = bn * fate.V3 + bt * prog.V3
+b_VIN       = bn * fate.VIN + bt * prog.VIN
+b_DIN       = bn * fate.DIN + bt * prog.DIN
+b_RN        = bn * fate.RN + bt * prog.RN
+b_IN        = bn * fate.IN + bt * prog.IN
 d.PROG      = PROG * (rate.div - rate.death - rate.ng - rate.tg)
-d.MMC       = bn * fate.MMC + bt * prog.MMC - (mu_mn + chat) * MMC
+d.MMC       = b_MMC - (mu_mn + chat) * MMC
 d.MMC_CHAT  = chat * MMC - mu_mn * MMC_CHAT
-d.LMC       = bn * fate.LMC + bt * prog.LMC - (mu_mn + chat) * LMC
+d.LMC       = b_LMC - (mu_mn + chat) * LMC
 d.LMC_CHAT  = chat * LMC - mu_mn * LMC_CHAT
-d.V3        = bn * fate.V3 + bt * prog.V3 - mu_n * V3
-d.VIN       = bn * fate.VIN + bt * prog.VIN - mu_n * VIN
-d.DIN       = bn * fate.DIN + bt * prog.DIN - mu_n * DIN
-d.RN        = bn * fate.RN + bt * prog.RN - mu_n * RN
-d.IN        = bn * fate.IN + bt * prog.IN - mu_n * IN
+d.V3        = b_V3 - mu_n * V3
+d.VIN       = b_VIN - mu_n * VIN
+d.DIN       = b_DIN - mu_n * DIN
+d.RN        = b_RN - mu_n * RN
+d.IN        = b_IN - mu_n * IN
+d.LV_MMC    = b_MMC * LEVEL - (mu_mn + chat) * LV_MMC      # the level a neuron is born at stays with
+d.LV_MMC_CHAT = chat * LV_MMC - mu_mn * LV_MMC_CHAT        # it: each class's summed birth level,
+d.LV_LMC    = b_LMC * LEVEL - (mu_mn + chat) * LV_LMC      # which follows its count's own births,
+d.LV_LMC_CHAT = chat * LV_LMC - mu_mn * LV_LMC_CHAT        # deaths and maturation; LV_c / c is the
+d.LV_V3     = b_V3 * LEVEL - mu_n * LV_V3                  # class's mean birth level, which the
+d.LV_VIN    = b_VIN * LEVEL - mu_n * LV_VIN                # neurons' markers read (NEURON)
+d.LV_DIN    = b_DIN * LEVEL - mu_n * LV_DIN
+d.LV_RN     = b_RN * LEVEL - mu_n * LV_RN
+d.LV_IN     = b_IN * LEVEL - mu_n * LV_IN
 sum.div     = PROG * rate.div
 sum.death   = PROG * rate.death + mu_mn * (MMC + MMC_CHAT + LMC + LMC_CHAT)
               + mu_n * (V3 + VIN + DIN + RN + IN)

@@ -3,6 +3,10 @@
 Every name an equation reads is defined before it in its scope, every state has exactly one rate,
 and every fate, cell type and marker is given in order. :mod:`ipscsim.model.codegen` runs them
 before it writes the kernels, so equations that do not check never reach an engine.
+
+A neuron's markers (``NEURON``) may read no gene but ``LEVEL``, the one a neuron keeps from its
+birth: the ODE engine holds each neuron class's mean birth level (``COHORT`` records it, and reads
+no other gene), not the neurons' other genes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from .network import (
     FATES,
     GENES,
     GLOBALS,
+    LEVEL_MASSES,
     MARKERS,
     NEURON_CLASSES,
     PROGENITOR_TYPES,
@@ -53,13 +58,16 @@ def _check(net: Network) -> None:
             net.cell,
             params | derived | pathway | shared | set(ENV) | set(GENES) | {"phi", "theta"},
         ),
-        "COHORT": (net.cohort, params | derived | shared | set(COUNTS) | cell_out),
+        "COHORT": (
+            net.cohort,
+            params | derived | shared | set(COUNTS) | set(LEVEL_MASSES) | {"LEVEL"} | cell_out,
+        ),
         "GLOBAL": (
             net.global_,
             params | derived | shared | set(GLOBALS) | {"sum.div", "sum.death"},
         ),
         "READOUT": (net.readout, params | derived | set(GENES) | {"cassette_nil"}),
-        "NEURON": (net.neuron, params | derived | set(GENES) | {f"is_{c}" for c in NEURON_CLASSES}),
+        "NEURON": (net.neuron, params | derived | {"LEVEL"} | {f"is_{c}" for c in NEURON_CLASSES}),
     }
     for name, (eqs, known) in scopes.items():
         seen = set(known)
@@ -79,7 +87,7 @@ def _check_rates(net: Network) -> None:
     """Every state has exactly one rate; every fate has its patterned and programmed share."""
     for states, eqs, name in (
         (GENES, net.cell, "CELL"),
-        (COUNTS, net.cohort, "COHORT"),
+        ((*COUNTS, *LEVEL_MASSES), net.cohort, "COHORT"),
         (GLOBALS, net.global_, "GLOBAL"),
     ):
         have = [e.target[2:] for e in eqs if e.target.startswith("d.")]

@@ -44,6 +44,7 @@ __all__ = [
     "floor_readouts",
     "group_fraction",
     "marker_counts",
+    "neuron_levels",
     "readout_counts",
     "score_cells",
     "summary_values",
@@ -80,14 +81,29 @@ def _progenitor_env(genes: np.ndarray, p: np.ndarray, cassette_nil: float) -> di
     return evaluate(list(network().readout), env)
 
 
-def _neuron_markers(genes: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Marker positivity of each neuron class at these gene levels: ``(..., n_classes, n_markers)``."""
+def neuron_levels(blocks: np.ndarray) -> np.ndarray:
+    """Each neuron class's mean birth level, ``(..., n_classes)``, from cohort blocks ``(..., N_COHORT)``.
+
+    ``LV_c / c``: a neuron keeps the rostro-caudal level it was born at. A class without cells reads
+    its cohort's current level (it counts nothing).
+    """
+    n = np.maximum(blocks[..., L.C_PROG + 1 : L.COUNTS_END], 0.0)
+    mass = blocks[..., L.COUNTS_END : L.N_COHORT]
+    here = np.broadcast_to(blocks[..., L.G_LEVEL, None], n.shape)
+    return np.where(n > 0.0, mass / np.where(n > 0.0, n, 1.0), here)
+
+
+def _neuron_markers(levels: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Marker positivity of each neuron class at its level: ``(..., n_classes, n_markers)``.
+
+    ``levels`` is ``(..., n_classes)``: the level each class's neurons were born at.
+    """
     from .reference import derived
 
-    base = {**derived(p), **{g: genes[..., i] for i, g in enumerate(L.GENES)}}
-    out = np.zeros((*genes.shape[:-1], len(NEURON_CLASSES), len(MARKERS)))
+    out = np.zeros((*levels.shape, len(MARKERS)))
     for c, cls in enumerate(NEURON_CLASSES):
-        env = {**base, **{f"is_{k}": float(k == cls) for k in NEURON_CLASSES}}
+        env = {**derived(p), "LEVEL": levels[..., c]}
+        env.update({f"is_{k}": float(k == cls) for k in NEURON_CLASSES})
         res = evaluate(list(network().neuron), env)
         for m, key in enumerate(_KEYS):
             out[..., c, m] = res[f"marker.{key}"]
@@ -100,12 +116,13 @@ def readout_counts(
     """Cells of each type and marker-positive cells per recorded day, in state units.
 
     ``records`` is ``(..., n_state)`` (one run's days, or several runs' stacked); the results keep
-    the leading axes, with :data:`CELL_TYPES` and :data:`MARKERS` last.
+    the leading axes, with :data:`CELL_TYPES` and :data:`MARKERS` last. Progenitors are scored at
+    their cohort's gene levels, each neuron class at its mean birth level (:func:`neuron_levels`).
     """
     blocks = _blocks(records, n_cohorts)
     genes = blocks[..., : L.N_GENES]
     prog = np.maximum(blocks[..., L.C_PROG], 0.0)
-    neurons = np.maximum(blocks[..., L.C_PROG + 1 :], 0.0)  # (days, k, classes)
+    neurons = np.maximum(blocks[..., L.C_PROG + 1 : L.COUNTS_END], 0.0)  # (days, k, classes)
     ro = _progenitor_env(genes, p, cassette_nil)
     types = np.zeros((blocks.shape[0], len(CELL_TYPES)))
     for t in PROGENITOR_TYPES:
@@ -113,7 +130,7 @@ def readout_counts(
     for c, cls in enumerate(NEURON_CLASSES):
         types[:, CELL_TYPES.index(NEURON_TYPE[cls])] += neurons[..., c].sum(axis=1)
     markers = np.stack([np.sum(prog * ro[f"marker.{k}"], axis=1) for k in _KEYS], axis=-1)
-    markers += np.einsum("dkc,dkcm->dm", neurons, _neuron_markers(genes, p))
+    markers += np.einsum("dkc,dkcm->dm", neurons, _neuron_markers(neuron_levels(blocks), p))
     lead = records.shape[:-1]
     return types.reshape((*lead, len(CELL_TYPES))), markers.reshape((*lead, len(MARKERS)))
 

@@ -139,7 +139,11 @@ def record_readouts(n, genes, kind, p, ip, dp, cassette_nil, weight, types, mark
             k = kind[i]
             if k != 0:
                 npart[blk, k - 1] += 1.0
-                neuron_readout(k, genes[i], 0, p, ip, dp, m1)
+                for q in range(n_markers):
+                    m1[q] = 0.0
+                neuron_readout(
+                    k, np.float64(genes[i, L.G_LEVEL]), 1.0, p, ip, dp, m1
+                )  # birth level
             else:
                 progenitor_readout(genes[i], 0, p, ip, dp, cassette_nil, t1, m1)
                 for q in range(_N_PROG_TYPES):
