@@ -214,7 +214,8 @@ def test_deposit_and_sample_are_consistent():
 
 def test_readouts_score_each_cell_as_the_ode_gates_score_a_cohort():
     """A culture of cells scored by the agent-based readout equals the same cells as ODE cohorts
-    (one cohort a cell: a progenitor, or one neuron of its class) scored by the numpy readouts."""
+    (one cohort a cell: a progenitor, or one neuron of its class born at its level) scored by the
+    numpy readouts."""
     from ipscsim.engines.abm.readouts import record_readouts
     from ipscsim.engines.kernels import param_arrays
     from ipscsim.model.network import CELL_TYPES, MARKERS, NEURON_CLASSES
@@ -236,6 +237,8 @@ def test_readouts_score_each_cell_as_the_ode_gates_score_a_cohort():
     blocks[:, : L.N_GENES] = genes
     for i, k in enumerate(kind):
         blocks[i, L.C_PROG + k] = 1.0
+        if k:  # a neuron of class k, born at its level
+            blocks[i, L.C_LV_MMC + k - 1] = genes[i, L.G_LEVEL]
     ref_types, ref_markers = readout_counts(state[None], p, n, cassette_nil=1.0)
     np.testing.assert_allclose(types, 2.0 * ref_types[0], rtol=1e-10)
     np.testing.assert_allclose(markers, 2.0 * ref_markers[0], rtol=1e-10)

@@ -33,7 +33,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "Equation", "evaluate", "free_names", "is_zero", "needed", "parse_block"]
+__all__ = [
+    "FUNCTIONS",
+    "Equation",
+    "Network",
+    "evaluate",
+    "free_names",
+    "is_zero",
+    "needed",
+    "parse_block",
+]
 
 
 def _hill_n(n: int) -> Callable:
@@ -107,6 +116,30 @@ class Equation:
     text: str
     doc: str
     line: int
+
+
+@dataclass(frozen=True)
+class Network:
+    """The model's parsed equations, by section (:mod:`ipscsim.model.network` describes them)."""
+
+    derived: tuple[Equation, ...]
+    medium: tuple[Equation, ...]
+    emit: tuple[Equation, ...]
+    shared: tuple[Equation, ...]
+    cell: tuple[Equation, ...]
+    cohort: tuple[Equation, ...]
+    global_: tuple[Equation, ...]
+    readout: tuple[Equation, ...]
+    neuron: tuple[Equation, ...]
+
+    @staticmethod
+    def outputs(eqs: tuple[Equation, ...], kind: str) -> tuple[str, ...]:
+        """The targets ``<kind>.<name>`` of a section, in order (their names)."""
+        return tuple(e.target.split(".", 1)[1] for e in eqs if e.target.startswith(kind + "."))
+
+    def locals_(self, eqs: tuple[Equation, ...]) -> tuple[str, ...]:
+        """The plain (local) targets of a section."""
+        return tuple(e.target for e in eqs if "." not in e.target)
 
 
 def _logical_lines(text: str) -> list[tuple[int, str, str]]:

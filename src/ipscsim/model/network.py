@@ -37,10 +37,9 @@ seeding from the protocol's delivery (:func:`ipscsim.model.cohorts.cassette_mosa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
-from .expr import Equation, parse_block
+from .expr import Network, parse_block
 
 __all__ = [
     "CELL",
@@ -566,30 +565,6 @@ d.CUM_DIV      = sum.div
 d.CUM_DEATH    = sum.death
 d.CUM_REPLATED = 0 * STRESS
 """
-
-
-@dataclass(frozen=True)
-class Network:
-    """The parsed equations, by section (see the module docstring)."""
-
-    derived: tuple[Equation, ...]
-    medium: tuple[Equation, ...]
-    emit: tuple[Equation, ...]
-    shared: tuple[Equation, ...]
-    cell: tuple[Equation, ...]
-    cohort: tuple[Equation, ...]
-    global_: tuple[Equation, ...]
-    readout: tuple[Equation, ...]
-    neuron: tuple[Equation, ...]
-
-    @staticmethod
-    def outputs(eqs: tuple[Equation, ...], kind: str) -> tuple[str, ...]:
-        """The targets ``<kind>.<name>`` of a section, in order (their names)."""
-        return tuple(e.target.split(".", 1)[1] for e in eqs if e.target.startswith(kind + "."))
-
-    def locals_(self, eqs: tuple[Equation, ...]) -> tuple[str, ...]:
-        """The plain (local) targets of a section."""
-        return tuple(e.target for e in eqs if "." not in e.target)
 
 
 @lru_cache(maxsize=1)
