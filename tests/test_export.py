@@ -13,7 +13,7 @@ from ipscsim.export.sbml_model import erfc_approx
 from ipscsim.model import layout as L
 from ipscsim.model.inputs import compile_protocol
 from ipscsim.model.network import network
-from ipscsim.model.readouts import CELL_TYPES, MARKERS, readout_counts
+from ipscsim.model.readouts import CELL_TYPES, GROUPS, MARKERS, readout_counts
 from ipscsim.results import Result
 
 libsbml = pytest.importorskip(
@@ -225,14 +225,15 @@ def _unfloored(r):
 def test_readout_rules_reproduce_the_result_readouts():
     """The SBML readout rules (frac_<readout>) simulated by libRoadRunner give the Result's fractions
     and markers within 2e-7: the erfc approximation's error (1.2e-7 relative), on a protocol with a
-    replating (maury2015, day 10) and 3 cohorts (12 take libRoadRunner 1.5 minutes to compile). The
-    rules do not apply the Result's floor (less than one cell per well reported as none), so they are
-    compared with the readouts before it."""
+    replating (maury2015, day 10; it scales the neurons' level masses with their counts, and HOX and
+    HOXB4 read each class's mean birth level) and 3 cohorts (12 take libRoadRunner 1.5 minutes to
+    compile). The rules do not apply the Result's floor (less than one cell per well reported as none),
+    so they are compared with the readouts before it."""
     pytest.importorskip("roadrunner")
     from ipscsim.export.sbml_readouts import observable_id
 
     types = ["MN", "pMN", "p3", "interneuron", "neuroectoderm"]
-    marks = ["OLIG2", "ISL1", "HOX", "NKX6.1", "CHAT", "MNX1", "PAX6", "OCT4", "FOXP1"]
+    marks = ["OLIG2", "ISL1", "HOX", "HOXB4", "NKX6.1", "CHAT", "MNX1", "PAX6", "OCT4", "FOXP1"]
     r = ips.simulate(
         "maury2015", engine=ips.ODE(rtol=1e-10, atol=1e-13, cohorts=3), record=ips.Record(every=1.0)
     )
@@ -246,7 +247,7 @@ def test_readout_rules_reproduce_the_result_readouts():
     out = np.asarray(rr.simulate(times=list(r.days)))
     # the rules do not apply the Result's one-cell-per-well floor: compare with the unfloored readouts
     frac, mark = _unfloored(r)
-    neurons = sum(frac[:, CELL_TYPES.index(t)] for t in ["MN", "interneuron", "rostral_neuron"])
+    neurons = sum(frac[:, CELL_TYPES.index(t)] for t in GROUPS["neurons"])
     mine = np.column_stack(
         [
             frac[:, [CELL_TYPES.index(t) for t in types]],
