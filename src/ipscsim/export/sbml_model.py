@@ -249,6 +249,9 @@ def _emit_section(w: _Writer, eqs: Any, i: int | None, rates: dict[str, str] | N
             w.rule(rename(e.target), text, e.doc or None)
 
 
+# ---------------------------------------------------------------------- units, functions, parameters
+
+
 def _new_writer(libsbml: Any, protocol_name: str, genotype: str, k: int) -> _Writer:
     """A writer for a new document: the model, its day unit and the function definitions."""
     from .._version import __version__

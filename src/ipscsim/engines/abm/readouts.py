@@ -141,9 +141,8 @@ def record_readouts(n, genes, kind, p, ip, dp, cassette_nil, weight, types, mark
                 npart[blk, k - 1] += 1.0
                 for q in range(n_markers):
                     m1[q] = 0.0
-                neuron_readout(
-                    k, np.float64(genes[i, L.G_LEVEL]), 1.0, p, ip, dp, m1
-                )  # birth level
+                level = np.float64(genes[i, L.G_LEVEL])  # a neuron's genes are its birth's
+                neuron_readout(k, level, 1.0, p, ip, dp, m1)
             else:
                 progenitor_readout(genes[i], 0, p, ip, dp, cassette_nil, t1, m1)
                 for q in range(_N_PROG_TYPES):
