@@ -115,13 +115,12 @@ def test_replating_sets_the_count_and_keeps_the_composition():
         y[counts] / y[counts].sum(), before[counts] / before[counts].sum(), rtol=1e-12
     )
     neurons = np.array(L.count_indices(k, L.NEURON_CLASSES))
-    masses = neurons + L.C_LV_MMC - L.C_MMC  # each class's level mass, in the same order
+    shift = L.C_LV_MMC - L.C_MMC  # from a class's count to its level mass
+    masses = neurons + shift
     born = neurons[before[neurons] > 1e-9]
     assert born.size >= 6 * k  # most classes have neurons by day 10
     np.testing.assert_allclose(  # the survivors keep their mean birth level
-        y[born + L.C_LV_MMC - L.C_MMC] / y[born],
-        before[born + L.C_LV_MMC - L.C_MMC] / before[born],
-        rtol=1e-12,
+        y[born + shift] / y[born], before[born + shift] / before[born], rtol=1e-12
     )
     genes = np.ones(y.size, bool)
     genes[counts] = False
