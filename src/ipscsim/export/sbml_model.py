@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..model import layout as L
 from ..model.expr import free_names, is_zero
-from ..model.network import COUNTS, ENV, GENES, GLOBALS, LEVEL_MASSES, network
+from ..model.network import COHORT_STATES, COUNTS, ENV, GENES, GLOBALS, LEVEL_MASSES, network
 from .sbml_equations import formula, sid_of
 from .sbml_writer import _ERFCC, _FUNCTIONS, _erfcc_functions, _libsbml, _num, _sid, _Writer
 
@@ -98,7 +98,7 @@ def state_ids(cohorts: int = 12) -> list[str]:
         (:data:`~ipscsim.model.layout.GENES`, :data:`~ipscsim.model.layout.COUNTS`,
         :data:`~ipscsim.model.layout.LEVEL_MASSES`), then :data:`~ipscsim.model.layout.GLOBALS`.
     """
-    per = (*GENES, *COUNTS, *LEVEL_MASSES)
+    per = (*GENES, *COHORT_STATES)
     return [f"c{i}_{g}" for i in range(cohorts) for g in per] + list(GLOBALS)
 
 

@@ -26,12 +26,11 @@ from pathlib import Path
 from .codegen_lanes import KERNEL_IMPORTS, cohort_module, lane_module
 from .expr import Equation, free_names, is_zero, needed
 from .network import (
-    COUNTS,
+    COHORT_STATES,
     ENV,
     FATES,
     GENES,
     GLOBALS,
-    LEVEL_MASSES,
     MARKERS,
     NEURON_CLASSES,
     PROGENITOR_TYPES,
@@ -282,13 +281,12 @@ def _rate_names() -> list[tuple[str, str]]:
 def _cohort() -> str:
     net = network()
     ng = len(GENES)
-    states = (*COUNTS, *LEVEL_MASSES)
-    extra = {c: f"y[o + {ng + i}]" for i, c in enumerate(states)}
+    extra = {c: f"y[o + {ng + i}]" for i, c in enumerate(COHORT_STATES)}
     extra["LEVEL"] = f"y[o + {GENES.index('LEVEL')}]"
     extra.update(_shared_reads())
     extra.update({f"{k}.{n}": f"r[{i}]" for i, (k, n) in enumerate(_rate_names())})
     names = _base(extra)
-    write = {f"d.{c}": f"out[oo + {ng + i}]" for i, c in enumerate(states)}
+    write = {f"d.{c}": f"out[oo + {ng + i}]" for i, c in enumerate(COHORT_STATES)}
     sums = net.outputs(net.cohort, "sum")
     lines = _body(net.cohort, names, {**write, **{f"sum.{n}": f"v_sum_{n}" for n in sums}})
     lines += [f"    s[{i}] += v_sum_{n}" for i, n in enumerate(sums)]

@@ -29,6 +29,7 @@ from .expr import parse_block
 from .network import (
     CELL,
     CELL_TYPES,
+    COHORT_STATES,
     COUNTS,
     DERIVED,
     EMIT,
@@ -46,6 +47,7 @@ from .network import (
 
 __all__ = [
     "CELL_TYPES",
+    "COHORT_STATES",
     "COUNTS",
     "COUNTS_END",
     "FATES",
@@ -126,7 +128,7 @@ _constants.update({f"E_{n}": i for i, n in enumerate(EMIT_NAMES)})
 _constants.update({f"R_{n}": i for i, n in enumerate(RATE_NAMES)})
 _constants.update({f"V_{n}": i for i, n in enumerate(ENV)})
 _constants.update({f"G_{g}": i for i, g in enumerate(GENES)})
-_constants.update({f"C_{c}": N_GENES + i for i, c in enumerate((*COUNTS, *LEVEL_MASSES))})
+_constants.update({f"C_{c}": N_GENES + i for i, c in enumerate(COHORT_STATES)})
 _constants.update({f"X_{g}": i for i, g in enumerate(GLOBALS)})
 _constants.update({f"P_{p}": i for i, p in enumerate(PARAM_NAMES)})
 _constants.update({f"PW_{q}": i for i, q in enumerate(PATHWAYS)})

@@ -45,6 +45,7 @@ __all__ = [
     "CELL",
     "CELL_TYPES",
     "COHORT",
+    "COHORT_STATES",
     "COUNTS",
     "DERIVED",
     "EMIT",
@@ -119,6 +120,8 @@ COUNTS: tuple[str, ...] = ("PROG", *NEURON_CLASSES)
 #: level). A neuron keeps the level it was born at (an agent-based neuron keeps its genes), so its
 #: HOX and OTX2 markers read that level, not its cohort's progenitors' current one.
 LEVEL_MASSES: tuple[str, ...] = tuple(f"LV_{c}" for c in NEURON_CLASSES)
+#: A cohort's states after its genes (ODE engine), in storage order: the counts, then the masses.
+COHORT_STATES: tuple[str, ...] = (*COUNTS, *LEVEL_MASSES)
 
 #: Global state of a run.
 GLOBALS: tuple[str, ...] = ("STRESS", "LINEAGE", "CUM_DIV", "CUM_DEATH", "CUM_REPLATED")

@@ -15,6 +15,7 @@ from ..protocols.compounds import PATHWAYS
 from .expr import free_names
 from .layout import PARAM_NAMES
 from .network import (
+    COHORT_STATES,
     COUNTS,
     ENV,
     FATES,
@@ -87,7 +88,7 @@ def _check_rates(net: Network) -> None:
     """Every state has exactly one rate; every fate has its patterned and programmed share."""
     for states, eqs, name in (
         (GENES, net.cell, "CELL"),
-        ((*COUNTS, *LEVEL_MASSES), net.cohort, "COHORT"),
+        (COHORT_STATES, net.cohort, "COHORT"),
         (GLOBALS, net.global_, "GLOBAL"),
     ):
         have = [e.target[2:] for e in eqs if e.target.startswith("d.")]

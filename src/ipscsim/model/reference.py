@@ -22,7 +22,7 @@ import numpy as np
 from ..protocols.compounds import PATHWAYS
 from . import layout as L
 from .expr import evaluate
-from .network import COUNTS, FATES, GENES, GLOBALS, LEVEL_MASSES, network
+from .network import COHORT_STATES, FATES, GENES, GLOBALS, network
 from .pharmacology import concentrations, pathway_inputs
 
 __all__ = ["cell_env", "derived", "env_inputs", "pluripotent_oct4", "rhs", "shared"]
@@ -35,10 +35,6 @@ def _params(p: np.ndarray) -> dict[str, Any]:
 def derived(p: np.ndarray) -> dict[str, float]:
     """Parameters and the ``DERIVED`` quantities, by name."""
     return evaluate(list(network().derived), _params(p))
-
-
-#: A cohort's states after its genes: the counts, then the neurons' level masses.
-_STATES = (*COUNTS, *LEVEL_MASSES)
 
 
 def _pathways(a: np.ndarray, f: np.ndarray, z: np.ndarray) -> dict[str, float]:
@@ -108,7 +104,7 @@ def rhs(t, y, p, u, comp, nodes):
     phi = np.exp(p[L.P_sigma_sensitivity] * nodes[:, L.Z_SENS])
     theta = np.exp(p[L.P_sigma_tempo] * nodes[:, L.Z_TEMPO])
     c = cell_env(sh, blocks[:, : L.N_GENES], phi, theta)
-    counts = {n: blocks[:, L.N_GENES + i] for i, n in enumerate(_STATES)}
+    counts = {n: blocks[:, L.N_GENES + i] for i, n in enumerate(COHORT_STATES)}
     co = evaluate(list(network().cohort), {**c, **counts, "LEVEL": blocks[:, L.G_LEVEL]})
     g = evaluate(
         list(network().global_),
@@ -122,7 +118,7 @@ def rhs(t, y, p, u, comp, nodes):
     out = np.empty_like(blocks)
     for i, gname in enumerate(GENES):
         out[:, i] = c[f"d.{gname}"]
-    for i, n in enumerate(_STATES):
+    for i, n in enumerate(COHORT_STATES):
         out[:, L.N_GENES + i] = co[f"d.{n}"]
     dg = np.array([g[f"d.{n}"] for n in GLOBALS], dtype=np.float64)
     return np.concatenate([out.ravel(), dg])

@@ -118,7 +118,7 @@ class Result:
         import pandas as pd
 
         i = int(np.argmin(np.abs(self.days - day)))
-        per = [*L.GENES, *L.COUNTS, *L.LEVEL_MASSES]
+        per = [*L.GENES, *L.COHORT_STATES]
         names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in per] + list(L.GLOBALS)
         return pd.Series(self.records[i], index=names, name=float(self.days[i]))
 
