@@ -319,6 +319,20 @@ def test_overlay_takes_any_validation_table():
     assert xy == sorted((t.day, t.value) for t in drawn)
 
 
+def test_overlay_draws_an_onset_window_as_a_bar_over_its_days():
+    """F52 (li2008: SOX1 comes on between day 8 and day 17) is a bar at the onset level, 0.10."""
+    from ipscsim.validation import fact_targets
+
+    (f52,) = [t for t in fact_targets() if t.id == "F52"]
+    _, ax = matplotlib.pyplot.subplots()
+    assert P.overlay_published(ax, "li2008", ["SOX1"], [f52]) == [f52]
+    (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "published F52"]
+    assert (line.get_xdata()[0], line.get_ydata()[0]) == (12.5, 0.10)
+    segments = ax.collections[0].get_segments()  # the window, day 8 to day 17
+    assert [tuple(seg[:, 0]) for seg in segments] == [(8.0, 17.0)]
+    assert P.overlay_published(ax, "li2008", ["PAX6"], [f52]) == []
+
+
 # ---------------------------------------------------------------------- sweeps
 @pytest.fixture(scope="module")
 def grid2():

@@ -50,6 +50,33 @@ def test_summary_reports_every_field(result):
     assert s["peak_pmn_fraction"] == pytest.approx(result.fractions["pMN"].max())
 
 
+def test_stage_timing_reads_the_runs_own_time_courses(result):
+    """Onset: the day a share first reaches 0.10 of the cells, interpolated; peak: its arg-max."""
+    t = result.stage_timing()
+    assert list(t.index) == ["PAX6", "SOX1", "NKX6.1", "OLIG2", "ISL1", "MNX1", "CHAT"]
+    olig2 = result.markers["OLIG2"]
+    i = int(np.argmax(olig2.to_numpy() >= 0.10))
+    d0, d1, v0, v1 = olig2.index[i - 1], olig2.index[i], olig2.iloc[i - 1], olig2.iloc[i]
+    assert t.loc["OLIG2", "onset"] == pytest.approx(d0 + (0.10 - v0) * (d1 - d0) / (v1 - v0))
+    assert t.loc["OLIG2", "peak"] == olig2.idxmax()
+    assert t.loc["OLIG2", "peak_share"] == pytest.approx(olig2.max())
+    mn = result.stage_timing(["MN", "neurons"])
+    assert mn.loc["MN", "onset"] == pytest.approx(result.summary()["day_mn_10pct"])
+    assert mn.loc["neurons", "onset"] <= mn.loc["MN", "onset"]
+    with pytest.raises(ips.ParameterError, match=r"'OLIG' is not a marker.*'OLIG2'"):
+        result.stage_timing(["OLIG"])
+
+
+@pytest.mark.parametrize("preset", ["du2015", "maury2015", "li2008", "amoroso2013"])
+def test_stage_markers_come_on_in_the_published_order(preset):
+    """Human neuroectoderm is PAX6+ before it is SOX1+ (Li et al. 2005; Pankratz et al. 2007);
+    motor neurons (MNX1) come from OLIG2+ progenitors, and CHAT marks them later as they mature
+    (Hu et al. 2009, Fig. 7; Li et al. 2005)."""
+    t = ips.simulate(preset).stage_timing()["onset"]
+    assert t["PAX6"] < t["SOX1"]
+    assert t["OLIG2"] < t["MNX1"] < t["CHAT"]
+
+
 def test_meta_holds_provenance(result):
     m = result.meta
     assert m["version"] == ips.__version__

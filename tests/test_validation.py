@@ -114,6 +114,8 @@ def test_report_runs_and_flags_a_lost_target(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "| O7 | maury2015 |" in text
     assert "## Robustness" in text
+    assert "## Stage-marker timing across protocol families" in text
+    assert re.search(r"\| F53 \| li2008 \| aggregates, 28 days \| SOX1 \| onset \|", text)
     met = json.loads(baseline.read_text(encoding="utf-8"))["met"]
     assert "O1" in met
     # F33 is a known miss (crest under Noggin), so a baseline that lists it is not met
@@ -337,5 +339,52 @@ def test_group_and_ratio_readouts_are_shares_of_the_run(tmp_path):
     f.write_text("protocol,readout,day,relation,value\nhester2011,MN/neuron,11,>=,0.5\n")
     with pytest.raises(
         ParameterError, match=r"unknown readout 'MN/neuron'.*did you mean 'neurons'"
+    ):
+        load_targets(f)
+
+
+def test_timing_day_is_the_crossing_of_the_onset_level_and_the_day_of_the_maximum():
+    """Analytic: a share rising linearly through 0.10 between two days crosses it by interpolation;
+    the peak is the day of the largest share; a share that never rises has neither."""
+    from ipscsim.model.readouts import NEGLIGIBLE, ONSET_LEVEL, timing_day
+
+    days = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    share = np.array([0.0, 0.05, 0.15, 0.6, 0.4])
+    assert ONSET_LEVEL == 0.10
+    assert timing_day("onset", days, share) == pytest.approx(1.5, abs=1e-12)
+    assert timing_day("peak", days, share) == 3.0
+    flat = np.full(5, NEGLIGIBLE / 2)
+    assert math.isnan(timing_day("onset", days, flat))
+    assert math.isnan(timing_day("peak", days, flat))
+    with pytest.raises(ValueError, match="'half'"):
+        timing_day("half", days, share)
+
+
+def test_timing_readouts_time_a_runs_markers(tmp_path):
+    """``onset:<marker>`` and ``peak:<marker>`` read the run's own time course, take no day, and a
+    direction between two protocols compares their days; a misspelt share is named with a fix."""
+    from ipscsim.model.readouts import timing_day
+
+    f = tmp_path / "t.csv"
+    f.write_text(
+        "id,kind,protocol,readout,day,relation,value,reference_protocol,margin\n"
+        "a,outcome,du2015,onset:SOX1,,>=,0,,\nb,outcome,du2015,peak:OLIG2,,>=,0,,\n"
+        "c,direction,li2008,onset:SOX1,,>,,du2015,2\n"
+    )
+    targets = load_targets(f)
+    assert all(math.isnan(t.day) and not t.is_fraction for t in targets)
+    ev = evaluate(targets)
+    onset, peak, later = ev.values[0]
+    m = ips.simulate("du2015").markers
+    days = m.index.to_numpy()
+    assert onset == pytest.approx(timing_day("onset", days, m["SOX1"].to_numpy()), abs=1e-9)
+    assert 0.0 < onset < 6.0  # SOX1+ NEPs counted on day 6 (Du et al. 2015, Fig. 1B)
+    assert peak == days[int(np.argmax(m["OLIG2"].to_numpy()))]
+    assert later > onset + 2
+    assert ev.references[0, 2] == pytest.approx(onset, abs=1e-9)
+    assert ev.met[0, 2]
+    f.write_text("protocol,readout,day,relation,value\ndu2015,onset:SOX,,>=,0\n")
+    with pytest.raises(
+        ParameterError, match=r"unknown share 'SOX'.*did you mean .*'SOX1'.*after 'onset:' give"
     ):
         load_targets(f)

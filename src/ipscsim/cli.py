@@ -66,6 +66,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     width = max(map(len, summary.index))
     for key, value in summary.items():
         print(f"  {key:<{width}} {value:>12.4g}   {SUMMARY_FIELDS[key]}")
+    timing = result.stage_timing()
+    print("  stage markers, day first on 10% of cells / day of peak:")
+    print("    " + "   ".join(f"{m} {_day(r.onset)}/{_day(r.peak)}" for m, r in timing.iterrows()))
     if args.out:
         out = Path(args.out)
         (result.to_parquet if out.suffix.lower() == ".parquet" else result.to_csv)(out)
@@ -78,6 +81,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         fig.savefig(args.plot, dpi=120)
         print(f"wrote {args.plot}")
     return 0
+
+
+def _day(v: float) -> str:
+    return "-" if v != v else f"{v:.1f}"  # NaN: never
 
 
 def _engine(args: argparse.Namespace):

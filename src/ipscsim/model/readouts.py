@@ -37,7 +37,10 @@ __all__ = [
     "GROUPS",
     "MARKERS",
     "NEGLIGIBLE",
+    "ONSET_LEVEL",
+    "STAGE_MARKERS",
     "SUMMARY_FIELDS",
+    "TIMING_READOUTS",
     "cell_counts",
     "cells_frame",
     "floor_cells",
@@ -48,6 +51,8 @@ __all__ = [
     "readout_counts",
     "score_cells",
     "summary_values",
+    "timing_day",
+    "timing_kind",
 ]
 
 #: Groupings of cell types (sums of fractions), e.g. the old ``offtarget`` class.
@@ -209,6 +214,48 @@ SUMMARY_FIELDS: dict[str, str] = {
     "chat_fraction": "CHAT+ fraction on the last day",
     "total_cells": "live cells per well on the last day",
 }
+
+
+#: Share of live cells at which a marker or cell type is taken to have appeared (``onset:``): a
+#: population clearly seen in immunostaining counts, above the scattered cells a field shows before.
+ONSET_LEVEL = 0.10
+
+#: Timing readouts of a share of live cells (a cell type, a group or a marker) over a run, written
+#: ``<kind>:<share>`` (``onset:OLIG2``, ``peak:SOX1``), with their meaning.
+TIMING_READOUTS: dict[str, str] = {
+    "onset": "first day the share of live cells reaches ONSET_LEVEL (0.10; NaN if it never does)",
+    "peak": "day of the share's largest value over the run (NaN if it stays below NEGLIGIBLE)",
+}
+
+
+#: The stage markers of a motor-neuron protocol, in the order they come on: neural induction
+#: (PAX6, then SOX1), ventral patterning (NKX6.1, OLIG2), motor neurons (ISL1, MNX1), maturation (CHAT).
+STAGE_MARKERS: tuple[str, ...] = ("PAX6", "SOX1", "NKX6.1", "OLIG2", "ISL1", "MNX1", "CHAT")
+
+
+def timing_kind(readout: str) -> str:
+    """The timing kind of a readout (``"onset"``, ``"peak"``), or ``""`` for any other readout."""
+    kind = readout.split(":", 1)[0] if ":" in readout else ""
+    return kind if kind in TIMING_READOUTS else ""
+
+
+def timing_day(kind: str, days: np.ndarray, share: np.ndarray) -> float:
+    """The day a share of live cells appears (``onset``) or peaks (``peak``), per :data:`TIMING_READOUTS`.
+
+    Args:
+        kind: ``"onset"`` or ``"peak"``.
+        days: Recorded days.
+        share: The share of live cells on each recorded day.
+    """
+    share = np.nan_to_num(np.asarray(share, dtype=np.float64), nan=0.0)
+    if kind == "onset":
+        return _first_crossing(days, share, ONSET_LEVEL)
+    if kind != "peak":
+        raise ValueError(
+            f"kind: {kind!r} is not a timing readout; use one of {list(TIMING_READOUTS)}"
+        )
+    i = int(np.argmax(share))
+    return float(days[i]) if share[i] >= NEGLIGIBLE else math.nan
 
 
 def _first_crossing(days: np.ndarray, values: np.ndarray, level: float) -> float:

@@ -51,15 +51,44 @@ def _table_of(result: Any, readout: str):
 
 
 def _drawable(t: Any, protocols: list[str], readouts: list[str]) -> bool:
-    """Whether a target is an unperturbed outcome of these protocols and readouts, with a point."""
-    return (
-        t.kind == "outcome"
-        and not t.perturbation
-        and t.protocol in protocols
-        and t.readout in readouts
-        and math.isfinite(t.day)
-        and math.isfinite(t.value)
+    """Whether a target is an unperturbed outcome of these protocols and readouts that has a point.
+
+    An onset window (``onset:<readout>`` with ``in``) is drawable on its readout's axes.
+    """
+    if t.kind != "outcome" or t.perturbation or t.protocol not in protocols:
+        return False
+    if t.readout.startswith("onset:") and t.relation == "in":
+        return t.readout.split(":", 1)[1] in readouts
+    return t.readout in readouts and math.isfinite(t.day) and math.isfinite(t.value)
+
+
+def _draw_onset(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
+    """Draw a published onset window: a horizontal bar at the onset level over its days."""
+    from ..model.readouts import ONSET_LEVEL
+
+    label = f"published onset window (days to {ONSET_LEVEL:.0%} of cells)"
+    bar = ax.errorbar(
+        [t.value],
+        [ONSET_LEVEL],
+        xerr=[[t.value - t.low], [t.high - t.value]],
+        marker="|",
+        markersize=8,
+        color="black",
+        linestyle="none",
+        capsize=3,
+        zorder=5,
+        label=None if label in labelled else label,
     )
+    bar.lines[0].set_gid(f"published {t.id}")
+    labelled.add(label)
+    if annotate:
+        ax.annotate(
+            f"{t.id} {t.protocol}: {t.readout} day {t.low:g}-{t.high:g}",
+            (t.value, ONSET_LEVEL),
+            fontsize=7,
+            xytext=(5, 4),
+            textcoords="offset points",
+        )
 
 
 def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
@@ -105,7 +134,9 @@ def overlay_published(
 ) -> list[Any]:
     """Draw the published outcomes of protocols for readouts onto an axes.
 
-    Only unperturbed outcomes with a day are drawn (directions compare two runs and have no point).
+    Only unperturbed outcomes with a day are drawn (directions compare two runs and have no point),
+    and onset windows (``onset:<readout>``, relation ``in``) as a bar at the onset level (0.10)
+    over the window's days.
 
     Args:
         ax: Axes whose x axis is the day of differentiation and y axis the readout's value.
@@ -129,7 +160,7 @@ def overlay_published(
     for t in pool:
         if not _drawable(t, protocols, readouts):
             continue
-        _draw_target(ax, t, labelled, annotate)
+        (_draw_onset if t.readout.startswith("onset:") else _draw_target)(ax, t, labelled, annotate)
         drawn.append(t)
     return drawn
 

@@ -11,14 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, suggest
 from ..model import layout as L
 from ..model.readouts import (
     CELL_TYPES,
+    GROUPS,
     MARKERS,
+    STAGE_MARKERS,
     SUMMARY_FIELDS,
     floor_readouts,
     summary_values,
+    timing_day,
 )
 
 __all__ = ["Result"]
@@ -252,6 +255,39 @@ class Result:
         )
         name = self.meta.get("protocol", {}).get("name", "run")
         return pd.Series(values, name=name)
+
+    def stage_timing(self, shares: Any = STAGE_MARKERS):
+        """When each stage marker appears and peaks in this run, as a DataFrame indexed by name.
+
+        Args:
+            shares: Markers, cell types or groups (default :data:`STAGE_MARKERS`: PAX6, SOX1,
+                NKX6.1, OLIG2, ISL1, MNX1, CHAT).
+
+        Returns:
+            Columns ``onset`` (the first day the share reaches 0.10 of the live cells, interpolated
+            between recorded days; NaN if it never does), ``peak`` (the day of its largest share)
+            and ``peak_share`` (that share).
+        """
+        import pandas as pd
+
+        known = (*MARKERS, *CELL_TYPES, *GROUPS)
+        rows = {}
+        for name in shares:
+            if name in MARKERS:
+                share = self.markers[name].to_numpy()
+            elif name in CELL_TYPES or name in GROUPS:
+                share = self.fractions[list(GROUPS.get(name, (name,)))].sum(axis=1).to_numpy()
+            else:
+                raise ParameterError(
+                    f"shares: {name!r} is not a marker, cell type or group{suggest(name, known)}"
+                )
+            share = np.nan_to_num(share)
+            rows[name] = {
+                "onset": timing_day("onset", self.days, share),
+                "peak": timing_day("peak", self.days, share),
+                "peak_share": float(share.max()),
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     # ------------------------------------------------------------------ display and files
     def plot(self, **kwargs):

@@ -18,7 +18,15 @@ from ..errors import ExtrapolationWarning
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
-from ..model.readouts import CELL_TYPES, GROUPS, MARKERS, SUMMARY_FIELDS, summary_values
+from ..model.readouts import (
+    CELL_TYPES,
+    GROUPS,
+    MARKERS,
+    SUMMARY_FIELDS,
+    summary_values,
+    timing_day,
+    timing_kind,
+)
 from ..protocols.presets import as_protocol
 from ..solvers import as_engine
 from .perturbations import apply_perturbation
@@ -91,6 +99,10 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
         return math.nan
     if r in SUMMARY_FIELDS:
         return summary_values(days, counts, markers, out.lineage(i), run.compiled.seeded)[r]
+    if kind := timing_kind(r):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = _share(r.split(":", 1)[1], counts, markers) / total
+        return timing_day(kind, days, share)
     if r.startswith("count:"):
         name = r.split(":", 1)[1]
         series = total if name == "total" else counts[:, CELL_TYPES.index(name)]

@@ -28,6 +28,7 @@ from .evaluate import evaluate
 from .posterior_check import posterior_check
 from .posterior_check import report_section as posterior_section
 from .targets import Target, fact_targets, outcome_targets, phenotype_targets
+from .timing import timing_section
 
 __all__ = ["build_report", "fraction_met", "main", "robustness"]
 
@@ -172,6 +173,7 @@ def build_report(out: Path, quick: bool = False, figures: bool = True) -> dict[s
         *_header(quick, t0),
         *_summary_section(groups, rob, pc.figures()),
         *_target_sections(groups, notes),
+        *timing_section(groups.ev_fx),
         *_figure_section(figs),
         *_robustness_section(rob),
         *_coverage_section(rob, groups.facts),

@@ -10,7 +10,9 @@ A target is one of:
   or another protocol): ``<`` or ``>``, optionally by a margin.
 
 Readouts: a summary field (``mn_fraction``, ``mn_yield``, ``day_mn_half``, ...), a cell type (fraction of
-live cells), a marker (fraction positive), ``count:<cell type>`` or ``count:total`` (cells per well).
+live cells), a marker (fraction positive), ``count:<cell type>`` or ``count:total`` (cells per well), or
+the day a cell type, group or marker appears or peaks over the run (``onset:OLIG2``, ``peak:SOX1``;
+:data:`~ipscsim.model.readouts.TIMING_READOUTS`; these take no day).
 
 Three tables hold targets: ``data/published_outcomes.csv`` (the project's calibration targets),
 ``data/phenotypes.csv`` (T1-T8, in words) with their machine-readable form in
@@ -27,7 +29,14 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ParameterError, suggest
-from ..model.readouts import CELL_TYPES, GROUPS, MARKERS, SUMMARY_FIELDS
+from ..model.readouts import (
+    CELL_TYPES,
+    GROUPS,
+    MARKERS,
+    SUMMARY_FIELDS,
+    TIMING_READOUTS,
+    timing_kind,
+)
 
 __all__ = ["Target", "fact_targets", "load_targets", "outcome_targets", "phenotype_targets"]
 
@@ -56,6 +65,8 @@ class Target:
     def is_fraction(self) -> bool:
         """Whether the readout is a fraction of cells (tolerance 0.10 absolute)."""
         r = self.readout
+        if timing_kind(r):
+            return False  # a day
         return (
             r in CELL_TYPES
             or r in MARKERS
@@ -75,7 +86,7 @@ class Target:
     def met(self, model: float, reference: float = math.nan) -> bool:
         """Whether a model value (and, for a direction, the reference value) meets the target."""
         if self.kind == "direction":
-            if self.readout.startswith("day_"):
+            if self.readout.startswith("day_") or timing_kind(self.readout):
                 # a day that never comes (NaN) is later than any day
                 model = math.inf if math.isnan(model) else model
                 reference = math.inf if math.isnan(reference) else reference
@@ -117,6 +128,16 @@ def _check_readout(readout: str, where: str) -> None:
         return
     if name in SUMMARY_FIELDS:
         return
+    if timing_kind(readout):
+        share = readout.split(":", 1)[1]
+        known = (*CELL_TYPES, *MARKERS, *GROUPS)
+        if share in known:
+            return
+        raise ParameterError(
+            f"{where}: readout {readout!r} times an unknown share {share!r}"
+            f"{suggest(share, known)}; after {readout.split(':', 1)[0] + ':'!r} give a cell type, "
+            "a marker or a group, as in 'onset:OLIG2'"
+        )
     parts = name.split("/", 1)  # a share, or a ratio of two shares (e.g. MN/neurons)
     known = (*CELL_TYPES, *MARKERS, *GROUPS)
     bad = [x for x in parts if x not in known]
@@ -125,7 +146,8 @@ def _check_readout(readout: str, where: str) -> None:
     raise ParameterError(
         f"{where}: unknown readout {readout!r}{suggest(bad[0], (*known, *SUMMARY_FIELDS))} (a cell "
         "type, a marker, a group such as 'neurons', a ratio of two of them such as 'MN/neurons', a "
-        "summary field such as mn_yield, or 'count:' and a cell type or 'total')"
+        "summary field such as mn_yield, 'count:' and a cell type or 'total', or "
+        f"{' or '.join(repr(k + ':') for k in TIMING_READOUTS)} and a cell type or marker)"
     )
 
 
@@ -204,7 +226,7 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             )
         low = _number(r, "low", where, False)
         high = _number(r, "high", where, False)
-        day = _number(r, "day", where, readout not in SUMMARY_FIELDS)
+        day = _number(r, "day", where, readout not in SUMMARY_FIELDS and not timing_kind(readout))
         value = _number(r, "value", where, kind == "outcome")
         if relation == "in" and not low <= high:
             raise ParameterError(
