@@ -109,6 +109,7 @@ def test_labels_carry_units():
     assert P.readout_label("OLIG2@9") == "OLIG2@9 (fraction of live cells positive)"
     assert P.readout_label("mn_yield") == "mn_yield (MNs per seeded cell)"
     assert P.readout_label("day_mn_half") == "day_mn_half (day)"
+    assert P.readout_label("onset:OLIG2") == "onset:OLIG2 (day)"
     assert P.input_label("DAPT.start") == "DAPT.start (day)"
     assert P.input_label("RA.shift") == "RA.shift (days)"
     assert "concentration" in P.input_label("SAG.scale")

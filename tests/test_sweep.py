@@ -43,6 +43,22 @@ def test_grid_runs_every_combination_and_matches_single_simulations(reference):
     assert row["MN@12"] == pytest.approx(np.interp(12, r.days, r.fractions["MN"]), rel=1e-9)
 
 
+def test_timing_readouts_are_the_days_a_run_shows(tmp_path):
+    """``onset:OLIG2`` and ``peak:SOX1`` in a sweep are the days Result.stage_timing() gives."""
+    got = (
+        ips.Sweep("maury2015", {"SAG.scale": [0.5, 1.0]}, readouts=["onset:OLIG2", "peak:SOX1"])
+        .run(progress=False)
+        .to_dataframe()
+    )
+    for _, row in got.iterrows():
+        r = ips.simulate(ips.protocols.get("maury2015").scale("SAG", row["SAG.scale"]))
+        t = r.stage_timing(["OLIG2", "SOX1"])
+        assert row["onset:OLIG2"] == pytest.approx(t.loc["OLIG2", "onset"], abs=1e-9)
+        assert row["peak:SOX1"] == pytest.approx(t.loc["SOX1", "peak"], abs=1e-9)
+    with pytest.raises(ips.ParameterError, match=r"'OLIG' is neither.*'OLIG2'.*'onset:OLIG2'"):
+        ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["onset:OLIG"])
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_same_seed_same_table_for_any_thread_count(reference, n_jobs):
     again = ips.Sweep("maury2015", SPACE, seed=5, readouts=READOUTS).run(

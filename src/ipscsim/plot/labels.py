@@ -43,7 +43,8 @@ def readout_unit(readout: str) -> str:
 
     Args:
         readout: A summary field (``"mn_yield"``), ``"<cell type>@<day>"``, ``"<marker>@<day>"``,
-            a bare cell type or marker, or ``"count:<cell type>"``.
+            a bare cell type or marker, ``"count:<cell type>"``, or a timing readout
+            (``"onset:OLIG2"``, ``"peak:SOX1"``: a day).
 
     Returns:
         The unit in words (``"fraction of live cells"``, ``"MNs per seeded cell"``, ``"day"``); an
@@ -55,6 +56,8 @@ def readout_unit(readout: str) -> str:
         return _SUMMARY_UNITS[readout]
     if readout.startswith("count:"):
         return "cells per well"
+    if readout.startswith(("onset:", "peak:")):
+        return "day"
     field = readout.partition("@")[0]
     if field in CELL_TYPES:
         return _FRACTION

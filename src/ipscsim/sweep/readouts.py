@@ -2,7 +2,10 @@
 
 * a summary field (``ipscsim.results.SUMMARY_FIELDS``: ``mn_fraction``, ``mn_yield``, ...);
 * ``"<cell type>@<day>"``: the fraction of live cells of that type on that day (``"MN@14"``);
-* ``"<marker>@<day>"``: the fraction positive for that marker on that day (``"OLIG2@12"``).
+* ``"<marker>@<day>"``: the fraction positive for that marker on that day (``"OLIG2@12"``);
+* ``"onset:<cell type or marker>"`` and ``"peak:<cell type or marker>"``: the day it first reaches
+  0.10 of the live cells, and the day of its largest share
+  (:data:`~ipscsim.model.readouts.TIMING_READOUTS`), read from the recorded days (``Record.every``).
 """
 
 from __future__ import annotations
@@ -13,19 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError, suggest
-from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
+from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS, TIMING_READOUTS, timing_kind
 
 __all__ = ["Readout", "parse_readouts"]
 
 
 @dataclass(frozen=True)
 class Readout:
-    """One readout: a summary field, or a cell type/marker at a day."""
+    """One readout: a summary field, a cell type/marker at a day, or the day one appears or peaks."""
 
     name: str
     field: str
     table: str  # "summary", "fractions" or "markers"
     day: float = float("nan")
+    timing: str = ""  # "onset" or "peak": the field's day, not its value on ``day``
 
 
 def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
@@ -46,6 +50,9 @@ def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
         if name in SUMMARY_FIELDS:
             out.append(Readout(name, name, "summary"))
             continue
+        if kind := timing_kind(name):
+            out.append(_timing_readout(name, kind))
+            continue
         if "@" in name:
             field, _, day = name.partition("@")
             try:
@@ -64,7 +71,8 @@ def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
             )
         raise ParameterError(
             f"readouts: unknown readout {name!r}{suggest(name, options)} (summary fields: "
-            f"{', '.join(SUMMARY_FIELDS)}; or '<cell type or marker>@<day>')"
+            f"{', '.join(SUMMARY_FIELDS)}; '<cell type or marker>@<day>'; or "
+            f"{' or '.join(repr(k + ':<cell type or marker>') for k in TIMING_READOUTS)})"
         )
     names = [r.name for r in out]
     if len(set(names)) != len(names):
@@ -72,6 +80,20 @@ def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:
     return tuple(out)
 
 
+def _timing_readout(name: str, kind: str) -> Readout:
+    """``onset:<field>`` or ``peak:<field>``, or an error naming the field with a fix."""
+    field = name.split(":", 1)[1]
+    if field in CELL_TYPES:
+        return Readout(name, field, "fractions", timing=kind)
+    if field in MARKERS:
+        return Readout(name, field, "markers", timing=kind)
+    raise ParameterError(
+        f"readouts: {name!r}: {field!r} is neither a cell type nor a marker"
+        f"{suggest(field, (*CELL_TYPES, *MARKERS))}; write e.g. '{kind}:OLIG2'"
+    )
+
+
 def readout_days(readouts: Sequence[Readout]) -> np.ndarray:
     """Days the engine must record for these readouts."""
-    return np.array(sorted({r.day for r in readouts if r.table != "summary"}), dtype=np.float64)
+    days = {r.day for r in readouts if r.table != "summary" and not r.timing}
+    return np.array(sorted(days), dtype=np.float64)

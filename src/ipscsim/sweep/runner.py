@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import IpscsimError
 from ..model.prepare import prepare_run
-from ..model.readouts import CELL_TYPES, MARKERS, summary_values
+from ..model.readouts import CELL_TYPES, MARKERS, summary_values, timing_day
 from ..solvers import ODE, Record
 from .knobs import apply_knobs
 from .prepare import ChunkPreparer
@@ -84,16 +84,19 @@ def _values(out, i: int, counts, markers, readouts) -> dict[str, float]:
         if r.table == "summary":
             values[r.name] = summary[r.field]
             continue
-        if r.day > days[-1] + 1e-9:
-            values[r.name] = math.nan
-            continue
         source = (
             counts[:, CELL_TYPES.index(r.field)]
             if r.table == "fractions"
             else markers[:, MARKERS.index(r.field)]
         )
         with np.errstate(invalid="ignore", divide="ignore"):
-            values[r.name] = float(np.interp(r.day, days, source / total))
+            share = source / total
+        if r.timing:
+            values[r.name] = timing_day(r.timing, days, share)
+        elif r.day > days[-1] + 1e-9:
+            values[r.name] = math.nan
+        else:
+            values[r.name] = float(np.interp(r.day, days, share))
     return values
 
 
