@@ -62,66 +62,38 @@ def _drawable(t: Any, protocols: list[str], readouts: list[str]) -> bool:
     return t.readout in readouts and math.isfinite(t.day) and math.isfinite(t.value)
 
 
-def _draw_onset(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
-    """Draw a published onset window: a horizontal bar at the onset level over its days."""
+def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
+    """Draw one published outcome as an errorbar point, labelling its kind once.
+
+    An onset window (``onset:<readout>``, ``in``) is a horizontal bar at the onset level over its
+    days; any other outcome a point at its day with its interval or tolerance.
+    """
     from ..model.readouts import ONSET_LEVEL
 
-    label = f"published onset window (days to {ONSET_LEVEL:.0%} of cells)"
-    bar = ax.errorbar(
-        [t.value],
-        [ONSET_LEVEL],
-        xerr=[[t.value - t.low], [t.high - t.value]],
-        marker="|",
-        markersize=8,
-        color="black",
-        linestyle="none",
-        capsize=3,
-        zorder=5,
-        label=None if label in labelled else label,
-    )
-    bar.lines[0].set_gid(f"published {t.id}")
-    labelled.add(label)
-    if annotate:
-        ax.annotate(
-            f"{t.id} {t.protocol}: {t.readout} day {t.low:g}-{t.high:g}",
-            (t.value, ONSET_LEVEL),
-            fontsize=7,
-            xytext=(5, 4),
-            textcoords="offset points",
-        )
-
-
-def _draw_target(ax: Any, t: Any, labelled: set[str], annotate: bool) -> None:
-    """Draw one published outcome as an errorbar point, labelling its relation once."""
-    words = {">=": "at least", "<=": "at most", "~": "about", "in": "with its interval"}
-    label = f"published ({words[t.relation]})"
-    if t.relation == "in":  # the interval, which need not be centred on the value
-        yerr = [[t.value - t.low], [t.high - t.value]]
+    err: dict[str, Any] = {}
+    if t.readout.startswith("onset:"):
+        x, y, marker = t.value, ONSET_LEVEL, "|"
+        label = f"published onset window (days to {ONSET_LEVEL:.0%} of cells)"
+        err["xerr"] = [[t.value - t.low], [t.high - t.value]]
+        text = f"{t.id} {t.protocol}: {t.readout} day {t.low:g}-{t.high:g}"
     else:
-        yerr = [t.tolerance] if t.relation == "~" else None
+        words = {">=": "at least", "<=": "at most", "~": "about", "in": "with its interval"}
+        x, y, marker = t.day, t.value, RELATION_MARKERS[t.relation]
+        label = f"published ({words[t.relation]})"
+        if t.relation == "in":  # the interval, which need not be centred on the value
+            err["yerr"] = [[t.value - t.low], [t.high - t.value]]
+        elif t.relation == "~":
+            err["yerr"] = [t.tolerance]
+        bound = f"{t.low:g}-{t.high:g}" if t.relation == "in" else f"{t.relation} {t.value:g}"
+        text = f"{t.id} {t.protocol}: {t.readout} {bound}"
     bar = ax.errorbar(
-        [t.day],
-        [t.value],
-        yerr=yerr,
-        marker=RELATION_MARKERS[t.relation],
-        markersize=8,
-        color="black",
-        linestyle="none",
-        capsize=3,
-        zorder=5,
-        label=None if label in labelled else label,
-    )
+        [x], [y], **err, marker=marker, markersize=8, color="black", linestyle="none",
+        capsize=3, zorder=5, label=None if label in labelled else label,
+    )  # fmt: skip
     bar.lines[0].set_gid(f"published {t.id}")
     labelled.add(label)
     if annotate:
-        ax.annotate(
-            f"{t.id} {t.protocol}: {t.readout} "
-            + (f"{t.low:g}-{t.high:g}" if t.relation == "in" else f"{t.relation} {t.value:g}"),
-            (t.day, t.value),
-            fontsize=7,
-            xytext=(5, 4),
-            textcoords="offset points",
-        )
+        ax.annotate(text, (x, y), fontsize=7, xytext=(5, 4), textcoords="offset points")
 
 
 def overlay_published(
@@ -160,7 +132,7 @@ def overlay_published(
     for t in pool:
         if not _drawable(t, protocols, readouts):
             continue
-        (_draw_onset if t.readout.startswith("onset:") else _draw_target)(ax, t, labelled, annotate)
+        _draw_target(ax, t, labelled, annotate)
         drawn.append(t)
     return drawn
 
