@@ -6,6 +6,7 @@ import pytest
 
 import ipscsim as ips
 from ipscsim.model.layout import PARAM_NAMES
+from ipscsim.model.readouts import MARKERS
 
 matplotlib.use("Agg")
 
@@ -26,6 +27,27 @@ def test_ranges_shrunk_to_the_defaults_collapse_onto_the_point_prediction():
     np.testing.assert_allclose(hi.to_numpy(), r.markers.to_numpy(), atol=1e-12)
     t = r.summary(level=0.9)
     assert t.loc["mn_yield", "lower"] == pytest.approx(t.loc["mn_yield", "value"], rel=1e-9)
+
+
+def test_stage_timing_intervals_are_quantiles_of_each_draws_days(maury):
+    """The ensemble's onset day of OLIG2 is, draw by draw, the day its share crosses 0.10
+    (linear interpolation between records); the interval is the quantiles of those days."""
+    t = maury.stage_timing(["OLIG2", "MN"], level=0.9)
+    assert t.loc["OLIG2", "onset"] == pytest.approx(maury.stage_timing(["OLIG2"]).onset.iloc[0])
+    ens, days = maury.uncertainty, maury.uncertainty.days
+    onsets = []
+    for share in ens.markers[:, :, MARKERS.index("OLIG2")]:
+        i = int(np.argmax(share >= 0.10))
+        onsets.append(np.interp(0.10, share[i - 1 : i + 1], days[i - 1 : i + 1]))
+    lo, med, hi = np.quantile(onsets, [0.05, 0.5, 0.95])
+    assert (t.loc["OLIG2", "onset_lower"], t.loc["OLIG2", "onset_median"]) == pytest.approx(
+        (lo, med)
+    )
+    assert t.loc["OLIG2", "onset_upper"] == pytest.approx(hi)
+    assert t.loc["MN", "onset_lower"] <= t.loc["MN", "onset_median"] <= t.loc["MN", "onset_upper"]
+    assert t.loc["MN", "peak_defined"] == 1.0
+    with pytest.raises(ips.ParameterError, match="no ensemble"):
+        ips.simulate("maury2015").stage_timing(level=0.9)
 
 
 def test_intervals_are_ordered_and_widen_with_the_level(maury):

@@ -28,7 +28,14 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..model.layout import PARAM_NAMES
-from ..model.readouts import CELL_TYPES, MARKERS, SUMMARY_FIELDS
+from ..model.readouts import (
+    CELL_TYPES,
+    GROUPS,
+    MARKERS,
+    SUMMARY_FIELDS,
+    TIMING_READOUTS,
+    timing_day,
+)
 
 __all__ = ["KINDS", "Ensemble"]
 
@@ -138,6 +145,45 @@ class Ensemble:
         return pd.DataFrame.from_dict(
             rows, orient="index", columns=["median", "lower", "upper", "defined"]
         )
+
+    def share(self, name: str) -> np.ndarray:
+        """``(n, n_days)`` share of live cells of a marker, cell type or group in each draw."""
+        if name in MARKERS:
+            return self.markers[:, :, MARKERS.index(name)]
+        cols = [CELL_TYPES.index(c) for c in GROUPS.get(name, (name,)) if c in CELL_TYPES]
+        if not cols:
+            raise ParameterError(f"shares: {name!r} is not a marker, cell type or group")
+        return self.fractions[:, :, cols].sum(axis=2)
+
+    def timing(self, shares: Any, level: float = 0.9):
+        """Median and central ``level`` interval of each share's onset and peak day over the draws.
+
+        Days that never come (a share that stays below the onset level) are left out of the
+        quantiles; ``<kind>_defined`` gives the share of draws where the day exists.
+
+        Args:
+            shares: Markers, cell types or groups.
+            level: The interval's probability (0.9: from the 5th to the 95th percentile).
+
+        Returns:
+            A DataFrame indexed by share with ``<kind>_median``, ``<kind>_lower``,
+            ``<kind>_upper`` and ``<kind>_defined`` for ``onset`` and ``peak``.
+        """
+        import pandas as pd
+
+        lo, hi = _tails(level)
+        rows = {}
+        for name in shares:
+            share = np.nan_to_num(self.share(name))
+            row = {}
+            for kind in TIMING_READOUTS:
+                d = np.array([timing_day(kind, self.days, s) for s in share])
+                d = d[np.isfinite(d)]
+                q = np.quantile(d, [0.5, lo, hi]) if d.size else [np.nan] * 3
+                row |= {f"{kind}_median": q[0], f"{kind}_lower": q[1], f"{kind}_upper": q[2]}
+                row[f"{kind}_defined"] = d.size / max(self.n, 1)
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     def parameters(self):
         """The drawn values of the varied parameters, one row per finished draw."""

@@ -256,19 +256,32 @@ class Result:
         name = self.meta.get("protocol", {}).get("name", "run")
         return pd.Series(values, name=name)
 
-    def stage_timing(self, shares: Any = STAGE_MARKERS):
+    def stage_timing(self, shares: Any = STAGE_MARKERS, level: float | None = None):
         """When each stage marker appears and peaks in this run, as a DataFrame indexed by name.
 
         Args:
             shares: Markers, cell types or groups (default :data:`STAGE_MARKERS`: PAX6, SOX1,
                 NKX6.1, OLIG2, ISL1, MNX1, CHAT).
+            level: With an ensemble (``simulate(..., uncertainty=n)``), add the median and central
+                ``level`` interval of each day over the draws
+                (:meth:`~ipscsim.results.Ensemble.timing`).
 
         Returns:
             Columns ``onset`` (the first day the share reaches 0.10 of the live cells, interpolated
             between recorded days; NaN if it never does), ``peak`` (the day of its largest share)
-            and ``peak_share`` (that share).
+            and ``peak_share`` (that share), for the run's own parameters; with ``level``, the
+            ensemble's columns after them.
         """
         import pandas as pd
+
+        shares = list(shares)
+        if level is not None:
+            if self.uncertainty is None:
+                raise ParameterError(
+                    "level: this result has no ensemble; run simulate(..., uncertainty=200) for "
+                    "intervals"
+                )
+            return self.stage_timing(shares).join(self.uncertainty.timing(shares, level))
 
         known = (*MARKERS, *CELL_TYPES, *GROUPS)
         rows = {}
