@@ -4,10 +4,10 @@ A differentiation model at human tempo must put the stage markers (SOX1, OLIG2, 
 the days the papers see them, in fast monolayer protocols and in slow aggregate protocols alike, with
 one set of parameters. The published days are rows of the further-facts table
 (``validation/data/validation_facts.csv``) with a timing readout (``onset:<marker>``, ``peak:<marker>``;
-:data:`~ipscsim.model.readouts.TIMING_READOUTS`), each a two-sided window: the last sampled day the
-marker was absent (or below its peak) to the first day it was present (or past it), unless the paper
-gives a tighter day. This module gathers them into the report's timing section; the rows themselves
-are evaluated, cross-validated and fitted like every other fact.
+:data:`~ipscsim.model.readouts.TIMING_READOUTS`): a two-sided window of days that the paper's text
+allows (the row's note says how it was read), or a direction against another protocol with a margin
+in days. This module gathers them into the report's timing section; the rows themselves are
+evaluated, cross-validated and fitted like every other fact.
 """
 
 from __future__ import annotations
@@ -22,18 +22,40 @@ from ..protocols.presets import as_protocol
 __all__ = ["timing_section"]
 
 
-def _family(protocol: str) -> str:
-    """A protocol's family as the report names it: its format at day 0 and its length."""
+def _family(protocol: str) -> tuple[str, str]:
+    """A protocol's family as the report names it: its format at day 0, and with its length."""
     try:
         p = as_protocol(protocol)
     except (ParameterError, OSError):  # not a preset nor a readable file
-        return "-"
+        return "-", "-"
     kind = "monolayer" if p.format == "adherent" else "aggregates"
-    return f"{kind}, {p.days:g} days"
+    return kind, f"{kind}, {p.days:g} days"
 
 
 def _day(v: float) -> str:
     return "never" if not math.isfinite(v) else f"{v:.1f}"
+
+
+def _row(ev_fx: Any, j: int, t: Any) -> tuple[str, str]:
+    """A timing fact's family (for the tally) and its table line."""
+    kind, marker = t.readout.split(":", 1)
+    key, family = _family(t.protocol)
+    if t.kind == "direction":
+        ref = t.reference_protocol or t.protocol
+        ref_key, ref_family = _family(ref)
+        key, family = f"{key} against {ref_key}", f"{family} against {ref_family}"
+        word = {">": "later than", "<": "earlier than", "=": "within"}[t.relation]
+        window = f"{word} {ref} ({_day(ev_fx.references[0, j])}) by {t.margin:g}"
+    elif t.relation == "in":
+        window = f"{t.value:g} ({t.low:g}-{t.high:g})"
+    else:
+        window = f"{t.relation} {t.value:g}"
+    line = (
+        f"| {t.id} | {t.protocol}{' (' + t.perturbation + ')' if t.perturbation else ''} | "
+        f"{family} | {marker} | {kind} | {window} | {_day(ev_fx.values[0, j])} | "
+        f"{'yes' if ev_fx.met[0, j] else '**no**'} |"
+    )
+    return key, line
 
 
 def timing_section(ev_fx: Any) -> list[str]:
@@ -48,30 +70,27 @@ def timing_section(ev_fx: Any) -> list[str]:
     rows = [(j, t) for j, t in enumerate(ev_fx.targets) if timing_kind(t.readout)]
     if not rows:
         return []
-    met = sum(bool(ev_fx.met[0, j]) for j, _ in rows)
     families: dict[str, list[bool]] = {}
+    table = []
     for j, t in rows:
-        families.setdefault(_family(t.protocol).split(",")[0], []).append(bool(ev_fx.met[0, j]))
-    lines = [
+        key, line = _row(ev_fx, j, t)
+        families.setdefault(key, []).append(bool(ev_fx.met[0, j]))
+        table.append(line)
+    met = sum(sum(v) for v in families.values())
+    return [
         "## Stage-marker timing across protocol families",
         "",
         f"The day each stage marker first reaches {ONSET_LEVEL:.0%} of live cells (`onset`) and the "
         "day of its largest share (`peak`), in monolayer and aggregate protocols, with one set of "
-        "parameters (the defaults). Each published day is a window: the last sampled day before "
-        "and the first day at or after the event, unless the paper names the day. The rows are "
-        f"further facts (above); met {met} of {len(rows)}: "
+        "parameters (the defaults). A published day is a window that the paper's text allows (each "
+        "row's note says how it was read), or a comparison with another protocol by a margin in "
+        f"days. The rows are further facts (above); met {met} of {len(rows)}: "
         + ", ".join(f"{k} {sum(v)} of {len(v)}" for k, v in sorted(families.items()))
         + ".",
         "",
-        "| id | protocol | family | marker | event | published day (window) | model day | met |",
+        "| id | protocol | family | marker | event | published day (window, or against a reference) "
+        "| model day | met |",
         "|---|---|---|---|---|---|---|---|",
+        *table,
+        "",
     ]
-    for j, t in rows:
-        kind, marker = t.readout.split(":", 1)
-        window = f"{t.value:g} ({t.low:g}-{t.high:g})" if t.relation == "in" else f"{t.value:g}"
-        lines.append(
-            f"| {t.id} | {t.protocol}{' (' + t.perturbation + ')' if t.perturbation else ''} | "
-            f"{_family(t.protocol)} | {marker} | {kind} | {window} | "
-            f"{_day(ev_fx.values[0, j])} | {'yes' if ev_fx.met[0, j] else '**no**'} |"
-        )
-    return [*lines, ""]
