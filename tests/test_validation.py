@@ -115,7 +115,9 @@ def test_report_runs_and_flags_a_lost_target(tmp_path):
     assert "| O7 | maury2015 |" in text
     assert "## Robustness" in text
     assert "## Stage-marker timing across protocol families" in text
-    assert "| F53 | li2008 | aggregates, 28 days against monolayer, 28 days | SOX1 | onset |" in text
+    assert (
+        "| F53 | li2008 | aggregates, 28 days against monolayer, 28 days | SOX1 | onset |" in text
+    )
     met = json.loads(baseline.read_text(encoding="utf-8"))["met"]
     assert "O1" in met
     # F33 is a known miss (crest under Noggin), so a baseline that lists it is not met
