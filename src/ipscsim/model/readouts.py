@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from ..errors import suggest
 from . import layout as L
 from .expr import evaluate
 from .network import CELL_TYPES, MARKERS, NEURON_CLASSES, NEURON_TYPE, PROGENITOR_TYPES, network
@@ -50,6 +51,7 @@ __all__ = [
     "neuron_levels",
     "readout_counts",
     "score_cells",
+    "select_share",
     "summary_values",
     "timing_day",
     "timing_kind",
@@ -159,6 +161,25 @@ def group_fraction(fractions, name: str):
     if name in GROUPS:
         return sum(fractions[t] for t in GROUPS[name])
     return fractions[name]
+
+
+def select_share(name: str, types: np.ndarray, markers: np.ndarray) -> np.ndarray:
+    """The cells of a marker, a cell type or a group of types (:data:`GROUPS`, summed).
+
+    Works on counts and on fractions alike: ``types`` and ``markers`` hold the cell types and the
+    markers on their last axis (:data:`CELL_TYPES`, :data:`MARKERS`), any leading axes (days,
+    draws) kept.
+
+    Raises:
+        ValueError: ``name`` is none of them (the message suggests the nearest names).
+    """
+    if name in MARKERS:
+        return markers[..., MARKERS.index(name)]
+    if name in CELL_TYPES or name in GROUPS:
+        return types[..., [CELL_TYPES.index(c) for c in GROUPS.get(name, (name,))]].sum(axis=-1)
+    raise ValueError(
+        f"{name!r} is not a marker, cell type or group{suggest(name, (*MARKERS, *CELL_TYPES, *GROUPS))}"
+    )
 
 
 def score_cells(genes: np.ndarray, kind: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -30,10 +30,10 @@ from ..errors import ParameterError
 from ..model.layout import PARAM_NAMES
 from ..model.readouts import (
     CELL_TYPES,
-    GROUPS,
     MARKERS,
     SUMMARY_FIELDS,
     TIMING_READOUTS,
+    select_share,
     timing_day,
 )
 
@@ -148,12 +148,10 @@ class Ensemble:
 
     def share(self, name: str) -> np.ndarray:
         """``(n, n_days)`` share of live cells of a marker, cell type or group in each draw."""
-        if name in MARKERS:
-            return self.markers[:, :, MARKERS.index(name)]
-        cols = [CELL_TYPES.index(c) for c in GROUPS.get(name, (name,)) if c in CELL_TYPES]
-        if not cols:
-            raise ParameterError(f"shares: {name!r} is not a marker, cell type or group")
-        return self.fractions[:, :, cols].sum(axis=2)
+        try:
+            return select_share(name, self.fractions, self.markers)
+        except ValueError as e:
+            raise ParameterError(f"shares: {e}") from None
 
     def timing(self, shares: Any, level: float = 0.9):
         """Median and central ``level`` interval of each share's onset and peak day over the draws.

@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError
 from ..model import layout as L
 from ..model.readouts import (
     CELL_TYPES,
-    GROUPS,
     MARKERS,
     STAGE_MARKERS,
     SUMMARY_FIELDS,
     floor_readouts,
+    select_share,
     summary_values,
     timing_day,
 )
@@ -283,17 +283,13 @@ class Result:
                 )
             return self.stage_timing(shares).join(self.uncertainty.timing(shares, level))
 
-        known = (*MARKERS, *CELL_TYPES, *GROUPS)
         rows = {}
+        types, markers = self.fractions.to_numpy(), self.markers.to_numpy()
         for name in shares:
-            if name in MARKERS:
-                share = self.markers[name].to_numpy()
-            elif name in CELL_TYPES or name in GROUPS:
-                share = self.fractions[list(GROUPS.get(name, (name,)))].sum(axis=1).to_numpy()
-            else:
-                raise ParameterError(
-                    f"shares: {name!r} is not a marker, cell type or group{suggest(name, known)}"
-                )
+            try:
+                share = select_share(name, types, markers)
+            except ValueError as e:
+                raise ParameterError(f"shares: {e}") from None
             share = np.nan_to_num(share)
             rows[name] = {
                 "onset": timing_day("onset", self.days, share),

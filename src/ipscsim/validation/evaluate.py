@@ -20,9 +20,8 @@ from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
 from ..model.readouts import (
     CELL_TYPES,
-    GROUPS,
-    MARKERS,
     SUMMARY_FIELDS,
+    select_share,
     summary_values,
     timing_day,
     timing_kind,
@@ -101,7 +100,7 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
         return summary_values(days, counts, markers, out.lineage(i), run.compiled.seeded)[r]
     if kind := timing_kind(r):
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = _share(r.split(":", 1)[1], counts, markers) / total
+            share = select_share(r.split(":", 1)[1], counts, markers) / total
         return timing_day(kind, days, share)
     if r.startswith("count:"):
         name = r.split(":", 1)[1]
@@ -109,18 +108,9 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
         return float(np.interp(day, days, series * run.compiled.seeded))
     with np.errstate(invalid="ignore", divide="ignore"):
         if "/" in r:  # a ratio of two readouts, e.g. MN/neurons
-            num, den = (_share(name, counts, markers) for name in r.split("/", 1))
+            num, den = (select_share(name, counts, markers) for name in r.split("/", 1))
             return float(np.interp(day, days, num / den))
-        return float(np.interp(day, days, _share(r, counts, markers) / total))
-
-
-def _share(name: str, counts: np.ndarray, markers: np.ndarray) -> np.ndarray:
-    """Cells of a cell type, a group of types (``neurons``, ``glia``, ...) or positive for a marker."""
-    if name in GROUPS:
-        return counts[:, [CELL_TYPES.index(c) for c in GROUPS[name]]].sum(axis=1)
-    if name in CELL_TYPES:
-        return counts[:, CELL_TYPES.index(name)]
-    return markers[:, MARKERS.index(name)]
+        return float(np.interp(day, days, select_share(r, counts, markers) / total))
 
 
 def _prepare(targets, sets, keys, named, cohorts) -> tuple[list, dict]:
