@@ -11,8 +11,9 @@ def test_run_prints_summary_and_writes_files(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "mn_fraction" in text
     assert "maury2015" in text
-    assert "stage markers, day first on 10% of cells / day of peak:" in text
-    assert "OLIG2 2.9/4.8" in text  # onset and peak day, as Result.stage_timing() gives them
+    assert "stage markers, day first on 10% of cells / day of peak" in text
+    assert "OLIG2 2.9/4.8 " in text  # onset and peak day, as Result.stage_timing() gives them
+    assert "MNX1 6.1/14.0+" in text  # MNs still accumulating on the protocol's last day
     assert out.stat().st_size > 1000
     assert fig.stat().st_size > 10_000
 

@@ -60,6 +60,8 @@ def test_stage_timing_reads_the_runs_own_time_courses(result):
     assert t.loc["OLIG2", "onset"] == pytest.approx(d0 + (0.10 - v0) * (d1 - d0) / (v1 - v0))
     assert t.loc["OLIG2", "peak"] == olig2.idxmax()
     assert t.loc["OLIG2", "peak_share"] == pytest.approx(olig2.max())
+    assert not t.loc["OLIG2", "rising"]  # OLIG2 peaks mid-run; MNs still accumulate on day 14
+    assert t.loc["MNX1", "rising"]
     mn = result.stage_timing(["MN", "neurons"])
     assert mn.loc["MN", "onset"] == pytest.approx(result.summary()["day_mn_10pct"])
     assert mn.loc["neurons", "onset"] <= mn.loc["MN", "onset"]

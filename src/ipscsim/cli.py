@@ -67,8 +67,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for key, value in summary.items():
         print(f"  {key:<{width}} {value:>12.4g}   {SUMMARY_FIELDS[key]}")
     timing = result.stage_timing()
-    print("  stage markers, day first on 10% of cells / day of peak:")
-    print("    " + "   ".join(f"{m} {_day(r.onset)}/{_day(r.peak)}" for m, r in timing.iterrows()))
+    print("  stage markers, day first on 10% of cells / day of peak (+: still rising at the end):")
+    print(
+        "    "
+        + "   ".join(
+            f"{m} {_day(r.onset)}/{_day(r.peak)}{'+' if r.rising else ''}"
+            for m, r in timing.iterrows()
+        )
+    )
     if args.out:
         out = Path(args.out)
         (result.to_parquet if out.suffix.lower() == ".parquet" else result.to_csv)(out)

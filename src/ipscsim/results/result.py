@@ -268,9 +268,10 @@ class Result:
 
         Returns:
             Columns ``onset`` (the first day the share reaches 0.10 of the live cells, interpolated
-            between recorded days; NaN if it never does), ``peak`` (the day of its largest share)
-            and ``peak_share`` (that share), for the run's own parameters; with ``level``, the
-            ensemble's columns after them.
+            between recorded days; NaN if it never does), ``peak`` (the day of its largest share),
+            ``peak_share`` (that share) and ``rising`` (the peak is the run's last day: the share
+            was still rising, so the peak lies beyond the run), for the run's own parameters; with
+            ``level``, the ensemble's columns after them.
         """
         import pandas as pd
 
@@ -291,10 +292,12 @@ class Result:
             except ValueError as e:
                 raise ParameterError(f"shares: {e}") from None
             share = np.nan_to_num(share)
+            peak = timing_day("peak", self.days, share)
             rows[name] = {
                 "onset": timing_day("onset", self.days, share),
-                "peak": timing_day("peak", self.days, share),
+                "peak": peak,
                 "peak_share": float(share.max()),
+                "rising": bool(peak == self.days[-1]),
             }
         return pd.DataFrame.from_dict(rows, orient="index")
 
