@@ -213,3 +213,27 @@ def test_one_dissociation_kills_as_the_parameter_table_defines(rock):
     for name in ("mu_n", "mu_mn"):
         assert np.exp(-excess(name, None)) == pytest.approx(neuron, rel=1e-9)
     assert neuron < np_survival
+
+
+def test_olig2_nkx22_progenitors_make_motor_neurons_not_v3():
+    """Human OLIG2+/NKX2.2+ progenitors are ventral MN progenitors: lineage tracing shows they make
+    spinal MNs (Jang, Gumnit and Wichterle 2024 Nat Neurosci 27:1945). NKX2.2 without OLIG2 makes
+    V3 interneurons, and a HOX+ cell's fates sum to one."""
+    from ipscsim.model.network import FATES
+    from ipscsim.model.reference import fate_table
+
+    sh = _signals()
+    cells = np.stack([_neural_cell(0.5) for _ in range(3)])
+    cells[:, G["LEVEL"]] = 6.0  # spinal (HOX+)
+    cells[:, G["OLIG2"]] = [1.0, 1.0, 0.0]
+    cells[:, G["NKX2_2"]] = [0.0, 1.0, 1.0]
+    pat, _ = fate_table(cell_env(sh, cells, np.ones(3), np.ones(3)))
+    mn = pat[:, FATES.index("MMC")] + pat[:, FATES.index("LMC")]
+    v3 = pat[:, FATES.index("V3")]
+    assert mn[1] == pytest.approx(mn[0], rel=1e-12)  # NKX2.2 beside OLIG2 diverts no MN
+    assert mn[0] > 0.99  # the rest: the HOX gate's tail at level 6 (hill 8 about level_hox 3)
+    assert v3[0] == 0.0
+    assert v3[1] < 1e-4  # the OLIG2 gate's tail (hill 8 of 1 about 0.3): was all of it, as p3
+    assert v3[2] > 0.99
+    assert mn[2] == 0.0
+    np.testing.assert_allclose(pat.sum(axis=1), 1.0, atol=1e-12)

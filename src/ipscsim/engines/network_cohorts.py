@@ -129,11 +129,11 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_gn = hill8i(y_o[15 * S + l], ip[62])
         v_go = hill8i(y_o[14 * S + l], ip[62])
         v_gk = hill8i(y_o[17 * S + l], ip[62])
-        v_p_mn = ((v_gh * (1.0 - v_gn)) * v_go)
+        v_p_mn = (v_gh * v_go)  # OLIG2+ cells make MNs, with NKX2.2 too:
         v_lmc = ((p[135] * ((hill8i(y_o[8 * S + l], ip[132]) * rep8i(y_o[8 * S + l], ip[133])) + hill8i(y_o[8 * S + l], ip[134]))) * (p[136] + ((1.0 - p[136]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
         r[4 * S + l] = (v_p_mn * (1.0 - v_lmc))
         r[5 * S + l] = (v_p_mn * v_lmc)
-        r[6 * S + l] = (v_gh * v_gn)
+        r[6 * S + l] = ((v_gh * v_gn) * (1.0 - v_go))
         r[7 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * v_gk)
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)

@@ -400,13 +400,14 @@ gh          = hill8(LEVEL, level_hox)                       # HOX+ (hindbrain an
 gn          = hill8(NKX2_2, gate_threshold)
 go          = hill8(OLIG2, gate_threshold)
 gk          = hill8(NKX6_1, gate_threshold)
-p_mn        = gh * (1 - gn) * go
+p_mn        = gh * go                                       # OLIG2+ cells make MNs, with NKX2.2 too:
+              # human OLIG2+/NKX2.2+ progenitors are ventral pMN, not p3 (Jang et al. 2024)
 lmc         = lmc_max * (hill8(LEVEL, level_brachial) * rep8(LEVEL, level_thoracic)
               + hill8(LEVEL, level_lumbar))
               * (lmc_ra0 + (1 - lmc_ra0) * s_ra)            # LMC share of new MNs (HOX level, RA)
 fate.MMC    = p_mn * (1 - lmc)
 fate.LMC    = p_mn * lmc
-fate.V3     = gh * gn
+fate.V3     = gh * gn * (1 - go)
 fate.VIN    = gh * (1 - gn) * (1 - go) * gk
 fate.DIN    = gh * (1 - gn) * (1 - go) * (1 - gk)
 fate.RN     = 1 - gh
@@ -458,8 +459,8 @@ type.non_neural_ectoderm = c3 * gnne + r0 * und * pos(NNE) / lv_sum
 type.neuroectoderm = npr * (1 - gs1)
 type.rostral_progenitor = com * (1 - gh)
 type.floor_plate = neural * gfp
-type.pMN    = com * gh * (1 - gn) * go
-type.p3     = com * gh * gn
+type.pMN    = com * gh * go                                 # with ventral pMN (OLIG2+/NKX2.2+)
+type.p3     = com * gh * gn * (1 - go)
 type.p2     = com * gh * (1 - gn) * (1 - go)
 type.OPC    = glia * (1 - (1 - go) * (1 - gn))
 type.astrocyte = glia * (1 - go) * (1 - gn)
