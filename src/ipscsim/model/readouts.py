@@ -12,8 +12,8 @@ Cell types (:data:`CELL_TYPES`) are exclusive and exhaustive, so fractions sum t
   split by their programmes' levels);
 * neural cells: ``floor_plate`` (FOXA2+), glia (``OPC`` if OLIG2+ or NKX2.2+, else ``astrocyte``: the
   gliogenic switch on), ``neuroectoderm`` (SOX1-), then SOX1+ progenitors by level: ``rostral_progenitor``
-  (HOX-), else by the ventral code ``p3`` (NKX2.2+), ``pMN`` (OLIG2+), ``p2`` (the rest: p2/p1 and
-  dorsal);
+  (HOX-), else by the ventral code ``pMN`` (OLIG2+, with or without NKX2.2: human OLIG2+/NKX2.2+
+  cells are ventral MN progenitors), ``p3`` (NKX2.2+ OLIG2-), ``p2`` (the rest: p2/p1 and dorsal);
 * neurons by class: ``MN`` (medial and lateral column, CHAT- and CHAT+), ``interneuron`` (V3, V1/V2,
   dorsal), ``rostral_neuron``, ``glutamatergic_neuron`` (NGN2-only programming).
 
