@@ -249,8 +249,8 @@ TIMING_READOUTS: dict[str, str] = {
 }
 
 
-#: The stage markers of a motor-neuron protocol, in the order they come on: neural induction
-#: (PAX6, then SOX1), ventral patterning (NKX6.1, OLIG2), motor neurons (ISL1, MNX1), maturation (CHAT).
+#: The stage markers of a motor-neuron protocol, by stage: neural induction (PAX6, then SOX1),
+#: ventral patterning (NKX6.1, OLIG2), motor neurons (ISL1, MNX1), maturation (CHAT).
 STAGE_MARKERS: tuple[str, ...] = ("PAX6", "SOX1", "NKX6.1", "OLIG2", "ISL1", "MNX1", "CHAT")
 
 
