@@ -172,10 +172,9 @@ class Ensemble:
         lo, hi = _tails(level)
         rows = {}
         for name in shares:
-            share = np.nan_to_num(self.share(name))
             row = {}
-            for kind in TIMING_READOUTS:
-                d = np.array([timing_day(kind, self.days, s) for s in share])
+            for kind in TIMING_READOUTS:  # timing_day reads an undefined share (NaN) as none
+                d = np.array([timing_day(kind, self.days, s) for s in self.share(name)])
                 d = d[np.isfinite(d)]
                 q = np.quantile(d, [0.5, lo, hi]) if d.size else [np.nan] * 3
                 row |= {f"{kind}_median": q[0], f"{kind}_lower": q[1], f"{kind}_upper": q[2]}

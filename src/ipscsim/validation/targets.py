@@ -128,9 +128,9 @@ def _check_readout(readout: str, where: str) -> None:
         return
     if name in SUMMARY_FIELDS:
         return
+    known = (*CELL_TYPES, *MARKERS, *GROUPS)
     if timing_kind(readout):
         share = readout.split(":", 1)[1]
-        known = (*CELL_TYPES, *MARKERS, *GROUPS)
         if share in known:
             return
         raise ParameterError(
@@ -139,7 +139,6 @@ def _check_readout(readout: str, where: str) -> None:
             "a marker or a group, as in 'onset:OLIG2'"
         )
     parts = name.split("/", 1)  # a share, or a ratio of two shares (e.g. MN/neurons)
-    known = (*CELL_TYPES, *MARKERS, *GROUPS)
     bad = [x for x in parts if x not in known]
     if not bad:
         return
