@@ -122,6 +122,28 @@ def test_T3_cells_stay_rostral_without_ra_or_wnt(presets):
     assert at(r, "HOX", 14, "markers") < 0.20 < at(presets["maury2015"], "HOX", 14, "markers")
 
 
+
+def _patani(ra: bool):
+    """maury2015's schedule with Patani et al. 2011's FGF2 beside the SHH agonist, with or without RA."""
+    text = "without CHIR99021; add FGF2 10 ng/ml 2 9"
+    return apply_perturbation(G("maury2015"), text if ra else "without RA; " + text).protocol
+
+
+def test_exogenous_fgf_caudalises_young_neural_cells_unless_ra_sets_their_level():
+    """Patani et al. 2011 (Fig. 5 legend): without RA, the SHH agonist with FGF2 gives MNs 'biased to
+    the caudal spinal cord', more caudal than with RA (facts F12, F54); without FGF2 the cells stay
+    rostral (T3). FGF alone does not reach lumbar HOXC10, which needs GDF11 (Liu et al. 2001), and
+    FGF2 given late, to rosette-stage cells, leaves them rostral where RA would not (Erceg et al. 2008:
+    F45, F46; 20 ng/ml from day 11 of dual SMAD inhibition)."""
+    fgf, with_ra = ips.simulate(_patani(False)), ips.simulate(_patani(True))
+    assert at(fgf, "HOX", 14, "markers") > 0.9
+    assert at(fgf, "MN", 14) > 0.5
+    assert at(fgf, "HOXC6", 14, "markers") > 0.5
+    assert at(fgf, "HOXC8", 14, "markers") > at(with_ra, "HOXC8", 14, "markers") + 0.2
+    assert at(fgf, "HOXC10", 14, "markers") < 0.05
+    late = apply_perturbation(G("chambers2009"), "extend 21; add FGF2 20 ng/ml 11 21")
+    assert at(ips.simulate(late.protocol, days=late.days), "OTX2", 21, "markers") > 0.9
+
 @pytest.mark.parametrize("removed", ["Noggin", "SB431542"], ids=["T4_SB_alone", "T5_Noggin_alone"])
 def test_T4_T5_dual_smad_inhibition_beats_either_alone(presets, removed):
     dual = at(presets["chambers2009"], "PAX6", 11, "markers")

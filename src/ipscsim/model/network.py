@@ -338,9 +338,11 @@ d.NMP       = theta * k_nmp * (hill2(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_
               - NMP)
 d.SOX1      = theta * k_sox1 * nep * (sox1_seed + SOX1) * (1 - SOX1)
 d.CLOCK     = theta * nep
-lv_ra       = level_ra * hill(s_ra, K_ra_level)
+h_ra        = hill(s_ra, K_ra_level)
+lv_ra       = level_ra * h_ra
 lv_w        = level_wnt * hill2(s_w, K_wnt_level)
-lv_target   = smax(lv_ra, lv_w, 0.5) + level_fgf * s_f
+lv_fgf      = level_fgf * hill4(s_f, K_fgf_level) * rep4(CLOCK, clock_fgf) * (1 - h_ra)
+lv_target   = min(smax(lv_ra, lv_w, 0.5) + lv_fgf, level_stall)
 d.LEVEL     = theta * (k_level * comp * max(1 - clip01(OCT4), nep + pos(NMP)) * pos(lv_target - LEVEL)
               + k_hox_clock * pos(NMP) * hill2(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
 s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
