@@ -122,7 +122,6 @@ def test_T3_cells_stay_rostral_without_ra_or_wnt(presets):
     assert at(r, "HOX", 14, "markers") < 0.20 < at(presets["maury2015"], "HOX", 14, "markers")
 
 
-
 def _patani(ra: bool):
     """maury2015's schedule with Patani et al. 2011's FGF2 beside the SHH agonist, with or without RA."""
     text = "without CHIR99021; add FGF2 10 ng/ml 2 9"
@@ -143,6 +142,7 @@ def test_exogenous_fgf_caudalises_young_neural_cells_unless_ra_sets_their_level(
     assert at(fgf, "HOXC10", 14, "markers") < 0.05
     late = apply_perturbation(G("chambers2009"), "extend 21; add FGF2 20 ng/ml 11 21")
     assert at(ips.simulate(late.protocol, days=late.days), "OTX2", 21, "markers") > 0.9
+
 
 @pytest.mark.parametrize("removed", ["Noggin", "SB431542"], ids=["T4_SB_alone", "T5_Noggin_alone"])
 def test_T4_T5_dual_smad_inhibition_beats_either_alone(presets, removed):
