@@ -131,9 +131,10 @@ def _patani(ra: bool):
 def test_exogenous_fgf_caudalises_young_neural_cells_unless_ra_sets_their_level():
     """Patani et al. 2011 (Fig. 5 legend): without RA, the SHH agonist with FGF2 gives MNs 'biased to
     the caudal spinal cord', more caudal than with RA (facts F12, F54); without FGF2 the cells stay
-    rostral (T3). FGF alone does not reach lumbar HOXC10, which needs GDF11 (Liu et al. 2001), and
-    FGF2 given late, to rosette-stage cells, leaves them rostral where RA would not (Erceg et al. 2008:
-    F45, F46; 20 ng/ml from day 11 of dual SMAD inhibition)."""
+    rostral (T3). FGF alone does not reach lumbar HOXC10, which needs GDF11 (Lippmann et al. 2015;
+    Mouilleau et al. 2021: the model's level_stall), and FGF2 given late, to rosette-stage cells,
+    leaves them rostral where RA would not (Erceg et al. 2008: F45, F46; 20 ng/ml from day 11 of dual
+    SMAD inhibition)."""
     fgf, with_ra = ips.simulate(_patani(False)), ips.simulate(_patani(True))
     assert at(fgf, "HOX", 14, "markers") > 0.9
     assert at(fgf, "MN", 14) > 0.5
