@@ -439,7 +439,7 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     with their progenitors' new level: HOX 1.0 against 0.27). In ``hester2011`` RA raises the level
     while programmed MNs are born at every level it passes, and a gate of the class's mean level is
     not the mean of its neurons' gates: the level markers differ by up to 0.14 there (HOXB4, day 5;
-    0.13 on day 4 while the cells' own FGF still shifted every level by about 0.2, until 2026-12-06;
+    0.13 on day 4 while the cells' own FGF shifted every level by 0.23 at any age, until 2026-12-06;
     0.32 before the birth levels were kept).
     """
     name = {"sb_chir": _sb_chir, "late_ra": _late_ra}.get(name, lambda: name)()

@@ -237,3 +237,32 @@ def test_olig2_nkx22_progenitors_make_motor_neurons_not_v3():
     assert v3[2] > 0.99
     assert mn[2] == 0.0
     np.testing.assert_allclose(pat.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_fgf_caudalises_young_neural_cells_only_without_ra_and_short_of_lumbar():
+    """FGF's caudal target (model/network.py, lv_fgf): exogenous FGF moves a young neural cell far
+    (Patani et al. 2011's RA-independent MNs are caudal), the cells' own FGF hardly (dual-SMAD cultures
+    stay rostral), an old cell not at all (Erceg et al. 2008: late FGF2 leaves rostral cells), RA
+    takes its place as far as it has set its own level (RA with FGF2 gives brachial, FGF2 alone
+    thoracic cells), and without GDF11 no target passes level_stall (lumbar HOX10 needs GDF11:
+    Lippmann et al. 2015)."""
+    names = list(L.PARAM_NAMES)
+    k = {n: P[names.index(n)] for n in ("k_level", "level_fgf", "level_stall", "level_thoracic")}
+
+    def target(agonist, clock=0.0, level=0.0):
+        y = np.zeros(len(GENES))
+        y[G["NEURAL"]], y[G["CLOCK"]], y[G["LEVEL"]] = 1.0, clock, level
+        rate = _rates(y, _signals(agonist=agonist))[G["LEVEL"]]
+        return rate, level + rate / k["k_level"]  # the target the cell climbs to, at comp near 1
+
+    own, fgf = target({})[1], target({"FGF": 100.0})[1]
+    assert own < 0.25 + 0.05 * k["level_fgf"]  # smax's floor (0.25) and the own FGF's Hill-4 tail
+    assert fgf > 0.8 * k["level_fgf"]  # brachial-thoracic
+    ra = target({"RA": 100.0})[1]
+    both = target({"RA": 100.0, "FGF": 100.0})[1]
+    assert ra + 1.0 < both < fgf - 1.0  # RA takes FGF's place as far as it has set its own level
+    assert both < k["level_thoracic"] < fgf  # with RA brachial at most, without it thoracic
+    old_rate = target({"FGF": 100.0}, clock=10.0, level=own)[0]
+    assert old_rate < 1e-3 * target({"FGF": 100.0}, level=own)[0]
+    capped = target({"FGF": 100.0, "WNT": 100.0}, level=k["level_stall"] + 0.01)[0]
+    assert capped == 0.0  # WNT's hindbrain level plus FGF's would pass it; no NMP clock here
