@@ -246,8 +246,7 @@ def test_fgf_caudalises_young_neural_cells_only_without_ra_and_short_of_lumbar()
     takes its place as far as it has set its own level (RA with FGF2 gives brachial, FGF2 alone
     thoracic cells), and without GDF11 no target passes level_stall (lumbar HOX10 needs GDF11:
     Lippmann et al. 2015)."""
-    names = list(L.PARAM_NAMES)
-    k = {n: P[names.index(n)] for n in ("k_level", "level_fgf", "level_stall", "level_thoracic")}
+    k = {n: P[L.PARAM_INDEX[n]] for n in ("k_level", "level_fgf", "level_stall", "level_thoracic")}
 
     def target(agonist, clock=0.0, level=0.0):
         y = np.zeros(len(GENES))
