@@ -21,6 +21,8 @@ def _t(source="", relation="in", value=0.7, low=0.6, high=0.8, readout="MN"):
         ("Gouti et al. 2014 PLoS Biol 12:e1001937; Frith et al. 2018 eLife", "Gouti 2014"),
         ("Kiskinis et al. 2014; Chen et al. 2014", "Kiskinis 2014"),
         ("Wichterle et al. 2002; Li et al. 2008", "Wichterle 2002"),
+        ("Hu et al. 2009b Nat Protoc 4:1614", "Hu 2009b"),  # a second paper of author and year
+        ("Krencik and Zhang 2011 Nat Protoc 6:1710", "Krencik 2011"),
     ],
 )
 def test_rows_are_grouped_by_first_author_and_year(source, key):

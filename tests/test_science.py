@@ -529,7 +529,7 @@ def test_neurotrophic_factors_in_an_extension_keep_motor_neurons():
 
 def test_early_retinoic_acid_frees_motor_neurons_from_shh_by_keeping_gli3_off():
     """Calder et al. 2015: RA from day 0, before neural induction, gives MNs without an SHH agonist
-    (they found equal numbers; the model makes about five sixths: validation fact F11); RA from
+    (they found equal numbers; the model makes about nine tenths: validation fact F11); RA from
     day 2 still needs one (phenotype T1); a GLI3 knock-out needs neither early RA nor SHH."""
     m = G("maury2015")
     late_no_sag = ips.simulate(m.without("SAG")).summary()["mn_fraction"]
@@ -540,6 +540,29 @@ def test_early_retinoic_acid_frees_motor_neurons_from_shh_by_keeping_gli3_off():
     assert late_no_sag < 0.10
     assert 0.75 * early < early_no_sag < 1.1 * early
     assert knockout["mn_fraction"] > 0.5
+
+
+_DOUVARAS = (
+    "extend 75; without Noggin; add LDN193189 0.25 uM 0 8; add SB431542 10 uM 5 8; add RA 0.1 uM 0 12; "
+    "add SAG 1 uM 8 20; add IGF1 10 ng/ml 20 75"
+)
+
+
+def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets):
+    """Douvaras and Fossati 2015 (Nat Protoc 10:1143, abstract): in their glial monolayer (retinoids
+    from day 0, SAG from day 8; validation fact F39's arm) O4+ OPCs 'appear around day 50' (F59, read
+    as 40-60), weeks after the neurogenic phase in which OLIG2 progenitors make motor neurons (Hu et
+    al. 2009). The Zhang lab's rosettes become OLIG2 progenitors in the ten days after their first two
+    weeks (Hu et al. 2009, Nat Protoc 4:1614; F55), later than Du et al.'s monolayer, pure by
+    day 12 (F56)."""
+    arm = apply_perturbation(G("chambers2009"), _DOUVARAS)
+    t = ips.simulate(arm.protocol, days=arm.days).stage_timing(["OPC", "MN"])["onset"]
+    assert 40 <= t["OPC"] <= 60
+    assert t["MN"] < t["OPC"] - 20
+    olig2_li = presets["li2008"].stage_timing(["OLIG2"])["onset"]["OLIG2"]
+    olig2_du = presets["du2015"].stage_timing(["OLIG2"])["onset"]["OLIG2"]
+    assert 14 <= olig2_li <= 24
+    assert olig2_du <= 12 < 14 <= olig2_li
 
 
 def test_separate_vectors_leave_some_cells_with_ngn2_alone():

@@ -96,8 +96,9 @@ def test_fact_table_is_sourced_and_misses_are_explained():
 
     for j, t in enumerate(facts):
         # the source names its paper by first author and year ("Du et al. 2015", "Krencik and
-        # Zhang 2011"), which is how cross-validation groups the rows
-        assert re.fullmatch(r"[A-Z][A-Za-z'-]+ \d{4}", publication(t)), t.source
+        # Zhang 2011"; "2009b" for a second paper of one author and year), which is how
+        # cross-validation groups the rows
+        assert re.fullmatch(r"[A-Z][A-Za-z'-]+ \d{4}[a-z]?", publication(t)), t.source
         assert t.note
         if not ev.met[0, j]:
             assert t.id in notes, f"{t.id} is missed without an explanation"
@@ -360,6 +361,37 @@ def test_timing_day_is_the_crossing_of_the_onset_level_and_the_day_of_the_maximu
     assert math.isnan(timing_day("peak", days, flat))
     with pytest.raises(ValueError, match="'half'"):
         timing_day("half", days, share)
+
+
+def test_weighted_quantiles_match_numpy_and_count_never_as_later_than_every_day():
+    """Analytic: with equal weights the weighted quantile is numpy's midpoint-rule quantile; NaN is
+    left out; a timing readout's "never" (+inf) is later than every day, so a band over draws that
+    mostly never get there ends at "never" instead of at the few that do."""
+    from ipscsim.validation.coverage import wquantile
+
+    x = np.array([3.0, 1.0, 2.0, 4.0])
+    q = [0.125, 0.5, 0.875]
+    np.testing.assert_allclose(wquantile(x, np.ones(4), q), [1.0, 2.5, 4.0])
+    np.testing.assert_allclose(wquantile(np.append(x, np.nan), np.ones(5), q), [1.0, 2.5, 4.0])
+    never = np.array([18.0, np.inf, np.inf, np.inf])
+    lo, hi = wquantile(never, np.ones(4), [0.05, 0.95])
+    assert lo == 18.0
+    assert math.isinf(hi)
+    assert math.isinf(wquantile(never, np.ones(4), [0.5])[0])
+    assert wquantile(never, np.array([1.0, 0.0, 0.0, 0.0]), [0.5])[0] == 18.0
+
+
+def test_a_fold_resting_on_a_few_draws_is_unreliable_whatever_its_pareto_shape():
+    """Effective sample size 1/sum(w^2) is n for equal weights and m for m equal weights among n;
+    five equal weights in 200 draws (the Pareto fit may then give a negative k) are unreliable, as
+    is any fold with k above 0.7; equal weights (k NaN) are reliable."""
+    from ipscsim.validation.posterior_check import fold_reliability
+
+    assert fold_reliability(math.nan, np.full(200, 1 / 200)) == (pytest.approx(200.0), False)
+    few = np.r_[np.full(5, 0.2), np.zeros(195)]
+    assert fold_reliability(-1.6, few) == (pytest.approx(5.0), True)
+    assert fold_reliability(0.8, np.full(200, 1 / 200))[1]
+    assert not fold_reliability(0.5, np.r_[np.full(40, 1 / 40), np.zeros(160)])[1]
 
 
 def test_timing_readouts_time_a_runs_markers(tmp_path):

@@ -20,10 +20,32 @@ from typing import Any
 
 import numpy as np
 
+from ..model.readouts import timing_kind
 from .evaluate import evaluate
 from .targets import Target
 
-__all__ = ["prediction_intervals"]
+__all__ = ["prediction_intervals", "wquantile"]
+
+#: Stands for +inf while interpolating quantiles (``np.interp`` cannot interpolate towards inf).
+_NEVER = 1e300
+
+
+def wquantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Weighted quantiles (the inverse of the weighted empirical distribution, interpolated).
+
+    NaN values are left out; +inf values (a timing readout's "never") take part and make every
+    quantile that reaches them +inf.
+    """
+    ok = ~np.isnan(x)
+    x, w = x[ok], w[ok]
+    if not x.size or w.sum() <= 0:
+        return np.full(len(q), math.nan)
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    c = (np.cumsum(w) - 0.5 * w) / w.sum()
+    big = np.isposinf(x)
+    out = np.interp(q, c, np.where(big, _NEVER, x))
+    return np.where(out >= _NEVER * 0.5, np.inf, out) if big.any() else out
 
 
 def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: float = 0.9) -> Any:
@@ -48,8 +70,9 @@ def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: fl
     rows = {}
     for j, t in enumerate(targets):
         x = ev.values[:, j] - (ev.references[:, j] if t.kind == "direction" else 0.0)
-        x = x[np.isfinite(x)]
-        lo, hi = np.quantile(x, [tail, 1.0 - tail]) if x.size else (math.nan, math.nan)
+        if timing_kind(t.readout):  # a day a run never reaches is later than every day
+            x = np.where(np.isnan(x), np.inf, x)
+        lo, hi = wquantile(x, np.ones_like(x), [tail, 1.0 - tail])
         frac = float(ev.met[:, j].mean())
         rows[t.id] = (float(lo), float(hi), frac, frac >= tail)
     return pd.DataFrame.from_dict(

@@ -39,8 +39,13 @@ QUICK_PUBLICATIONS: tuple[str, ...] = ("Qu 2014", "Maury 2015", "Hester 2011")
 
 
 def publication(t: Target) -> str:
-    """The publication a row comes from: the first author and year of its source (``"Du 2015"``)."""
-    m = re.search(r"([A-Z][A-Za-z'-]+)(?: et al\.?| and [A-Z][A-Za-z'-]+)?,? \(?(\d{4})", t.source)
+    """The publication a row comes from: the first author and year of its source (``"Du 2015"``).
+
+    A letter after the year tells apart two papers of one first author and year (``"Hu 2009b"``).
+    """
+    m = re.search(
+        r"([A-Z][A-Za-z'-]+)(?: et al\.?| and [A-Z][A-Za-z'-]+)?,? \(?(\d{4}[a-z]?)\b", t.source
+    )
     return f"{m.group(1)} {m.group(2)}" if m else (t.source.split(";")[0].strip() or t.id)
 
 

@@ -27,16 +27,23 @@ from typing import Any
 import numpy as np
 
 from ..model.parameter_set import ParameterSet
+from ..model.readouts import timing_kind
 from .bayes import log_likelihood
+from .coverage import wquantile
 from .crossval import _error_pp, publication
 from .evaluate import evaluate
 from .fitting import residuals
 from .targets import Target
 
-__all__ = ["PosteriorCheck", "posterior_check"]
+__all__ = ["PosteriorCheck", "fold_reliability", "posterior_check"]
 
 #: Pareto shape above which a leave-one-publication-out estimate is not reliable.
 K_RELIABLE = 0.7
+
+#: Share of the draws below which a fold's effective sample size makes it unreliable too: the
+#: Pareto fit cannot see a fold whose weight rests on a handful of equal weights (k may even be
+#: negative there), as when a few draws miss the left-out rows by the failed-run penalty.
+ESS_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,10 @@ class PosteriorCheck:
     Attributes:
         table: One row per target: ``publication``, ``lower``/``upper`` and ``covered`` in sample,
             ``lower_out``/``upper_out``/``covered_out`` with the publication left out, the weighted
-            median prediction ``value_out``, ``met_out`` and ``error_out_pp``, the fold's ``k``, and
-            ``in_fit`` (whether the posterior was fitted to the row).
-        folds: One row per publication: ``k`` (Pareto shape) and ``ess`` (effective draws).
+            median prediction ``value_out``, ``met_out`` and ``error_out_pp``, the fold's ``k`` and
+            ``unreliable``, and ``in_fit`` (whether the posterior was fitted to the row).
+        folds: One row per publication: ``k`` (Pareto shape), ``ess`` (effective draws) and
+            ``unreliable`` (k above :data:`K_RELIABLE` or ess below :data:`ESS_SHARE` of the draws).
         level: The intervals' probability.
         n_draws: Draws that finished.
     """
@@ -67,7 +75,7 @@ class PosteriorCheck:
             "coverage_out": float(t["covered_out"].mean()),
             "met_out": float(t["met_out"].mean()),
             "mae_out_pp": float(err.mean()) if len(err) else math.nan,
-            "unreliable_folds": int((self.folds["k"] > K_RELIABLE).sum()),  # NaN: equal weights
+            "unreliable_folds": int(self.folds["unreliable"].sum()),
             "n": len(t),
         }
 
@@ -92,21 +100,11 @@ def _psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
     return np.exp(np.asarray(lw, dtype=np.float64)), float(k)
 
 
-def _wquantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """Weighted quantiles (the inverse of the weighted empirical distribution, interpolated)."""
-    ok = np.isfinite(x)
-    x, w = x[ok], w[ok]
-    if not x.size or w.sum() <= 0:
-        return np.full(len(q), math.nan)
-    order = np.argsort(x)
-    x, w = x[order], w[order]
-    c = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.interp(q, c, x)
-
-
 def _band(t: Target, v: np.ndarray, r: np.ndarray, met: np.ndarray, w: np.ndarray, tail: float):
     x = v - (r if t.kind == "direction" else 0.0)
-    lo, hi = _wquantile(x, w, [tail, 1.0 - tail])
+    if timing_kind(t.readout):  # a day a run never reaches is later than every day, not missing
+        x = np.where(np.isnan(x), np.inf, x)
+    lo, hi = wquantile(x, w, [tail, 1.0 - tail])
     frac = float(np.sum(w * met) / w.sum())
     return float(lo), float(hi), frac >= tail
 
@@ -145,13 +143,24 @@ def posterior_check(
         cols = [j for j, g in enumerate(pubs) if g == pub]
         in_fit = [j for j in cols if targets[j].id in fitted]  # only these moved the posterior
         w_out, k = _psis(-log_likelihood(res[:, in_fit]) if in_fit else np.zeros(len(res)))
-        folds[pub] = (k, float(1.0 / np.sum(w_out**2)))
+        ess, bad = fold_reliability(k, w_out)
+        folds[pub] = (k, ess, bad)
         for j in cols:
             row = _row(targets[j], pub, k, vals[:, j], refs[:, j], met[:, j], w_out, tail)
-            rows.append({**row, "in_fit": targets[j].id in fitted})
+            rows.append({**row, "unreliable": bad, "in_fit": targets[j].id in fitted})
     table = pd.DataFrame(rows).set_index("id").loc[[t.id for t in targets]]
-    fold_table = pd.DataFrame.from_dict(folds, orient="index", columns=["k", "ess"])
+    fold_table = pd.DataFrame.from_dict(folds, orient="index", columns=["k", "ess", "unreliable"])
     return PosteriorCheck(table, fold_table, level, int(keep.sum()))
+
+
+def fold_reliability(k: float, w: np.ndarray) -> tuple[float, bool]:
+    """A fold's effective sample size (of weights ``w`` summing to 1) and whether it is unreliable.
+
+    Unreliable: the Pareto shape ``k`` above :data:`K_RELIABLE`, or the weight resting on fewer than
+    :data:`ESS_SHARE` of the draws. ``k`` NaN (equal weights) alone is reliable.
+    """
+    ess = float(1.0 / np.sum(w**2))
+    return ess, bool(k > K_RELIABLE or ess < ESS_SHARE * len(w))
 
 
 def _row(t: Target, pub: str, k: float, v, r, met, w_out, tail) -> dict[str, Any]:
@@ -159,8 +168,9 @@ def _row(t: Target, pub: str, k: float, v, r, met, w_out, tail) -> dict[str, Any
     ones = np.ones_like(w_out)
     lo, hi, cov = _band(t, v, r, met, ones, tail)
     lo_o, hi_o, cov_o = _band(t, v, r, met, w_out, tail)
-    value = float(_wquantile(v, w_out, [0.5])[0])
-    ref = float(_wquantile(r, w_out, [0.5])[0]) if t.kind == "direction" else math.nan
+    never = np.where(np.isnan(v), np.inf, v) if timing_kind(t.readout) else v
+    value = float(wquantile(never, w_out, [0.5])[0])
+    ref = float(wquantile(r, w_out, [0.5])[0]) if t.kind == "direction" else math.nan
     return {
         "id": t.id, "publication": pub, "readout": t.readout, "relation": t.relation,
         "lower": lo, "upper": hi, "covered": cov,
@@ -189,14 +199,15 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
         + ("; quick mode: fewer draws" if quick else "")
         + f") give a {pct} band per row. Out of sample, each publication is left out by "
         "Pareto-smoothed importance sampling (`ipscsim.validation.posterior_check`); a fold whose "
-        f"Pareto shape k exceeds {K_RELIABLE} is not reliable (marked); k is `-` where every draw "
-        "fits the publication alike, so leaving it out changes nothing, and `inf` where nearly "
-        "every draw does and the tail fit fails (marked too).",
+        f"Pareto shape k exceeds {K_RELIABLE}, or whose weight rests on fewer than "
+        f"{ESS_SHARE:.0%} of the draws (effective sample size), is not reliable (marked); k is "
+        "`-` where every draw fits the publication alike, so leaving it out changes nothing, and "
+        "`inf` where nearly every draw does and the tail fit fails (marked too).",
         "",
         f"**{pct} bands covering the published value: {f['coverage_in']:.0%} of {f['n']} rows in "
         f"sample, {f['coverage_out']:.0%} with the row's publication left out.** Left-out median "
         f"prediction: {f['met_out']:.0%} of rows met, mean absolute error "
-        f"{f['mae_out_pp']:.1f} percentage points; folds with k > {K_RELIABLE}: "
+        f"{f['mae_out_pp']:.1f} percentage points; unreliable folds: "
         f"{f['unreliable_folds']} of {len(check.folds)}.",
         "",
         *([] if check.table["in_fit"].all() else [_held_out_note(check), ""]),
@@ -205,11 +216,12 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
         "|---|---|---|---|---|---|---|---|",
     ]
     for i, r in check.table.iterrows():
-        flag = " (unreliable)" if r["k"] > K_RELIABLE else ""
+        flag = " (unreliable)" if r["unreliable"] else ""
+        b = _day if timing_kind(r["readout"]) else _f
         lines.append(
-            f"| {i} | {r['publication']} | {r['readout']} | {_f(r['lower'])} to {_f(r['upper'])} "
-            f"| {'yes' if r['covered'] else '**no**'} | {_f(r['lower_out'])} to "
-            f"{_f(r['upper_out'])} | {'yes' if r['covered_out'] else '**no**'} | "
+            f"| {i} | {r['publication']} | {r['readout']} | {b(r['lower'])} to {b(r['upper'])} "
+            f"| {'yes' if r['covered'] else '**no**'} | {b(r['lower_out'])} to "
+            f"{b(r['upper_out'])} | {'yes' if r['covered_out'] else '**no**'} | "
             f"{_f(r['k'])}{flag} |"
         )
     return [*lines, ""]
@@ -223,6 +235,11 @@ def _held_out_note(check: PosteriorCheck) -> str:
         f"Rows {t.index[0]}-{t.index[-1]} ({len(t)}) were added to the table after the posterior's "
         f"fit, so both columns predict them out of sample: {f:.0%} of them are covered."
     )
+
+
+def _day(v: Any) -> str:
+    """A band's end for a timing readout: a day, or "never" for a run that does not get there."""
+    return "never" if isinstance(v, float) and math.isinf(v) else _f(v)
 
 
 def _f(v: Any) -> str:

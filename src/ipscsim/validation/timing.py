@@ -18,18 +18,24 @@ from typing import Any
 from ..errors import ParameterError
 from ..model.readouts import ONSET_LEVEL, timing_kind
 from ..protocols.presets import as_protocol
+from .perturbations import apply_perturbation
 
 __all__ = ["timing_section"]
 
 
-def _family(protocol: str) -> tuple[str, str]:
-    """A protocol's family as the report names it: its format at day 0, and with its length."""
+def _family(protocol: str, perturbation: str = "") -> tuple[str, str]:
+    """A protocol arm's family as the report names it: its format at day 0, and with its length.
+
+    The length is the arm's: a perturbation such as ``extend 75`` sets it.
+    """
     try:
         p = as_protocol(protocol)
+        arm = apply_perturbation(p, perturbation)
+        days = arm.days if arm.days is not None else arm.protocol.days
     except (ParameterError, OSError):  # not a preset nor a readable file
         return "-", "-"
     kind = "monolayer" if p.format == "adherent" else "aggregates"
-    return kind, f"{kind}, {p.days:g} days"
+    return kind, f"{kind}, {days:g} days"
 
 
 def _day(v: float) -> str:
@@ -39,10 +45,10 @@ def _day(v: float) -> str:
 def _row(ev_fx: Any, j: int, t: Any) -> tuple[str, str]:
     """A timing fact's family (for the tally) and its table line."""
     kind, marker = t.readout.split(":", 1)
-    key, family = _family(t.protocol)
+    key, family = _family(t.protocol, t.perturbation)
     if t.kind == "direction":
         ref = t.reference_protocol or t.protocol
-        ref_key, ref_family = _family(ref)
+        ref_key, ref_family = _family(ref, t.reference_perturbation)
         key, family = f"{key} against {ref_key}", f"{family} against {ref_family}"
         word = {">": "later than", "<": "earlier than", "=": "within"}[t.relation]
         window = f"{word} {ref} ({_day(ev_fx.references[0, j])}) by {t.margin:g}"
