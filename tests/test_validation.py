@@ -381,6 +381,20 @@ def test_weighted_quantiles_match_numpy_and_count_never_as_later_than_every_day(
     assert wquantile(never, np.array([1.0, 0.0, 0.0, 0.0]), [0.5])[0] == 18.0
 
 
+def test_a_timing_band_counts_never_as_later_than_every_day_on_either_side_of_a_direction():
+    """A day never reached is +inf: readout never -> +inf, reference never -> -inf (earlier than
+    never), both never -> NaN (left out); a fraction's NaN stays NaN (a failed run)."""
+    from ipscsim.validation.coverage import spread
+
+    v, r = np.array([9.0, np.nan, 5.0, np.nan]), np.array([6.0, 6.0, np.nan, np.nan])
+    later = Target("x", "direction", "li2008", "", "onset:OLIG2", None, ">", math.nan, margin=2.0)
+    np.testing.assert_array_equal(spread(later, v, r), [3.0, np.inf, -np.inf, np.nan])
+    day = Target("x", "outcome", "li2008", "", "onset:OLIG2", None, "in", 19.0, low=14.0, high=24.0)
+    np.testing.assert_array_equal(spread(day, v, r), [9.0, np.inf, 5.0, np.inf])
+    share = Target("x", "outcome", "li2008", "", "MN", 28, "in", 0.5, low=0.4, high=0.6)
+    np.testing.assert_array_equal(spread(share, v, r), v)
+
+
 def test_a_fold_resting_on_a_few_draws_is_unreliable_whatever_its_pareto_shape():
     """Effective sample size 1/sum(w^2) is n for equal weights and m for m equal weights among n;
     five equal weights in 200 draws (the Pareto fit may then give a negative k) are unreliable, as

@@ -24,7 +24,7 @@ from ..model.readouts import timing_kind
 from .evaluate import evaluate
 from .targets import Target
 
-__all__ = ["prediction_intervals", "wquantile"]
+__all__ = ["prediction_intervals", "spread", "wquantile"]
 
 #: Stands for +inf while interpolating quantiles (``np.interp`` cannot interpolate towards inf).
 _NEVER = 1e300
@@ -48,6 +48,20 @@ def wquantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
     return np.where(out >= _NEVER * 0.5, np.inf, out) if big.any() else out
 
 
+def spread(t: Target, v: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """What a band is taken over: the readout, or for a direction the readout minus its reference.
+
+    For a timing readout a day a run never reaches (NaN) is later than every day (+inf), so a
+    direction against a reference that never comes is -inf, and NaN only where neither comes.
+    """
+    if timing_kind(t.readout):
+        v, r = np.where(np.isnan(v), np.inf, v), np.where(np.isnan(r), np.inf, r)
+    if t.kind != "direction":
+        return v
+    with np.errstate(invalid="ignore"):
+        return v - r
+
+
 def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: float = 0.9) -> Any:
     """Central ``level`` band of each target's readout over parameter draws, and whether it covers.
 
@@ -69,9 +83,7 @@ def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: fl
     tail = (1.0 - level) / 2.0
     rows = {}
     for j, t in enumerate(targets):
-        x = ev.values[:, j] - (ev.references[:, j] if t.kind == "direction" else 0.0)
-        if timing_kind(t.readout):  # a day a run never reaches is later than every day
-            x = np.where(np.isnan(x), np.inf, x)
+        x = spread(t, ev.values[:, j], ev.references[:, j])
         lo, hi = wquantile(x, np.ones_like(x), [tail, 1.0 - tail])
         frac = float(ev.met[:, j].mean())
         rows[t.id] = (float(lo), float(hi), frac, frac >= tail)

@@ -29,7 +29,7 @@ import numpy as np
 from ..model.parameter_set import ParameterSet
 from ..model.readouts import timing_kind
 from .bayes import log_likelihood
-from .coverage import wquantile
+from .coverage import spread, wquantile
 from .crossval import _error_pp, publication
 from .evaluate import evaluate
 from .fitting import residuals
@@ -101,10 +101,7 @@ def _psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _band(t: Target, v: np.ndarray, r: np.ndarray, met: np.ndarray, w: np.ndarray, tail: float):
-    x = v - (r if t.kind == "direction" else 0.0)
-    if timing_kind(t.readout):  # a day a run never reaches is later than every day, not missing
-        x = np.where(np.isnan(x), np.inf, x)
-    lo, hi = wquantile(x, w, [tail, 1.0 - tail])
+    lo, hi = wquantile(spread(t, v, r), w, [tail, 1.0 - tail])
     frac = float(np.sum(w * met) / w.sum())
     return float(lo), float(hi), frac >= tail
 
