@@ -8,6 +8,7 @@ from conftest import at
 from ipscsim.data import published_outcomes
 from ipscsim.protocols.compounds import registry
 from ipscsim.validation.perturbations import apply_perturbation
+from ipscsim.validation.targets import fact_targets
 
 G = ips.protocols.get
 
@@ -542,12 +543,6 @@ def test_early_retinoic_acid_frees_motor_neurons_from_shh_by_keeping_gli3_off():
     assert knockout["mn_fraction"] > 0.5
 
 
-_DOUVARAS = (
-    "extend 75; without Noggin; add LDN193189 0.25 uM 0 8; add SB431542 10 uM 5 8; add RA 0.1 uM 0 12; "
-    "add SAG 1 uM 8 20; add IGF1 10 ng/ml 20 75"
-)
-
-
 def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets):
     """Douvaras and Fossati 2015 (Nat Protoc 10:1143, abstract): in their glial monolayer (retinoids
     from day 0, SAG from day 8; validation fact F39's arm) O4+ OPCs 'appear around day 50' (F59, read
@@ -555,7 +550,10 @@ def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets)
     al. 2009). The Zhang lab's rosettes become OLIG2 progenitors in the ten days after their first two
     weeks (Hu et al. 2009, Nat Protoc 4:1614; F55), later than Du et al.'s monolayer, pure by
     day 12 (F56)."""
-    arm = apply_perturbation(G("chambers2009"), _DOUVARAS)
+    (f39,) = [
+        t for t in fact_targets() if t.id == "F39"
+    ]  # Douvaras et al.'s arm, as the table maps it
+    arm = apply_perturbation(G(f39.protocol), f39.perturbation)
     t = ips.simulate(arm.protocol, days=arm.days).stage_timing(["OPC", "MN"])["onset"]
     assert 40 <= t["OPC"] <= 60
     assert t["MN"] < t["OPC"] - 20

@@ -24,7 +24,7 @@ from ..model.readouts import timing_kind
 from .evaluate import evaluate
 from .targets import Target
 
-__all__ = ["prediction_intervals", "spread", "wquantile"]
+__all__ = ["as_days", "prediction_intervals", "spread", "wquantile"]
 
 #: Stands for +inf while interpolating quantiles (``np.interp`` cannot interpolate towards inf).
 _NEVER = 1e300
@@ -48,18 +48,26 @@ def wquantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
     return np.where(out >= _NEVER * 0.5, np.inf, out) if big.any() else out
 
 
+def as_days(t: Target, v: np.ndarray) -> np.ndarray:
+    """A target's readout over draws, with a timing readout's "never" (NaN) as +inf.
+
+    A day a run never reaches is later than every day. Other readouts are returned as they are
+    (NaN there is a failed run).
+    """
+    return np.where(np.isnan(v), np.inf, v) if timing_kind(t.readout) else v
+
+
 def spread(t: Target, v: np.ndarray, r: np.ndarray) -> np.ndarray:
     """What a band is taken over: the readout, or for a direction the readout minus its reference.
 
-    For a timing readout a day a run never reaches (NaN) is later than every day (+inf), so a
+    For a timing readout a day a run never reaches is later than every day (:func:`as_days`), so a
     direction against a reference that never comes is -inf, and NaN only where neither comes.
     """
-    if timing_kind(t.readout):
-        v, r = np.where(np.isnan(v), np.inf, v), np.where(np.isnan(r), np.inf, r)
+    v = as_days(t, v)
     if t.kind != "direction":
         return v
     with np.errstate(invalid="ignore"):
-        return v - r
+        return v - as_days(t, r)
 
 
 def prediction_intervals(targets: Sequence[Target], draws: np.ndarray, level: float = 0.9) -> Any:

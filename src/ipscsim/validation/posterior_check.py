@@ -29,7 +29,7 @@ import numpy as np
 from ..model.parameter_set import ParameterSet
 from ..model.readouts import timing_kind
 from .bayes import log_likelihood
-from .coverage import spread, wquantile
+from .coverage import as_days, spread, wquantile
 from .crossval import _error_pp, publication
 from .evaluate import evaluate
 from .fitting import residuals
@@ -165,8 +165,7 @@ def _row(t: Target, pub: str, k: float, v, r, met, w_out, tail) -> dict[str, Any
     ones = np.ones_like(w_out)
     lo, hi, cov = _band(t, v, r, met, ones, tail)
     lo_o, hi_o, cov_o = _band(t, v, r, met, w_out, tail)
-    never = np.where(np.isnan(v), np.inf, v) if timing_kind(t.readout) else v
-    value = float(wquantile(never, w_out, [0.5])[0])
+    value = float(wquantile(as_days(t, v), w_out, [0.5])[0])
     ref = float(wquantile(r, w_out, [0.5])[0]) if t.kind == "direction" else math.nan
     return {
         "id": t.id, "publication": pub, "readout": t.readout, "relation": t.relation,
