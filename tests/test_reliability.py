@@ -159,6 +159,22 @@ def test_a_killed_dask_worker_loses_no_run_after_a_rerun(tmp_path):
     pd.testing.assert_frame_equal(_table(rerun), _table(clean), check_dtype=False)
 
 
+def test_a_store_reads_its_columns_in_a_finished_runs_order_whichever_part_came_first(tmp_path):
+    """A lost chunk's part has no readouts; read first, it used to put status and message before the
+    readouts, so a rerun's table differed from a clean run's by column order (seen on CI in
+    test_a_killed_dask_worker_loses_no_run_after_a_rerun)."""
+    from ipscsim.sweep.store import LOST, SweepStore
+
+    store = SweepStore(tmp_path / "s", {"sweep": "columns"})
+    store.write([{"run_id": 0, "x": 1.0, "status": LOST, "message": "chunk lost"}], chunk=0)
+    store.write([{"run_id": 1, "x": 2.0, "mn": 0.5, "status": "ok", "message": ""}], chunk=1)
+    table = store.read()
+    assert list(table.columns) == ["x", "mn", "status", "message"]
+    assert table.loc[0, "status"] == LOST
+    assert pd.isna(table.loc[0, "mn"])
+    assert table.loc[1, "mn"] == 0.5
+
+
 def test_a_run_whose_state_turns_nan_fails_by_name_and_is_a_failed_row():
     import numpy as np
 

@@ -152,6 +152,10 @@ class SweepStore:
         if not tables:
             return pd.DataFrame(columns=["run_id"]).set_index("run_id")
         df = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+        # columns in a finished run's order, whichever part came first (a lost chunk's part has no
+        # readouts, and concat would put its status and message first)
+        widest = max(tables, key=lambda t: t.num_columns).column_names
+        df = df[[*widest, *(c for c in df.columns if c not in widest)]]
         if "status" in df:
             df = df.assign(_lost=df["status"].eq(LOST)).sort_values(["_lost"], kind="stable")
             df = df.drop(columns="_lost")
