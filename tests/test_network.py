@@ -46,6 +46,12 @@ def _run(y0, sh, days, hold=()):
     return sol.y[:, -1]
 
 
+#: What the PONI tests hold fixed: the GLI level (and PTCH1) and the cell's neural age (``CLOCK``, 10
+#: days): the published network is the young progenitor's; later (``clock_preopc``) OLIG2 and NKX2.2
+#: stop excluding each other (pre-OPCs, tested below).
+YOUNG = ("GLI", "PTCH1", "CLOCK")
+
+
 def _neural_cell(gli):
     """A neural cell past the floor-plate window, with the PONI pre-pattern (Cohen et al. 2014)."""
     y = np.zeros(len(GENES))
@@ -68,25 +74,25 @@ def _identity(y):
 )
 def test_poni_reads_the_gli_level_as_published(gli, identity):
     """Steady states of the published PONI parameters at a held GLI: p2 < 0.03 < pMN < 0.33 < p3."""
-    y = _run(_neural_cell(gli), _signals(), 40.0, hold=("GLI", "PTCH1"))
+    y = _run(_neural_cell(gli), _signals(), 40.0, hold=YOUNG)
     assert _identity(y) == identity
 
 
 def test_poni_is_hysteretic():
     """A p3 cell keeps NKX2.2 when GLI falls to pMN levels; it reverts only near zero."""
-    p3 = _run(_neural_cell(1.0), _signals(), 40.0, hold=("GLI", "PTCH1"))
+    p3 = _run(_neural_cell(1.0), _signals(), 40.0, hold=YOUNG)
     assert _identity(p3) == "p3"
     p3[G["GLI"]] = 0.1
-    assert _identity(_run(p3, _signals(), 40.0, hold=("GLI", "PTCH1"))) == "p3"
+    assert _identity(_run(p3, _signals(), 40.0, hold=YOUNG)) == "p3"
     p3[G["GLI"]] = 0.0
-    assert _identity(_run(p3, _signals(), 80.0, hold=("GLI", "PTCH1"))) == "p2"
+    assert _identity(_run(p3, _signals(), 80.0, hold=YOUNG)) == "p2"
 
 
 def test_olig2_comes_before_nkx22_at_high_signal():
     """Dessaud et al. 2007: at high SHH, cells pass through OLIG2 before NKX2.2."""
     sh = _signals()
     sol = solve_ivp(
-        lambda t, y: _rates(y, sh, ("GLI", "PTCH1")),
+        lambda t, y: _rates(y, sh, YOUNG),
         (0, 20),
         _neural_cell(1.0),
         method="LSODA",
@@ -172,13 +178,30 @@ def test_without_gli3_repressor_motor_neuron_progenitors_need_no_gli_activator()
     """Litingtung & Chiang 2000 (Shh;Gli3 double mutants) and Calder et al. 2015: without GLI3 the
     class II genes are de-repressed, so OLIG2 (pMN) forms at zero GLI activity, while NKX2.2 (p3)
     still needs GLI activator; with GLI3 the same cell stays p2."""
-    with_gli3 = _run(_neural_cell(0.0), _signals(), 40.0, hold=("GLI", "PTCH1", "GLI3"))
+    with_gli3 = _run(_neural_cell(0.0), _signals(), 40.0, hold=(*YOUNG, "GLI3"))
     cell = _neural_cell(0.0)
     cell[G["GLI3"]] = 0.0
-    without = _run(cell, _signals(), 40.0, hold=("GLI", "PTCH1", "GLI3"))
+    without = _run(cell, _signals(), 40.0, hold=(*YOUNG, "GLI3"))
     assert _identity(with_gli3) == "p2"
     assert _identity(without) == "pMN"
     assert without[G["NKX2_2"]] < 0.1 * without[G["OLIG2"]]
+
+
+@pytest.mark.parametrize("gli", [0.25, 0.5, 1.0])
+def test_late_progenitors_coexpress_olig2_and_nkx22(gli):
+    """Pre-OPCs (Hu et al. 2009 Development 136:1443; Zhou et al. 2001): past the neurogenic phase
+    OLIG2+ progenitors turn NKX2.2 on under SHH and keep OLIG2. A pMN cell aged 40 days of neural
+    age (``clock_preopc`` 15) co-expresses both at every GLI level of pMN and p3, where the young
+    cell (test above) is pMN or p3, one or the other; without GLI activator it makes no NKX2.2."""
+    young = _run(_neural_cell(gli), _signals(), 40.0, hold=YOUNG)
+    cell = young.copy()
+    cell[G["CLOCK"]] = 40.0
+    old = _run(cell, _signals(), 40.0, hold=YOUNG)
+    assert min(young[G["OLIG2"]], young[G["NKX2_2"]]) < P[L.PARAM_INDEX["gate_threshold"]]
+    assert old[G["OLIG2"]] > 0.5
+    assert old[G["NKX2_2"]] > 0.5
+    cell[G["GLI"]] = 0.0
+    assert _run(cell, _signals(), 40.0, hold=YOUNG)[G["NKX2_2"]] < 0.05
 
 
 def test_layout_matches_the_equations():

@@ -563,6 +563,32 @@ def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets)
     assert olig2_du <= 12 < 14 <= olig2_li
 
 
+def test_late_olig2_progenitors_turn_on_nkx2_2_and_keep_olig2():
+    """Pre-OPCs: after the neurogenic phase OLIG2+ progenitors begin to express NKX2.2 (Hu et al.
+    2009, Development 136:1443) and keep OLIG2 (OLIG2+NKX2.2+ pre-OPCs, their Fig. 7), which needs
+    exogenous SHH. Young progenitors keep the two apart (p3 under high SAG, phenotype T2a).
+
+    Douvaras and Fossati 2015: NKX2.2 'around day 18' on F58's arm (14-22). Hu et al. 2009b: ten
+    days of FGF2 after the OLIG2 stage make the Zhang lab's progenitors OLIG2+NKX2.2+ (F60's arm, a
+    majority of NKX2.2+ cells that are OLIG2+ too, not p3); stopping SHH on day 24 leaves none (F61).
+    """
+    facts = {t.id: t for t in fact_targets()}
+    f58, f60, f61 = facts["F58"], facts["F60"], facts["F61"]
+    arm = apply_perturbation(G(f58.protocol), f58.perturbation)
+    onset = ips.simulate(arm.protocol, days=arm.days).stage_timing(["NKX2.2"])["onset"]["NKX2.2"]
+    assert 14 <= onset <= 22
+    arm = apply_perturbation(G(f60.protocol), f60.perturbation)
+    r = ips.simulate(arm.protocol, days=arm.days)
+    m, f = r.markers.loc[34], r.fractions.loc[34]
+    assert 0.5 <= m["NKX2.2"] <= 0.95
+    assert m["OLIG2"] >= m["NKX2.2"]  # every NKX2.2+ cell is OLIG2+ too
+    assert f["p3"] < 0.02  # co-expression, not a switch to the p3 identity
+    ref = apply_perturbation(G(f61.reference_protocol), f61.reference_perturbation)
+    assert ips.simulate(ref.protocol, days=ref.days).markers.loc[34, "NKX2.2"] < 0.05
+    young = ips.simulate(apply_perturbation(G("maury2015"), "scale SAG 10").protocol)
+    assert young.fractions.loc[9, "p3"] > 0.05  # young cells: NKX2.2 still excludes OLIG2
+
+
 def test_separate_vectors_leave_some_cells_with_ngn2_alone():
     """Three adenoviruses at 0.9 each (hester2011): of the programmed neurons, NGN2-alone ones are 1 - e^2.
 

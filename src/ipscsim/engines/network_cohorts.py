@@ -97,8 +97,9 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_fprep = rep2i(y_o[12 * S + l], ip[151])
         v_gp = (p[42] * v_fprep)
         v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y_o[14 * S + l])) * (1.0 + (p[31] * y_o[15 * S + l])))) * (((1.0 + (p[30] * y_o[14 * S + l])) * (1.0 + (p[31] * y_o[15 * S + l]))))))
-        v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (p[33] * y_o[15 * S + l])) * (1.0 + (p[35] * y_o[16 * S + l])))) * (((1.0 + (p[33] * y_o[15 * S + l])) * (1.0 + (p[35] * y_o[16 * S + l]))))))
-        v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y_o[13 * S + l])) * (1.0 + (p[32] * y_o[14 * S + l]))) * (1.0 + (p[37] * y_o[16 * S + l])))) * ((((1.0 + (p[34] * y_o[13 * S + l])) * (1.0 + (p[32] * y_o[14 * S + l]))) * (1.0 + (p[37] * y_o[16 * S + l]))))))
+        v_late = rep4i(y_o[7 * S + l], ip[158])  # OLIG2 and NKX2.2 exclude each other only in
+        v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33]) * y_o[15 * S + l])) * (1.0 + (p[35] * y_o[16 * S + l])))) * (((1.0 + (((v_late * v_late) * p[33]) * y_o[15 * S + l])) * (1.0 + (p[35] * y_o[16 * S + l]))))))
+        v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y_o[13 * S + l])) * (1.0 + ((v_late * p[32]) * y_o[14 * S + l]))) * (1.0 + (p[37] * y_o[16 * S + l])))) * ((((1.0 + (p[34] * y_o[13 * S + l])) * (1.0 + ((v_late * p[32]) * y_o[14 * S + l]))) * (1.0 + (p[37] * y_o[16 * S + l]))))))
         v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y_o[14 * S + l])) * (1.0 + (p[38] * y_o[15 * S + l])))) * (((1.0 + (p[36] * y_o[14 * S + l])) * (1.0 + (p[38] * y_o[15 * S + l]))))))
         v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23])
@@ -108,11 +109,11 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         out_oo[16 * S + l] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y_o[16 * S + l])))
         out_oo[17 * S + l] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y_o[17 * S + l])))
         out_oo[18 * S + l] = ((theta[l] * p[46]) * (sh[21] - y_o[18 * S + l]))
-        v_drive_ng = (((max(y_o[6 * S + l], 0.0) * ((p[50] + (p[51] * y_o[14 * S + l])) + (p[52] * v_s_ra)) * (1.0 + (p[153] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y_o[0 * S + l], ip[55]) * den2i(y_o[20 * S + l], ip[160]) * den2i(y_o[12 * S + l], ip[152]))) / (1.0 + ((p[49] * y_o[18 * S + l]) * y_o[18 * S + l])))
+        v_drive_ng = (((max(y_o[6 * S + l], 0.0) * ((p[50] + (p[51] * y_o[14 * S + l])) + (p[52] * v_s_ra)) * (1.0 + (p[153] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y_o[0 * S + l], ip[55]) * den2i(y_o[20 * S + l], ip[161]) * den2i(y_o[12 * S + l], ip[152]))) / (1.0 + ((p[49] * y_o[18 * S + l]) * y_o[18 * S + l])))
         out_oo[19 * S + l] = ((theta[l] * p[47]) * (v_drive_ng - y_o[19 * S + l]))
-        out_oo[20 * S + l] = ((theta[l] * p[154]) * (((dp[9] * ((((p[156] * hill4i(y_o[7 * S + l], ip[157])) * (1.0 + (p[158] * sh[8]))) * (1.0 + (p[159] * sh[13]))) + hill2i(y_o[20 * S + l], ip[155]))) * v_nep) - y_o[20 * S + l]))
-        v_mito = ((sh[8] + v_s_w) + (p[166] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[21 * S + l] = ((theta[l] * p[162]) * ((((p[163] * v_nep) * hill4i(y_o[7 * S + l], ip[164])) * rep4i(v_mito, ip[165])) - y_o[21 * S + l]))
+        out_oo[20 * S + l] = ((theta[l] * p[154]) * (((dp[9] * ((((p[156] * hill4i(y_o[7 * S + l], ip[157])) * (1.0 + (p[159] * sh[8]))) * (1.0 + (p[160] * sh[13]))) + hill2i(y_o[20 * S + l], ip[155]))) * v_nep) - y_o[20 * S + l]))
+        v_mito = ((sh[8] + v_s_w) + (p[167] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[21 * S + l] = ((theta[l] * p[163]) * ((((p[164] * v_nep) * hill4i(y_o[7 * S + l], ip[165])) * rep4i(v_mito, ip[166])) - y_o[21 * S + l]))
         out_oo[22 * S + l] = (p[58] * (((sh[10] * sh[15]) * y_o[24 * S + l]) - y_o[22 * S + l]))  # only where the cassette's NGN2
         out_oo[23 * S + l] = (p[59] * (y_o[22 * S + l] - y_o[23 * S + l]))
         out_oo[24 * S + l] = (0.0 * y_o[24 * S + l])  # what a cell was given stays with it and
@@ -124,7 +125,7 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_q = min(max(y_o[21 * S + l], 0.0), 1.0)
         v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
         r[0 * S + l] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[168] * v_wo) + (p[169] * (1.0 - v_wo)))))
+        r[1 * S + l] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[169] * v_wo) + (p[170] * (1.0 - v_wo)))))
         r[2 * S + l] = ((p[56] * hill2i(max(y_o[19 * S + l], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
         r[3 * S + l] = (p[60] * hill2i(max(y_o[23 * S + l], 0.0), ip[61]))  # programming into neurons (1/day)
         v_gh = hill8i(y_o[8 * S + l], ip[133])  # HOX+ (hindbrain and spinal)
@@ -140,7 +141,7 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[6 * S + l], ip[167])  # patterned: programming keeps the domain's fate
+        v_pat = hill4i(y_o[6 * S + l], ip[168])  # patterned: programming keeps the domain's fate
         v_nil = ((env[9] * y_o[25 * S + l]) / (sh[15] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
         v_ngn = ((env[10] + (env[9] * (1.0 - y_o[25 * S + l]))) / (sh[15] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))

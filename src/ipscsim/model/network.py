@@ -360,10 +360,14 @@ d.FOXA2     = theta * k_fp * (kfp1 * (eps_fp * hill4(g, K_gli_fp) * rep4(CLOCK, 
 fprep       = rep2(FOXA2, K_fp_poni)
 gp          = poni_CPol * fprep
 pr_pax      = K_Pol_Pax * gp / ((1 + K_Oli_Pax * OLIG2) * (1 + K_Nkx_Pax * NKX2_2)) ** 2
+late        = rep4(CLOCK, clock_preopc)                    # OLIG2 and NKX2.2 exclude each other only in
+              # young progenitors; in late (gliogenic) pMN, SHH-driven NKX2.2 comes on in OLIG2+ cells, the
+              # pre-OPCs, and NKX2.2 stops repressing OLIG2 first (late squared), so the cells co-express
+              # instead of flipping to p3: oligodendrocyte-lineage cells keep OLIG2 (Zhou et al. 2001)
 pr_oli      = K_Pol_Oli * gp * (1 + poni_fA * K_Gli_Oli * g) / (1 + K_Gli_Oli * (g + r3))
-              / ((1 + K_Nkx_Oli * NKX2_2) * (1 + K_Irx_Oli * IRX3)) ** 2
+              / ((1 + late * late * K_Nkx_Oli * NKX2_2) * (1 + K_Irx_Oli * IRX3)) ** 2
 pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
-              / ((1 + K_Pax_Nkx * PAX6) * (1 + K_Oli_Nkx * OLIG2) * (1 + K_Irx_Nkx * IRX3)) ** 2
+              / ((1 + K_Pax_Nkx * PAX6) * (1 + late * K_Oli_Nkx * OLIG2) * (1 + K_Irx_Nkx * IRX3)) ** 2
 pr_irx      = K_Pol_Irx * gp / ((1 + K_Oli_Irx * OLIG2) * (1 + K_Nkx_Irx * NKX2_2)) ** 2
 pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6 * (g + r3))
 rp          = theta * lambda_poni
