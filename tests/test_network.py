@@ -174,6 +174,20 @@ def test_gli3_is_switched_on_at_neural_induction_unless_ra_is_already_there():
     assert late_ra[G["GLI3"]] > 0.9
 
 
+def test_the_gli3_switch_is_set_at_neural_induction_for_good():
+    """Calder et al. 2015: RA present as the cells become neural keeps GLI3 off, and withdrawing it
+    once they are neural (neural age past ``clock_gli3``) does not turn GLI3 on; without RA the same
+    cells switch it on within those days."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 0.3
+    dual = {"TGFB": 0.98, "BMP": 0.98}
+    early_ra = _run(y, _signals(inhibited=dual, agonist={"RA": 20.0}), 6.0)
+    assert early_ra[G["CLOCK"]] > 2 * P[L.PARAM_INDEX["clock_gli3"]]
+    withdrawn = _run(early_ra, _signals(inhibited=dual), 20.0)
+    assert withdrawn[G["GLI3"]] < 0.05
+    assert _run(y, _signals(inhibited=dual), 6.0)[G["GLI3"]] > 0.9
+
+
 def test_without_gli3_repressor_motor_neuron_progenitors_need_no_gli_activator():
     """Litingtung & Chiang 2000 (Shh;Gli3 double mutants) and Calder et al. 2015: without GLI3 the
     class II genes are de-repressed, so OLIG2 (pMN) forms at zero GLI activity, while NKX2.2 (p3)

@@ -48,7 +48,7 @@ __all__ = [
     "shared",
 ]
 
-N_DERIVED = 11
+N_DERIVED = 12
 N_EMIT = 3
 N_SHARED = 23
 N_RATES = 18
@@ -62,13 +62,14 @@ def derived(p, ip, dp):
     dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[65])  # neural progenitors
     dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[162])  # glial progenitors
+    dp[4] = (16.6355 * ip[163])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
     dp[7] = (1.0 + (p[87] * p[87]))
-    dp[8] = (1.0 + (p[147] * p[147]))
-    dp[9] = (1.0 + (p[155] * p[155]))
+    dp[8] = (1.0 + (p[148] * p[148]))
+    dp[9] = (1.0 + (p[156] * p[156]))
     dp[10] = (1.0 + (p[142] * p[142]))
+    dp[11] = (1.0 + (p[170] * p[170]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
 
 
 @jit(inline="always")
@@ -101,13 +102,13 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[11] = sat(a[13])  # cAMP/PKA
     sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[13] = sat(a[15])  # gp130/STAT3
-    sh[14] = (1.0 - ((((1.0 - ((p[172] * f[9]) * sat(((p[176] * a[9]) / z[9])))) * (1.0 - ((p[173] * f[10]) * sat(((p[177] * a[10]) / z[10]))))) * (1.0 - ((p[174] * f[11]) * sat(((p[178] * a[11]) / z[11]))))) * (1.0 - ((p[175] * f[12]) * sat(((p[179] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
+    sh[14] = (1.0 - ((((1.0 - ((p[174] * f[9]) * sat(((p[178] * a[9]) / z[9])))) * (1.0 - ((p[175] * f[10]) * sat(((p[179] * a[10]) / z[10]))))) * (1.0 - ((p[176] * f[11]) * sat(((p[180] * a[11]) / z[11]))))) * (1.0 - ((p[177] * f[12]) * sat(((p[181] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[15] = (env[9] + env[10])  # the line carries an inducible cassette
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[171] * sh[11]))) + ((p[79] * p[170]) * sh[17]))  # neuron death rate (1/day)
-    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[171] * sh[11]))) + ((p[79] * p[170]) * sh[17]))  # motor neuron death rate (1/day), dissociation as for neurons
-    sh[20] = (p[73] * (1.0 + (p[180] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[173] * sh[11]))) + ((p[79] * p[172]) * sh[17]))  # neuron death rate (1/day)
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[173] * sh[11]))) + ((p[79] * p[172]) * sh[17]))  # motor neuron death rate (1/day), dissociation as for neurons
+    sh[20] = (p[73] * (1.0 + (p[182] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate
 
@@ -118,7 +119,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[145] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[146] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
     v_comp = rep4i(y[o + 7], ip[121])  # competence of young neural cells
@@ -141,33 +142,34 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lv_fgf = (((p[127] * hill4i(sh[8], ip[129])) * rep4i(y[o + 7], ip[128])) * (1.0 - v_h_ra))
     v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[131])
     out[oo + 8] = (theta * ((((p[122] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[130] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[131]) + (p[132] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[144] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_s_eff = (v_s_hh / (1.0 + (p[145] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
     out[oo + 9] = ((theta * p[139]) * (y[o + 10] - y[o + 9]))
-    out[oo + 11] = ((theta * p[140]) * ((((((p[141] * sh[22]) * (1.0 - min(max(y[o + 0], 0.0), 1.0))) * rep2i(v_s_ra, ip[143])) * (1.0 - y[o + 11])) + (dp[10] * hill2i(y[o + 11], ip[142]))) - y[o + 11]))  # induced as cells leave pluripotency under
+    out[oo + 11] = ((theta * p[140]) * ((((p[141] * sh[22] * (1.0 - min(max(y[o + 0], 0.0), 1.0)) * (1.0 - y[o + 11])) / (den2i(v_s_ra, ip[143]) * den4i(y[o + 7], ip[144]))) + (dp[10] * hill2i(y[o + 11], ip[142]))) - y[o + 11]))  # set at neural induction (SMAD inhibition, the
     v_g = min(max(y[o + 10], 0.0), 1.0)
     v_r3 = (y[o + 11] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-    out[oo + 12] = ((theta * p[146]) * (((dp[8] * (((p[148] * hill4i(v_g, ip[149])) * rep4i(y[o + 7], ip[150])) + hill2i(y[o + 12], ip[147]))) * v_nep) - y[o + 12]))
-    v_fprep = rep2i(y[o + 12], ip[151])
+    out[oo + 12] = ((theta * p[147]) * (((dp[8] * (((p[149] * hill4i(v_g, ip[150])) * rep4i(y[o + 7], ip[151])) + hill2i(y[o + 12], ip[148]))) * v_nep) - y[o + 12]))
+    v_fprep = rep2i(y[o + 12], ip[152])
     v_gp = (p[42] * v_fprep)
     v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15])))) * (((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15]))))))
-    v_late = rep4i(y[o + 7], ip[158])  # OLIG2 and NKX2.2 exclude each other only in
+    v_late = rep4i(y[o + 7], ip[159])  # young cells keep OLIG2 and NKX2.2 apart; late,
     v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16])))) * (((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16]))))))
     v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16])))) * ((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16]))))))
     v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15])))) * (((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15]))))))
     v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
     v_rp = (theta * p[23])
+    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[170]))  # patterning genes answer in definitive
     out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 13])))
-    out[oo + 14] = (v_rp * (((p[39] * v_nep) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
-    out[oo + 15] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
-    out[oo + 16] = (v_rp * (((p[39] * v_nep) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
-    out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
+    out[oo + 14] = (v_rp * (((p[39] * v_dne) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
+    out[oo + 15] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
+    out[oo + 16] = (v_rp * (((p[39] * v_dne) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
+    out[oo + 17] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (sh[21] - y[o + 18]))
-    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[153] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[161]) * den2i(y[o + 12], ip[152]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[154] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[162]) * den2i(y[o + 12], ip[153]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
     out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))
-    out[oo + 20] = ((theta * p[154]) * (((dp[9] * ((((p[156] * hill4i(y[o + 7], ip[157])) * (1.0 + (p[159] * sh[8]))) * (1.0 + (p[160] * sh[13]))) + hill2i(y[o + 20], ip[155]))) * v_nep) - y[o + 20]))
-    v_mito = ((sh[8] + v_s_w) + (p[167] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 21] = ((theta * p[163]) * ((((p[164] * v_nep) * hill4i(y[o + 7], ip[165])) * rep4i(v_mito, ip[166])) - y[o + 21]))
+    out[oo + 20] = ((theta * p[155]) * (((dp[9] * ((((p[157] * hill4i(y[o + 7], ip[158])) * (1.0 + (p[160] * sh[8]))) * (1.0 + (p[161] * sh[13]))) + hill2i(y[o + 20], ip[156]))) * v_nep) - y[o + 20]))
+    v_mito = ((sh[8] + v_s_w) + (p[168] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 21] = ((theta * p[164]) * ((((p[165] * v_nep) * hill4i(y[o + 7], ip[166])) * rep4i(v_mito, ip[167])) - y[o + 21]))
     out[oo + 22] = (p[58] * (((sh[10] * sh[15]) * y[o + 24]) - y[o + 22]))  # only where the cassette's NGN2
     out[oo + 23] = (p[59] * (y[o + 22] - y[o + 23]))
     out[oo + 24] = (0.0 * y[o + 24])  # what a cell was given stays with it and
@@ -179,7 +181,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_q = min(max(y[o + 21], 0.0), 1.0)
     v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[169] * v_wo) + (p[170] * (1.0 - v_wo)))))
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[171] * v_wo) + (p[172] * (1.0 - v_wo)))))
     r[2] = ((p[56] * hill2i(max(y[o + 19], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
     r[3] = (p[60] * hill2i(max(y[o + 23], 0.0), ip[61]))  # programming into neurons (1/day)
     v_gh = hill8i(y[o + 8], ip[133])  # HOX+ (hindbrain and spinal)
@@ -195,7 +197,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[168])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[169])  # patterned: programming keeps the domain's fate
     v_nil = ((env[9] * y[o + 25]) / (sh[15] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
     v_ngn = ((env[10] + (env[9] * (1.0 - y[o + 25]))) / (sh[15] + 1e-12))  # NGN2 alone
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -274,8 +276,8 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 12], p[62], p[63])
     v_ggl = gate(y[o + 20], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[133], p[181])
-    v_gnh = gate(y[o + 8], p[183], p[181])  # hindbrain level (OTX2 off)
+    v_gh = gate(y[o + 8], p[133], p[183])
+    v_gnh = gate(y[o + 8], p[185], p[183])  # hindbrain level (OTX2 off)
     v_go = gate(y[o + 14], p[62], p[63])
     v_gn = gate(y[o + 15], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -314,11 +316,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[182], p[181])) * (1.0 - v_gnh))
-    mk[19] = (v_lineage * gate(y[o + 8], p[184], p[181]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[134], p[181]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[135], p[181]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[136], p[181]))
+    mk[18] = ((v_neural * gate(y[o + 8], p[184], p[183])) * (1.0 - v_gnh))
+    mk[19] = (v_lineage * gate(y[o + 8], p[186], p[183]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[134], p[183]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[135], p[183]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[136], p[183]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = (v_glia * v_go)
@@ -330,18 +332,18 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, lv, w, p, ip, dp, mk):
     """Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(lv, p[183], p[181])  # LEVEL: the level the neuron was born at
-    v_gmid = gate(lv, p[182], p[181])  # (ODE: its class's mean, LV_c / c)
-    mk[3] += w * gate(lv, p[133], p[181])
+    v_nh = gate(lv, p[185], p[183])  # LEVEL: the level the neuron was born at
+    v_gmid = gate(lv, p[184], p[183])  # (ODE: its class's mean, LV_c / c)
+    mk[3] += w * gate(lv, p[133], p[183])
     mk[8] += w * v_mn
     mk[9] += w * v_mn
     mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
     mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] += w * gate(lv, p[184], p[181])
-    mk[20] += w * gate(lv, p[134], p[181])
-    mk[21] += w * gate(lv, p[135], p[181])
-    mk[22] += w * gate(lv, p[136], p[181])
+    mk[19] += w * gate(lv, p[186], p[183])
+    mk[20] += w * gate(lv, p[134], p[183])
+    mk[21] += w * gate(lv, p[135], p[183])
+    mk[22] += w * gate(lv, p[136], p[183])
     mk[23] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[27] += w * (1.0 + (0.0 * v_mn))

@@ -251,6 +251,7 @@ kx1         = 1 + K_fate * K_fate
 kfp1        = 1 + K_fp * K_fp
 kgl1        = 1 + K_glial * K_glial
 kg3         = 1 + K_gli3 * K_gli3
+ks1         = 1 + K_sox1_poni * K_sox1_poni  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
 """
 
 MEDIUM = """
@@ -348,10 +349,10 @@ d.LEVEL     = theta * (k_level * comp * max(1 - clip01(OCT4), nep + pos(NMP)) * 
 s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
 d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
 d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
-d.GLI3      = theta * k_gli3 * (eps_gli3 * perm * (1 - clip01(OCT4)) * rep2(s_ra, K_ra_gli3) * (1 - GLI3)
-              + kg3 * hill2(GLI3, K_gli3) - GLI3)          # induced as cells leave pluripotency under
-              # SMAD inhibition (neural induction) unless RA is there already; once on it keeps itself
-              # on (the chromatin switch), whatever RA does later; it stays within [0, 1]
+d.GLI3      = theta * k_gli3 * (eps_gli3 * perm * (1 - clip01(OCT4)) * rep2(s_ra, K_ra_gli3)
+              * rep4(CLOCK, clock_gli3) * (1 - GLI3)
+              + kg3 * hill2(GLI3, K_gli3) - GLI3)          # set at neural induction (SMAD inhibition, the
+              # first days of neural age) unless RA is there; then it keeps itself on or off for good
 g           = clip01(GLI)
 r3          = GLI3 * (1 - g)                               # GLI repressor: GLI3 not turned activator;
               # it holds the class II genes (OLIG2, NKX6.1) down, while NKX2.2 needs GLI activator either way
@@ -360,10 +361,8 @@ d.FOXA2     = theta * k_fp * (kfp1 * (eps_fp * hill4(g, K_gli_fp) * rep4(CLOCK, 
 fprep       = rep2(FOXA2, K_fp_poni)
 gp          = poni_CPol * fprep
 pr_pax      = K_Pol_Pax * gp / ((1 + K_Oli_Pax * OLIG2) * (1 + K_Nkx_Pax * NKX2_2)) ** 2
-late        = rep4(CLOCK, clock_preopc)                    # OLIG2 and NKX2.2 exclude each other only in
-              # young progenitors; in late (gliogenic) pMN, SHH-driven NKX2.2 comes on in OLIG2+ cells, the
-              # pre-OPCs, and NKX2.2 stops repressing OLIG2 first (late squared), so the cells co-express
-              # instead of flipping to p3: oligodendrocyte-lineage cells keep OLIG2 (Zhou et al. 2001)
+late        = rep4(CLOCK, clock_preopc)                    # young cells keep OLIG2 and NKX2.2 apart; late,
+              # SHH makes OLIG2+NKX2.2+ pre-OPCs: NKX2.2 stops repressing OLIG2 first (late squared)
 pr_oli      = K_Pol_Oli * gp * (1 + poni_fA * K_Gli_Oli * g) / (1 + K_Gli_Oli * (g + r3))
               / ((1 + late * late * K_Nkx_Oli * NKX2_2) * (1 + K_Irx_Oli * IRX3)) ** 2
 pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
@@ -371,11 +370,13 @@ pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
 pr_irx      = K_Pol_Irx * gp / ((1 + K_Oli_Irx * OLIG2) * (1 + K_Nkx_Irx * NKX2_2)) ** 2
 pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6 * (g + r3))
 rp          = theta * lambda_poni
+dne         = nep * ks1 * hill2(SOX1, K_sox1_poni)         # patterning genes answer in definitive
+              # (SOX1+) neuroepithelium; PAX6 comes before, in primitive neuroectoderm (Pankratz 2007)
 d.PAX6      = rp * (poni_alpha * nep * sat(pr_pax) - poni_delta * PAX6)
-d.OLIG2     = rp * (poni_alpha * nep * sat(pr_oli) - poni_delta * OLIG2)
-d.NKX2_2    = rp * (poni_alpha * nep * sat(pr_nkx) - poni_delta * NKX2_2)
-d.IRX3      = rp * (poni_alpha * nep * sat(pr_irx) - poni_delta * IRX3)
-d.NKX6_1    = rp * (poni_alpha * nep * sat(pr_nk6) - poni_delta * NKX6_1)
+d.OLIG2     = rp * (poni_alpha * dne * sat(pr_oli) - poni_delta * OLIG2)
+d.NKX2_2    = rp * (poni_alpha * dne * sat(pr_nkx) - poni_delta * NKX2_2)
+d.IRX3      = rp * (poni_alpha * dne * sat(pr_irx) - poni_delta * IRX3)
+d.NKX6_1    = rp * (poni_alpha * dne * sat(pr_nk6) - poni_delta * NKX6_1)
 d.HES       = theta * k_hes * (hes_target - HES)
 drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (1 + hdac_ngn2 * hdaci)
               * rep2(s_f, K_fgf_ngn2) * rep2(s_w, K_wnt_ngn2) * rep2(OCT4, K_oct4_ngn2)
