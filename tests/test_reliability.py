@@ -175,6 +175,36 @@ def test_a_store_reads_its_columns_in_a_finished_runs_order_whichever_part_came_
     assert table.loc[1, "mn"] == 0.5
 
 
+def test_a_store_with_a_lost_part_as_wide_as_a_finished_one_reads_in_the_finished_order(tmp_path):
+    """CI's killed-worker run: the lost part had every column, status first, and won a width tie."""
+    from ipscsim.sweep.store import LOST, SweepStore
+
+    store = SweepStore(tmp_path / "s", {"sweep": "tie"})
+    store.write([{"run_id": 0, "x": 1.0, "status": LOST, "message": "lost", "mn": None}], chunk=0)
+    store.write([{"run_id": 1, "x": 2.0, "mn": 0.5, "status": "ok", "message": ""}], chunk=1)
+    assert list(store.read().columns) == ["x", "mn", "status", "message"]
+
+
+def test_invalid_failed_and_lost_rows_have_a_finished_rows_columns_in_its_order():
+    """Every row a chunk can produce shares one layout, so no part of a store reorders the table."""
+    from ipscsim.sweep.executors import _lost_rows
+    from ipscsim.sweep.runner import run_chunk
+
+    layout = ["run_id", "RA.start", "RA.end", "seed", *READOUTS, "status", "message", "wall_time_s"]
+    joint = ips.Sweep("maury2015", {"RA.start": [3, 8.5], "RA.end": [4, 9]}, readouts=READOUTS)
+    tasks = dict(joint._tasks([0, 1, 2, 3], chunk_size=1))
+    (ok,), (invalid,) = run_chunk(tasks[0]), run_chunk(tasks[2])
+    assert (ok["status"], invalid["status"]) == ("ok", "invalid")
+    assert list(ok) == list(invalid) == list(_lost_rows(tasks[1], "chunk lost")[0]) == layout
+    stiff = ips.Sweep(
+        "maury2015", {"RA.start": [3.0], "k_hes": [100.0]}, readouts=READOUTS,
+        engine=ips.ODE(max_steps=60),
+    )  # fmt: skip
+    (failed,) = run_chunk(next(iter(dict(stiff._tasks([0], chunk_size=1)).values())))
+    assert failed["status"] == "failed"
+    assert list(failed) == ["run_id", "RA.start", "k_hes", *layout[3:]]
+
+
 def test_a_run_whose_state_turns_nan_fails_by_name_and_is_a_failed_row():
     import numpy as np
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
-from .runner import ChunkTask, run_chunk
+from .runner import ChunkTask, run_chunk, task_row
 from .store import LOST
 
 __all__ = ["RETRIES", "run_chunks"]
@@ -187,16 +187,4 @@ def _run_futures(tasks, executor, on_done) -> dict[str, Any]:
 
 
 def _lost_rows(task: ChunkTask, message: str) -> list[dict[str, Any]]:
-    rows = []
-    for i, run_id in enumerate(task.run_ids):
-        row = {
-            "run_id": int(run_id),
-            **{n: float(v) for n, v in zip(task.names, task.values[i], strict=True)},
-            "seed": int(task.seeds[i]),
-            "status": LOST,
-            "message": message,
-            "wall_time_s": float("nan"),
-        }
-        row.update({r.name: float("nan") for r in task.readouts})
-        rows.append(row)
-    return rows
+    return [task_row(task, i, LOST, message) for i in range(len(task.run_ids))]

@@ -25,7 +25,7 @@ from .knobs import apply_knobs
 from .prepare import ChunkPreparer
 from .readouts import Readout, readout_days
 
-__all__ = ["ChunkTask", "build_run", "prepare_options", "run_chunk"]
+__all__ = ["ChunkTask", "build_run", "prepare_options", "run_chunk", "task_row"]
 
 
 @dataclass
@@ -61,6 +61,26 @@ class ChunkTask:
     days: float | None = None
     genotype: str = "control"
     n_threads: int | None = None
+
+
+def task_row(
+    task: ChunkTask, i: int, status: str, message: str = "", **values: float
+) -> dict[str, Any]:
+    """Row ``i`` of a task, in the one column order every row and every stored part shares.
+
+    The order is ``run_id``, the dimensions, ``seed``, the readouts (NaN where missing), ``status``,
+    ``message``, ``wall_time_s``: an invalid, failed or lost run has the same columns in the same
+    place as a finished one, so the parts of a store concatenate alike whichever is read first.
+    """
+    return {
+        "run_id": int(task.run_ids[i]),
+        **{n: float(v) for n, v in zip(task.names, task.values[i], strict=True)},
+        "seed": int(task.seeds[i]),
+        **{r.name: values.get(r.name, math.nan) for r in task.readouts},
+        "status": status,
+        "message": message,
+        "wall_time_s": values.get("wall_time_s", math.nan),
+    }
 
 
 def build_run(task: ChunkTask, i: int, base=None):
@@ -111,7 +131,7 @@ def prepare_options(task: ChunkTask) -> tuple[dict[str, Any], tuple[float, ...]]
 
 
 def _prepare(task: ChunkTask) -> tuple[list[dict[str, Any]], list[Any], list[int], list[int]]:
-    """Rows for every run, prepared runs for the valid ones (with their row and seed)."""
+    """A row for every run (row ``i`` is run ``i``); prepared runs for the valid ones, with row and seed."""
     from ..protocols import Protocol
 
     options, extra = prepare_options(task)
@@ -121,24 +141,19 @@ def _prepare(task: ChunkTask) -> tuple[list[dict[str, Any]], list[Any], list[int
     )
     rows: list[dict[str, Any]] = []
     prepared, where, seeds = [], [], []
-    for i, run_id in enumerate(task.run_ids):
-        row = {
-            "run_id": int(run_id),
-            **{n: float(v) for n, v in zip(task.names, task.values[i], strict=True)},
-            "seed": int(task.seeds[i]),
-        }
+    for i in range(len(task.run_ids)):
         try:
             run = fast.run(task.values[i])
             if run is None:  # a value the fast path does not vouch for: the plain way says why
                 protocol, params = build_run(task, i, base_protocol)
                 run = prepare_run(protocol, params, **options).recording(extra)
         except (IpscsimError, ValueError) as exc:
-            rows.append({**row, "status": "invalid", "message": str(exc)})
+            rows.append(task_row(task, i, "invalid", str(exc)))
             continue
         prepared.append(run)
         where.append(len(rows))
         seeds.append(int(task.seeds[i]))
-        rows.append(row)
+        rows.append(task_row(task, i, "failed", "not run"))
     return rows, prepared, where, seeds
 
 
@@ -151,14 +166,9 @@ def run_chunk(task: ChunkTask) -> list[dict[str, Any]]:
         counts, markers = out.readouts()
         per_run = (time.perf_counter() - t0) / len(prepared)
         for j, row_i in enumerate(where):
-            row = rows[row_i]
             if not out.ok(j):
-                row.update({"status": "failed", "message": out.message(j)})
+                rows[row_i] = task_row(task, row_i, "failed", out.message(j))
                 continue
-            row.update(_values(out, j, counts[j], markers[j], task.readouts))
-            row.update({"status": "ok", "message": "", "wall_time_s": per_run})
-    for row in rows:
-        for r in task.readouts:
-            row.setdefault(r.name, math.nan)
-        row.setdefault("wall_time_s", math.nan)
+            values = _values(out, j, counts[j], markers[j], task.readouts)
+            rows[row_i] = task_row(task, row_i, "ok", "", **values, wall_time_s=per_run)
     return rows

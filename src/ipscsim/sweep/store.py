@@ -52,6 +52,12 @@ def spec_hash(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _finished_first(table) -> tuple[bool, int]:
+    """Rank a part for its column order: one holding a finished run first, then the widest."""
+    status = table.column("status").to_pylist() if "status" in table.column_names else []
+    return "ok" in status, table.num_columns
+
+
 class SweepStore:
     """A directory of Parquet part files holding a sweep's rows.
 
@@ -152,9 +158,9 @@ class SweepStore:
         if not tables:
             return pd.DataFrame(columns=["run_id"]).set_index("run_id")
         df = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
-        # columns in a finished run's order, whichever part came first (a lost chunk's part has no
-        # readouts, and concat would put its status and message first)
-        widest = max(tables, key=lambda t: t.num_columns).column_names
+        # columns in a finished run's order, whichever part came first (parts written before every
+        # row shared one layout put a lost or invalid run's status and message before its readouts)
+        widest = max(tables, key=_finished_first).column_names
         df = df[[*widest, *(c for c in df.columns if c not in widest)]]
         if "status" in df:
             df = df.assign(_lost=df["status"].eq(LOST)).sort_values(["_lost"], kind="stable")
