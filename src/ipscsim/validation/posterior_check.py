@@ -283,6 +283,41 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
     lines = [
         "## Posterior prediction intervals, in sample and leaving each publication out",
         "",
+        _method(check, meta, quick),
+        "",
+        f"**{pct} bands covering the published value: {f['coverage_in']:.0%} of {f['n']} rows in "
+        f"sample, {f['coverage_out']:.0%} with the row's publication left out.** Left-out median "
+        f"prediction: {f['met_out']:.0%} of rows met, mean absolute error "
+        f"{f['mae_out_pp']:.1f} percentage points; unreliable folds: "
+        f"{f['unreliable_folds']} of {len(check.folds)}"
+        + (
+            f", after moment matching moved the draws of {f['matched_folds']}."
+            if f["matched_folds"]
+            else "."
+        ),
+        "",
+        *([] if check.table["in_fit"].all() else [_held_out_note(check), ""]),
+        "| id | publication | readout | band in sample | covered | band, publication left out "
+        "| covered | k |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, r in check.table.iterrows():
+        flag = " (unreliable)" if r["unreliable"] else ""
+        fold = check.folds.loc[r["publication"]]
+        k = f"{_f(fold['k_psis'])} -> {_f(r['k'])} ({fold['maps']})" if fold["maps"] else _f(r["k"])
+        b = _day if timing_kind(r["readout"]) else _f
+        lines.append(
+            f"| {i} | {r['publication']} | {r['readout']} | {b(r['lower'])} to {b(r['upper'])} "
+            f"| {'yes' if r['covered'] else '**no**'} | {b(r['lower_out'])} to "
+            f"{b(r['upper_out'])} | {'yes' if r['covered_out'] else '**no**'} | {k}{flag} |"
+        )
+    return [*lines, ""]
+
+
+def _method(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> str:
+    """The paragraph saying how the bands and the left-out folds were made."""
+    pct = f"{check.level:.0%}"
+    return (
         f"The shipped posterior (`model/data/posterior.csv`; {meta.get('sampler', '')}, "
         f"{meta.get('walkers', '?')} walkers x {meta.get('steps', '?')} steps, acceptance "
         f"{_f(meta.get('acceptance'))}, smallest effective sample size "
@@ -312,35 +347,8 @@ def report_section(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> 
             "covariance, each kept if it lowers k; Paananen et al. 2021, Stat Comput 31:16; "
             "`ipscsim.validation.moment_match`): the k column shows k before and after, and the "
             "left-out band is made of the moved draws, simulated again."
-        ),
-        "",
-        f"**{pct} bands covering the published value: {f['coverage_in']:.0%} of {f['n']} rows in "
-        f"sample, {f['coverage_out']:.0%} with the row's publication left out.** Left-out median "
-        f"prediction: {f['met_out']:.0%} of rows met, mean absolute error "
-        f"{f['mae_out_pp']:.1f} percentage points; unreliable folds: "
-        f"{f['unreliable_folds']} of {len(check.folds)}"
-        + (
-            f", after moment matching moved the draws of {f['matched_folds']}."
-            if f["matched_folds"]
-            else "."
-        ),
-        "",
-        *([] if check.table["in_fit"].all() else [_held_out_note(check), ""]),
-        "| id | publication | readout | band in sample | covered | band, publication left out "
-        "| covered | k |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for i, r in check.table.iterrows():
-        flag = " (unreliable)" if r["unreliable"] else ""
-        fold = check.folds.loc[r["publication"]]
-        k = f"{_f(fold['k_psis'])} -> {_f(r['k'])} ({fold['maps']})" if fold["maps"] else _f(r["k"])
-        b = _day if timing_kind(r["readout"]) else _f
-        lines.append(
-            f"| {i} | {r['publication']} | {r['readout']} | {b(r['lower'])} to {b(r['upper'])} "
-            f"| {'yes' if r['covered'] else '**no**'} | {b(r['lower_out'])} to "
-            f"{b(r['upper_out'])} | {'yes' if r['covered_out'] else '**no**'} | {k}{flag} |"
         )
-    return [*lines, ""]
+    )
 
 
 def _held_out_note(check: PosteriorCheck) -> str:
