@@ -160,8 +160,8 @@ class SweepStore:
         df = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
         # columns in a finished run's order, whichever part came first (parts written before every
         # row shared one layout put a lost or invalid run's status and message before its readouts)
-        widest = max(tables, key=_finished_first).column_names
-        df = df[[*widest, *(c for c in df.columns if c not in widest)]]
+        order = max(tables, key=_finished_first).column_names
+        df = df[[*order, *(c for c in df.columns if c not in order)]]
         if "status" in df:
             df = df.assign(_lost=df["status"].eq(LOST)).sort_values(["_lost"], kind="stable")
             df = df.drop(columns="_lost")

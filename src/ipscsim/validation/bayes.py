@@ -56,6 +56,7 @@ __all__ = [
     "calibrate_mcmc",
     "literature_targets",
     "log_likelihood",
+    "log_likelihood_terms",
     "sample_posterior",
 ]
 
@@ -82,10 +83,15 @@ def literature_targets() -> list[Target]:
     return [*outcome_targets(), *phenotype_targets(), *fact_targets()]
 
 
+def log_likelihood_terms(residuals: np.ndarray, nu: float = NU) -> np.ndarray:
+    """Student-t log-likelihood of each residual in tolerance units (same shape)."""
+    r = np.asarray(residuals, dtype=np.float64)
+    return -0.5 * (nu + 1.0) * np.log1p(r * r / nu)
+
+
 def log_likelihood(residuals: np.ndarray, nu: float = NU) -> np.ndarray:
     """Student-t log-likelihood of residuals in tolerance units, summed over the last axis."""
-    r = np.asarray(residuals, dtype=np.float64)
-    return -0.5 * (nu + 1.0) * np.sum(np.log1p(r * r / nu), axis=-1)
+    return np.sum(log_likelihood_terms(residuals, nu), axis=-1)
 
 
 def _emcee() -> Any:

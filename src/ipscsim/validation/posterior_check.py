@@ -32,7 +32,7 @@ import numpy as np
 from ..model.parameter_set import ParameterSet
 from ..model.parameters import PARAM_INDEX
 from ..model.readouts import timing_kind
-from .bayes import NU, literature_targets
+from .bayes import literature_targets, log_likelihood_terms
 from .coverage import as_days, spread, wquantile
 from .crossval import _error_pp, publication
 from .evaluate import evaluate
@@ -164,8 +164,7 @@ class _Fold:
 
 def _loglik_terms(ev: Any) -> np.ndarray:
     """Student-t log-likelihood of each target for each parameter set: ``(n_sets, n_targets)``."""
-    r = np.array([residuals(ev, s) for s in range(ev.values.shape[0])])
-    return -0.5 * (NU + 1.0) * np.log1p(r * r / NU)
+    return log_likelihood_terms(np.array([residuals(ev, s) for s in range(ev.values.shape[0])]))
 
 
 @dataclass(frozen=True)
