@@ -116,6 +116,21 @@ def test_a_target_with_bounded_support_gives_no_weight_outside_it():
     assert float(mm.weights @ mm.x[:, 0]) == pytest.approx(exact, abs=0.05)
 
 
+def test_ratios_of_a_few_values_are_weighed_exactly_without_a_tail_fit():
+    """A likelihood flat inside published intervals gives ratios of a few values: the weights are
+    the exact normalised ratios (bounded, so of finite variance) and k is NaN, not a failed fit."""
+    group = np.arange(200) % 25 == 0  # 8 draws outside an interval, each 1.2 log units down
+    w, k = psis(np.where(group, -1.2, 0.0))
+    assert math.isnan(k)
+    np.testing.assert_allclose(w[group], w[~group][0] * np.exp(-1.2))
+    np.testing.assert_allclose(w[~group], w[~group][0])
+    assert w.sum() == pytest.approx(1.0)
+    a = np.exp(-1.2)
+    assert 1 / np.sum(w**2) == pytest.approx((192 + 8 * a) ** 2 / (192 + 8 * a * a), rel=1e-12)
+    many = np.random.default_rng(1).normal(size=200)  # a continuous tail is fitted
+    assert not math.isnan(psis(many)[1])
+
+
 def test_bad_input_is_named():
     x, log_g = _draws()
     with pytest.raises(ValueError, match="log_g: shape"):

@@ -604,6 +604,30 @@ def test_late_olig2_progenitors_turn_on_nkx2_2_and_keep_olig2():
     assert young.fractions.loc[9, "p3"] > 0.05  # young cells: NKX2.2 still excludes OLIG2
 
 
+def test_olig2_glia_mature_to_sox10_then_o4_opcs_unless_fgf2_holds_them_back():
+    """OPCs: OLIG2+ glia turn on SOX10 and PDGFRA, then O4 (Douvaras and Fossati 2015, Nat Protoc
+    10:1143: SOX10 around day 40, O4+ cells around day 50, 43% O4+ on day 75 of F39's arm), and FGF2
+    inhibits the transition (Hu et al. 2009, Development 136:1443); without FGF2 and with SHH the
+    Zhang lab's pre-OPCs give OPCs of high purity (Hu et al. 2009b, Nat Protoc 4:1614; F63, F64).
+
+    O4 and its share are in sample (k_oligo and o4_level were sized from F39 and F59), the order
+    (SOX10 before O4), Hu's purity and FGF2's direction are not.
+    """
+    facts = {t.id: t for t in fact_targets()}
+    f39, f63, f64 = facts["F39"], facts["F63"], facts["F64"]
+    arm = apply_perturbation(G(f39.protocol), f39.perturbation)
+    r = ips.simulate(arm.protocol, days=arm.days)
+    on = r.stage_timing(["SOX10", "O4", "OPC"])["onset"]
+    assert on["OPC"] <= on["SOX10"] < on["O4"] <= 60  # the glial switch, SOX10, then O4
+    assert 0.28 <= r.markers.loc[75, "O4"] <= 0.58
+    assert r.markers.loc[75, "O4"] < r.markers.loc[75, "PDGFRA"] <= r.fractions.loc[75, "OPC"]
+    hu = apply_perturbation(G(f63.protocol), f63.perturbation)
+    pure = ips.simulate(hu.protocol, days=hu.days).markers.loc[97, "PDGFRA"]
+    assert 0.6 <= pure <= 1.0
+    kept = apply_perturbation(G(f64.protocol), f64.perturbation)
+    assert ips.simulate(kept.protocol, days=kept.days).markers.loc[97, "PDGFRA"] < pure - 0.2
+
+
 def test_separate_vectors_leave_some_cells_with_ngn2_alone():
     """Three adenoviruses at 0.9 each (hester2011): of the programmed neurons, NGN2-alone ones are 1 - e^2.
 

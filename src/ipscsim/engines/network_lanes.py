@@ -89,13 +89,13 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[11 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
         sh[12 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
         sh[13 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
-        sh[14 * S + l] = (1.0 - ((((1.0 - ((p[174 * S + l] * f[9 * S + l]) * sat(((p[178 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[175 * S + l] * f[10 * S + l]) * sat(((p[179 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[176 * S + l] * f[11 * S + l]) * sat(((p[180 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[177 * S + l] * f[12 * S + l]) * sat(((p[181 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
+        sh[14 * S + l] = (1.0 - ((((1.0 - ((p[177 * S + l] * f[9 * S + l]) * sat(((p[181 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[178 * S + l] * f[10 * S + l]) * sat(((p[182 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[179 * S + l] * f[11 * S + l]) * sat(((p[183 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[180 * S + l] * f[12 * S + l]) * sat(((p[184 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
         sh[15 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
         sh[16 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[17 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[173 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[172 * S + l]) * sh[17 * S + l]))  # neuron death rate (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[173 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[172 * S + l]) * sh[17 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
-        sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[182 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
+        sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[176 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[175 * S + l]) * sh[17 * S + l]))  # neuron death rate (1/day)
+        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[176 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[175 * S + l]) * sh[17 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
+        sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[185 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[21 * S + l] = ((sh[9 * S + l] * sh[9 * S + l]) / (p[48 * S + l] + (sh[9 * S + l] * sh[9 * S + l])))
         sh[22 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[7 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
 
@@ -148,32 +148,33 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_pr_irx = ((p[27 * S + l] * v_gp) / ((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l]))))))
         v_pr_nk6 = (((p[43 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[44 * S + l]) * v_g))) / (1.0 + (p[44 * S + l] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23 * S + l])
-        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[170 * S + l]))  # patterning genes answer in definitive
+        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[173 * S + l]))  # patterning genes answer in definitive
         out_oo[13 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_pax)) - (p[40 * S + l] * y_o[13 * SY + l])))
         out_oo[14 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_oli)) - (p[40 * S + l] * y_o[14 * SY + l])))
         out_oo[15 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[40 * S + l] * y_o[15 * SY + l])))
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[16 * SY + l])))
         out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
         out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[21 * S + l] - y_o[18 * SY + l]))
-        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[154 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[162 * S + l]) * den2i(y_o[12 * SY + l], ip[153 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
+        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[154 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[165 * S + l]) * den2i(y_o[12 * SY + l], ip[153 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
         out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[19 * SY + l]))
-        out_oo[20 * SY + l] = ((theta[l] * p[155 * S + l]) * (((dp[9 * S + l] * ((((p[157 * S + l] * hill4i(y_o[7 * SY + l], ip[158 * S + l])) * (1.0 + (p[160 * S + l] * sh[8 * S + l]))) * (1.0 + (p[161 * S + l] * sh[13 * S + l]))) + hill2i(y_o[20 * SY + l], ip[156 * S + l]))) * v_nep) - y_o[20 * SY + l]))
-        v_mito = ((sh[8 * S + l] + v_s_w) + (p[168 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[21 * SY + l] = ((theta[l] * p[164 * S + l]) * ((((p[165 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[166 * S + l])) * rep4i(v_mito, ip[167 * S + l])) - y_o[21 * SY + l]))
-        out_oo[22 * SY + l] = (p[58 * S + l] * (((sh[10 * S + l] * sh[15 * S + l]) * y_o[24 * SY + l]) - y_o[22 * SY + l]))  # only where the cassette's NGN2
-        out_oo[23 * SY + l] = (p[59 * S + l] * (y_o[22 * SY + l] - y_o[23 * SY + l]))
-        out_oo[24 * SY + l] = (0.0 * y_o[24 * SY + l])  # what a cell was given stays with it and
-        out_oo[25 * SY + l] = (0.0 * y_o[25 * SY + l])  # its daughters
+        out_oo[20 * SY + l] = ((theta[l] * p[155 * S + l]) * (((dp[9 * S + l] * ((((p[157 * S + l] * hill4i(y_o[7 * SY + l], ip[158 * S + l])) * (1.0 + (p[163 * S + l] * sh[8 * S + l]))) * (1.0 + (p[164 * S + l] * sh[13 * S + l]))) + hill2i(y_o[20 * SY + l], ip[156 * S + l]))) * v_nep) - y_o[20 * SY + l]))
+        out_oo[21 * SY + l] = ((theta[l] * p[160 * S + l]) * (((hill8i(y_o[20 * SY + l], ip[62 * S + l]) * hill8i(y_o[14 * SY + l], ip[62 * S + l])) * rep2i(sh[8 * S + l], ip[161 * S + l])) - y_o[21 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+        v_mito = ((sh[8 * S + l] + v_s_w) + (p[171 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[22 * SY + l] = ((theta[l] * p[167 * S + l]) * ((((p[168 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[169 * S + l])) * rep4i(v_mito, ip[170 * S + l])) - y_o[22 * SY + l]))
+        out_oo[23 * SY + l] = (p[58 * S + l] * (((sh[10 * S + l] * sh[15 * S + l]) * y_o[25 * SY + l]) - y_o[23 * SY + l]))  # only where the cassette's NGN2
+        out_oo[24 * SY + l] = (p[59 * S + l] * (y_o[23 * SY + l] - y_o[24 * SY + l]))
+        out_oo[25 * SY + l] = (0.0 * y_o[25 * SY + l])  # what a cell was given stays with it and
+        out_oo[26 * SY + l] = (0.0 * y_o[26 * SY + l])  # its daughters
         v_wo = min(max(y_o[0 * SY + l], 0.0), 1.0)
         v_wx = min(min(max(v_oth, 0.0), 1.0), (1.0 - v_wo))
         v_wn = ((1.0 - v_wo) - v_wx)
         v_glial = min(max(y_o[20 * SY + l], 0.0), 1.0)
-        v_q = min(max(y_o[21 * SY + l], 0.0), 1.0)
+        v_q = min(max(y_o[22 * SY + l], 0.0), 1.0)
         v_cyc_np = (p[67 * S + l] + ((1.0 - p[67 * S + l]) * hill2i(v_mito, ip[68 * S + l])))  # share of the mitogen-driven rate
         r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[16 * S + l]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[17 * S + l] * ((p[171 * S + l] * v_wo) + (p[172 * S + l] * (1.0 - v_wo)))))
+        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[17 * S + l] * ((p[174 * S + l] * v_wo) + (p[175 * S + l] * (1.0 - v_wo)))))
         r[2 * S + l] = ((p[56 * S + l] * hill2i(max(y_o[19 * SY + l], 0.0), ip[57 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
-        r[3 * S + l] = (p[60 * S + l] * hill2i(max(y_o[23 * SY + l], 0.0), ip[61 * S + l]))  # programming into neurons (1/day)
+        r[3 * S + l] = (p[60 * S + l] * hill2i(max(y_o[24 * SY + l], 0.0), ip[61 * S + l]))  # programming into neurons (1/day)
         v_gh = hill8i(y_o[8 * SY + l], ip[133 * S + l])  # HOX+ (hindbrain and spinal)
         v_gn = hill8i(y_o[15 * SY + l], ip[62 * S + l])
         v_go = hill8i(y_o[14 * SY + l], ip[62 * S + l])
@@ -187,9 +188,9 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[6 * SY + l], ip[169 * S + l])  # patterned: programming keeps the domain's fate
-        v_nil = ((env[9 * S + l] * y_o[25 * SY + l]) / (sh[15 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
-        v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[25 * SY + l]))) / (sh[15 * S + l] + 1e-12))  # NGN2 alone
+        v_pat = hill4i(y_o[6 * SY + l], ip[172 * S + l])  # patterned: programming keeps the domain's fate
+        v_nil = ((env[9 * S + l] * y_o[26 * SY + l]) / (sh[15 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
+        v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[26 * SY + l]))) / (sh[15 * S + l] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))
         r[12 * S + l] = ((v_ngn * v_pat) * r[5 * S + l])
         r[13 * S + l] = ((v_ngn * v_pat) * r[6 * S + l])
@@ -205,8 +206,8 @@ def cohort_lanes(nl, y, o, out, oo, r, sh, p, ip, dp, s):
     out_oo = out[oo * SY:]
     y_o = y[o * SY:]
     for l in range(nl):
-        v_bn = (y_o[26 * SY + l] * r[2 * S + l])
-        v_bt = (y_o[26 * SY + l] * r[3 * S + l])
+        v_bn = (y_o[27 * SY + l] * r[2 * S + l])
+        v_bt = (y_o[27 * SY + l] * r[3 * S + l])
         v_b_MMC = ((v_bn * r[4 * S + l]) + (v_bt * r[11 * S + l]))  # neurons born into each class (per day)
         v_b_LMC = ((v_bn * r[5 * S + l]) + (v_bt * r[12 * S + l]))
         v_b_V3 = ((v_bn * r[6 * S + l]) + (v_bt * r[13 * S + l]))
@@ -214,27 +215,27 @@ def cohort_lanes(nl, y, o, out, oo, r, sh, p, ip, dp, s):
         v_b_DIN = ((v_bn * r[8 * S + l]) + (v_bt * r[15 * S + l]))
         v_b_RN = ((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l]))
         v_b_IN = ((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l]))
-        out_oo[26 * SY + l] = (y_o[26 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
-        out_oo[27 * SY + l] = (v_b_MMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[27 * SY + l]))
-        out_oo[28 * SY + l] = ((sh[20 * S + l] * y_o[27 * SY + l]) - (sh[19 * S + l] * y_o[28 * SY + l]))
-        out_oo[29 * SY + l] = (v_b_LMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[29 * SY + l]))
-        out_oo[30 * SY + l] = ((sh[20 * S + l] * y_o[29 * SY + l]) - (sh[19 * S + l] * y_o[30 * SY + l]))
-        out_oo[31 * SY + l] = (v_b_V3 - (sh[18 * S + l] * y_o[31 * SY + l]))
-        out_oo[32 * SY + l] = (v_b_VIN - (sh[18 * S + l] * y_o[32 * SY + l]))
-        out_oo[33 * SY + l] = (v_b_DIN - (sh[18 * S + l] * y_o[33 * SY + l]))
-        out_oo[34 * SY + l] = (v_b_RN - (sh[18 * S + l] * y_o[34 * SY + l]))
-        out_oo[35 * SY + l] = (v_b_IN - (sh[18 * S + l] * y_o[35 * SY + l]))
-        out_oo[36 * SY + l] = ((v_b_MMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[36 * SY + l]))  # the level a neuron is born at stays with
-        out_oo[37 * SY + l] = ((sh[20 * S + l] * y_o[36 * SY + l]) - (sh[19 * S + l] * y_o[37 * SY + l]))  # it: each class's summed birth level,
-        out_oo[38 * SY + l] = ((v_b_LMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[38 * SY + l]))  # which follows its count's own births,
-        out_oo[39 * SY + l] = ((sh[20 * S + l] * y_o[38 * SY + l]) - (sh[19 * S + l] * y_o[39 * SY + l]))  # deaths and maturation; LV_c / c is the
-        out_oo[40 * SY + l] = ((v_b_V3 * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[40 * SY + l]))  # class's mean birth level, which the
-        out_oo[41 * SY + l] = ((v_b_VIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[41 * SY + l]))  # neurons' markers read (NEURON)
-        out_oo[42 * SY + l] = ((v_b_DIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[42 * SY + l]))
-        out_oo[43 * SY + l] = ((v_b_RN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[43 * SY + l]))
-        out_oo[44 * SY + l] = ((v_b_IN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[44 * SY + l]))
-        v_sum_div = (y_o[26 * SY + l] * r[0 * S + l])
-        v_sum_death = (((y_o[26 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[27 * SY + l] + y_o[28 * SY + l]) + y_o[29 * SY + l]) + y_o[30 * SY + l]))) + (sh[18 * S + l] * ((((y_o[31 * SY + l] + y_o[32 * SY + l]) + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l])))
+        out_oo[27 * SY + l] = (y_o[27 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
+        out_oo[28 * SY + l] = (v_b_MMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[28 * SY + l]))
+        out_oo[29 * SY + l] = ((sh[20 * S + l] * y_o[28 * SY + l]) - (sh[19 * S + l] * y_o[29 * SY + l]))
+        out_oo[30 * SY + l] = (v_b_LMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[30 * SY + l]))
+        out_oo[31 * SY + l] = ((sh[20 * S + l] * y_o[30 * SY + l]) - (sh[19 * S + l] * y_o[31 * SY + l]))
+        out_oo[32 * SY + l] = (v_b_V3 - (sh[18 * S + l] * y_o[32 * SY + l]))
+        out_oo[33 * SY + l] = (v_b_VIN - (sh[18 * S + l] * y_o[33 * SY + l]))
+        out_oo[34 * SY + l] = (v_b_DIN - (sh[18 * S + l] * y_o[34 * SY + l]))
+        out_oo[35 * SY + l] = (v_b_RN - (sh[18 * S + l] * y_o[35 * SY + l]))
+        out_oo[36 * SY + l] = (v_b_IN - (sh[18 * S + l] * y_o[36 * SY + l]))
+        out_oo[37 * SY + l] = ((v_b_MMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[37 * SY + l]))  # the level a neuron is born at stays with
+        out_oo[38 * SY + l] = ((sh[20 * S + l] * y_o[37 * SY + l]) - (sh[19 * S + l] * y_o[38 * SY + l]))  # it: each class's summed birth level,
+        out_oo[39 * SY + l] = ((v_b_LMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[39 * SY + l]))  # which follows its count's own births,
+        out_oo[40 * SY + l] = ((sh[20 * S + l] * y_o[39 * SY + l]) - (sh[19 * S + l] * y_o[40 * SY + l]))  # deaths and maturation; LV_c / c is the
+        out_oo[41 * SY + l] = ((v_b_V3 * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[41 * SY + l]))  # class's mean birth level, which the
+        out_oo[42 * SY + l] = ((v_b_VIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[42 * SY + l]))  # neurons' markers read (NEURON)
+        out_oo[43 * SY + l] = ((v_b_DIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[43 * SY + l]))
+        out_oo[44 * SY + l] = ((v_b_RN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[44 * SY + l]))
+        out_oo[45 * SY + l] = ((v_b_IN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[45 * SY + l]))
+        v_sum_div = (y_o[27 * SY + l] * r[0 * S + l])
+        v_sum_death = (((y_o[27 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[28 * SY + l] + y_o[29 * SY + l]) + y_o[30 * SY + l]) + y_o[31 * SY + l]))) + (sh[18 * S + l] * ((((y_o[32 * SY + l] + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l]) + y_o[36 * SY + l])))
         s[0 * S + l] += v_sum_div
         s[1 * S + l] += v_sum_death
 
@@ -252,7 +253,7 @@ def globals_lanes(nl, y, gb, out, s, sh, p, ip, dp):
         out_gb[4 * SY + l] = (0.0 * y_gb[0 * SY + l])
 
 
-PROGENITOR_READOUT_GATES = 22
+PROGENITOR_READOUT_GATES = 24
 
 
 @jit(inline="always")
@@ -274,16 +275,18 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         g[10 * S + l] = y_o[8 * S + l]
         g[11 * S + l] = y_o[14 * S + l]
         g[12 * S + l] = y_o[15 * S + l]
-        g[13 * S + l] = y_o[22 * S + l]
+        g[13 * S + l] = y_o[23 * S + l]
         g[14 * S + l] = y_o[13 * S + l]
         g[15 * S + l] = y_o[16 * S + l]
     for l in range(nl):
         g[16 * S + l] = y_o[17 * S + l]
-        g[17 * S + l] = y_o[8 * S + l]
+        g[17 * S + l] = y_o[21 * S + l]
         g[18 * S + l] = y_o[8 * S + l]
         g[19 * S + l] = y_o[8 * S + l]
         g[20 * S + l] = y_o[8 * S + l]
         g[21 * S + l] = y_o[8 * S + l]
+        g[22 * S + l] = y_o[8 * S + l]
+        g[23 * S + l] = y_o[21 * S + l]
     fgate_row(g[0 * S:], p[62], p[63])
     fgate_row(g[1 * S:], p[62], p[63])
     fgate_row(g[2 * S:], p[62], p[63])
@@ -293,19 +296,21 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[6 * S:], p[62], p[63])
     fgate_row(g[7 * S:], p[62], p[63])
     fgate_row(g[8 * S:], p[62], p[63])
-    fgate_row(g[9 * S:], p[133], p[183])
-    fgate_row(g[10 * S:], p[185], p[183])
+    fgate_row(g[9 * S:], p[133], p[186])
+    fgate_row(g[10 * S:], p[188], p[186])
     fgate_row(g[11 * S:], p[62], p[63])
     fgate_row(g[12 * S:], p[62], p[63])
     fgate_row(g[13 * S:], p[62], p[63])
     fgate_row(g[14 * S:], p[62], p[63])
     fgate_row(g[15 * S:], p[62], p[63])
     fgate_row(g[16 * S:], p[62], p[63])
-    fgate_row(g[17 * S:], p[184], p[183])
-    fgate_row(g[18 * S:], p[186], p[183])
-    fgate_row(g[19 * S:], p[134], p[183])
-    fgate_row(g[20 * S:], p[135], p[183])
-    fgate_row(g[21 * S:], p[136], p[183])
+    fgate_row(g[17 * S:], p[62], p[63])
+    fgate_row(g[18 * S:], p[187], p[186])
+    fgate_row(g[19 * S:], p[189], p[186])
+    fgate_row(g[20 * S:], p[134], p[186])
+    fgate_row(g[21 * S:], p[135], p[186])
+    fgate_row(g[22 * S:], p[136], p[186])
+    fgate_row(g[23 * S:], p[162], p[63])
     for l in range(nl):
         v_o4 = g[0 * S + l]
         v_gnmp = g[1 * S + l]
@@ -331,7 +336,7 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
         v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
         v_com = (v_npr * v_gs1)
-        v_tg = ((g[13 * S + l] * cassette_nil) * y_o[25 * S + l])
+        v_tg = ((g[13 * S + l] * cassette_nil) * y_o[26 * S + l])
         v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
         tp[0 * S + l] = v_o4
         tp[1 * S + l] = (v_r0 * v_gnmp)
@@ -360,20 +365,22 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         mk[11 * S + l] = ((v_o4 + (v_r0 * v_gnmp)) + v_neural)
         mk[12 * S + l] = (((v_r0 * v_gnmp) + (v_c1 * v_gme)) + (((v_r0 * v_und) * max(y_o[4 * S + l], 0.0)) / v_lv_sum))
         mk[13 * S + l] = ((v_c1 * v_gme) + (((v_r0 * v_und) * max(y_o[4 * S + l], 0.0)) / v_lv_sum))
-        mk[14 * S + l] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y_o[3 * S + l], 0.0)) / v_lv_sum))
+        v_gol = ((v_glia * v_go) * g[17 * S + l])  # OPCs (SOX10+PDGFRA+)
+        mk[14 * S + l] = (((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y_o[3 * S + l], 0.0)) / v_lv_sum)) + v_gol)
         mk[15 * S + l] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y_o[3 * S + l], 0.0) + max(y_o[2 * S + l], 0.0))) / v_lv_sum))
         mk[16 * S + l] = (v_neural * v_gfp)
         mk[17 * S + l] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-        mk[18 * S + l] = ((v_neural * g[17 * S + l]) * (1.0 - v_gnh))
-        mk[19 * S + l] = (v_lineage * g[18 * S + l])
-        mk[20 * S + l] = (v_lineage * g[19 * S + l])
-        mk[21 * S + l] = (v_lineage * g[20 * S + l])
-        mk[22 * S + l] = (v_lineage * g[21 * S + l])
+        mk[18 * S + l] = ((v_neural * g[18 * S + l]) * (1.0 - v_gnh))
+        mk[19 * S + l] = (v_lineage * g[19 * S + l])
+        mk[20 * S + l] = (v_lineage * g[20 * S + l])
+        mk[21 * S + l] = (v_lineage * g[21 * S + l])
+        mk[22 * S + l] = (v_lineage * g[22 * S + l])
         mk[23 * S + l] = (0.0 * v_o4)
         mk[24 * S + l] = v_tg
-        mk[25 * S + l] = (v_glia * v_go)
-        mk[26 * S + l] = v_glia
-        mk[27 * S + l] = (0.0 * v_o4)
+        mk[25 * S + l] = v_gol
+        mk[26 * S + l] = ((v_glia * v_go) * g[23 * S + l])  # a later stage of the same
+        mk[27 * S + l] = v_glia
+        mk[28 * S + l] = (0.0 * v_o4)
 
 
 NEURON_READOUT_GATES = 7
@@ -390,13 +397,13 @@ def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
         g[4 * S + l] = lv[l]
         g[5 * S + l] = lv[l]
         g[6 * S + l] = lv[l]
-    fgate_row(g[0 * S:], p[185], p[183])
-    fgate_row(g[1 * S:], p[184], p[183])
-    fgate_row(g[2 * S:], p[133], p[183])
-    fgate_row(g[3 * S:], p[186], p[183])
-    fgate_row(g[4 * S:], p[134], p[183])
-    fgate_row(g[5 * S:], p[135], p[183])
-    fgate_row(g[6 * S:], p[136], p[183])
+    fgate_row(g[0 * S:], p[188], p[186])
+    fgate_row(g[1 * S:], p[187], p[186])
+    fgate_row(g[2 * S:], p[133], p[186])
+    fgate_row(g[3 * S:], p[189], p[186])
+    fgate_row(g[4 * S:], p[134], p[186])
+    fgate_row(g[5 * S:], p[135], p[186])
+    fgate_row(g[6 * S:], p[136], p[186])
     for l in range(nl):
         v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
         v_nh = g[0 * S + l]  # LEVEL: the level the neuron was born at
@@ -413,4 +420,4 @@ def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
         mk[22 * S + l] += w[l] * g[6 * S + l]
         mk[23 * S + l] += w[l] * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
         mk[24 * S + l] += w[l] * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
-        mk[27 * S + l] += w[l] * (1.0 + (0.0 * v_mn))
+        mk[28 * S + l] += w[l] * (1.0 + (0.0 * v_mn))

@@ -24,15 +24,10 @@ Sections, in the order a right-hand-side evaluation runs them:
   level they were born at);
 * ``GLOBAL`` (ODE engine): dissociation stress and the books (cumulative divisions and deaths).
 
-The endogenous inputs the engine provides to ``SHARED`` (:data:`ENV`): ``nodal_src`` and ``bmp_src``
-(the culture's Nodal and BMP sources per cell, from ``EMIT``), ``delta`` (mean Delta of the
-progenitors around), ``occ`` (occupancy of the vessel), ``density`` (cells per cm²), ``fmt`` (1 in
-suspension aggregates), ``agg`` (cells per aggregate), ``stress`` (dissociation stress),
-``mn_hazard`` and ``mn_deprivation`` (the genotype's MN death hazard ratios: of the death that
-neurotrophic support cannot prevent, and of the death that follows its lack), and the cassette the
-line carries (``cassette_nil``, ``cassette_ngn2``, 0 or 1). Which cells of the culture express the
-cassette is cell state, not an input: the constant genes ``VEC_NGN2`` and ``VEC_IL`` (0 or 1), set at
-seeding from the protocol's delivery (:func:`ipscsim.model.cohorts.cassette_mosaic`) and inherited.
+The engine's endogenous inputs to ``SHARED`` are listed, with their meaning, at :data:`ENV`. Which
+cells of the culture express the cassette is cell state, not an input: the constant genes
+``VEC_NGN2`` and ``VEC_IL`` (0 or 1), set at seeding from the protocol's delivery
+(:func:`ipscsim.model.cohorts.cassette_mosaic`) and inherited.
 """
 
 from __future__ import annotations
@@ -92,6 +87,7 @@ GENES: tuple[str, ...] = (
     "HES",  # Notch target
     "NGN2",  # proneural factor (Delta source)
     "GLIAL",  # gliogenic switch (NFIA)
+    "OLIGO",  # oligodendroglial maturation of OLIG2+ glia (SOX10, PDGFRA, then O4)
     "QUIES",  # share of the cohort's progenitors that are quiescent
     "TRANSGENE",  # induced cassette
     "PROGRAMME",  # engaged programming
@@ -186,6 +182,7 @@ MARKERS: tuple[str, ...] = (
     "FOXP1",
     "LHX3",
     "PDGFRA",
+    "O4",
     "NFIA",
     "TUBB3",
 )
@@ -215,6 +212,7 @@ NOISE_RATES: dict[str, str] = {
     "HES": "k_hes",
     "NGN2": "k_ngn2",
     "GLIAL": "k_glial",
+    "OLIGO": "k_oligo",
     "QUIES": "k_quies",
     "TRANSGENE": "k_transgene",
     "PROGRAMME": "k_programme",
@@ -223,20 +221,20 @@ NOISE_RATES: dict[str, str] = {
 }
 NOISE_FIXED: tuple[str, ...] = ("TRANSGENE", "PROGRAMME")
 
-#: Inputs the engine gives ``SHARED`` besides the pathway inputs (see the module docstring).
+#: Inputs the engine gives ``SHARED`` besides the pathway inputs.
 ENV: tuple[str, ...] = (
-    "nodal_src",
-    "bmp_src",
-    "delta",
-    "occ",
-    "density",
-    "fmt",
-    "agg",
-    "stress",
-    "mn_hazard",
-    "cassette_nil",
-    "cassette_ngn2",
-    "mn_deprivation",
+    "nodal_src",  # the culture's Nodal source per cell (from EMIT)
+    "bmp_src",  # ... and its BMP source
+    "delta",  # mean Delta of the progenitors around
+    "occ",  # occupancy of the vessel
+    "density",  # cells per cm2
+    "fmt",  # 1 in suspension aggregates
+    "agg",  # cells per aggregate
+    "stress",  # dissociation stress
+    "mn_hazard",  # genotype's MN death hazard ratio: of the death trophic support cannot prevent
+    "cassette_nil",  # the line carries an NGN2-ISL1-LHX3 cassette (0 or 1)
+    "cassette_ngn2",  # ... an NGN2-only cassette
+    "mn_deprivation",  # genotype's MN death hazard ratio: of the death that follows its lack
 )
 
 DERIVED = """
@@ -384,6 +382,8 @@ drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (
 d.NGN2      = theta * k_ngn2 * (drive_ng - NGN2)
 d.GLIAL     = theta * k_glial * (kgl1 * (eps_glial * hill4(CLOCK, clock_glial) * (1 + fgf_glial * s_f)
               * (1 + stat3_glial * stat3) + hill2(GLIAL, K_glial)) * nep - GLIAL)
+d.OLIGO     = theta * k_oligo * (hill8(GLIAL, gate_threshold) * hill8(OLIG2, gate_threshold)
+              * rep2(s_f, K_fgf_oligo) - OLIGO)            # OLIG2+ glia mature to OPCs; FGF2 holds back
 mito        = s_f + s_w + mito_shh * s_hh                 # mitogens of neural progenitors (FGF, WNT, SHH)
 d.QUIES     = theta * k_quies * (quies_max * nep * hill4(CLOCK, clock_quies) * rep4(mito, K_mito_quies)
               - QUIES)
@@ -485,7 +485,8 @@ marker.CHAT = 0 * o4
 marker.SOX2 = o4 + r0 * gnmp + neural
 marker.T    = r0 * gnmp + c1 * gme + r0 * und * pos(ME) / lv_sum
 marker.SOX17 = c1 * gme + r0 * und * pos(ME) / lv_sum
-marker.SOX10 = c2 * gnc + r0 * und * pos(NC) / lv_sum
+gol         = glia * go * gate(OLIGO, gate_threshold, sigma_measurement)  # OPCs (SOX10+PDGFRA+)
+marker.SOX10 = c2 * gnc + r0 * und * pos(NC) / lv_sum + gol
 marker.TFAP2A = c2 * gnc + c3 * gnne + r0 * und * (pos(NC) + pos(NNE)) / lv_sum
 marker.FOXA2 = neural * gfp
 marker.OTX2 = o4 + neural * (1 - gnh)                   # primed hPSCs express OTX2
@@ -496,7 +497,8 @@ marker.HOXC8 = lineage * gate(LEVEL, level_thoracic, sigma_level)
 marker.HOXC10 = lineage * gate(LEVEL, level_lumbar, sigma_level)
 marker.FOXP1 = 0 * o4
 marker.LHX3 = tg
-marker.PDGFRA = glia * go
+marker.PDGFRA = gol
+marker.O4   = glia * go * gate(OLIGO, o4_level, sigma_measurement)  # a later stage of the same
 marker.NFIA = glia
 marker.TUBB3 = 0 * o4
 """
@@ -531,6 +533,7 @@ marker.HOXC10 = gate(LEVEL, level_lumbar, sigma_level)
 marker.FOXP1 = is_LMC + is_LMC_CHAT
 marker.LHX3 = is_MMC + is_MMC_CHAT
 marker.PDGFRA = 0 * mn
+marker.O4   = 0 * mn
 marker.NFIA = 0 * mn
 marker.TUBB3 = 1 + 0 * mn
 """
@@ -580,11 +583,7 @@ d.CUM_REPLATED = 0 * STRESS
 
 @lru_cache(maxsize=1)
 def network() -> Network:
-    """The model's equations, parsed.
-
-    :func:`ipscsim.model.network_check.check_network` checks that every name resolves and every state
-    has its rate; the code generator runs it.
-    """
+    """The model's equations, parsed (the code generator checks them: ``network_check``)."""
     net = Network(
         tuple(parse_block(DERIVED, "DERIVED")),
         tuple(parse_block(MEDIUM, "MEDIUM")),

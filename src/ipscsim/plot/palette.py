@@ -70,6 +70,7 @@ MARKER_COLORS: dict[str, str] = {
     "FOXP1": "#90C987",
     "LHX3": "#997700",
     "PDGFRA": "#72190E",
+    "O4": "#66A61E",
     "NFIA": "#364B9A",
     "TUBB3": "#AA6F9E",
 }

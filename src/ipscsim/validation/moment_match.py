@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["K_RELIABLE", "MomentMatch", "moment_match", "psis"]
+__all__ = ["K_RELIABLE", "MIN_TAIL", "MomentMatch", "moment_match", "psis"]
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,29 @@ K_RELIABLE = 0.7
 TRANSFORMS = ("shift", "scale", "cov")
 
 
+#: Fewest distinct values in the weights' tail for a Pareto fit (arviz and loo fit none below 5).
+MIN_TAIL = 5
+
+
 def psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
     """Pareto-smoothed normalised importance weights and the shape estimate ``k`` (arviz).
 
-    Equal weights need no smoothing: ``k`` is NaN. Draws of log weight ``-inf`` (outside the
-    target's support) get weight 0.
+    ``k`` is NaN, and the weights are the plain normalised ratios, where the largest ratios (the
+    tail arviz would fit: ``min(0.2 S, 3 sqrt(S))`` draws) take fewer than :data:`MIN_TAIL` distinct
+    values: equal weights, or a likelihood that takes a few values only (flat inside published
+    intervals). Such ratios are bounded on the draws, so the estimate's variance is finite; the
+    generalized Pareto fit, made for a continuous tail, has nothing to estimate. The fold is then
+    judged by its effective sample size. Draws of log weight ``-inf`` (outside the target's
+    support) get weight 0.
     """
     log_w = np.asarray(log_w, dtype=np.float64)
     finite = np.isfinite(log_w)
     if not finite.any():
         raise ValueError("log_w: no draw has a finite log weight; the target misses every draw")
-    if np.ptp(log_w[finite]) < 1e-9:
-        w = np.where(finite, 1.0, 0.0)
+    lw_f = log_w[finite] - log_w[finite].max()
+    m = math.ceil(min(0.2 * lw_f.size, 3 * math.sqrt(lw_f.size)))
+    if np.unique(np.round(np.sort(lw_f)[-m:], 9)).size < MIN_TAIL:
+        w = np.where(finite, np.exp(log_w - log_w[finite].max()), 0.0)
         return w / w.sum(), math.nan
     with warnings.catch_warnings():  # arviz announces its refactor on import
         warnings.simplefilter("ignore", FutureWarning)
@@ -60,7 +71,7 @@ def psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
                 'leave-out importance sampling needs arviz: pip install "ipscsim[bayes]"'
             ) from None
 
-        lw, k = az.psislw(log_w[finite] - log_w[finite].max())
+        lw, k = az.psislw(lw_f)
     w = np.zeros(log_w.shape)
     w[finite] = np.exp(np.asarray(lw, dtype=np.float64))
     return w / w.sum(), float(k)
@@ -73,7 +84,8 @@ class MomentMatch:
     Attributes:
         x: ``(S, d)`` the draws after the maps kept.
         weights: Pareto-smoothed normalised importance weights of ``x`` for the target.
-        k: Pareto shape of the weights (NaN: equal weights).
+        k: Pareto shape of the weights (NaN: too few distinct ratios in the tail to fit, see
+            :func:`psis`).
         k_start: Pareto shape before any map.
         transforms: The maps kept, in order.
         aux: What the target callable returned beside the log density, for the draws ``x``.

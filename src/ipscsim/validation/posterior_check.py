@@ -249,7 +249,8 @@ def fold_reliability(k: float, w: np.ndarray) -> tuple[float, bool]:
     """A fold's effective sample size (of weights ``w`` summing to 1) and whether it is unreliable.
 
     Unreliable: the Pareto shape ``k`` above :data:`K_RELIABLE`, or the weight resting on fewer than
-    :data:`ESS_SHARE` of the draws. ``k`` NaN (equal weights) alone is reliable.
+    :data:`ESS_SHARE` of the draws. ``k`` NaN (bounded ratios, no tail to fit: see
+    :func:`~ipscsim.validation.moment_match.psis`) leaves the effective sample size to judge.
     """
     ess = float(1.0 / np.sum(w**2))
     return ess, bool(k > K_RELIABLE or ess < ESS_SHARE * len(w))
@@ -333,9 +334,11 @@ def _method(check: PosteriorCheck, meta: dict[str, Any], quick: bool) -> str:
         "at their values, as in the fit); a fold whose "
         f"Pareto shape k exceeds {K_RELIABLE}, or whose weight rests on fewer than "
         f"{ESS_SHARE:.0%} of the draws (effective sample size), is not reliable (marked); k is "
-        "`-` where every draw fits the publication's rows alike and `inf` where nearly every draw "
-        "does and the tail fit fails (marked). Where every draw fits them alike (the likelihood "
-        "is flat inside a published interval), importance sampling leaves the posterior as it is: "
+        "`-` where the largest weights take fewer than five distinct values (every draw fits the "
+        "publication's rows alike, or a few groups of draws do: the likelihood is flat inside a "
+        "published interval), so that the weights are bounded and there is no tail to fit; the "
+        "effective sample size then judges the fold. Where every draw fits them alike, "
+        "importance sampling leaves the posterior as it is: "
         "it cannot see where the parameters would go without the publication, outside the "
         "draws; the refits of the cross-validation above measure that."
         + (
