@@ -621,6 +621,8 @@ def test_olig2_glia_mature_to_sox10_then_o4_opcs_unless_fgf2_holds_them_back():
     assert on["OPC"] <= on["SOX10"] < on["O4"] <= 60  # the glial switch, SOX10, then O4
     assert 0.28 <= r.markers.loc[75, "O4"] <= 0.58
     assert r.markers.loc[75, "O4"] < r.markers.loc[75, "PDGFRA"] <= r.fractions.loc[75, "OPC"]
+    low = ips.simulate(arm.protocol, days=arm.days, params={"o4_level": 0.2}).markers.loc[75]
+    assert low["O4"] == pytest.approx(low["PDGFRA"], abs=1e-9)  # never O4 before SOX10/PDGFRA
     hu = apply_perturbation(G(f63.protocol), f63.perturbation)
     pure = ips.simulate(hu.protocol, days=hu.days).markers.loc[97, "PDGFRA"]
     assert 0.6 <= pure <= 1.0

@@ -48,7 +48,7 @@ __all__ = [
     "shared",
 ]
 
-N_DERIVED = 12
+N_DERIVED = 13
 N_EMIT = 3
 N_SHARED = 23
 N_RATES = 18
@@ -70,6 +70,7 @@ def derived(p, ip, dp):
     dp[9] = (1.0 + (p[156] * p[156]))
     dp[10] = (1.0 + (p[142] * p[142]))
     dp[11] = (1.0 + (p[173] * p[173]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
+    dp[12] = max(p[162], p[62])  # O4 is read after SOX10 and PDGFRA, never before
 
 
 @jit(inline="always")
@@ -326,7 +327,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = v_gol
-    mk[26] = ((v_glia * v_go) * gate(y[o + 21], p[162], p[63]))  # a later stage of the same
+    mk[26] = ((v_glia * v_go) * gate(y[o + 21], dp[12], p[63]))  # a later stage of the same
     mk[27] = v_glia
     mk[28] = (0.0 * v_o4)
 

@@ -310,7 +310,7 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[20 * S:], p[134], p[186])
     fgate_row(g[21 * S:], p[135], p[186])
     fgate_row(g[22 * S:], p[136], p[186])
-    fgate_row(g[23 * S:], p[162], p[63])
+    fgate_row(g[23 * S:], dp[12], p[63])
     for l in range(nl):
         v_o4 = g[0 * S + l]
         v_gnmp = g[1 * S + l]

@@ -250,6 +250,7 @@ kfp1        = 1 + K_fp * K_fp
 kgl1        = 1 + K_glial * K_glial
 kg3         = 1 + K_gli3 * K_gli3
 ks1         = 1 + K_sox1_poni * K_sox1_poni  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
+o4_gate     = max(o4_level, gate_threshold)  # O4 is read after SOX10 and PDGFRA, never before
 """
 
 MEDIUM = """
@@ -498,7 +499,7 @@ marker.HOXC10 = lineage * gate(LEVEL, level_lumbar, sigma_level)
 marker.FOXP1 = 0 * o4
 marker.LHX3 = tg
 marker.PDGFRA = gol
-marker.O4   = glia * go * gate(OLIGO, o4_level, sigma_measurement)  # a later stage of the same
+marker.O4   = glia * go * gate(OLIGO, o4_gate, sigma_measurement)  # a later stage of the same
 marker.NFIA = glia
 marker.TUBB3 = 0 * o4
 """

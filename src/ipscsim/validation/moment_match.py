@@ -38,7 +38,8 @@ K_RELIABLE = 0.7
 TRANSFORMS = ("shift", "scale", "cov")
 
 
-#: Fewest distinct values in the weights' tail for a Pareto fit (arviz and loo fit none below 5).
+#: Fewest distinct values in the weights' tail for a Pareto fit (arviz and loo fit no tail of fewer
+#: than 5 draws; tied draws tell the fit no more than one).
 MIN_TAIL = 5
 
 
