@@ -561,17 +561,17 @@ def test_olig2_waits_for_the_definitive_neuroepithelium_after_the_pax6_stage():
 def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets):
     """Douvaras and Fossati 2015 (Nat Protoc 10:1143, abstract): in their glial monolayer (retinoids
     from day 0, SAG from day 8; validation fact F39's arm) O4+ OPCs 'appear around day 50' (F59, read
-    as 40-60), weeks after the neurogenic phase in which OLIG2 progenitors make motor neurons (Hu et
-    al. 2009). The Zhang lab's rosettes become OLIG2 progenitors in the ten days after their first two
-    weeks (Hu et al. 2009, Nat Protoc 4:1614; F55), later than Du et al.'s monolayer, pure by
-    day 12 (F56)."""
+    as 40-60 on the O4 marker), weeks after the neurogenic phase in which OLIG2 progenitors make
+    motor neurons (Hu et al. 2009). The Zhang lab's rosettes become OLIG2 progenitors in the ten
+    days after their first two weeks (Hu et al. 2009, Nat Protoc 4:1614; F55), later than Du et
+    al.'s monolayer, pure by day 12 (F56)."""
     (f39,) = [
         t for t in fact_targets() if t.id == "F39"
     ]  # Douvaras et al.'s arm, as the table maps it
     arm = apply_perturbation(G(f39.protocol), f39.perturbation)
-    t = ips.simulate(arm.protocol, days=arm.days).stage_timing(["OPC", "MN"])["onset"]
-    assert 40 <= t["OPC"] <= 60
-    assert t["MN"] < t["OPC"] - 20
+    t = ips.simulate(arm.protocol, days=arm.days).stage_timing(["O4", "MN"])["onset"]
+    assert 40 <= t["O4"] <= 60
+    assert t["MN"] < t["O4"] - 20
     olig2_li = presets["li2008"].stage_timing(["OLIG2"])["onset"]["OLIG2"]
     olig2_du = presets["du2015"].stage_timing(["OLIG2"])["onset"]["OLIG2"]
     assert 14 <= olig2_li <= 24
@@ -609,9 +609,11 @@ def test_olig2_glia_mature_to_sox10_then_o4_opcs_unless_fgf2_holds_them_back():
     10:1143: SOX10 around day 40, O4+ cells around day 50, 43% O4+ on day 75 of F39's arm), and FGF2
     inhibits the transition (Hu et al. 2009, Development 136:1443); without FGF2 and with SHH the
     Zhang lab's pre-OPCs give OPCs of high purity (Hu et al. 2009b, Nat Protoc 4:1614; F63, F64).
+    The pre-OPCs (OLIG2+NKX2.2+) are "gliogenic" (Hu et al. 2009b): they bring the gliogenic
+    switch forward, so SOX10 comes weeks after NKX2.2 rather than at the neural age of the switch.
 
-    O4 and its share are in sample (k_oligo and o4_level were sized from F39 and F59), the order
-    (SOX10 before O4), Hu's purity and FGF2's direction are not.
+    O4, its share and SOX10's day are in sample (k_oligo, o4_level and eps_preopc were sized from
+    F39, F59 and F62); the order (SOX10 before O4), Hu's purity and FGF2's direction are not.
     """
     facts = {t.id: t for t in fact_targets()}
     f39, f63, f64 = facts["F39"], facts["F63"], facts["F64"]
@@ -619,6 +621,9 @@ def test_olig2_glia_mature_to_sox10_then_o4_opcs_unless_fgf2_holds_them_back():
     r = ips.simulate(arm.protocol, days=arm.days)
     on = r.stage_timing(["SOX10", "O4", "OPC"])["onset"]
     assert on["OPC"] <= on["SOX10"] < on["O4"] <= 60  # the glial switch, SOX10, then O4
+    assert 32 <= on["SOX10"] <= 48  # F62, in sample (eps_preopc)
+    by_age = ips.simulate(arm.protocol, days=arm.days, params={"eps_preopc": 0.0})
+    assert by_age.stage_timing(["SOX10"])["onset"]["SOX10"] > on["SOX10"] + 5  # pre-OPCs: gliogenic
     assert 0.28 <= r.markers.loc[75, "O4"] <= 0.58
     assert r.markers.loc[75, "O4"] < r.markers.loc[75, "PDGFRA"] <= r.fractions.loc[75, "OPC"]
     low = ips.simulate(arm.protocol, days=arm.days, params={"o4_level": 0.2}).markers.loc[75]

@@ -382,7 +382,8 @@ drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (
               * rep2(GLIAL, K_glial_ngn2) * rep2(FOXA2, K_fp_ngn2) / (1 + collier_b * HES * HES)
 d.NGN2      = theta * k_ngn2 * (drive_ng - NGN2)
 d.GLIAL     = theta * k_glial * (kgl1 * (eps_glial * hill4(CLOCK, clock_glial) * (1 + fgf_glial * s_f)
-              * (1 + stat3_glial * stat3) + hill2(GLIAL, K_glial)) * nep - GLIAL)
+              * (1 + stat3_glial * stat3) + eps_preopc * hill4(OLIG2, gate_threshold)
+              * hill4(NKX2_2, gate_threshold) + hill2(GLIAL, K_glial)) * nep - GLIAL)  # pre-OPCs: gliogenic
 d.OLIGO     = theta * k_oligo * (hill8(GLIAL, gate_threshold) * hill8(OLIG2, gate_threshold)
               * rep2(s_f, K_fgf_oligo) - OLIGO)            # OLIG2+ glia mature to OPCs; FGF2 holds back
 mito        = s_f + s_w + mito_shh * s_hh                 # mitogens of neural progenitors (FGF, WNT, SHH)
