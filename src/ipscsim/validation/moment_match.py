@@ -60,8 +60,9 @@ def psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
         raise ValueError("log_w: no draw has a finite log weight; the target misses every draw")
     lw_f = log_w[finite] - log_w[finite].max()
     m = math.ceil(min(0.2 * lw_f.size, 3 * math.sqrt(lw_f.size)))
+    w = np.zeros(log_w.shape)
     if np.unique(np.round(np.sort(lw_f)[-m:], 9)).size < MIN_TAIL:
-        w = np.where(finite, np.exp(log_w - log_w[finite].max()), 0.0)
+        w[finite] = np.exp(lw_f)
         return w / w.sum(), math.nan
     with warnings.catch_warnings():  # arviz announces its refactor on import
         warnings.simplefilter("ignore", FutureWarning)
@@ -73,7 +74,6 @@ def psis(log_w: np.ndarray) -> tuple[np.ndarray, float]:
             ) from None
 
         lw, k = az.psislw(lw_f)
-    w = np.zeros(log_w.shape)
     w[finite] = np.exp(np.asarray(lw, dtype=np.float64))
     return w / w.sum(), float(k)
 
@@ -125,7 +125,7 @@ def _affine(x: np.ndarray, w: np.ndarray, kind: str) -> tuple[np.ndarray, float]
 
 
 def _k(k: float) -> float:
-    """A Pareto shape for comparisons: NaN (equal weights) is as good as it gets."""
+    """A Pareto shape for comparisons: NaN (bounded ratios, no tail to fit) is as good as it gets."""
     return -math.inf if math.isnan(k) else k
 
 
