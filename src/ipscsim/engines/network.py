@@ -159,12 +159,12 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15])))) * (((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15]))))))
     v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
     v_rp = (theta * p[23])
-    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[174]))  # patterning genes answer in definitive
+    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[174]))  # OLIG2, NKX2.2, IRX3 answer in definitive
     out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 13])))
     out[oo + 14] = (v_rp * (((p[39] * v_dne) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
     out[oo + 15] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
     out[oo + 16] = (v_rp * (((p[39] * v_dne) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
-    out[oo + 17] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
+    out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (sh[21] - y[o + 18]))
     v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[154] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[166]) * den2i(y[o + 12], ip[153]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
     out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))

@@ -103,12 +103,12 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y_o[14 * S + l])) * (1.0 + (p[38] * y_o[15 * S + l])))) * (((1.0 + (p[36] * y_o[14 * S + l])) * (1.0 + (p[38] * y_o[15 * S + l]))))))
         v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23])
-        v_dne = ((v_nep * dp[11]) * hill2i(y_o[6 * S + l], ip[174]))  # patterning genes answer in definitive
+        v_dne = ((v_nep * dp[11]) * hill2i(y_o[6 * S + l], ip[174]))  # OLIG2, NKX2.2, IRX3 answer in definitive
         out_oo[13 * S + l] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y_o[13 * S + l])))
         out_oo[14 * S + l] = (v_rp * (((p[39] * v_dne) * sat(v_pr_oli)) - (p[40] * y_o[14 * S + l])))
         out_oo[15 * S + l] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nkx)) - (p[40] * y_o[15 * S + l])))
         out_oo[16 * S + l] = (v_rp * (((p[39] * v_dne) * sat(v_pr_irx)) - (p[40] * y_o[16 * S + l])))
-        out_oo[17 * S + l] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nk6)) - (p[40] * y_o[17 * S + l])))
+        out_oo[17 * S + l] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y_o[17 * S + l])))
         out_oo[18 * S + l] = ((theta[l] * p[46]) * (sh[21] - y_o[18 * S + l]))
         v_drive_ng = (((max(y_o[6 * S + l], 0.0) * ((p[50] + (p[51] * y_o[14 * S + l])) + (p[52] * v_s_ra)) * (1.0 + (p[154] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y_o[0 * S + l], ip[55]) * den2i(y_o[20 * S + l], ip[166]) * den2i(y_o[12 * S + l], ip[153]))) / (1.0 + ((p[49] * y_o[18 * S + l]) * y_o[18 * S + l])))
         out_oo[19 * S + l] = ((theta[l] * p[47]) * (v_drive_ng - y_o[19 * S + l]))

@@ -148,12 +148,12 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_pr_irx = ((p[27 * S + l] * v_gp) / ((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l]))))))
         v_pr_nk6 = (((p[43 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[44 * S + l]) * v_g))) / (1.0 + (p[44 * S + l] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23 * S + l])
-        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[174 * S + l]))  # patterning genes answer in definitive
+        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[174 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
         out_oo[13 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_pax)) - (p[40 * S + l] * y_o[13 * SY + l])))
         out_oo[14 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_oli)) - (p[40 * S + l] * y_o[14 * SY + l])))
         out_oo[15 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[40 * S + l] * y_o[15 * SY + l])))
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[16 * SY + l])))
-        out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
+        out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
         out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[21 * S + l] - y_o[18 * SY + l]))
         v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[154 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[166 * S + l]) * den2i(y_o[12 * SY + l], ip[153 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
         out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[19 * SY + l]))

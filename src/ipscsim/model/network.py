@@ -369,13 +369,13 @@ pr_nkx      = K_Pol_Nkx * gp * (1 + poni_fA * K_Gli_Nkx * g) / (1 + K_Gli_Nkx)
 pr_irx      = K_Pol_Irx * gp / ((1 + K_Oli_Irx * OLIG2) * (1 + K_Nkx_Irx * NKX2_2)) ** 2
 pr_nk6      = K_Pol_Nkx6 * gp * (1 + poni_fA * K_Gli_Nkx6 * g) / (1 + K_Gli_Nkx6 * (g + r3))
 rp          = theta * lambda_poni
-dne         = nep * ks1 * hill2(SOX1, K_sox1_poni)         # patterning genes answer in definitive
-              # (SOX1+) neuroepithelium; PAX6 comes before, in primitive neuroectoderm (Pankratz 2007)
+dne         = nep * ks1 * hill2(SOX1, K_sox1_poni)         # OLIG2, NKX2.2, IRX3 answer in definitive
+              # (SOX1+) neuroepithelium; PAX6 and NKX6.1 before, in primitive neuroectoderm (Rayon 2020)
 d.PAX6      = rp * (poni_alpha * nep * sat(pr_pax) - poni_delta * PAX6)
 d.OLIG2     = rp * (poni_alpha * dne * sat(pr_oli) - poni_delta * OLIG2)
 d.NKX2_2    = rp * (poni_alpha * dne * sat(pr_nkx) - poni_delta * NKX2_2)
 d.IRX3      = rp * (poni_alpha * dne * sat(pr_irx) - poni_delta * IRX3)
-d.NKX6_1    = rp * (poni_alpha * dne * sat(pr_nk6) - poni_delta * NKX6_1)
+d.NKX6_1    = rp * (poni_alpha * nep * sat(pr_nk6) - poni_delta * NKX6_1)
 d.HES       = theta * k_hes * (hes_target - HES)
 drive_ng    = pos(SOX1) * (ngn2_basal + ngn2_olig2 * OLIG2 + ngn2_ra * s_ra) * (1 + hdac_ngn2 * hdaci)
               * rep2(s_f, K_fgf_ngn2) * rep2(s_w, K_wnt_ngn2) * rep2(OCT4, K_oct4_ngn2)
