@@ -62,15 +62,15 @@ def derived(p, ip, dp):
     dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[65])  # neural progenitors
     dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[167])  # glial progenitors
+    dp[4] = (16.6355 * ip[168])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
     dp[7] = (1.0 + (p[87] * p[87]))
-    dp[8] = (1.0 + (p[148] * p[148]))
-    dp[9] = (1.0 + (p[156] * p[156]))
-    dp[10] = (1.0 + (p[142] * p[142]))
-    dp[11] = (1.0 + (p[174] * p[174]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
-    dp[12] = max(p[163], p[62])  # O4 is read after SOX10 and PDGFRA, never before
+    dp[8] = (1.0 + (p[149] * p[149]))
+    dp[9] = (1.0 + (p[157] * p[157]))
+    dp[10] = (1.0 + (p[143] * p[143]))
+    dp[11] = (1.0 + (p[175] * p[175]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
+    dp[12] = max(p[164], p[62])  # O4 is read after SOX10 and PDGFRA, never before
 
 
 @jit(inline="always")
@@ -103,13 +103,13 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[11] = sat(a[13])  # cAMP/PKA
     sh[12] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[13] = sat(a[15])  # gp130/STAT3
-    sh[14] = (1.0 - ((((1.0 - ((p[178] * f[9]) * sat(((p[182] * a[9]) / z[9])))) * (1.0 - ((p[179] * f[10]) * sat(((p[183] * a[10]) / z[10]))))) * (1.0 - ((p[180] * f[11]) * sat(((p[184] * a[11]) / z[11]))))) * (1.0 - ((p[181] * f[12]) * sat(((p[185] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
+    sh[14] = (1.0 - ((((1.0 - ((p[179] * f[9]) * sat(((p[183] * a[9]) / z[9])))) * (1.0 - ((p[180] * f[10]) * sat(((p[184] * a[10]) / z[10]))))) * (1.0 - ((p[181] * f[11]) * sat(((p[185] * a[11]) / z[11]))))) * (1.0 - ((p[182] * f[12]) * sat(((p[186] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[15] = (env[9] + env[10])  # the line carries an inducible cassette
     sh[16] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[17] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[177] * sh[11]))) + ((p[79] * p[176]) * sh[17]))  # neuron death rate (1/day)
-    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[177] * sh[11]))) + ((p[79] * p[176]) * sh[17]))  # motor neuron death rate (1/day), dissociation as for neurons
-    sh[20] = (p[73] * (1.0 + (p[186] * sh[11])))  # CHAT maturation of motor neurons (1/day)
+    sh[18] = (((p[71] * (1.0 - (p[72] * sh[14]))) * (1.0 - (p[178] * sh[11]))) + ((p[79] * p[177]) * sh[17]))  # neuron death rate (1/day)
+    sh[19] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[14])))) * (1.0 - (p[178] * sh[11]))) + ((p[79] * p[177]) * sh[17]))  # motor neuron death rate (1/day), dissociation as for neurons
+    sh[20] = (p[73] * (1.0 + (p[187] * sh[11])))  # CHAT maturation of motor neurons (1/day)
     sh[21] = ((sh[9] * sh[9]) / (p[48] + (sh[9] * sh[9])))
     sh[22] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[7], ip[21])))  # SMAD-low permissiveness for neural fate
 
@@ -120,10 +120,10 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[146] * sh[11])))  # Smoothened (PKA opposes GLI)
+    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[147] * sh[11])))  # Smoothened (PKA opposes GLI)
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
-    v_comp = rep4i(y[o + 7], ip[121])  # competence of young neural cells
+    v_comp = rep4i(y[o + 7], ip[122])  # competence of young neural cells
     out[oo + 0] = ((theta * p[8]) * (((((dp[5] * sh[2]) * ((1.0 - p[10]) + (p[10] * sh[8]))) * hill2i(y[o + 0], ip[9])) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[7] * ip[14])) * ((sh[7] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))
     v_drive_n = ((sh[22] + (p[19] * v_s_ra)) + ((p[111] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
     out[oo + 1] = ((theta * p[16]) * (((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) / (den2i(y[o + 0], ip[22]) * den2i(y[o + 2], ip[89]) * den2i(y[o + 3], ip[89]) * den2i(y[o + 4], ip[89]) * den2i((max(y[o + 5], 0.0) * sh[8]), ip[89]))) - y[o + 1]))
@@ -135,43 +135,43 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out[oo + 4] = ((theta * p[86]) * (((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) / (den2i(y[o + 1], ip[90]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 4]))
     v_wf = (v_s_w * sh[8])
     out[oo + 5] = ((theta * p[105]) * (((hill2i(v_wf, ip[106])) / (den2i(sh[2], ip[107]) * den2i(v_s_ra, ip[108]) * den2i(sh[7], ip[109]) * den2i(y[o + 6], ip[110]) * den2i(y[o + 4], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 5]))
-    out[oo + 6] = ((((theta * p[119]) * v_nep) * (p[120] + y[o + 6])) * (1.0 - y[o + 6]))
+    out[oo + 6] = ((((theta * p[119]) * v_nep) * ((p[120] + (p[121] * max(y[o + 5], 0.0))) + y[o + 6])) * (1.0 - y[o + 6]))  # NMP: SOX1 sooner
     out[oo + 7] = (theta * v_nep)
-    v_h_ra = hill(v_s_ra, p[124])
-    v_lv_ra = (p[123] * v_h_ra)
-    v_lv_w = (p[125] * hill2i(v_s_w, ip[126]))
-    v_lv_fgf = (((p[127] * hill4i(sh[8], ip[129])) * rep4i(y[o + 7], ip[128])) * (1.0 - v_h_ra))
-    v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[131])
-    out[oo + 8] = (theta * ((((p[122] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[130] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[131]) + (p[132] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[145] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_h_ra = hill(v_s_ra, p[125])
+    v_lv_ra = (p[124] * v_h_ra)
+    v_lv_w = (p[126] * hill2i(v_s_w, ip[127]))
+    v_lv_fgf = (((p[128] * hill4i(sh[8], ip[130])) * rep4i(y[o + 7], ip[129])) * (1.0 - v_h_ra))
+    v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[132])
+    out[oo + 8] = (theta * ((((p[123] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[131] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[106])) * (rep2i(y[o + 8], ip[132]) + (p[133] * sh[2])))))
+    v_s_eff = (v_s_hh / (1.0 + (p[146] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
-    out[oo + 9] = ((theta * p[139]) * (y[o + 10] - y[o + 9]))
-    out[oo + 11] = ((theta * p[140]) * ((((p[141] * sh[22] * (1.0 - min(max(y[o + 0], 0.0), 1.0)) * (1.0 - y[o + 11])) / (den2i(v_s_ra, ip[143]) * den4i(y[o + 7], ip[144]))) + (dp[10] * hill2i(y[o + 11], ip[142]))) - y[o + 11]))  # set at neural induction (SMAD inhibition, the
+    out[oo + 9] = ((theta * p[140]) * (y[o + 10] - y[o + 9]))
+    out[oo + 11] = ((theta * p[141]) * ((((p[142] * sh[22] * (1.0 - min(max(y[o + 0], 0.0), 1.0)) * (1.0 - y[o + 11])) / (den2i(v_s_ra, ip[144]) * den4i(y[o + 7], ip[145]))) + (dp[10] * hill2i(y[o + 11], ip[143]))) - y[o + 11]))  # set at neural induction (SMAD inhibition, the
     v_g = min(max(y[o + 10], 0.0), 1.0)
     v_r3 = (y[o + 11] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-    out[oo + 12] = ((theta * p[147]) * (((dp[8] * (((p[149] * hill4i(v_g, ip[150])) * rep4i(y[o + 7], ip[151])) + hill2i(y[o + 12], ip[148]))) * v_nep) - y[o + 12]))
-    v_fprep = rep2i(y[o + 12], ip[152])
+    out[oo + 12] = ((theta * p[148]) * (((dp[8] * (((p[150] * hill4i(v_g, ip[151])) * rep4i(y[o + 7], ip[152])) + hill2i(y[o + 12], ip[149]))) * v_nep) - y[o + 12]))
+    v_fprep = rep2i(y[o + 12], ip[153])
     v_gp = (p[42] * v_fprep)
     v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15])))) * (((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15]))))))
-    v_late = rep4i(y[o + 7], ip[160])  # young cells keep OLIG2 and NKX2.2 apart; late,
+    v_late = rep4i(y[o + 7], ip[161])  # young cells keep OLIG2 and NKX2.2 apart; late,
     v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16])))) * (((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16]))))))
     v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16])))) * ((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16]))))))
     v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15])))) * (((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15]))))))
     v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
     v_rp = (theta * p[23])
-    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[174]))  # OLIG2, NKX2.2, IRX3 answer in definitive
+    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[175]))  # OLIG2, NKX2.2, IRX3 answer in definitive
     out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 13])))
     out[oo + 14] = (v_rp * (((p[39] * v_dne) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
     out[oo + 15] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
     out[oo + 16] = (v_rp * (((p[39] * v_dne) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
     out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (sh[21] - y[o + 18]))
-    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[154] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[166]) * den2i(y[o + 12], ip[153]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[155] * sh[12]))) / (den2i(sh[8], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[167]) * den2i(y[o + 12], ip[154]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
     out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))
-    out[oo + 20] = ((theta * p[155]) * (((dp[9] * (((((p[157] * hill4i(y[o + 7], ip[159])) * (1.0 + (p[164] * sh[8]))) * (1.0 + (p[165] * sh[13]))) + ((p[158] * hill4i(y[o + 14], ip[62])) * hill4i(y[o + 15], ip[62]))) + hill2i(y[o + 20], ip[156]))) * v_nep) - y[o + 20]))  # pre-OPCs: gliogenic
-    out[oo + 21] = ((theta * p[161]) * (((hill8i(y[o + 20], ip[62]) * hill8i(y[o + 14], ip[62])) * rep2i(sh[8], ip[162])) - y[o + 21]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
-    v_mito = ((sh[8] + v_s_w) + (p[172] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 22] = ((theta * p[168]) * ((((p[169] * v_nep) * hill4i(y[o + 7], ip[170])) * rep4i(v_mito, ip[171])) - y[o + 22]))
+    out[oo + 20] = ((theta * p[156]) * (((dp[9] * (((((p[158] * hill4i(y[o + 7], ip[160])) * (1.0 + (p[165] * sh[8]))) * (1.0 + (p[166] * sh[13]))) + ((p[159] * hill4i(y[o + 14], ip[62])) * hill4i(y[o + 15], ip[62]))) + hill2i(y[o + 20], ip[157]))) * v_nep) - y[o + 20]))  # pre-OPCs: gliogenic
+    out[oo + 21] = ((theta * p[162]) * (((hill8i(y[o + 20], ip[62]) * hill8i(y[o + 14], ip[62])) * rep2i(sh[8], ip[163])) - y[o + 21]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+    v_mito = ((sh[8] + v_s_w) + (p[173] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 22] = ((theta * p[169]) * ((((p[170] * v_nep) * hill4i(y[o + 7], ip[171])) * rep4i(v_mito, ip[172])) - y[o + 22]))
     out[oo + 23] = (p[58] * (((sh[10] * sh[15]) * y[o + 25]) - y[o + 23]))  # only where the cassette's NGN2
     out[oo + 24] = (p[59] * (y[o + 23] - y[o + 24]))
     out[oo + 25] = (0.0 * y[o + 25])  # what a cell was given stays with it and
@@ -183,15 +183,15 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_q = min(max(y[o + 22], 0.0), 1.0)
     v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[16]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[175] * v_wo) + (p[176] * (1.0 - v_wo)))))
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[17] * ((p[176] * v_wo) + (p[177] * (1.0 - v_wo)))))
     r[2] = ((p[56] * hill2i(max(y[o + 19], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
     r[3] = (p[60] * hill2i(max(y[o + 24], 0.0), ip[61]))  # programming into neurons (1/day)
-    v_gh = hill8i(y[o + 8], ip[133])  # HOX+ (hindbrain and spinal)
+    v_gh = hill8i(y[o + 8], ip[134])  # HOX+ (hindbrain and spinal)
     v_gn = hill8i(y[o + 15], ip[62])
     v_go = hill8i(y[o + 14], ip[62])
     v_gk = hill8i(y[o + 17], ip[62])
     v_p_mn = (v_gh * v_go)  # OLIG2+ cells make MNs, with NKX2.2 too:
-    v_lmc = ((p[137] * ((hill8i(y[o + 8], ip[134]) * rep8i(y[o + 8], ip[135])) + hill8i(y[o + 8], ip[136]))) * (p[138] + ((1.0 - p[138]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+    v_lmc = ((p[138] * ((hill8i(y[o + 8], ip[135]) * rep8i(y[o + 8], ip[136])) + hill8i(y[o + 8], ip[137]))) * (p[139] + ((1.0 - p[139]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
     r[4] = (v_p_mn * (1.0 - v_lmc))
     r[5] = (v_p_mn * v_lmc)
     r[6] = ((v_gh * v_gn) * (1.0 - v_go))
@@ -199,7 +199,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[173])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[174])  # patterned: programming keeps the domain's fate
     v_nil = ((env[9] * y[o + 26]) / (sh[15] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
     v_ngn = ((env[10] + (env[9] * (1.0 - y[o + 26]))) / (sh[15] + 1e-12))  # NGN2 alone
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -278,8 +278,8 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 12], p[62], p[63])
     v_ggl = gate(y[o + 20], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[133], p[187])
-    v_gnh = gate(y[o + 8], p[189], p[187])  # hindbrain level (OTX2 off)
+    v_gh = gate(y[o + 8], p[134], p[188])
+    v_gnh = gate(y[o + 8], p[190], p[188])  # hindbrain level (OTX2 off)
     v_go = gate(y[o + 14], p[62], p[63])
     v_gn = gate(y[o + 15], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -319,11 +319,11 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[188], p[187])) * (1.0 - v_gnh))
-    mk[19] = (v_lineage * gate(y[o + 8], p[190], p[187]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[134], p[187]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[135], p[187]))
-    mk[22] = (v_lineage * gate(y[o + 8], p[136], p[187]))
+    mk[18] = ((v_neural * gate(y[o + 8], p[189], p[188])) * (1.0 - v_gnh))
+    mk[19] = (v_lineage * gate(y[o + 8], p[191], p[188]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[135], p[188]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[136], p[188]))
+    mk[22] = (v_lineage * gate(y[o + 8], p[137], p[188]))
     mk[23] = (0.0 * v_o4)
     mk[24] = v_tg
     mk[25] = v_gol
@@ -336,18 +336,18 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, lv, w, p, ip, dp, mk):
     """Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(lv, p[189], p[187])  # LEVEL: the level the neuron was born at
-    v_gmid = gate(lv, p[188], p[187])  # (ODE: its class's mean, LV_c / c)
-    mk[3] += w * gate(lv, p[133], p[187])
+    v_nh = gate(lv, p[190], p[188])  # LEVEL: the level the neuron was born at
+    v_gmid = gate(lv, p[189], p[188])  # (ODE: its class's mean, LV_c / c)
+    mk[3] += w * gate(lv, p[134], p[188])
     mk[8] += w * v_mn
     mk[9] += w * v_mn
     mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
     mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] += w * gate(lv, p[190], p[187])
-    mk[20] += w * gate(lv, p[134], p[187])
-    mk[21] += w * gate(lv, p[135], p[187])
-    mk[22] += w * gate(lv, p[136], p[187])
+    mk[19] += w * gate(lv, p[191], p[188])
+    mk[20] += w * gate(lv, p[135], p[188])
+    mk[21] += w * gate(lv, p[136], p[188])
+    mk[22] += w * gate(lv, p[137], p[188])
     mk[23] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[24] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[28] += w * (1.0 + (0.0 * v_mn))

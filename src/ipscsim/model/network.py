@@ -336,7 +336,7 @@ wf          = s_w * s_f
 d.NMP       = theta * k_nmp * (hill2(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
               * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) * rep2(NC, K_fate_fate)
               - NMP)
-d.SOX1      = theta * k_sox1 * nep * (sox1_seed + SOX1) * (1 - SOX1)
+d.SOX1      = theta * k_sox1 * nep * (sox1_seed + sox1_nmp * pos(NMP) + SOX1) * (1 - SOX1)  # NMP: SOX1 sooner
 d.CLOCK     = theta * nep
 h_ra        = hill(s_ra, K_ra_level)
 lv_ra       = level_ra * h_ra
