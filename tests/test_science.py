@@ -583,6 +583,28 @@ def test_on_the_nmp_route_nkx6_1_comes_first_and_olig2_two_to_three_days_after_t
         assert t["NKX6.1"] <= t["OLIG2"], name
 
 
+def test_motor_neurons_follow_their_progenitors_within_shimojo_s_two_weeks_and_later_in_rosettes(
+    presets,
+):
+    """Shimojo et al. 2015 (Mol Brain 8:79, abstract): with a GSK3 inhibitor and dual SMAD inhibition
+    first, then RA and purmorphamine, 'highly efficient induction of HB9+ and ISL-1+ motor neurons
+    within 2 weeks' (F67's window for du2015, 8-14); Du et al. 2015 (abstract) count near-pure OLIG2+
+    progenitors on day 12, so their MNs come after the progenitors. The Zhang lab's rosettes reach
+    OLIG2 a week later than Du et al.'s monolayer (F55, F56) and make about 50% MNs (Li et al. 2008,
+    abstract; F25, 0.40-0.60 on day 28), so their MNs come later too. ISL1 and MNX1 mark the same
+    cells."""
+    facts = {t.id: t for t in fact_targets()}
+    f67, f25 = facts["F67"], facts["F25"]
+    fast = presets["du2015"].stage_timing(["OLIG2", "ISL1", "MNX1"])["onset"]
+    slow = presets["li2008"].stage_timing(["OLIG2", "MNX1"])["onset"]
+    assert f67.low <= fast["MNX1"] <= f67.high
+    assert fast["ISL1"] == pytest.approx(fast["MNX1"])
+    assert fast["OLIG2"] < fast["MNX1"]
+    assert slow["OLIG2"] < slow["MNX1"]
+    assert slow["MNX1"] > fast["MNX1"] + 2
+    assert f25.low <= presets["li2008"].summary()["mn_fraction"] <= f25.high
+
+
 def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets):
     """Douvaras and Fossati 2015 (Nat Protoc 10:1143, abstract): in their glial monolayer (retinoids
     from day 0, SAG from day 8; validation fact F39's arm) O4+ OPCs 'appear around day 50' (F59, read

@@ -208,9 +208,13 @@ def test_store_resumes_and_refuses_another_sweep(tmp_path, reference):
 
 CHILD = textwrap.dedent(
     """
+    import signal
     import sys
     import numpy as np
     import ipscsim as ips
+    # Ctrl-C as a terminal delivers it, even where the runner started us with SIGINT ignored (a
+    # background job of a shell without job control inherits SIG_IGN, and Python keeps it)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     space = {"SAG.scale": list(np.linspace(0.3, 3, 40)), "DAPT.start": [7.0, 8.0, 9.0, 10.0, 11.0]}
     ips.Sweep("maury2015", space, seed=1, readouts=["mn_fraction"]).run(store=sys.argv[1], progress=False,
                                                                         chunk_size=2, n_jobs=1)
