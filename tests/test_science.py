@@ -605,6 +605,22 @@ def test_motor_neurons_follow_their_progenitors_within_shimojo_s_two_weeks_and_l
     assert f25.low <= presets["li2008"].summary()["mn_fraction"] <= f25.high
 
 
+def test_olig2_peaks_in_du_s_progenitor_stage_and_falls_as_motor_neurons_are_made(presets):
+    """Du et al. 2015 (Nat Commun 6:6626; Fig. 1 legend, abstract): SOX1+ neuroepithelial progenitors
+    on day 6, near-pure (>95%) OLIG2+ MN progenitors on day 12, then motor neurons (>90% 16 days
+    later). OLIG2's share is therefore largest between day 6 and shortly after day 12 (F69's window,
+    6-14), and it falls while the MNs, which lose OLIG2, accumulate: on day 28 at most one cell in
+    ten can still be OLIG2+."""
+    (f69,) = [t for t in fact_targets() if t.id == "F69"]
+    r = presets["du2015"]
+    peak = r.stage_timing(["OLIG2"])["peak"]["OLIG2"]
+    assert f69.low <= peak <= f69.high
+    olig2 = r.markers["OLIG2"]
+    assert olig2.loc[12.0] >= 0.90
+    assert olig2.iloc[-1] <= 0.10 < olig2.loc[12.0]
+    assert r.markers["MNX1"].iloc[-1] >= 0.85
+
+
 def test_the_human_gliogenic_switch_comes_weeks_after_the_motor_neurons(presets):
     """Douvaras and Fossati 2015 (Nat Protoc 10:1143, abstract): in their glial monolayer (retinoids
     from day 0, SAG from day 8; validation fact F39's arm) O4+ OPCs 'appear around day 50' (F59, read
