@@ -61,6 +61,30 @@ def test_the_medium_not_the_cells_decides_inhibitor_free_neural_induction():
     assert ksr < 0.2
 
 
+def _activin(dose, medium="basal", days=5):
+    p = _no_inhibitors(medium, days)
+    return p.with_step("ActivinA", dose, "ng/ml", start=0, end=days) if dose else p
+
+
+def test_high_activin_makes_endoderm_only_at_high_dose_and_without_insulin():
+    """Activin A with low serum gives 'up to 80% definitive endoderm cells' (D'Amour et al. 2005,
+    abstract; F70, 0.5-0.9 on day 5); 5 ng/ml 'had no effect' on endoderm markers while 50 and 100
+    ng/ml induced them (Biotechnol Lett 2015; F71); PI3K 'antagonizes' Activin-driven
+    differentiation (McLean et al. 2007; F72): with the insulin of E6, or of Essential 8 with its
+    TGF-beta, the cells stay OCT4+. Without Activin the insulin-free medium neuralises them."""
+    high = ips.simulate(_activin(100))
+    assert 0.5 <= at(high, "mesendoderm", 5) <= 0.9
+    assert (
+        at(ips.simulate(_activin(50)), "mesendoderm", 5)
+        > at(ips.simulate(_activin(5)), "mesendoderm", 5) + 0.2
+    )
+    for medium in ("E6", "E8"):
+        r = ips.simulate(_activin(100, medium))
+        assert at(r, "mesendoderm", 5) < 0.05
+        assert at(r, "OCT4", 5, "markers") > 0.9
+    assert at(ips.simulate(_activin(0)), "mesendoderm", 5) < 0.01
+
+
 def _wnt_n2b27(fgf2):
     p = _no_inhibitors("N2B27", 3)
     p = p.with_step("CHIR99021", 3, "uM", start=0, end=3)

@@ -63,10 +63,10 @@ def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
     for l in range(nl):
         v_wnt_m = ((a[2 * S + l] + p[6 * S + l]) / z[2 * S + l])  # the medium's WNT input
         v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[5 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
-        v_bmp_wnt_m = (((p[115 * S + l] * f[2 * S + l]) * sat((v_wnt_m * v_wnt_m))) * rep2i(v_erk, ip[116 * S + l]))  # BMP4 that early ectoderm
-        e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[112 * S + l] * max(y_o[4 * SY + l], 0.0))) + (p[113 * S + l] * max(y_o[5 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
+        v_bmp_wnt_m = (((p[118 * S + l] * f[2 * S + l]) * sat((v_wnt_m * v_wnt_m))) * rep2i(v_erk, ip[119 * S + l]))  # BMP4 that early ectoderm
+        e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[115 * S + l] * max(y_o[4 * SY + l], 0.0))) + (p[116 * S + l] * max(y_o[5 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
         v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(max(y_o[5 * SY + l], 0.0), ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l])))  # ectoderm that left pluripotency, not yet neural
-        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[114 * S + l] * max(y_o[4 * SY + l], 0.0))) + (v_bmp_wnt_m * v_ecto))  # BMP4 of non-neural ectoderm and
+        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[117 * S + l] * max(y_o[4 * SY + l], 0.0))) + (v_bmp_wnt_m * v_ecto))  # BMP4 of non-neural ectoderm and
         e[2 * S + l] = max(y_o[19 * SY + l], 0.0)  # Delta follows the proneural factor
 
 
@@ -78,26 +78,27 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[0 * S + l] = (1.0 + (env[5 * S + l] * (p[4 * S + l] - 1.0)))  # aggregates hold endogenous signals back
         sh[1 * S + l] = ((a[0 * S + l] + ((((sh[0 * S + l] * p[2 * S + l]) * env[4 * S + l]) * ip[7 * S + l]) * env[0 * S + l])) / z[0 * S + l])
         sh[2 * S + l] = (f[0 * S + l] * sat(sh[1 * S + l]))  # SMAD2/3 activity
-        sh[3 * S + l] = min(1.0, (4.836 * math.exp(((-math.log(env[6 * S + l])) / 3.0))))  # share of an aggregate's cells at its surface
-        sh[4 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[118 * S + l])))  # share of cells at colony edges (monolayer)
-        sh[5 * S + l] = (sh[4 * S + l] + (env[5 * S + l] * (sh[3 * S + l] - sh[4 * S + l])))  # ... or at an aggregate's surface
-        sh[6 * S + l] = ((a[1 * S + l] + ((sh[0 * S + l] * p[3 * S + l]) * env[1 * S + l])) / z[1 * S + l])
-        sh[7 * S + l] = ((f[1 * S + l] * sat(sh[6 * S + l])) * (sh[5 * S + l] + (((1.0 - sh[5 * S + l]) * p[117 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8: interior cells
-        sh[8 * S + l] = v_erk  # FGF/ERK activity (MEDIUM)
-        sh[9 * S + l] = (f[6 * S + l] * env[2 * S + l])  # Notch input from neighbours' Delta
-        sh[10 * S + l] = sat(a[8 * S + l])  # TetOn induction
-        sh[11 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
-        sh[12 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
-        sh[13 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
-        sh[14 * S + l] = (1.0 - ((((1.0 - ((p[179 * S + l] * f[9 * S + l]) * sat(((p[183 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[180 * S + l] * f[10 * S + l]) * sat(((p[184 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[181 * S + l] * f[11 * S + l]) * sat(((p[185 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[182 * S + l] * f[12 * S + l]) * sat(((p[186 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
-        sh[15 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
-        sh[16 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
-        sh[17 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[18 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[14 * S + l]))) * (1.0 - (p[178 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[177 * S + l]) * sh[17 * S + l]))  # neuron death rate (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[14 * S + l])))) * (1.0 - (p[178 * S + l] * sh[11 * S + l]))) + ((p[79 * S + l] * p[177 * S + l]) * sh[17 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
-        sh[20 * S + l] = (p[73 * S + l] * (1.0 + (p[187 * S + l] * sh[11 * S + l])))  # CHAT maturation of motor neurons (1/day)
-        sh[21 * S + l] = ((sh[9 * S + l] * sh[9 * S + l]) / (p[48 * S + l] + (sh[9 * S + l] * sh[9 * S + l])))
-        sh[22 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[7 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
+        sh[3 * S + l] = ((p[104 * S + l] * hill8i(sh[2 * S + l], ip[105 * S + l])) * rep2i((f[12 * S + l] * sat((a[12 * S + l] / z[12 * S + l]))), ip[106 * S + l]))  # to endoderm
+        sh[4 * S + l] = min(1.0, (4.836 * math.exp(((-math.log(env[6 * S + l])) / 3.0))))  # share of an aggregate's cells at its surface
+        sh[5 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[121 * S + l])))  # share of cells at colony edges (monolayer)
+        sh[6 * S + l] = (sh[5 * S + l] + (env[5 * S + l] * (sh[4 * S + l] - sh[5 * S + l])))  # ... or at an aggregate's surface
+        sh[7 * S + l] = ((a[1 * S + l] + ((sh[0 * S + l] * p[3 * S + l]) * env[1 * S + l])) / z[1 * S + l])
+        sh[8 * S + l] = ((f[1 * S + l] * sat(sh[7 * S + l])) * (sh[6 * S + l] + (((1.0 - sh[6 * S + l]) * p[120 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8: interior cells
+        sh[9 * S + l] = v_erk  # FGF/ERK activity (MEDIUM)
+        sh[10 * S + l] = (f[6 * S + l] * env[2 * S + l])  # Notch input from neighbours' Delta
+        sh[11 * S + l] = sat(a[8 * S + l])  # TetOn induction
+        sh[12 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
+        sh[13 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
+        sh[14 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
+        sh[15 * S + l] = (1.0 - ((((1.0 - ((p[182 * S + l] * f[9 * S + l]) * sat(((p[186 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[183 * S + l] * f[10 * S + l]) * sat(((p[187 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[184 * S + l] * f[11 * S + l]) * sat(((p[188 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[185 * S + l] * f[12 * S + l]) * sat(((p[189 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
+        sh[16 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
+        sh[17 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
+        sh[18 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
+        sh[19 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[15 * S + l]))) * (1.0 - (p[181 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[180 * S + l]) * sh[18 * S + l]))  # neuron death rate (1/day)
+        sh[20 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[181 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[180 * S + l]) * sh[18 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
+        sh[21 * S + l] = (p[73 * S + l] * (1.0 + (p[190 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
+        sh[22 * S + l] = ((sh[10 * S + l] * sh[10 * S + l]) / (p[48 * S + l] + (sh[10 * S + l] * sh[10 * S + l])))
+        sh[23 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[8 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
 
 
 @jit(inline="always")
@@ -109,59 +110,59 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_lw = (((phi[l] * a[2 * S + l]) + p[6 * S + l]) / z[2 * S + l])
         v_s_w = (f[2 * S + l] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
-        v_s_hh = ((f[5 * S + l] * sat(((phi[l] * a[5 * S + l]) / z[5 * S + l]))) / (1.0 + (p[147 * S + l] * sh[11 * S + l])))  # Smoothened (PKA opposes GLI)
+        v_s_hh = ((f[5 * S + l] * sat(((phi[l] * a[5 * S + l]) / z[5 * S + l]))) / (1.0 + (p[150 * S + l] * sh[12 * S + l])))  # Smoothened (PKA opposes GLI)
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[4 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0))  # other programmes
-        v_comp = rep4i(y_o[7 * SY + l], ip[122 * S + l])  # competence of young neural cells
-        out_oo[0 * SY + l] = ((theta[l] * p[8 * S + l]) * (((((dp[5 * S + l] * sh[2 * S + l]) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[8 * S + l]))) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[7 * S + l] * ip[14 * S + l])) * ((sh[7 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))
-        v_drive_n = ((sh[22 * S + l] + (p[19 * S + l] * v_s_ra)) + ((p[111 * S + l] * max(y_o[5 * SY + l], 0.0)) * (1.0 - v_s_w)))
-        out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) / (den2i(y_o[0 * SY + l], ip[22 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]) * den2i(y_o[4 * SY + l], ip[89 * S + l]) * den2i((max(y_o[5 * SY + l], 0.0) * sh[8 * S + l]), ip[89 * S + l]))) - y_o[1 * SY + l]))
-        v_drive_nne = ((hill2i(sh[7 * S + l], ip[93 * S + l])) / (den2i(v_s_w, ip[94 * S + l]) * den2i(sh[2 * S + l], ip[99 * S + l])))
+        v_comp = rep4i(y_o[7 * SY + l], ip[125 * S + l])  # competence of young neural cells
+        out_oo[0 * SY + l] = ((theta[l] * p[8 * S + l]) * (((((dp[5 * S + l] * sh[2 * S + l]) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[9 * S + l]))) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[8 * S + l] * ip[14 * S + l])) * ((sh[8 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))
+        v_drive_n = ((sh[23 * S + l] + (p[19 * S + l] * v_s_ra)) + ((p[114 * S + l] * max(y_o[5 * SY + l], 0.0)) * (1.0 - v_s_w)))
+        out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) / (den2i(y_o[0 * SY + l], ip[22 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]) * den2i(y_o[4 * SY + l], ip[89 * S + l]) * den2i((max(y_o[5 * SY + l], 0.0) * sh[9 * S + l]), ip[89 * S + l]))) - y_o[1 * SY + l]))
+        v_drive_nne = ((hill2i(sh[8 * S + l], ip[93 * S + l])) / (den2i(v_s_w, ip[94 * S + l]) * den2i(sh[2 * S + l], ip[99 * S + l])))
         out_oo[2 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[92 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]))) - y_o[2 * SY + l]))
-        v_drive_nc = ((v_s_w * hill2i(sh[7 * S + l], ip[96 * S + l])) / (den2i(sh[7 * S + l], ip[97 * S + l]) * den2i(sh[2 * S + l], ip[98 * S + l])))
+        v_drive_nc = ((v_s_w * hill2i(sh[8 * S + l], ip[96 * S + l])) / (den2i(sh[8 * S + l], ip[97 * S + l]) * den2i(sh[2 * S + l], ip[98 * S + l])))
         out_oo[3 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[95 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[87 * S + l]))) / (den2i(y_o[0 * SY + l], ip[91 * S + l]) * den2i(y_o[6 * SY + l], ip[100 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]) * den2i(max(y_o[5 * SY + l], 0.0), ip[88 * S + l]))) - y_o[3 * SY + l]))
-        v_drive_me = ((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[102 * S + l])) + (p[103 * S + l] * sh[7 * S + l]))) + ((((p[104 * S + l] * max(y_o[5 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[108 * S + l])))  # primitive streak: epiblast only paraxial mesoderm from NMPs
+        v_drive_me = (((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[102 * S + l])) + (p[103 * S + l] * sh[8 * S + l]))) + (sh[3 * S + l] * hill2i(y_o[0 * SY + l], ip[102 * S + l]))) + ((((p[107 * S + l] * max(y_o[5 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[111 * S + l])))  # primitive streak: epiblast only or near-maximal SMAD2/3 unopposed by PI3K (endoderm) paraxial mesoderm from NMPs
         out_oo[4 * SY + l] = ((theta[l] * p[86 * S + l]) * (((dp[7 * S + l] * ((p[101 * S + l] * v_drive_me) + hill2i(y_o[4 * SY + l], ip[87 * S + l]))) / (den2i(y_o[1 * SY + l], ip[90 * S + l]) * den2i(y_o[2 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[4 * SY + l]))
-        v_wf = (v_s_w * sh[8 * S + l])
-        out_oo[5 * SY + l] = ((theta[l] * p[105 * S + l]) * (((hill2i(v_wf, ip[106 * S + l])) / (den2i(sh[2 * S + l], ip[107 * S + l]) * den2i(v_s_ra, ip[108 * S + l]) * den2i(sh[7 * S + l], ip[109 * S + l]) * den2i(y_o[6 * SY + l], ip[110 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[5 * SY + l]))
-        out_oo[6 * SY + l] = ((((theta[l] * p[119 * S + l]) * v_nep) * ((p[120 * S + l] + (p[121 * S + l] * max(y_o[5 * SY + l], 0.0))) + y_o[6 * SY + l])) * (1.0 - y_o[6 * SY + l]))  # NMP: SOX1 sooner
+        v_wf = (v_s_w * sh[9 * S + l])
+        out_oo[5 * SY + l] = ((theta[l] * p[108 * S + l]) * (((hill2i(v_wf, ip[109 * S + l])) / (den2i(sh[2 * S + l], ip[110 * S + l]) * den2i(v_s_ra, ip[111 * S + l]) * den2i(sh[8 * S + l], ip[112 * S + l]) * den2i(y_o[6 * SY + l], ip[113 * S + l]) * den2i(y_o[4 * SY + l], ip[88 * S + l]) * den2i(y_o[3 * SY + l], ip[88 * S + l]))) - y_o[5 * SY + l]))
+        out_oo[6 * SY + l] = ((((theta[l] * p[122 * S + l]) * v_nep) * ((p[123 * S + l] + (p[124 * S + l] * max(y_o[5 * SY + l], 0.0))) + y_o[6 * SY + l])) * (1.0 - y_o[6 * SY + l]))  # NMP: SOX1 sooner
         out_oo[7 * SY + l] = (theta[l] * v_nep)
-        v_h_ra = hill(v_s_ra, p[125 * S + l])
-        v_lv_ra = (p[124 * S + l] * v_h_ra)
-        v_lv_w = (p[126 * S + l] * hill2i(v_s_w, ip[127 * S + l]))
-        v_lv_fgf = (((p[128 * S + l] * hill4i(sh[8 * S + l], ip[130 * S + l])) * rep4i(y_o[7 * SY + l], ip[129 * S + l])) * (1.0 - v_h_ra))
-        v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[132 * S + l])
-        out_oo[8 * SY + l] = (theta[l] * ((((p[123 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[5 * SY + l], 0.0)))) * max((v_lv_target - y_o[8 * SY + l]), 0.0)) + (((p[131 * S + l] * max(y_o[5 * SY + l], 0.0)) * hill2i(v_wf, ip[106 * S + l])) * (rep2i(y_o[8 * SY + l], ip[132 * S + l]) + (p[133 * S + l] * sh[2 * S + l])))))
-        v_s_eff = (v_s_hh / (1.0 + (p[146 * S + l] * max(y_o[9 * SY + l], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+        v_h_ra = hill(v_s_ra, p[128 * S + l])
+        v_lv_ra = (p[127 * S + l] * v_h_ra)
+        v_lv_w = (p[129 * S + l] * hill2i(v_s_w, ip[130 * S + l]))
+        v_lv_fgf = (((p[131 * S + l] * hill4i(sh[9 * S + l], ip[133 * S + l])) * rep4i(y_o[7 * SY + l], ip[132 * S + l])) * (1.0 - v_h_ra))
+        v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[135 * S + l])
+        out_oo[8 * SY + l] = (theta[l] * ((((p[126 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[5 * SY + l], 0.0)))) * max((v_lv_target - y_o[8 * SY + l]), 0.0)) + (((p[134 * S + l] * max(y_o[5 * SY + l], 0.0)) * hill2i(v_wf, ip[109 * S + l])) * (rep2i(y_o[8 * SY + l], ip[135 * S + l]) + (p[136 * S + l] * sh[2 * S + l])))))
+        v_s_eff = (v_s_hh / (1.0 + (p[149 * S + l] * max(y_o[9 * SY + l], 0.0))))  # PTCH1 sequesters the ligand: adaptation
         out_oo[10 * SY + l] = (((theta[l] * p[23 * S + l]) * p[45 * S + l]) * ((v_s_eff * v_nep) - y_o[10 * SY + l]))
-        out_oo[9 * SY + l] = ((theta[l] * p[140 * S + l]) * (y_o[10 * SY + l] - y_o[9 * SY + l]))
-        out_oo[11 * SY + l] = ((theta[l] * p[141 * S + l]) * ((((p[142 * S + l] * sh[22 * S + l] * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)) * (1.0 - y_o[11 * SY + l])) / (den2i(v_s_ra, ip[144 * S + l]) * den4i(y_o[7 * SY + l], ip[145 * S + l]))) + (dp[10 * S + l] * hill2i(y_o[11 * SY + l], ip[143 * S + l]))) - y_o[11 * SY + l]))  # set at neural induction (SMAD inhibition, the
+        out_oo[9 * SY + l] = ((theta[l] * p[143 * S + l]) * (y_o[10 * SY + l] - y_o[9 * SY + l]))
+        out_oo[11 * SY + l] = ((theta[l] * p[144 * S + l]) * ((((p[145 * S + l] * sh[23 * S + l] * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)) * (1.0 - y_o[11 * SY + l])) / (den2i(v_s_ra, ip[147 * S + l]) * den4i(y_o[7 * SY + l], ip[148 * S + l]))) + (dp[10 * S + l] * hill2i(y_o[11 * SY + l], ip[146 * S + l]))) - y_o[11 * SY + l]))  # set at neural induction unless RA; then kept on or off
         v_g = min(max(y_o[10 * SY + l], 0.0), 1.0)
         v_r3 = (y_o[11 * SY + l] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-        out_oo[12 * SY + l] = ((theta[l] * p[148 * S + l]) * (((dp[8 * S + l] * (((p[150 * S + l] * hill4i(v_g, ip[151 * S + l])) * rep4i(y_o[7 * SY + l], ip[152 * S + l])) + hill2i(y_o[12 * SY + l], ip[149 * S + l]))) * v_nep) - y_o[12 * SY + l]))
-        v_fprep = rep2i(y_o[12 * SY + l], ip[153 * S + l])
+        out_oo[12 * SY + l] = ((theta[l] * p[151 * S + l]) * (((dp[8 * S + l] * (((p[153 * S + l] * hill4i(v_g, ip[154 * S + l])) * rep4i(y_o[7 * SY + l], ip[155 * S + l])) + hill2i(y_o[12 * SY + l], ip[152 * S + l]))) * v_nep) - y_o[12 * SY + l]))
+        v_fprep = rep2i(y_o[12 * SY + l], ip[156 * S + l])
         v_gp = (p[42 * S + l] * v_fprep)
         v_pr_pax = ((p[24 * S + l] * v_gp) / ((((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l]))))))
-        v_late = rep4i(y_o[7 * SY + l], ip[161 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
+        v_late = rep4i(y_o[7 * SY + l], ip[164 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
         v_pr_oli = ((((p[25 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[28 * S + l]) * v_g))) / (1.0 + (p[28 * S + l] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33 * S + l]) * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (((v_late * v_late) * p[33 * S + l]) * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l]))))))
         v_pr_nkx = ((((p[26 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[29 * S + l]) * v_g))) / (1.0 + p[29 * S + l])) / (((((1.0 + (p[34 * S + l] * y_o[13 * SY + l])) * (1.0 + ((v_late * p[32 * S + l]) * y_o[14 * SY + l]))) * (1.0 + (p[37 * S + l] * y_o[16 * SY + l])))) * ((((1.0 + (p[34 * S + l] * y_o[13 * SY + l])) * (1.0 + ((v_late * p[32 * S + l]) * y_o[14 * SY + l]))) * (1.0 + (p[37 * S + l] * y_o[16 * SY + l]))))))
         v_pr_irx = ((p[27 * S + l] * v_gp) / ((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l]))))))
         v_pr_nk6 = (((p[43 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[44 * S + l]) * v_g))) / (1.0 + (p[44 * S + l] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23 * S + l])
-        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[175 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
+        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[178 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
         out_oo[13 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_pax)) - (p[40 * S + l] * y_o[13 * SY + l])))
         out_oo[14 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_oli)) - (p[40 * S + l] * y_o[14 * SY + l])))
         out_oo[15 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[40 * S + l] * y_o[15 * SY + l])))
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[16 * SY + l])))
         out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
-        out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[21 * S + l] - y_o[18 * SY + l]))
-        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[155 * S + l] * sh[12 * S + l]))) / (den2i(sh[8 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[167 * S + l]) * den2i(y_o[12 * SY + l], ip[154 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
+        out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[22 * S + l] - y_o[18 * SY + l]))
+        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[158 * S + l] * sh[13 * S + l]))) / (den2i(sh[9 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[170 * S + l]) * den2i(y_o[12 * SY + l], ip[157 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
         out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[19 * SY + l]))
-        out_oo[20 * SY + l] = ((theta[l] * p[156 * S + l]) * (((dp[9 * S + l] * (((((p[158 * S + l] * hill4i(y_o[7 * SY + l], ip[160 * S + l])) * (1.0 + (p[165 * S + l] * sh[8 * S + l]))) * (1.0 + (p[166 * S + l] * sh[13 * S + l]))) + ((p[159 * S + l] * hill4i(y_o[14 * SY + l], ip[62 * S + l])) * hill4i(y_o[15 * SY + l], ip[62 * S + l]))) + hill2i(y_o[20 * SY + l], ip[157 * S + l]))) * v_nep) - y_o[20 * SY + l]))  # pre-OPCs: gliogenic
-        out_oo[21 * SY + l] = ((theta[l] * p[162 * S + l]) * (((hill8i(y_o[20 * SY + l], ip[62 * S + l]) * hill8i(y_o[14 * SY + l], ip[62 * S + l])) * rep2i(sh[8 * S + l], ip[163 * S + l])) - y_o[21 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
-        v_mito = ((sh[8 * S + l] + v_s_w) + (p[173 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[22 * SY + l] = ((theta[l] * p[169 * S + l]) * ((((p[170 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[171 * S + l])) * rep4i(v_mito, ip[172 * S + l])) - y_o[22 * SY + l]))
-        out_oo[23 * SY + l] = (p[58 * S + l] * (((sh[10 * S + l] * sh[15 * S + l]) * y_o[25 * SY + l]) - y_o[23 * SY + l]))  # only where the cassette's NGN2
+        out_oo[20 * SY + l] = ((theta[l] * p[159 * S + l]) * (((dp[9 * S + l] * (((((p[161 * S + l] * hill4i(y_o[7 * SY + l], ip[163 * S + l])) * (1.0 + (p[168 * S + l] * sh[9 * S + l]))) * (1.0 + (p[169 * S + l] * sh[14 * S + l]))) + ((p[162 * S + l] * hill4i(y_o[14 * SY + l], ip[62 * S + l])) * hill4i(y_o[15 * SY + l], ip[62 * S + l]))) + hill2i(y_o[20 * SY + l], ip[160 * S + l]))) * v_nep) - y_o[20 * SY + l]))  # pre-OPCs: gliogenic
+        out_oo[21 * SY + l] = ((theta[l] * p[165 * S + l]) * (((hill8i(y_o[20 * SY + l], ip[62 * S + l]) * hill8i(y_o[14 * SY + l], ip[62 * S + l])) * rep2i(sh[9 * S + l], ip[166 * S + l])) - y_o[21 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+        v_mito = ((sh[9 * S + l] + v_s_w) + (p[176 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[22 * SY + l] = ((theta[l] * p[172 * S + l]) * ((((p[173 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[174 * S + l])) * rep4i(v_mito, ip[175 * S + l])) - y_o[22 * SY + l]))
+        out_oo[23 * SY + l] = (p[58 * S + l] * (((sh[11 * S + l] * sh[16 * S + l]) * y_o[25 * SY + l]) - y_o[23 * SY + l]))  # only where the cassette's NGN2
         out_oo[24 * SY + l] = (p[59 * S + l] * (y_o[23 * SY + l] - y_o[24 * SY + l]))
         out_oo[25 * SY + l] = (0.0 * y_o[25 * SY + l])  # what a cell was given stays with it and
         out_oo[26 * SY + l] = (0.0 * y_o[26 * SY + l])  # its daughters
@@ -171,16 +172,16 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_glial = min(max(y_o[20 * SY + l], 0.0), 1.0)
         v_q = min(max(y_o[22 * SY + l], 0.0), 1.0)
         v_cyc_np = (p[67 * S + l] + ((1.0 - p[67 * S + l]) * hill2i(v_mito, ip[68 * S + l])))  # share of the mitogen-driven rate
-        r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[16 * S + l]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[17 * S + l] * ((p[176 * S + l] * v_wo) + (p[177 * S + l] * (1.0 - v_wo)))))
+        r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[17 * S + l]) * (1.0 - v_q))  # division rate (1/day)
+        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[18 * S + l] * ((p[179 * S + l] * v_wo) + (p[180 * S + l] * (1.0 - v_wo)))))
         r[2 * S + l] = ((p[56 * S + l] * hill2i(max(y_o[19 * SY + l], 0.0), ip[57 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
         r[3 * S + l] = (p[60 * S + l] * hill2i(max(y_o[24 * SY + l], 0.0), ip[61 * S + l]))  # programming into neurons (1/day)
-        v_gh = hill8i(y_o[8 * SY + l], ip[134 * S + l])  # HOX+ (hindbrain and spinal)
+        v_gh = hill8i(y_o[8 * SY + l], ip[137 * S + l])  # HOX+ (hindbrain and spinal)
         v_gn = hill8i(y_o[15 * SY + l], ip[62 * S + l])
         v_go = hill8i(y_o[14 * SY + l], ip[62 * S + l])
         v_gk = hill8i(y_o[17 * SY + l], ip[62 * S + l])
         v_p_mn = (v_gh * v_go)  # OLIG2+ cells make MNs, with NKX2.2 too:
-        v_lmc = ((p[138 * S + l] * ((hill8i(y_o[8 * SY + l], ip[135 * S + l]) * rep8i(y_o[8 * SY + l], ip[136 * S + l])) + hill8i(y_o[8 * SY + l], ip[137 * S + l]))) * (p[139 * S + l] + ((1.0 - p[139 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+        v_lmc = ((p[141 * S + l] * ((hill8i(y_o[8 * SY + l], ip[138 * S + l]) * rep8i(y_o[8 * SY + l], ip[139 * S + l])) + hill8i(y_o[8 * SY + l], ip[140 * S + l]))) * (p[142 * S + l] + ((1.0 - p[142 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
         r[4 * S + l] = (v_p_mn * (1.0 - v_lmc))
         r[5 * S + l] = (v_p_mn * v_lmc)
         r[6 * S + l] = ((v_gh * v_gn) * (1.0 - v_go))
@@ -188,9 +189,9 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[6 * SY + l], ip[174 * S + l])  # patterned: programming keeps the domain's fate
-        v_nil = ((env[9 * S + l] * y_o[26 * SY + l]) / (sh[15 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
-        v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[26 * SY + l]))) / (sh[15 * S + l] + 1e-12))  # NGN2 alone
+        v_pat = hill4i(y_o[6 * SY + l], ip[177 * S + l])  # patterned: programming keeps the domain's fate
+        v_nil = ((env[9 * S + l] * y_o[26 * SY + l]) / (sh[16 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
+        v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[26 * SY + l]))) / (sh[16 * S + l] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))
         r[12 * S + l] = ((v_ngn * v_pat) * r[5 * S + l])
         r[13 * S + l] = ((v_ngn * v_pat) * r[6 * S + l])
@@ -216,26 +217,26 @@ def cohort_lanes(nl, y, o, out, oo, r, sh, p, ip, dp, s):
         v_b_RN = ((v_bn * r[9 * S + l]) + (v_bt * r[16 * S + l]))
         v_b_IN = ((v_bn * r[10 * S + l]) + (v_bt * r[17 * S + l]))
         out_oo[27 * SY + l] = (y_o[27 * SY + l] * (((r[0 * S + l] - r[1 * S + l]) - r[2 * S + l]) - r[3 * S + l]))
-        out_oo[28 * SY + l] = (v_b_MMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[28 * SY + l]))
-        out_oo[29 * SY + l] = ((sh[20 * S + l] * y_o[28 * SY + l]) - (sh[19 * S + l] * y_o[29 * SY + l]))
-        out_oo[30 * SY + l] = (v_b_LMC - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[30 * SY + l]))
-        out_oo[31 * SY + l] = ((sh[20 * S + l] * y_o[30 * SY + l]) - (sh[19 * S + l] * y_o[31 * SY + l]))
-        out_oo[32 * SY + l] = (v_b_V3 - (sh[18 * S + l] * y_o[32 * SY + l]))
-        out_oo[33 * SY + l] = (v_b_VIN - (sh[18 * S + l] * y_o[33 * SY + l]))
-        out_oo[34 * SY + l] = (v_b_DIN - (sh[18 * S + l] * y_o[34 * SY + l]))
-        out_oo[35 * SY + l] = (v_b_RN - (sh[18 * S + l] * y_o[35 * SY + l]))
-        out_oo[36 * SY + l] = (v_b_IN - (sh[18 * S + l] * y_o[36 * SY + l]))
-        out_oo[37 * SY + l] = ((v_b_MMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[37 * SY + l]))  # the level a neuron is born at stays with
-        out_oo[38 * SY + l] = ((sh[20 * S + l] * y_o[37 * SY + l]) - (sh[19 * S + l] * y_o[38 * SY + l]))  # it: each class's summed birth level,
-        out_oo[39 * SY + l] = ((v_b_LMC * y_o[8 * SY + l]) - ((sh[19 * S + l] + sh[20 * S + l]) * y_o[39 * SY + l]))  # which follows its count's own births,
-        out_oo[40 * SY + l] = ((sh[20 * S + l] * y_o[39 * SY + l]) - (sh[19 * S + l] * y_o[40 * SY + l]))  # deaths and maturation; LV_c / c is the
-        out_oo[41 * SY + l] = ((v_b_V3 * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[41 * SY + l]))  # class's mean birth level, which the
-        out_oo[42 * SY + l] = ((v_b_VIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[42 * SY + l]))  # neurons' markers read (NEURON)
-        out_oo[43 * SY + l] = ((v_b_DIN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[43 * SY + l]))
-        out_oo[44 * SY + l] = ((v_b_RN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[44 * SY + l]))
-        out_oo[45 * SY + l] = ((v_b_IN * y_o[8 * SY + l]) - (sh[18 * S + l] * y_o[45 * SY + l]))
+        out_oo[28 * SY + l] = (v_b_MMC - ((sh[20 * S + l] + sh[21 * S + l]) * y_o[28 * SY + l]))
+        out_oo[29 * SY + l] = ((sh[21 * S + l] * y_o[28 * SY + l]) - (sh[20 * S + l] * y_o[29 * SY + l]))
+        out_oo[30 * SY + l] = (v_b_LMC - ((sh[20 * S + l] + sh[21 * S + l]) * y_o[30 * SY + l]))
+        out_oo[31 * SY + l] = ((sh[21 * S + l] * y_o[30 * SY + l]) - (sh[20 * S + l] * y_o[31 * SY + l]))
+        out_oo[32 * SY + l] = (v_b_V3 - (sh[19 * S + l] * y_o[32 * SY + l]))
+        out_oo[33 * SY + l] = (v_b_VIN - (sh[19 * S + l] * y_o[33 * SY + l]))
+        out_oo[34 * SY + l] = (v_b_DIN - (sh[19 * S + l] * y_o[34 * SY + l]))
+        out_oo[35 * SY + l] = (v_b_RN - (sh[19 * S + l] * y_o[35 * SY + l]))
+        out_oo[36 * SY + l] = (v_b_IN - (sh[19 * S + l] * y_o[36 * SY + l]))
+        out_oo[37 * SY + l] = ((v_b_MMC * y_o[8 * SY + l]) - ((sh[20 * S + l] + sh[21 * S + l]) * y_o[37 * SY + l]))  # the level a neuron is born at stays with
+        out_oo[38 * SY + l] = ((sh[21 * S + l] * y_o[37 * SY + l]) - (sh[20 * S + l] * y_o[38 * SY + l]))  # it: each class's summed birth level,
+        out_oo[39 * SY + l] = ((v_b_LMC * y_o[8 * SY + l]) - ((sh[20 * S + l] + sh[21 * S + l]) * y_o[39 * SY + l]))  # which follows its count's own births,
+        out_oo[40 * SY + l] = ((sh[21 * S + l] * y_o[39 * SY + l]) - (sh[20 * S + l] * y_o[40 * SY + l]))  # deaths and maturation; LV_c / c is the
+        out_oo[41 * SY + l] = ((v_b_V3 * y_o[8 * SY + l]) - (sh[19 * S + l] * y_o[41 * SY + l]))  # class's mean birth level, which the
+        out_oo[42 * SY + l] = ((v_b_VIN * y_o[8 * SY + l]) - (sh[19 * S + l] * y_o[42 * SY + l]))  # neurons' markers read (NEURON)
+        out_oo[43 * SY + l] = ((v_b_DIN * y_o[8 * SY + l]) - (sh[19 * S + l] * y_o[43 * SY + l]))
+        out_oo[44 * SY + l] = ((v_b_RN * y_o[8 * SY + l]) - (sh[19 * S + l] * y_o[44 * SY + l]))
+        out_oo[45 * SY + l] = ((v_b_IN * y_o[8 * SY + l]) - (sh[19 * S + l] * y_o[45 * SY + l]))
         v_sum_div = (y_o[27 * SY + l] * r[0 * S + l])
-        v_sum_death = (((y_o[27 * SY + l] * r[1 * S + l]) + (sh[19 * S + l] * (((y_o[28 * SY + l] + y_o[29 * SY + l]) + y_o[30 * SY + l]) + y_o[31 * SY + l]))) + (sh[18 * S + l] * ((((y_o[32 * SY + l] + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l]) + y_o[36 * SY + l])))
+        v_sum_death = (((y_o[27 * SY + l] * r[1 * S + l]) + (sh[20 * S + l] * (((y_o[28 * SY + l] + y_o[29 * SY + l]) + y_o[30 * SY + l]) + y_o[31 * SY + l]))) + (sh[19 * S + l] * ((((y_o[32 * SY + l] + y_o[33 * SY + l]) + y_o[34 * SY + l]) + y_o[35 * SY + l]) + y_o[36 * SY + l])))
         s[0 * S + l] += v_sum_div
         s[1 * S + l] += v_sum_death
 
@@ -296,8 +297,8 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[6 * S:], p[62], p[63])
     fgate_row(g[7 * S:], p[62], p[63])
     fgate_row(g[8 * S:], p[62], p[63])
-    fgate_row(g[9 * S:], p[134], p[188])
-    fgate_row(g[10 * S:], p[190], p[188])
+    fgate_row(g[9 * S:], p[137], p[191])
+    fgate_row(g[10 * S:], p[193], p[191])
     fgate_row(g[11 * S:], p[62], p[63])
     fgate_row(g[12 * S:], p[62], p[63])
     fgate_row(g[13 * S:], p[62], p[63])
@@ -305,11 +306,11 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[15 * S:], p[62], p[63])
     fgate_row(g[16 * S:], p[62], p[63])
     fgate_row(g[17 * S:], p[62], p[63])
-    fgate_row(g[18 * S:], p[189], p[188])
-    fgate_row(g[19 * S:], p[191], p[188])
-    fgate_row(g[20 * S:], p[135], p[188])
-    fgate_row(g[21 * S:], p[136], p[188])
-    fgate_row(g[22 * S:], p[137], p[188])
+    fgate_row(g[18 * S:], p[192], p[191])
+    fgate_row(g[19 * S:], p[194], p[191])
+    fgate_row(g[20 * S:], p[138], p[191])
+    fgate_row(g[21 * S:], p[139], p[191])
+    fgate_row(g[22 * S:], p[140], p[191])
     fgate_row(g[23 * S:], dp[12], p[63])
     for l in range(nl):
         v_o4 = g[0 * S + l]
@@ -397,13 +398,13 @@ def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
         g[4 * S + l] = lv[l]
         g[5 * S + l] = lv[l]
         g[6 * S + l] = lv[l]
-    fgate_row(g[0 * S:], p[190], p[188])
-    fgate_row(g[1 * S:], p[189], p[188])
-    fgate_row(g[2 * S:], p[134], p[188])
-    fgate_row(g[3 * S:], p[191], p[188])
-    fgate_row(g[4 * S:], p[135], p[188])
-    fgate_row(g[5 * S:], p[136], p[188])
-    fgate_row(g[6 * S:], p[137], p[188])
+    fgate_row(g[0 * S:], p[193], p[191])
+    fgate_row(g[1 * S:], p[192], p[191])
+    fgate_row(g[2 * S:], p[137], p[191])
+    fgate_row(g[3 * S:], p[194], p[191])
+    fgate_row(g[4 * S:], p[138], p[191])
+    fgate_row(g[5 * S:], p[139], p[191])
+    fgate_row(g[6 * S:], p[140], p[191])
     for l in range(nl):
         v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
         v_nh = g[0 * S + l]  # LEVEL: the level the neuron was born at

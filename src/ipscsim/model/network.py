@@ -273,6 +273,7 @@ SHARED = """
 shield      = 1 + fmt * (aggregate_shielding - 1)          # aggregates hold endogenous signals back
 lt          = (A_TGFB + shield * tgf_autocrine * density / density_ref * nodal_src) / Z_TGFB
 s_t         = F_TGFB * sat(lt)                              # SMAD2/3 activity
+s_de        = w_de * hill8(s_t, K_tgf_de) * rep2(F_IGF1R * sat(A_IGF1R / Z_IGF1R), K_pi3k_de)  # to endoderm
 surface     = min(1, 4.836 * exp(-log(agg) / 3))                # share of an aggregate's cells at its surface
 edge_adh    = 1 / (1 + density / edge_density)             # share of cells at colony edges (monolayer)
 edge        = edge_adh + fmt * (surface - edge_adh)        # ... or at an aggregate's surface
@@ -299,8 +300,7 @@ mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_surviv
 mu_mn       = death_neuron * (mn_hazard * (1 - trophic_efficacy) + mn_deprivation * trophic_efficacy
               * (1 - trophic)) * (1 - camp_survival * camp)  # motor neuron death rate (1/day),
               + neuron_dissociation_factor * fragility_np * haz  # dissociation as for neurons
-              # the genotype scales the death support cannot prevent and the death that follows
-              # its lack apart (C9orf72 MNs die of withdrawal, Shi 2018)
+              # the genotype scales unpreventable and withdrawal death apart (C9orf72: withdrawal)
 chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
 hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
 perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
@@ -329,6 +329,7 @@ d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * 
               * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate)
               * rep2(pos(NMP), K_fate_fate) - NC)
 drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # primitive streak: epiblast only
+              + s_de * hill2(OCT4, K_oct4_me)  # or near-maximal SMAD2/3 unopposed by PI3K (endoderm)
               + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)   # paraxial mesoderm from NMPs
 d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
               * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
@@ -350,8 +351,7 @@ d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
 d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
 d.GLI3      = theta * k_gli3 * (eps_gli3 * perm * (1 - clip01(OCT4)) * rep2(s_ra, K_ra_gli3)
               * rep4(CLOCK, clock_gli3) * (1 - GLI3)
-              + kg3 * hill2(GLI3, K_gli3) - GLI3)          # set at neural induction (SMAD inhibition, the
-              # first days of neural age) unless RA is there; then it keeps itself on or off for good
+              + kg3 * hill2(GLI3, K_gli3) - GLI3)  # set at neural induction unless RA; then kept on or off
 g           = clip01(GLI)
 r3          = GLI3 * (1 - g)                               # GLI repressor: GLI3 not turned activator;
               # it holds the class II genes (OLIG2, NKX6.1) down, while NKX2.2 needs GLI activator either way

@@ -79,7 +79,8 @@ class Protocol:
         media_change_every: Days between media changes (default 1 when ``media_changes`` is not set).
         media_changes: Explicit media-change days, instead of ``media_change_every``.
         medium: The basal medium (``ipscsim.protocols.media()``; default ``"basal"``, which supplies
-            nothing the model reads).
+            nothing the model reads: no insulin either, so nothing opposes SMAD2/3-driven endoderm;
+            name the medium a protocol uses).
         media: Phases with another basal medium (``[[media]]`` tables: name, start, end); a phase's
             edges are media changes.
         aggregate_size: Cells per aggregate in suspension (sets the share of cells at the surface).
