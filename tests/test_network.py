@@ -128,16 +128,28 @@ def test_smoothened_signalling_adapts_through_ptch1():
 
 @pytest.mark.parametrize(("support", "high"), [(1.0, True), (0.0, False)])
 def test_pluripotency_is_a_bistable_switch(support, high):
-    """Activin/Nodal + FGF keep OCT4 high (E8); with SMAD2/3 blocked it collapses (Chambers 2009)."""
+    """Activin/Nodal + FGF with insulin keep OCT4 high (E8: TGF-beta1, FGF2 and insulin at about 20,
+    20 and 30 times their EC50s); with SMAD2/3 blocked it collapses (Chambers 2009)."""
     y = np.zeros(len(GENES))
     y[G["OCT4"]] = 1.0
     sh = (
-        _signals(agonist={"TGFB": 20.0, "FGF": 20.0})
+        _signals(agonist={"TGFB": 20.0, "FGF": 20.0, "IGF1R": 30.0})
         if support
         else _signals(inhibited={"TGFB": 0.99})
     )
     end = _run(y, sh, 20.0)
     assert (end[G["OCT4"]] > 0.5) == high
+
+
+def test_high_smad2_3_without_pi3k_makes_mesendoderm_not_pluripotency():
+    """McLean et al. 2007: PI3K antagonises Activin/Nodal-driven differentiation, and without it
+    hESCs become mesendoderm and definitive endoderm. The E8 signals of the test above, less insulin:
+    OCT4 falls and the mesendoderm programme takes over, without any WNT."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 1.0
+    end = _run(y, _signals(agonist={"TGFB": 20.0, "FGF": 20.0}), 20.0)
+    assert end[G["OCT4"]] < 0.5 < end[G["ME"]]
+    assert end[G["ME"]] > max(end[G["NEURAL"]], end[G["NNE"]], end[G["NC"]])
 
 
 def test_dual_smad_inhibition_makes_neuroectoderm_and_bmp_makes_non_neural_ectoderm():
