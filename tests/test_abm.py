@@ -424,7 +424,13 @@ LEVEL_MARKERS = ["HOX", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8", "HOXC10"]
 
 @pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir", "hester2011", "late_ra"])
 def test_mean_field_limit_tracks_the_ode_engine(name):
-    """Noise off, neighbours replaced by population means, 20,000 cells: within 0.03 of the ODE.
+    """Noise off, neighbours replaced by population means, 20,000 cells: within 0.02 of the ODE.
+
+    Every fraction and every marker that reads a cell's class (measured: 0.012 at most), and the
+    total count within 5% at every day (measured: 0.957-1.017 of the ODE's): the seeded cells hold
+    the stable age distribution, so they divide at the ODE engine's rate from the first hour (with
+    progress drawn uniformly they made up to 30% more cells in the first day, and the fractions
+    differed by up to 0.03).
 
     The ODE engine is run with 200 cohorts: its default 12-cohort quadrature of the cells'
     heterogeneity is itself off by up to ~0.04 in these fast transitions (docs/engines.md).
@@ -438,9 +444,10 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     them HOX-negative while RA caudalises the remaining progenitors (the ODE engine once scored them
     with their progenitors' new level: HOX 1.0 against 0.27). In ``hester2011`` RA raises the level
     while programmed MNs are born at every level it passes, and a gate of the class's mean level is
-    not the mean of its neurons' gates: the level markers differ by up to 0.14 there (HOXB4, day 5;
-    0.13 on day 4 while the cells' own FGF shifted every level by 0.23 at any age, until 2026-12-06;
-    0.32 before the birth levels were kept).
+    not the mean of its neurons' gates: the level markers differ by up to 0.16 there (HOXB4, day
+    5.25: 0.54 against 0.39; 0.14 while seeded cells divided too fast in their first hours, until
+    2026-12-07; 0.13 on day 4 while the cells' own FGF shifted every level by 0.23 at any age, until
+    2026-12-06; 0.32 before the birth levels were kept).
     """
     name = {"sb_chir": _sb_chir, "late_ra": _late_ra}.get(name, lambda: name)()
     abm = ips.simulate(
@@ -448,11 +455,13 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     )
     ode = ips.simulate(name, engine=ips.ODE(cohorts=200), params=NOISE_OFF)
     diff = np.abs(abm.fractions.values - ode.fractions.values)
-    assert np.nanmax(diff) < 0.03, (abm.days[np.nanargmax(diff.max(axis=1))], np.nanmax(diff))
+    assert np.nanmax(diff) < 0.02, (abm.days[np.nanargmax(diff.max(axis=1))], np.nanmax(diff))
     level = abm.markers.columns.isin(LEVEL_MARKERS)
     gap = np.abs(abm.markers.values - ode.markers.values)
-    assert np.nanmax(gap[:, ~level]) < 0.03
-    assert np.nanmax(gap[:, level]) < (0.15 if name == "hester2011" else 0.03)
+    assert np.nanmax(gap[:, ~level]) < 0.02
+    assert np.nanmax(gap[:, level]) < (0.17 if name == "hester2011" else 0.02)
+    ratio = abm.counts["total"].values / ode.counts["total"].values
+    assert np.all(np.abs(ratio - 1.0) < 0.05), (np.nanmin(ratio), np.nanmax(ratio))
 
 
 def test_with_noise_fractions_converge_as_cells_grow():
@@ -667,3 +676,35 @@ def test_cells_draw_their_cassette_group_with_the_delivery_shares():
     for share, ngn2, il in groups:
         seen = np.mean((flags[:, 0] == ngn2) & (flags[:, 1] == il))
         assert abs(seen - share) < 4 * math.sqrt(share * (1 - share) / n)
+
+
+@pytest.mark.parametrize("shape", [1, 8])
+def test_seeded_cells_grow_at_the_ode_rate_from_the_first_hour(shape):
+    """Seeded cells hold the stable age distribution, so the population grows as e^s from s = 0.
+
+    ``s`` is the division rate accumulated since seeding (the thresholds' unit). The growth after
+    seeding is followed exactly, division by division, in numpy (daughters draw fresh Erlang
+    thresholds with the engine's scale): 50,000 seeded cells, within 1% of e^s (about four standard
+    errors of the branching process). A uniform progress in [0, T), as the engine drew it before,
+    gave 1.31 instead of e^0.1 = 1.105 for shape 1 and 1.16 for shape 8.
+    """
+    from ipscsim.engines.abm.placement import init_cells
+
+    n = 50_000
+    c = Cells(n)
+    p = resolve_params({"cycle_shape": shape})
+    groups = np.array([[1.0, 0.0, 0.0]])
+    init_cells(
+        0, n, c.genes, c.phi, c.theta, c.kind, c.cid, c.group, c.phase, c.thresh, c.born, p,
+        np.uint64(5), 0, groups,
+    )  # fmt: skip
+    assert np.all((c.phase[:n] >= 0) & (c.phase[:n] < c.thresh[:n]))
+    rng = np.random.default_rng(7)
+    scale = 2.0 ** (1.0 / shape) - 1.0
+    for s in (0.1, 0.5, 1.0):
+        times, total = (c.thresh[:n] - c.phase[:n]).astype(np.float64), 0
+        while times.size:
+            total += np.count_nonzero(times > s)
+            due = times[times <= s]
+            times = np.repeat(due, 2) + rng.gamma(shape, scale, 2 * due.size)
+        assert total / n == pytest.approx(math.exp(s), rel=0.01), s

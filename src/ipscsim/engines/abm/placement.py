@@ -34,6 +34,7 @@ __all__ = [
     "place_aggregates",
     "place_colonies",
     "place_patch",
+    "stable_age",
 ]
 
 #: um^2 per cm^2.
@@ -73,9 +74,33 @@ def init_cells(
         genes[i, L.G_VEC_IL] = mosaic[g, 2]
         kind[i] = 0
         group[i] = -1
-        thresh[i] = cycle_threshold(seed, c, 0, 0, p[L.P_cycle_shape])
-        phase[i] = uniform(seed, c, 0, STREAM_INIT * 4 + 2) * thresh[i]
+        thresh[i], phase[i] = stable_age(seed, c, p[L.P_cycle_shape])
         born[i] = 0.0
+
+
+#: Draws of :func:`stable_age` before it gives up (each is accepted with probability 1/2).
+STABLE_AGE_TRIES = 64
+
+
+@jit
+def stable_age(seed, cid, shape):
+    """A seeded cell's division threshold and progress: the stable age distribution of growth.
+
+    Cells taken from a growing culture are at every stage of their cycle, but not uniformly: a
+    population growing at rate 1 (in units of accumulated division rate, as the thresholds' scale
+    makes it whatever ``shape``) holds its cells' progress ``a`` and threshold ``T`` with density
+    ``exp(-a) f(T)`` on ``a < T`` (Euler-Lotka; Powell 1956 J Gen Microbiol 15:492), ``f`` the
+    thresholds' Erlang density. So draw ``a`` from Exp(1) and ``T`` from ``f`` and keep the pair
+    when ``a < T``: accepted with probability ``1 - E[exp(-T)] = 1/2``. The seeded population then
+    divides at the ODE engine's rate from the first step on (a uniform ``a`` in ``[0, T)`` made it
+    divide twice as fast for the first hours with ``shape`` 1).
+    """
+    for j in range(STABLE_AGE_TRIES):
+        t = cycle_threshold(seed, cid, j, 0, shape)
+        a = -math.log(1.0 - uniform(seed, cid, j, STREAM_INIT * 4 + 2))
+        if a < t:
+            return t, a
+    return t, 0.0
 
 
 @jit
