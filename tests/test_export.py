@@ -72,8 +72,12 @@ def test_document_is_valid_sbml_with_the_protocol_schedule(tmp_path):
     for name in net.locals_(net.medium):
         assert f"m_{name}" in rules
         assert not any(r.startswith(f"{name}_") for r in rules), name
-    # only the protocol's compounds appear
-    used = {s.compound for s in ips.protocols.get("maury2015").steps}
+    # only the protocol's compounds appear: its steps' and its medium's (N2/B27: insulin, retinoid)
+    from ipscsim.protocols.media import lookup_medium
+
+    p = ips.protocols.get("maury2015")
+    used = {s.compound for s in p.steps} | {c for c, _, _ in lookup_medium(p.medium).components}
+    assert "insulin" in used
     assert {
         p.getId()[8:] for p in m.getListOfParameters() if p.getId().startswith("nominal_")
     } == used

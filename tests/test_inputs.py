@@ -29,13 +29,14 @@ def test_maury2015_compiles_to_its_schedule():
     assert conc(cp, seg[1], "Y27632") == 0.0
     assert conc(cp, seg[0], "SB431542") == 40_000.0
     assert conc(cp, seg[2], "SB431542") == 0.0
-    assert conc(cp, seg[2], "RA") == 100.0
+    retinoid = 0.3  # nM: the 'neural' medium's B27 retinyl acetate, as RA (media.csv)
+    assert conc(cp, seg[2], "RA") == pytest.approx(100.0 + retinoid, rel=1e-12)
     assert conc(cp, seg[2], "SAG") == 500.0
     assert conc(cp, seg[9], "DAPT") == 10_000.0
     # BDNF 10 ng/ml of a 26,984 g/mol dimer = 1e-5 g/l / 26984 g/mol = 0.3706 nM
     assert conc(cp, seg[7], "BDNF") == pytest.approx(1e-5 / 26984 * 1e9, rel=1e-12)
-    assert conc(cp, seg[7], "RA") == 100.0
-    assert conc(cp, seg[9], "RA") == 0.0
+    assert conc(cp, seg[7], "RA") == pytest.approx(100.0 + retinoid, rel=1e-12)
+    assert conc(cp, seg[9], "RA") == pytest.approx(retinoid, rel=1e-12)
     assert list(cp.u[:, L.U_T_CHANGE]) == list(cp.t[:-1])  # every boundary is a media change here
     assert cp.op[seg[10]] == L.OP_REPLATE
     assert cp.op_count[seg[10]] == pytest.approx(
@@ -60,10 +61,17 @@ def test_compounds_decay_between_media_changes_at_their_half_life():
     assert c[REG.index("SAG")] == pytest.approx(1000 * 0.5 ** (36 / 72), rel=1e-12)
 
 
-def test_days_past_the_protocol_run_in_basal_medium_fed_at_its_rhythm():
+def test_days_past_the_protocol_run_in_its_basal_medium_fed_at_its_rhythm():
+    # du2015 runs in N2B27: past its end only the medium's insulin and retinoid remain, no step
     cp = compile_protocol(ips.protocols.get("du2015"), days=40)
     after = cp.t[:-1] >= 28
-    assert np.all(cp.u[after, L.U_CONC :] == 0.0)
+    conc_after = cp.u[after, L.U_CONC :]
+    medium = [REG.index("insulin"), REG.index("RA")]
+    others = np.delete(conc_after, medium, axis=1)
+    assert np.all(others == 0.0)
+    insulin_nm = 10e-3 / REG.get("insulin").molar_mass * 1e9  # 10 ug/ml
+    np.testing.assert_allclose(conc_after[:, medium[0]], insulin_nm, rtol=1e-12)
+    np.testing.assert_allclose(conc_after[:, medium[1]], 0.15, rtol=1e-12)  # nM, B27's retinoid
     np.testing.assert_array_equal(cp.t[cp.t >= 28], [28, 30, 32, 34, 36, 38, 40])
 
 

@@ -462,7 +462,11 @@ def test_point_sources_conserve_production():
 
 def test_c9orf72_mns_die_of_withdrawal_in_a_differentiation_run_too():
     """The same hazard in a differentiation run: with BDNF, GDNF and CNTF, C9orf72 and control MNs
-    survive alike; after withdrawal, C9orf72 MNs die faster (Shi et al. 2018, Fig. 1b and 1g)."""
+    survive alike; after withdrawal, C9orf72 MNs die faster (Shi et al. 2018, Fig. 1b and 1g).
+
+    A week after BDNF and GDNF are withdrawn, C9orf72 MNs are 0.76 of control's (0.62 while
+    maury2015 ran in a medium without insulin, until 2026-12-07: its N2/B27 insulin now gives the
+    MNs part of their support through IGF1R, as in Shi et al.'s own medium)."""
     from ipscsim.validation.perturbations import apply_perturbation
 
     base = ips.protocols.get("maury2015")
@@ -475,7 +479,7 @@ def test_c9orf72_mns_die_of_withdrawal_in_a_differentiation_run_too():
         return float(r.counts["MN"].iloc[-1])
 
     assert mns(kept, "C9orf72") > 0.9 * mns(kept, "control")
-    assert mns(cut, "C9orf72") < 0.7 * mns(cut, "control")
+    assert mns(cut, "C9orf72") < 0.8 * mns(cut, "control")
 
 
 def test_a_drug_on_a_genotype_it_was_not_reported_to_rescue_warns():
