@@ -426,11 +426,12 @@ LEVEL_MARKERS = ["HOX", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8", "HOXC10"]
 def test_mean_field_limit_tracks_the_ode_engine(name):
     """Noise off, neighbours replaced by population means, 20,000 cells: within 0.02 of the ODE.
 
-    Every fraction and every marker that reads a cell's class (measured: 0.012 at most), and the
-    total count within 5% at every day (measured: 0.957-1.017 of the ODE's): the seeded cells hold
+    Every fraction and every marker that reads a cell's class (measured: 0.015 at most), and the
+    total count within 3% at every day (measured: 0.979-1.011 of the ODE's): the seeded cells hold
     the stable age distribution, so they divide at the ODE engine's rate from the first hour (with
     progress drawn uniformly they made up to 30% more cells in the first day, and the fractions
-    differed by up to 0.03).
+    differed by up to 0.03), and a dividing cell's progress past its threshold is carried into both
+    cells (reset to zero, every division lost part of a step: 0.957 of the ODE's count).
 
     The ODE engine is run with 200 cohorts: its default 12-cohort quadrature of the cells'
     heterogeneity is itself off by up to ~0.04 in these fast transitions (docs/engines.md).
@@ -445,7 +446,7 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     with their progenitors' new level: HOX 1.0 against 0.27). In ``hester2011`` RA raises the level
     while programmed MNs are born at every level it passes, and a gate of the class's mean level is
     not the mean of its neurons' gates: the level markers differ by up to 0.16 there (HOXB4, day
-    5.25: 0.54 against 0.39; 0.14 while seeded cells divided too fast in their first hours, until
+    5.25: 0.54 against 0.39, 0.152; 0.14 while seeded cells divided too fast in their first hours, until
     2026-12-07; 0.13 on day 4 while the cells' own FGF shifted every level by 0.23 at any age, until
     2026-12-06; 0.32 before the birth levels were kept).
     """
@@ -461,7 +462,7 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     assert np.nanmax(gap[:, ~level]) < 0.02
     assert np.nanmax(gap[:, level]) < (0.17 if name == "hester2011" else 0.02)
     ratio = abm.counts["total"].values / ode.counts["total"].values
-    assert np.all(np.abs(ratio - 1.0) < 0.05), (np.nanmin(ratio), np.nanmax(ratio))
+    assert np.all(np.abs(ratio - 1.0) < 0.03), (np.nanmin(ratio), np.nanmax(ratio))
 
 
 def test_with_noise_fractions_converge_as_cells_grow():
@@ -684,8 +685,9 @@ def test_seeded_cells_grow_at_the_ode_rate_from_the_first_hour(shape):
 
     ``s`` is the division rate accumulated since seeding (the thresholds' unit). The growth after
     seeding is followed exactly, division by division, in numpy (daughters draw fresh Erlang
-    thresholds with the engine's scale): 50,000 seeded cells, within 1% of e^s (about four standard
-    errors of the branching process). A uniform progress in [0, T), as the engine drew it before,
+    thresholds with the engine's scale): 50,000 seeded cells, within four standard errors of e^s
+    (for memoryless cycles, a Yule process, the count per seeded cell has variance e^2s - e^s;
+    longer-tailed shapes vary less). A uniform progress in [0, T), as the engine drew it before,
     gave 1.31 instead of e^0.1 = 1.105 for shape 1 and 1.16 for shape 8.
     """
     from ipscsim.engines.abm.placement import init_cells
@@ -707,4 +709,5 @@ def test_seeded_cells_grow_at_the_ode_rate_from_the_first_hour(shape):
             total += np.count_nonzero(times > s)
             due = times[times <= s]
             times = np.repeat(due, 2) + rng.gamma(shape, scale, 2 * due.size)
-        assert total / n == pytest.approx(math.exp(s), rel=0.01), s
+        se = math.sqrt((math.exp(2 * s) - math.exp(s)) / n)
+        assert abs(total / n - math.exp(s)) < 4 * se, (s, total / n)

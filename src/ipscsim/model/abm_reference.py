@@ -241,8 +241,10 @@ def events_reference(
     daughter["kind"][:] = 0
     daughter["cid"] = did
     daughter["born"][:] = t1
-    st["phase"][mothers] = 0.0
-    daughter["phase"][:] = 0.0
+    # the progress past the threshold is the time since division: both cells keep it
+    excess = st["phase"][mothers] - st["thresh"][mothers]
+    st["phase"][mothers] = excess
+    daughter["phase"] = excess.copy()
     shape = p[L.P_cycle_shape]
     st["thresh"][mothers] = _cycle_threshold(seed, mid, step, 1, shape)
     daughter["thresh"] = _cycle_threshold(seed, did, step, 2, shape).astype(np.float32)

@@ -150,8 +150,8 @@ def prepare_run(
 def _warn_past_end(prot: Any, end: float) -> None:
     warnings.warn(
         f"days: {prot.name!r} ends on day {prot.days:g}; simulating to day {end:g} goes past what it "
-        "(and the model's validation) covers. The extra days run in the basal medium at the protocol's "
-        "feeding rhythm, without the protocol's compounds: neurons lose their neurotrophic support and "
+        "(and the model's validation) covers. The extra days run in the protocol's basal medium at its "
+        "feeding rhythm, without its steps' compounds: neurons lose their neurotrophic support and "
         "die off (docs/model.md, section 5). To model a real extension, add its steps "
         "(protocol.with_days(...).with_step(...), e.g. the neurotrophic factors you keep adding).",
         ExtrapolationWarning,

@@ -451,8 +451,11 @@ def apply_events(
             group[d] = group[i]
             born[d] = t1
             notch[d] = notch[i]  # the Notch input she last saw is her mother's
-            phase[i] = 0.0
-            phase[d] = 0.0
+            # the progress past the threshold is the time since division (at the rate within
+            # the step): both cells keep it, or every division would lose a fraction of a step
+            excess = phase[i] - thresh[i]
+            phase[i] = excess
+            phase[d] = excess
             thresh[i] = cycle_threshold(seed, mother, step, 1, shape)
             thresh[d] = cycle_threshold(seed, did, step, 2, shape)
             # daughter beside the mother, half a radius each way along a random direction
