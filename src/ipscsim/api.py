@@ -82,7 +82,7 @@ def simulate(
         engine: :class:`~ipscsim.ODE` (default; deterministic, mean-field) or :class:`~ipscsim.ABM`
             (single cells with noise, neighbours and space; same biology, same :class:`Result`, plus
             :meth:`~ipscsim.results.Result.snapshot` and :meth:`~ipscsim.results.Result.field`).
-        days: Days to simulate (default: the protocol's duration; longer runs continue in basal medium).
+        days: Days to simulate (default: the protocol's duration; then its medium, no steps).
         seed: The agent-based engine's seed (``None``: drawn from the operating system and recorded
             in ``meta``); recorded for provenance by the deterministic ODE engine.
         genotype: ``control``, ``SOD1_A4V``, ``C9orf72``, ``TARDBP_M337V`` or ``FUS`` (MN survival).
