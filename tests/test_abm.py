@@ -445,8 +445,8 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
     them HOX-negative while RA caudalises the remaining progenitors (the ODE engine once scored them
     with their progenitors' new level: HOX 1.0 against 0.27). In ``hester2011`` RA raises the level
     while programmed MNs are born at every level it passes, and a gate of the class's mean level is
-    not the mean of its neurons' gates: the level markers differ by up to 0.16 there (HOXB4, day
-    5.25: 0.54 against 0.39, 0.152; 0.14 while seeded cells divided too fast in their first hours, until
+    not the mean of its neurons' gates: the level markers differ by up to 0.152 there (HOXB4, day
+    5.25: 0.54 against 0.39; 0.14 while seeded cells divided too fast in their first hours, until
     2026-12-07; 0.13 on day 4 while the cells' own FGF shifted every level by 0.23 at any age, until
     2026-12-06; 0.32 before the birth levels were kept).
     """

@@ -338,12 +338,20 @@ def _check_y27632():
     assert 1.3 < gain < 4.0
 
 
+def _trophic_gain(name, dose=10.0, unit="ng/ml", medium=None):
+    """MNs on day 21 with a factor from day 7 over those without (maury2015, BDNF and GDNF off)."""
+    p = _maury().without("BDNF").without("GDNF").with_days(21)
+    if medium is not None:
+        p = _with(p, medium=medium)
+    alone = ips.simulate(p).counts["MN"].iloc[-1]
+    return (
+        ips.simulate(p.with_step(name, dose, unit, start=7, end=21)).counts["MN"].iloc[-1] / alone
+    )
+
+
 def _check_trophic(name):
     # neurotrophic support from day 7 to the readout at day 21 keeps more MNs alive
-    p = _maury().without("BDNF").without("GDNF").with_days(21)
-    alone = ips.simulate(p).counts["MN"].iloc[-1]
-    helped = ips.simulate(p.with_step(name, 10, "ng/ml", start=7, end=21)).counts["MN"].iloc[-1]
-    assert helped > 1.5 * alone
+    assert _trophic_gain(name) > 1.5
 
 
 def _with(p, **fields):
@@ -451,28 +459,19 @@ def _check_camp_analogue(name, dose, unit):
     assert at(r, "CHAT", 21, "markers") > at(ref, "CHAT", 21, "markers") + 0.02
 
 
-def _igf1r_gain(medium, name, dose, unit):
-    """MNs on day 21 with an IGF1R agonist from day 7 over those without, in ``medium``."""
-    p = _with(_maury().without("BDNF").without("GDNF").with_days(21), medium=medium)
-    alone = ips.simulate(p).counts["MN"].iloc[-1]
-    return (
-        ips.simulate(p.with_step(name, dose, unit, start=7, end=21)).counts["MN"].iloc[-1] / alone
-    )
-
-
 def _check_igf1():
     # IGF-1 supports MNs through IGF1R; the N2/B27 medium's insulin (about 9 ug/ml) already engages
     # IGF1R (insulin in N2 stands in for serum's IGF, Bottenstein & Sato 1979), so IGF-1 adds
     # less there than in a medium without insulin
-    alone = _igf1r_gain("basal", "IGF1", 10, "ng/ml")
-    assert alone > 1.5  # as the other trophic factors (_check_trophic)
-    assert _igf1r_gain("neural", "IGF1", 10, "ng/ml") < alone
+    without_insulin = _trophic_gain("IGF1", medium="basal")
+    assert without_insulin > 1.5  # as the other trophic factors (_check_trophic)
+    assert _trophic_gain("IGF1", medium="neural") < without_insulin
 
 
 def _check_insulin():
     # insulin/IGF1R-PI3K is a survival signal in defined media (Bottenstein & Sato 1979): it helps
     # in a medium without insulin
-    assert _igf1r_gain("basal", "insulin", 20, "ug/ml") > 1.1
+    assert _trophic_gain("insulin", 20, "ug/ml", medium="basal") > 1.1
 
 
 COMPOUND_CHECKS = {
