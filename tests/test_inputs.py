@@ -29,7 +29,7 @@ def test_maury2015_compiles_to_its_schedule():
     assert conc(cp, seg[1], "Y27632") == 0.0
     assert conc(cp, seg[0], "SB431542") == 40_000.0
     assert conc(cp, seg[2], "SB431542") == 0.0
-    retinoid = 0.3  # nM: the 'neural' medium's B27 retinyl acetate, as RA (media.csv)
+    retinoid = 0.04  # nM: the 'neural' medium's B27 retinyl acetate, as RA (media.csv)
     assert conc(cp, seg[2], "RA") == pytest.approx(100.0 + retinoid, rel=1e-12)
     assert conc(cp, seg[2], "SAG") == 500.0
     assert conc(cp, seg[9], "DAPT") == 10_000.0
@@ -71,7 +71,7 @@ def test_days_past_the_protocol_run_in_its_basal_medium_fed_at_its_rhythm():
     assert np.all(others == 0.0)
     insulin_nm = 10e-3 / REG.get("insulin").molar_mass * 1e9  # 10 ug/ml
     np.testing.assert_allclose(conc_after[:, medium[0]], insulin_nm, rtol=1e-12)
-    np.testing.assert_allclose(conc_after[:, medium[1]], 0.15, rtol=1e-12)  # nM, B27's retinoid
+    np.testing.assert_allclose(conc_after[:, medium[1]], 0.02, rtol=1e-12)  # nM, B27's retinoid
     np.testing.assert_array_equal(cp.t[cp.t >= 28], [28, 30, 32, 34, 36, 38, 40])
 
 

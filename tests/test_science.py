@@ -442,13 +442,17 @@ def _check_sb_like(name, dose):
     )
 
 
-def _check_vpa():
+def _check_hdac_inhibitor(name, dose, unit):
     # HDAC inhibition promotes neuronal differentiation of neural progenitors (Hsieh et al. 2004)
     base = _maury().without("DAPT")
-    assert (
-        _mn_day(base.with_step("valproic_acid", 500, "uM", start=9, end=14), 12)
-        > _mn_day(base, 12) + 0.02
-    )
+    late = base.with_step(name, dose, unit, start=9, end=14)
+    assert _mn_day(late, 12) > _mn_day(base, 12) + 0.02
+    # and during neural induction it slows the pluripotency network's exit: OCT4 relatively up,
+    # PAX6 down, for valproic acid and trichostatin A alike (Balmer et al. 2012, abstract; F75, F76)
+    ref = ips.simulate(_chambers())
+    early = ips.simulate(_chambers().with_step(name, dose, unit, start=0, end=6))
+    assert at(early, "OCT4", 3, "markers") > at(ref, "OCT4", 3, "markers") + 0.1
+    assert at(early, "PAX6", 6, "markers") < at(ref, "PAX6", 6, "markers") - 0.05
 
 
 def _check_camp_analogue(name, dose, unit):
@@ -505,7 +509,8 @@ COMPOUND_CHECKS = {
     "XAV939": _check_xav939,
     "forskolin": _check_forskolin,
     "A83-01": lambda: _check_sb_like("A83-01", 0.5),
-    "valproic_acid": _check_vpa,
+    "valproic_acid": lambda: _check_hdac_inhibitor("valproic_acid", 600, "uM"),
+    "trichostatin_A": lambda: _check_hdac_inhibitor("trichostatin_A", 20, "nM"),
     "insulin": _check_insulin,
     "dbcAMP": lambda: _check_camp_analogue("dbcAMP", 1000, "uM"),
 }

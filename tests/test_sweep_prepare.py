@@ -17,7 +17,7 @@ from ipscsim.sweep import prepare as fastprep
 from ipscsim.sweep.readouts import parse_readouts
 from ipscsim.sweep.runner import ChunkTask, build_run, prepare_options, run_chunk
 
-# RA is both a step and a component of N2B27 (0.15 nM), so its column adds a scaled step to the medium
+# RA is both a step and a component of N2B27 (0.02 nM), so its column adds a scaled step to the medium
 NAMES = ["RA.scale", "SAG.scale", "DAPT.start", "SAG.end", "k_neurogenesis"]
 KINDS = ["knob", "knob", "knob", "knob", "param"]
 VALUES = np.array(

@@ -256,8 +256,7 @@ o4_gate     = max(o4_level, gate_threshold)  # O4 is read after SOX10 and PDGFRA
 MEDIUM = """
 wnt_m       = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT input
 erk         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
-bmp_wnt_m   = bmp_wnt * F_WNT * sat(wnt_m * wnt_m) * rep2(erk, K_fgf_bmp)  # BMP4 that early ectoderm
-              # makes under WNT, unless FGF represses it
+bmp_wnt_m   = bmp_wnt * F_WNT * sat(wnt_m * wnt_m) * rep2(erk, K_fgf_bmp)  # ectoderm's BMP4: WNT, not FGF
 """
 
 EMIT = """
@@ -314,9 +313,10 @@ s_hh        = F_SHH * sat(phi * A_SHH / Z_SHH) / (1 + pka_shh * camp)  # Smoothe
 nep         = clip01(NEURAL)
 oth         = pos(NNE) + pos(NC) + pos(ME) + pos(NMP)       # other programmes
 comp        = rep4(CLOCK, clock_window)                     # competence of young neural cells
-d.OCT4      = theta * k_oct4 * (sup0 * s_t * (1 - fgf_share_pluripotency + fgf_share_pluripotency * s_f)
-              * hill2(OCT4, K_oct4) / (1 + (NEURAL / K_ne_oct4) ** 2 + (oth / K_off_oct4) ** 2
-              + (s_b / K_bmp_oct4) ** 2 + (s_ra / K_ra_oct4) ** 2 + (s_w / K_wnt_oct4) ** 2) - OCT4)
+d.OCT4      = theta * k_oct4 * (1 - hdac_oct4 * hdaci) * (sup0 * s_t * hill2(OCT4, K_oct4)
+              * (1 - fgf_share_pluripotency + fgf_share_pluripotency * s_f) / (1 + (NEURAL / K_ne_oct4) ** 2
+              + (oth / K_off_oct4) ** 2 + (s_b / K_bmp_oct4) ** 2 + (s_ra / K_ra_oct4) ** 2
+              + (s_w / K_wnt_oct4) ** 2) - OCT4)  # HDAC inhibition slows the exit (Balmer et al. 2012)
 drive_n     = perm + ra_neural * s_ra + nmp_neural * pos(NMP) * (1 - s_w)
 d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_neural))
               * rep2(OCT4, K_oct4_neural) * rep2(NNE, K_fate_neural) * rep2(NC, K_fate_neural)
