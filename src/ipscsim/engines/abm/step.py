@@ -51,6 +51,7 @@ from .rng import (
     hash64,
     uniform,
 )
+from .space import local_occupancy
 
 __all__ = [
     "C_AGG",
@@ -95,9 +96,9 @@ C_NOISE = 9  # abm_noise
 C_NOTCH_LOCAL = 10  # 1: Delta from neighbours; 0: the population mean
 C_ENDO = 11  # 0: endogenous signals from the mean field; 1: the patch's fields at the cell; 2: per aggregate
 C_OCC_LOCAL = 12  # 1: crowding from neighbours; 0: the vessel's occupancy
-C_OCC_SCALE = 13  # local occupancy = crowd * this
+C_OCC_SCALE = 13  # occupancy per cell within reach at random placement (space.local_occupancy)
 C_DENSITY = 14  # cells per cm^2 (mean field)
-C_DENS_SCALE = 15  # local cells per cm^2 = crowd * this
+C_DENS_SCALE = 15  # the adherent capacity: local cells per cm^2 = local occupancy * this
 C_AGG = 16  # cells per aggregate
 C_CAS_NIL = 17  # the line's cassette
 C_CAS_NGN2 = 18
@@ -163,7 +164,12 @@ def _neuron_kind(r, base, u):
 def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd):
     """The endogenous inputs cell ``i`` sees (``ENV``): its place's signals and crowding."""
     endo_mode = int(ctl[C_ENDO])
-    dens = crowd[i] * ctl[C_DENS_SCALE] if ctl[C_OCC_LOCAL] > 0.5 else ctl[C_DENSITY]
+    if ctl[C_OCC_LOCAL] > 0.5:  # from the cells within reach
+        occ = local_occupancy(crowd[i], ctl[C_OCC_SCALE])
+        dens = occ * ctl[C_DENS_SCALE]
+    else:  # the vessel's mean field
+        occ = ctl[C_OCC]
+        dens = ctl[C_DENSITY]
     dens = max(dens, 1e-12)
     if endo_mode == 1:  # the patch's fields where the cell is
         nod, bmp = cic_sample_pair(grid, pos[i, 0], pos[i, 1], gix, giy)
@@ -176,7 +182,7 @@ def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd
         env[L.V_nodal_src] = ctl[C_NODAL]
         env[L.V_bmp_src] = ctl[C_BMP]
     env[L.V_delta] = notch[i] if ctl[C_NOTCH_LOCAL] > 0.5 else ctl[C_DELTA]
-    env[L.V_occ] = crowd[i] * ctl[C_OCC_SCALE] if ctl[C_OCC_LOCAL] > 0.5 else ctl[C_OCC]
+    env[L.V_occ] = occ
     env[L.V_density] = dens
     env[L.V_fmt] = ctl[C_FMT]
     env[L.V_agg] = ctl[C_AGG]
