@@ -154,5 +154,7 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
         ]
     if not hits:
         return ""
+    # a name with the same letters (a transposition, the commonest typo) comes first
+    hits.sort(key=lambda h: sorted(h.lower()) != sorted(name.lower()))
     quoted = " or ".join(f"'{h}'" for h in hits)
     return f" (did you mean {quoted}?)"

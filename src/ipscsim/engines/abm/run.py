@@ -475,7 +475,7 @@ class AbmRun:
         ctl[C_OCC_LOCAL] = 1.0 if local_occ else 0.0
         cap_um2 = p[L.P_capacity_adherent] / UM2_PER_CM2
         ctl[C_OCC_SCALE] = 1.0 / (math.pi * self.reach * self.reach * cap_um2)
-        ctl[C_DENS_SCALE] = p[L.P_capacity_adherent]
+        ctl[C_DENS_SCALE] = UM2_PER_CM2 / (math.pi * self.reach * self.reach)
 
     def _kernel(self, t, h, endo_mode, prof, g_nodal, g_bmp) -> None:
         """Every cell's gene network, noise and fate over the step (compiled)."""

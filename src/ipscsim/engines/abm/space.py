@@ -50,11 +50,11 @@ REPULSION = 0.25
 #: How the cells within reach saturate with the local density in a sheet that the repulsion relaxes.
 #: Placed at random, a cell has ``A * occ`` others within reach at occupancy ``occ`` (``A``: the cells
 #: a disc of the reach holds at the adherent capacity, 8.14 at the default 12 um diameter and 1.5
-#: diameters' reach); packed, fewer, because the repulsion keeps the next shell out: 6.43 at capacity
-#: (measured 2026-12-07 on 2,000 cells placed at random and relaxed for 60 steps). The count follows
-#: ``m = A occ / (1 + a occ)`` with ``a = A / 6.43 - 1``; measured ``m`` at occupancy 0.4, 0.8 and 1.2:
-#: 3.09, 5.53, 7.75 (the form gives 2.97, 5.33, 7.45). Measured at the default geometry only.
-CROWD_SATURATION = 0.27
+#: diameters' reach); packed, fewer, because the repulsion keeps the next shell out. The count
+#: follows ``m = A occ / (1 + a occ)``, ``a`` fitted by least squares at occupancies 0.05-1.0 to
+#: 2,000 cells placed at random and relaxed for 60 steps (2026-12-07): measured (form) 3.09 (2.98)
+#: at 0.4, 5.57 (5.50) at 0.8, 6.56 (6.62) at capacity. Measured at the default geometry only.
+CROWD_SATURATION = 0.23
 
 
 @jit(parallel=True)

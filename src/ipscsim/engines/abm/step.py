@@ -98,7 +98,7 @@ C_ENDO = 11  # 0: endogenous signals from the mean field; 1: the patch's fields 
 C_OCC_LOCAL = 12  # 1: crowding from neighbours; 0: the vessel's occupancy
 C_OCC_SCALE = 13  # occupancy per cell within reach at random placement (space.local_occupancy)
 C_DENSITY = 14  # cells per cm^2 (mean field)
-C_DENS_SCALE = 15  # the adherent capacity: local cells per cm^2 = local occupancy * this
+C_DENS_SCALE = 15  # local cells per cm^2 = crowd * this (the cell itself included)
 C_AGG = 16  # cells per aggregate
 C_CAS_NIL = 17  # the line's cassette
 C_CAS_NGN2 = 18
@@ -164,9 +164,9 @@ def _neuron_kind(r, base, u):
 def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd):
     """The endogenous inputs cell ``i`` sees (``ENV``): its place's signals and crowding."""
     endo_mode = int(ctl[C_ENDO])
-    if ctl[C_OCC_LOCAL] > 0.5:  # from the cells within reach
-        occ = local_occupancy(crowd[i], ctl[C_OCC_SCALE])
-        dens = occ * ctl[C_DENS_SCALE]
+    if ctl[C_OCC_LOCAL] > 0.5:  # from the cells within reach: contact inhibition counts the
+        occ = local_occupancy(crowd[i], ctl[C_OCC_SCALE])  # others, while what a cell secretes
+        dens = crowd[i] * ctl[C_DENS_SCALE]  # reaches itself too (autocrine Nodal, and the edge)
     else:  # the vessel's mean field
         occ = ctl[C_OCC]
         dens = ctl[C_DENSITY]
