@@ -164,9 +164,11 @@ def _neuron_kind(r, base, u):
 def _local_env(env, ctl, i, g, pos, grid, gix, giy, g_nodal, g_bmp, notch, crowd):
     """The endogenous inputs cell ``i`` sees (``ENV``): its place's signals and crowding."""
     endo_mode = int(ctl[C_ENDO])
-    if ctl[C_OCC_LOCAL] > 0.5:  # from the cells within reach: contact inhibition counts the
-        occ = local_occupancy(crowd[i], ctl[C_OCC_SCALE])  # others, while what a cell secretes
-        dens = crowd[i] * ctl[C_DENS_SCALE]  # reaches itself too (autocrine Nodal, and the edge)
+    if ctl[C_OCC_LOCAL] > 0.5:
+        # from the cells within reach: contact inhibition counts the others, while the density
+        # that scales signalling counts the cell too (its own Nodal reaches it; the colony edge)
+        occ = local_occupancy(crowd[i], ctl[C_OCC_SCALE])
+        dens = crowd[i] * ctl[C_DENS_SCALE]
     else:  # the vessel's mean field
         occ = ctl[C_OCC]
         dens = ctl[C_DENSITY]
