@@ -454,7 +454,7 @@ def _late_ra():
 
 
 #: Markers that gate a neuron's rostro-caudal level (the rest read its class).
-LEVEL_MARKERS = ["HOX", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8", "HOXC10"]
+LEVEL_MARKERS = ["HOX", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8", "HOXC9", "HOXC10"]
 
 
 @pytest.mark.parametrize("name", ["maury2015", "du2015", "sb_chir", "hester2011", "late_ra"])

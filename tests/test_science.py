@@ -164,7 +164,9 @@ def test_exogenous_fgf_caudalises_young_neural_cells_unless_ra_sets_their_level(
     assert at(fgf, "HOX", 14, "markers") > 0.9
     assert at(fgf, "MN", 14) > 0.5
     assert at(fgf, "HOXC6", 14, "markers") > 0.5
-    assert at(fgf, "HOXC8", 14, "markers") > at(with_ra, "HOXC8", 14, "markers") + 0.2
+    assert at(fgf, "HOXC9", 14, "markers") > at(with_ra, "HOXC9", 14, "markers") + 0.2
+    # HOX genes are nested: every thoracic (HOXC9+) cell is caudal brachial (HOXC8+) or beyond
+    assert at(fgf, "HOXC8", 14, "markers") >= at(fgf, "HOXC9", 14, "markers")
     assert at(fgf, "HOXC10", 14, "markers") < 0.05
     late = apply_perturbation(G("chambers2009"), "extend 21; add FGF2 20 ng/ml 11 21")
     assert at(ips.simulate(late.protocol, days=late.days), "OTX2", 21, "markers") > 0.9
@@ -444,9 +446,11 @@ def _check_sb_like(name, dose):
 
 def _check_hdac_inhibitor(name, dose, unit):
     # HDAC inhibition promotes neuronal differentiation of neural progenitors (Hsieh et al. 2004)
+    # (Jung et al. 2008: 1 mM valproic acid through beta-catenin), and more of it does not undo that
     base = _maury().without("DAPT")
     late = base.with_step(name, dose, unit, start=9, end=14)
     assert _mn_day(late, 12) > _mn_day(base, 12) + 0.02
+    assert _mn_day(base.with_step(name, 3 * dose, unit, start=9, end=14), 12) > _mn_day(late, 12) - 0.01
     # and during neural induction it slows the pluripotency network's exit: OCT4 relatively up,
     # PAX6 down, for valproic acid and trichostatin A alike (Balmer et al. 2012, abstract; F75, F76)
     ref = ips.simulate(_chambers())
@@ -509,7 +513,7 @@ COMPOUND_CHECKS = {
     "XAV939": _check_xav939,
     "forskolin": _check_forskolin,
     "A83-01": lambda: _check_sb_like("A83-01", 0.5),
-    "valproic_acid": lambda: _check_hdac_inhibitor("valproic_acid", 600, "uM"),
+    "valproic_acid": lambda: _check_hdac_inhibitor("valproic_acid", 1000, "uM"),
     "trichostatin_A": lambda: _check_hdac_inhibitor("trichostatin_A", 20, "nM"),
     "insulin": _check_insulin,
     "dbcAMP": lambda: _check_camp_analogue("dbcAMP", 1000, "uM"),

@@ -3,9 +3,8 @@ r"""The biology, written once: the cell's gene network, its signals, fates and p
 Every engine runs these equations; nothing else states them. The text is the equation language of
 :mod:`ipscsim.model.expr` (``target = expression  # meaning``). :func:`network` parses and checks it;
 :mod:`ipscsim.model.codegen` writes the compiled kernels from it (``engines/network.py``), the numpy
-reference evaluates it directly (:mod:`ipscsim.model.reference`) and the SBML export translates it.
-docs/model.md explains the biology equation by equation, with the parameters and their sources
-(``model/data/parameters.csv``).
+reference (:mod:`ipscsim.model.reference`) evaluates it and the SBML export translates it. docs/model.md
+explains it equation by equation, with the parameters and sources (``model/data/parameters.csv``).
 
 Sections, in the order a right-hand-side evaluation runs them:
 
@@ -16,18 +15,16 @@ Sections, in the order a right-hand-side evaluation runs them:
   (Nodal, BMP, Delta), summed by the engine over the culture (ODE) or over neighbours (agent-based);
 * ``SHARED`` (per evaluation; per cell in the agent-based engine): the signals every cell there sees,
   from the medium (pathway inputs ``A_q``, ``F_q``, ``Z_q``), the endogenous inputs and the culture;
-* ``CELL`` (per cohort, or per cell): the gene network (``d.GENE``), the cell's event rates
-  (``rate.*``) and the identity of a neuron it would make (``fate.*`` patterned, ``prog.*``
-  programmed), identical in both engines;
-* ``COHORT`` (ODE engine): progenitor and neuron counts of a cohort, and each neuron class's summed
-  birth level (the agent-based engine draws the same events per cell, and its neurons keep the
-  level they were born at);
+* ``CELL`` (per cohort, or per cell): the gene network (``d.GENE``), the cell's event rates (``rate.*``)
+  and the identity of a neuron it would make (``fate.*`` patterned, ``prog.*`` programmed), identical
+  in both engines;
+* ``COHORT`` (ODE engine): progenitor and neuron counts of a cohort, and each neuron class's summed birth
+  level (the agent-based engine draws the same events per cell; its neurons keep their birth level);
 * ``GLOBAL`` (ODE engine): dissociation stress and the books (cumulative divisions and deaths).
 
-The engine's endogenous inputs to ``SHARED`` are listed, with their meaning, at :data:`ENV`. Which
-cells of the culture express the cassette is cell state, not an input: the constant genes
-``VEC_NGN2`` and ``VEC_IL`` (0 or 1), set at seeding from the protocol's delivery
-(:func:`ipscsim.model.cohorts.cassette_mosaic`) and inherited.
+The engine's endogenous inputs to ``SHARED`` are listed, with their meaning, at :data:`ENV`. Which cells
+express the cassette is cell state, not an input: the constant genes ``VEC_NGN2`` and ``VEC_IL`` (0 or
+1), set at seeding from the protocol's delivery (:func:`ipscsim.model.cohorts.cassette_mosaic`), inherited.
 """
 
 from __future__ import annotations
@@ -178,6 +175,7 @@ MARKERS: tuple[str, ...] = (
     "HOXB4",
     "HOXC6",
     "HOXC8",
+    "HOXC9",
     "HOXC10",
     "FOXP1",
     "LHX3",
@@ -495,7 +493,8 @@ marker.OTX2 = o4 + neural * (1 - gnh)                   # primed hPSCs express O
 marker.EN1  = neural * gate(LEVEL, level_midbrain, sigma_level) * (1 - gnh)
 marker.HOXB4 = lineage * gate(LEVEL, level_hoxb4, sigma_level)
 marker.HOXC6 = lineage * gate(LEVEL, level_brachial, sigma_level)
-marker.HOXC8 = lineage * gate(LEVEL, level_thoracic, sigma_level)
+marker.HOXC8 = lineage * gate(LEVEL, level_hoxc8, sigma_level)  # caudal brachial onwards (nested)
+marker.HOXC9 = lineage * gate(LEVEL, level_thoracic, sigma_level)
 marker.HOXC10 = lineage * gate(LEVEL, level_lumbar, sigma_level)
 marker.FOXP1 = 0 * o4
 marker.LHX3 = tg
@@ -530,7 +529,8 @@ marker.OTX2 = (1 - mn) * (1 - nh)
 marker.EN1  = is_RN * gmid * (1 - nh)
 marker.HOXB4 = gate(LEVEL, level_hoxb4, sigma_level)
 marker.HOXC6 = gate(LEVEL, level_brachial, sigma_level)
-marker.HOXC8 = gate(LEVEL, level_thoracic, sigma_level)
+marker.HOXC8 = gate(LEVEL, level_hoxc8, sigma_level)
+marker.HOXC9 = gate(LEVEL, level_thoracic, sigma_level)
 marker.HOXC10 = gate(LEVEL, level_lumbar, sigma_level)
 marker.FOXP1 = is_LMC + is_LMC_CHAT
 marker.LHX3 = is_MMC + is_MMC_CHAT
