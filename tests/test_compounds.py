@@ -5,7 +5,7 @@ import pytest
 import ipscsim as ips
 from ipscsim import ProtocolError
 from ipscsim.protocols.compounds import MODES, PATHWAYS, registry
-from ipscsim.units import canonical_unit
+from ipscsim.units import canonical_unit, to_nanomolar
 
 #: Every compound MODEL.md section 1 requires, with the pathway and mode its biology implies.
 REQUIRED = {
@@ -70,6 +70,32 @@ def test_every_entry_is_complete_and_sourced(compound):
 )
 def test_aliases_are_case_insensitive(alias, name):
     assert ips.protocols.lookup(alias).name == name
+
+
+def test_a_salt_dosed_by_mass_counts_only_the_compound_it_holds():
+    """2 ug/ml of doxycycline hyclate (512.94 g/mol per doxycycline) is 2 x 444.44 / 512.94 ug/ml of
+    doxycycline: the same nanomolar as that free-base dose, and a warning says so. A molar dose of a
+    salt needs no conversion (one mole of salt holds one mole of the compound)."""
+    p = ips.protocols.get("maury2015")
+    with pytest.warns(UserWarning, match="salt form"):
+        salt = p.with_step("doxycycline hyclate", 2, "ug/ml", start=0, end=2)
+    base = p.with_step("dox", 2 * 444.44 / 512.94, "ug/ml", start=0, end=2)
+    nm = [
+        to_nanomolar(s.concentration, s.unit, 444.44)
+        for q in (salt, base)
+        for s in q.steps
+        if s.compound == "dox"
+    ]
+    assert nm[0] == pytest.approx(nm[1], rel=1e-12)
+    assert nm[0] == pytest.approx(2e-3 / 512.94 * 1e9, rel=1e-12)
+    molar = p.with_step("sodium valproate", 1, "mM", start=0, end=2)
+    assert [s.concentration for s in molar.steps if s.compound == "valproic_acid"] == [1.0]
+
+
+def test_a_different_molecule_is_not_an_alias():
+    # KAAD-cyclopamine is about 15x more potent than cyclopamine: naming it must not dose cyclopamine
+    with pytest.raises(ProtocolError, match="did you mean 'cyclopamine'"):
+        ips.protocols.lookup("KAAD-cyclopamine")
 
 
 def test_unknown_compound_suggests_the_nearest():

@@ -450,7 +450,10 @@ def _check_hdac_inhibitor(name, dose, unit):
     base = _maury().without("DAPT")
     late = base.with_step(name, dose, unit, start=9, end=14)
     assert _mn_day(late, 12) > _mn_day(base, 12) + 0.02
-    assert _mn_day(base.with_step(name, 3 * dose, unit, start=9, end=14), 12) > _mn_day(late, 12) - 0.01
+    assert (
+        _mn_day(base.with_step(name, 3 * dose, unit, start=9, end=14), 12)
+        > _mn_day(late, 12) - 0.01
+    )
     # and during neural induction it slows the pluripotency network's exit: OCT4 relatively up,
     # PAX6 down, for valproic acid and trichostatin A alike (Balmer et al. 2012, abstract; F75, F76)
     ref = ips.simulate(_chambers())

@@ -79,7 +79,7 @@ class Compound:
 
     Attributes:
         name: Canonical name (e.g. ``"SB431542"``).
-        aliases: Other names accepted case-insensitively.
+        aliases: Other names accepted case-insensitively (salt forms included, see ``salts``).
         unit: The unit the compound is usually dosed in (``"uM"`` or ``"ng/ml"``).
         molar_mass: Molar mass in g/mol (of the active protein species for proteins).
         pathway: The pathway it acts on, one of :data:`PATHWAYS`.
@@ -95,6 +95,8 @@ class Compound:
             from uptake and binding by the cells (``inf``: not taken up; reaches the core at the bulk
             concentration). Used by the agent-based engine's fields.
         aggregate_decay_length_source: Where that length comes from (or why it was assumed).
+        salts: ``(alias, molar mass)`` of salt forms among the aliases (written ``alias@mass`` in the
+            table): a dose of the salt by mass holds less of the compound than its own mass says.
     """
 
     name: str
@@ -113,6 +115,7 @@ class Compound:
     aggregate_decay_length_um: float = math.inf
     aggregate_decay_length_source: str = ""
     secondary: tuple[Target, ...] = ()
+    salts: tuple[tuple[str, float], ...] = ()
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -138,10 +141,13 @@ def _parse_row(row: dict[str, str], lineno: int) -> Compound:
         raise ProtocolError(f"compounds.csv line {lineno}: {exc}") from exc
     if row["pathway"] not in PATHWAYS or row["mode"] not in MODES:  # pragma: no cover
         raise ProtocolError(f"compounds.csv line {lineno}: bad pathway/mode {row['pathway']!r}")
-    aliases = tuple(a.strip() for a in row["aliases"].split(";") if a.strip())
+    names = [a.strip().partition("@") for a in row["aliases"].split(";") if a.strip()]
+    aliases = tuple(a.strip() for a, _, _ in names)
+    salts = tuple((a.strip(), float(m)) for a, _, m in names if m)
     return Compound(
         name=row["name"],
         aliases=aliases,
+        salts=salts,
         unit=row["unit"],
         pathway=row["pathway"],
         mode=row["mode"],
@@ -195,6 +201,11 @@ class Registry:
                 f"(known: {', '.join(self.names)}; see ipscsim.protocols.compounds())"
             )
         return found
+
+    def salt_mass(self, name: str) -> float | None:
+        """The molar mass of the salt form ``name`` names (g/mol per compound), or None."""
+        entry = self.get(name)
+        return next((m for a, m in entry.salts if _key(a) == _key(name)), None)
 
     def index(self, name: str) -> int:
         """Column index of a compound in the engines' concentration arrays."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProtocolError, is_real
-from ..units import canonical_unit
+from ..units import canonical_unit, is_mass_unit
 from .compounds import registry
 
 __all__ = ["OPERATION_KINDS", "Operation", "Step", "number"]
@@ -49,6 +49,24 @@ def number(
             f"{where}: {value!r} is below {minimum:g}; write a value >= {minimum:g}"
         )
     return v
+
+
+def _as_compound(name: str, entry: Any, conc: float, unit: str, label: str) -> float:
+    """A dose by mass of a salt form, as the same dose of the registry compound (with a warning)."""
+    salt = registry().salt_mass(name)
+    if salt is None or not is_mass_unit(unit):
+        return conc
+    import warnings
+
+    equivalent = conc * entry.molar_mass / salt
+    warnings.warn(
+        f"{label}: {name!r} is a salt form ({salt:g} g/mol per {entry.name}, {entry.molar_mass:g} "
+        f"without the counter-ion), so {conc:g} {unit} of it holds {equivalent:.4g} {unit} of "
+        f"{entry.name}; the step records that. Give the dose in a molar unit to skip the conversion",
+        UserWarning,
+        stacklevel=4,
+    )
+    return equivalent
 
 
 class Step:
@@ -99,6 +117,7 @@ class Step:
             unit = entry.unit
         else:
             unit = canonical_unit(unit, f"{label}: unit")
+        conc = _as_compound(compound, entry, conc, unit, label)
         s = number(start, f"{label}: start", minimum=0.0)
         e = number(end, f"{label}: end")
         if e <= s:
