@@ -10,7 +10,13 @@ from ipscsim.model import layout as L
 
 
 @pytest.mark.parametrize("name", ["maury2015", "du2015"])
-def test_engine_matches_solve_ivp_radau_within_1e4(name):
+def test_engine_matches_solve_ivp_within_2e5(name):
+    """The compiled engine at rtol 1e-9 against scipy's DOP853 at 1e-11 on the numpy reference.
+
+    Measured worst relative error 6.1e-6 (maury2015) and 4.3e-6 (du2015), of the size the engine's
+    own global error at rtol 1e-9 has (test_error_falls_with_tolerance: 3.9e-6); 2e-5 leaves a
+    factor of three. DOP853 agrees with scipy's Radau here to 2.5e-7 at a fifth of the cost (the
+    problem is not stiff at these tolerances)."""
     cp, nodes, p, comp, y0 = run_arrays(name, n_cohorts=6)
     days = np.arange(0.0, cp.t[-1] + 1e-9, 0.5)
     ours, stats, status = ode.run(
@@ -18,9 +24,9 @@ def test_engine_matches_solve_ivp_radau_within_1e4(name):
     )
     assert status == 0
     assert stats[1] > 0
-    ref = scipy_trajectory(cp, nodes, p, comp, y0, days)
+    ref = scipy_trajectory(cp, nodes, p, comp, y0, days, method="DOP853", rtol=1e-11, atol=1e-14)
     scale = np.maximum(np.abs(ref), 1e-6)  # relative, with a floor for states that are ~0
-    assert np.max(np.abs(ours - ref) / scale) < 1e-4
+    assert np.max(np.abs(ours - ref) / scale) < 2e-5
 
 
 def test_error_falls_with_tolerance():

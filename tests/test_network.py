@@ -255,7 +255,7 @@ def test_one_dissociation_kills_as_the_parameter_table_defines(rock):
     pluripotent = np.zeros(len(GENES))
     pluripotent[G["OCT4"]] = 1.0
     base = np.log(1 / p["dissociation_survival"]) * (1 - p["rock_efficacy"] * rock)
-    assert np.exp(-excess("rate.death", pluripotent)) == pytest.approx(np.exp(-base), rel=1e-2)
+    assert np.exp(-excess("rate.death", pluripotent)) == pytest.approx(np.exp(-base), rel=1e-9)
     np_survival = np.exp(-base * p["fragility_np"])
     assert np.exp(-excess("rate.death", _neural_cell(0.1))) == pytest.approx(np_survival, rel=1e-9)
     neuron = np_survival ** p["neuron_dissociation_factor"]

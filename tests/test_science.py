@@ -28,12 +28,18 @@ def test_cell_types_partition_the_live_cells(presets):
         assert r.days[-1] == G(name).days
 
 
-def test_marker_fractions_are_fractions_without_clipping(presets):
-    """No marker can count more cells than are alive (markers are not clipped to [0, 1])."""
+def test_marker_counts_never_exceed_the_cells_alive(presets):
+    """No marker counts more cells than are alive: checked on the readout's raw counts, before
+    ``Result.markers`` caps fractions at 1 (a capped fraction could not show the excess). Each marker
+    is a sum of per-class positivities in [0, 1] times the class's cells, so the bound holds up to
+    rounding (measured excess 2e-16 of the total)."""
+    from ipscsim.model.readouts import readout_counts
+
     for name, r in presets.items():
-        m = r.markers.to_numpy()
-        assert m.min() >= 0.0, name
-        assert m.max() <= 1.0 + 1e-12, name
+        counts, markers = readout_counts(r.records, r.params, r.n_cohorts)
+        total = counts.sum(axis=-1, keepdims=True)
+        assert markers.min() >= -1e-12 * total.max(), name
+        assert (markers <= total * (1 + 1e-12)).all(), name
 
 
 def test_maintenance_keeps_cells_pluripotent_and_dividing(presets):
@@ -242,7 +248,12 @@ def _check_bmp_inhibitor(name, dose, unit):
 
 
 def _check_noggin():
-    _check_bmp_inhibitor("Noggin", 500, "ng/ml")
+    # a ligand trap acts by dose: at 10 ng/ml (a fiftieth of the preset's 500) the KSR medium's
+    # BMP-like activity still blocks neural induction (with against without Noggin is T4's test)
+    low = ips.simulate(_chambers().scale("Noggin", 0.02))
+    assert (
+        at(low, "PAX6", 11, "markers") < at(ips.simulate(_chambers()), "PAX6", 11, "markers") - 0.3
+    )
 
 
 def _check_ldn():
@@ -322,8 +333,9 @@ def _check_fgf2():
         _mn_day(_maury().with_step("FGF2", 20, "ng/ml", start=9, end=14), 12)
         < _mn_day(_maury(), 12) - 0.05
     )
+    # (fgf_share_pluripotency: without it the two differ by 4e-7, with it by 0.027)
     no_fgf = ips.simulate(_e8().without("FGF2"), days=5)
-    assert at(no_fgf, "OCT4", 5, "markers") < at(ips.simulate(_e8()), "OCT4", 5, "markers")
+    assert at(no_fgf, "OCT4", 5, "markers") < at(ips.simulate(_e8()), "OCT4", 5, "markers") - 0.01
 
 
 def _check_tgfb1():

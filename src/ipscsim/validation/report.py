@@ -565,6 +565,9 @@ def _check_baseline(path: Path, met: dict[str, bool], mode: str, measured: dict)
     baseline = json.loads(path.read_text(encoding="utf-8"))
     lost = [k for k in baseline["met"] if not met.get(k, False)]
     problems = [f"targets met in {path} are no longer met: {', '.join(lost)}"] if lost else []
+    gained = sorted(k for k, v in met.items() if v and k not in baseline["met"])
+    if gained:  # a miss's explanation would now be stale: rerun the report and its baseline
+        problems.append(f"targets missed in {path} are met now: {', '.join(gained)}")
     post_was, post_now = baseline.get("posterior", {}).get(mode), measured["posterior"]
     if post_was and post_now["coverage_out"] < post_was["coverage_out"] - 1e-9:
         problems.append(
