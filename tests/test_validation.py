@@ -104,14 +104,19 @@ def test_fact_table_is_sourced_and_misses_are_explained():
             assert t.id in notes, f"{t.id} is missed without an explanation"
 
 
-def test_report_runs_and_flags_a_lost_target(tmp_path):
-    from ipscsim.validation.report import main
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    """The quick report, built once for the tests below (about 40 s)."""
+    from ipscsim.validation.report import build_report
 
-    out = tmp_path / "validation.md"
-    baseline = tmp_path / "baseline.json"
-    assert (
-        main(["--quick", "--no-figures", "--out", str(out), "--write-baseline", str(baseline)]) == 0
-    )
+    out = tmp_path_factory.mktemp("report") / "validation.md"
+    return out, build_report(out, quick=True, figures=False)
+
+
+def test_report_runs_and_flags_a_lost_target(quick_report, tmp_path):
+    from ipscsim.validation.report import _check_baseline, _write_baseline
+
+    out, measured = quick_report
     text = out.read_text(encoding="utf-8")
     assert "| O7 | maury2015 |" in text
     assert "## Robustness" in text
@@ -119,33 +124,40 @@ def test_report_runs_and_flags_a_lost_target(tmp_path):
     assert (
         "| F53 | li2008 | aggregates, 28 days against monolayer, 28 days | SOX1 | onset |" in text
     )
+    baseline = tmp_path / "baseline.json"
+    _write_baseline(baseline, measured["met"], "quick", measured)
     met = json.loads(baseline.read_text(encoding="utf-8"))["met"]
     assert "O1" in met
+    assert _check_baseline(baseline, measured["met"], "quick", measured) == 0
     # F33 is a known miss (crest under Noggin), so a baseline that lists it is not met
     json.dump({"met": [*met, "F33"]}, baseline.open("w"))
-    assert main(["--quick", "--no-figures", "--out", str(out), "--check", str(baseline)]) == 1
+    assert _check_baseline(baseline, measured["met"], "quick", measured) == 1
+    # and a baseline that misses a target met now is stale (its explanation of the miss too)
+    json.dump({"met": [m for m in met if m != "O1"]}, baseline.open("w"))
+    assert _check_baseline(baseline, measured["met"], "quick", measured) == 1
 
 
-def test_committed_report_baseline_still_holds(tmp_path):
-    """CI: every target the committed baseline records as met is still met (quick mode)."""
+def test_report_command_line_writes_and_checks_a_baseline(quick_report, tmp_path, monkeypatch):
+    import ipscsim.validation.report as report
+
+    monkeypatch.setattr(report, "build_report", lambda out, quick, figures: quick_report[1])
+    baseline = tmp_path / "b.json"
+    args = ["--quick", "--no-figures", "--out", str(tmp_path / "v.md")]
+    assert report.main([*args, "--write-baseline", str(baseline)]) == 0
+    assert report.main([*args, "--check", str(baseline)]) == 0
+
+
+def test_committed_report_baseline_still_holds(quick_report):
+    """CI: the committed baseline's verdicts still hold (quick mode): nothing met there is lost,
+    nothing missed there is met now."""
     from pathlib import Path
 
-    from ipscsim.validation.report import main
+    from ipscsim.validation.report import _check_baseline
 
     root = Path(__file__).resolve().parents[1]
-    assert (
-        main(
-            [
-                "--quick",
-                "--no-figures",
-                "--out",
-                str(tmp_path / "v.md"),
-                "--check",
-                str(root / "docs" / "validation_baseline.json"),
-            ]
-        )
-        == 0
-    )
+    measured = quick_report[1]
+    path = root / "docs" / "validation_baseline.json"
+    assert _check_baseline(path, measured["met"], "quick", measured) == 0
 
 
 def test_bad_target_files_are_explained(tmp_path):
