@@ -13,6 +13,7 @@ import re
 import signal
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -49,14 +50,25 @@ def _finite(out):
         arrays = [out.records, out.fractions.to_numpy()]
     elif hasattr(out, "alive"):  # a survival assay
         arrays = [out.alive, out.expected]
-    elif hasattr(out, "mn") and hasattr(out, "graft"):  # a transplant
-        arrays = [out.mn.to_numpy(dtype=float), out.graft.to_numpy(dtype=float)]
+    elif hasattr(out, "mn_survival") and hasattr(out, "graft"):  # a transplant
+        tables = (out.mn_survival, out.mn_profile, out.factor_profile, out.graft)
+        arrays = [t.select_dtypes("number").to_numpy(float) for t in tables]
     elif isinstance(out, ips.SweepResult):  # "day_*" and lmc_share are NaN when never reached
         ok = out.ok
         cols = [c for c in ok.columns if c not in ("status", "message", "lmc_share")]
         arrays = [ok[[c for c in cols if not c.startswith("day_")]].to_numpy(float)]
     elif isinstance(out, list):
         return all(_finite(o) for o in out)
+    elif isinstance(out, pd.DataFrame):  # dose-response tables and the like: every number column
+        arrays = [out.select_dtypes("number").to_numpy(float)]
+    elif isinstance(out, ips.Protocol):  # a protocol built from a dict: its schedule
+        arrays = [[s.concentration for s in out.steps], [out.days]]
+    elif hasattr(out, "knobs") and hasattr(out, "value"):  # an optimisation
+        arrays = [[out.value], list(out.knobs.values())]
+    elif hasattr(out, "parameter_set") and hasattr(out, "cost"):  # a calibration
+        arrays = [[out.cost], list(out.params.values())]
+    else:  # an output this check does not know would pass unread: say so instead
+        raise TypeError(f"_finite cannot read a {type(out).__name__}; add a branch for it")
     return all(np.isfinite(np.asarray(a, dtype=float)).all() for a in arrays)
 
 
