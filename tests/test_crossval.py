@@ -48,3 +48,22 @@ def test_a_left_out_publication_is_predicted_by_a_fit_that_never_saw_it():
     figures = cv.figures("out")
     assert figures["n"] == 1
     assert figures["met"] in (0.0, 1.0)
+
+
+def test_a_fold_fits_only_the_papers_it_keeps():
+    """Two made-up papers that pull k_neurogenesis opposite ways (few and many MNs by day 12 in
+    maury2015's day 10): the fold that leaves one out must fit the other alone (3.0, the prior's upper
+    end, measured), which differs from the default (1.5) and from the fit to both (1.0): a fold that
+    leaked its left-out paper into the fit, or fitted nothing, would miss it."""
+
+    def paper(source, value):
+        return Target("x", "outcome", "maury2015", "", "MN", 10, "in", value, source=source,
+                      low=value - 0.02, high=value + 0.02)  # fmt: skip
+
+    few, many = paper("Alpha et al. 2020", 0.3), paper("Beta et al. 2021", 0.9)
+    kw = {"max_nfev": 12}
+    cv = cross_validate([few, many], ["k_neurogenesis"], publications=["Alpha 2020"], **kw)
+    kept = calibrate([many], ["k_neurogenesis"], n_starts=1, **kw).params["k_neurogenesis"]
+    both = calibrate([few, many], ["k_neurogenesis"], n_starts=1, **kw).params["k_neurogenesis"]
+    assert cv.fits["Alpha 2020"]["k_neurogenesis"] == pytest.approx(kept, rel=1e-9)
+    assert abs(kept - both) > 0.5 and abs(kept - 1.5) > 0.5

@@ -59,8 +59,9 @@ def test_intervals_are_ordered_and_widen_with_the_level(maury):
     lo90, hi90 = maury.uncertainty.interval("fractions", 0.9)
     assert (lo90.to_numpy() <= lo50.to_numpy() + 1e-12).all()
     assert (hi50.to_numpy() <= hi90.to_numpy() + 1e-12).all()
-    # the draws are real: the published parameter uncertainty moves the MN fraction
-    assert t.loc["mn_fraction", "upper"] - t.loc["mn_fraction", "lower"] > 0.005
+    # the draws are real: the published parameter uncertainty moves the MN fraction (its 90%
+    # interval was 0.34 wide on 24 draws when this was written; identical draws would give 0)
+    assert t.loc["mn_fraction", "upper"] - t.loc["mn_fraction", "lower"] > 0.05
     assert maury.uncertainty.n == 24
     assert maury.uncertainty.failed == 0
 
