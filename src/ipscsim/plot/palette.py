@@ -66,7 +66,7 @@ MARKER_COLORS: dict[str, str] = {
     "HOXB4": "#FFAABB",
     "HOXC6": "#FDB366",
     "HOXC8": "#225522",
-    "HOXC9": "#447744",
+    "HOXC9": "#CC11BB",
     "HOXC10": "#222255",
     "FOXP1": "#90C987",
     "LHX3": "#997700",
