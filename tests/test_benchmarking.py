@@ -66,30 +66,35 @@ def test_targets_table_marks_what_is_not_met():
     assert "| a | 2 ms | 1 |  |" in lines
 
 
-def test_numbalsoda_callback_is_the_engines_right_hand_side():
-    pytest.importorskip(
-        "numbalsoda", reason="numbalsoda is not installed (needs gfortran): pip install numbalsoda"
-    )
-    from ipscsim.engines import numbalsoda_adapter as nba
+def test_c_callback_is_the_engines_right_hand_side():
+    """The C callback that C/Fortran solvers call (numbalsoda's) evaluates the engine's kernel: bit
+    for bit, with its evaluation counter. Needs numba only, so it runs wherever the engine does."""
+    from ipscsim.engines import c_callback as cb
+    from ipscsim.engines.kernels import prepare_work
 
     prob = problem()
     r = ips.simulate(prob.name, record=ips.Record(every=5.0))
     s = 3  # a segment with compounds in the medium
-    data, _ = nba.pack(prob.p, prob.cp.u[s], prob.comp, prob.nodes)
+    data, _ = cb.pack(prob.p, prob.cp.u[s], prob.comp, prob.nodes)
     y = r.records[2].copy()
     t = float(prob.cp.t[s]) + 0.3
     dy = np.zeros_like(y)
     ptr = ctypes.POINTER(ctypes.c_double)
-    nba.rhs_cfunc.ctypes(t, y.ctypes.data_as(ptr), dy.ctypes.data_as(ptr), data.ctypes.data_as(ptr))
+    cb.rhs_cfunc.ctypes(t, y.ctypes.data_as(ptr), dy.ctypes.data_as(ptr), data.ctypes.data_as(ptr))
     work = np.zeros(work_size(12))
-    from ipscsim.engines.kernels import prepare_work
-
     prepare_work(prob.p, prob.nodes, work)
     ref = np.zeros_like(y)
     rhs(t, y, prob.p, prob.cp.u[s], prob.comp, prob.nodes, work, ref)
     np.testing.assert_array_equal(dy, ref)
-    assert data[nba.HEAD - 1] == 1.0  # the evaluation counter
-    # and numbalsoda integrating it lands on the engine's final state
+    assert data[cb.HEAD - 1] == 1.0  # the evaluation counter
+
+
+def test_numbalsoda_integrating_the_callback_lands_on_the_engines_state():
+    pytest.importorskip(
+        "numbalsoda", reason="numbalsoda is not installed (needs gfortran): pip install numbalsoda"
+    )
+    prob = problem()
+    r = ips.simulate(prob.name, record=ips.Record(every=5.0))
     final, nfev = peers.numbalsoda_run(prob, "lsoda")
     np.testing.assert_allclose(final, r.records[-1], rtol=1e-3, atol=1e-6)
     assert nfev > 100
