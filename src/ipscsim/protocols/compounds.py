@@ -117,6 +117,10 @@ class Compound:
     secondary: tuple[Target, ...] = ()
     salts: tuple[tuple[str, float], ...] = ()
 
+    def salt_mass(self, name: str) -> float | None:
+        """The molar mass (g/mol per compound) of the salt form the alias ``name`` names, or None."""
+        return next((m for a, m in self.salts if _key(a) == _key(name)), None)
+
     @property
     def targets(self) -> tuple[Target, ...]:
         """Every pathway the compound acts on: its main target, then ``targets.csv``'s."""
@@ -201,11 +205,6 @@ class Registry:
                 f"(known: {', '.join(self.names)}; see ipscsim.protocols.compounds())"
             )
         return found
-
-    def salt_mass(self, name: str) -> float | None:
-        """The molar mass of the salt form ``name`` names (g/mol per compound), or None."""
-        entry = self.get(name)
-        return next((m for a, m in entry.salts if _key(a) == _key(name)), None)
 
     def index(self, name: str) -> int:
         """Column index of a compound in the engines' concentration arrays."""

@@ -53,7 +53,7 @@ def number(
 
 def _as_compound(name: str, entry: Any, conc: float, unit: str, label: str) -> float:
     """A dose by mass of a salt form, as the same dose of the registry compound (with a warning)."""
-    salt = registry().salt_mass(name)
+    salt = entry.salt_mass(name)
     if salt is None or not is_mass_unit(unit):
         return conc
     import warnings
