@@ -133,7 +133,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_drive_nc = ((v_s_w * hill2i(sh[8], ip[96])) / (den2i(sh[8], ip[97]) * den2i(sh[2], ip[98])))
     out[oo + 3] = ((theta * p[86]) * (((dp[7] * ((p[95] * v_drive_nc) + hill2i(y[o + 3], ip[87]))) / (den2i(y[o + 0], ip[91]) * den2i(y[o + 6], ip[100]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 4], ip[88]) * den2i(max(y[o + 5], 0.0), ip[88]))) - y[o + 3]))
     v_drive_me = (((v_s_w * ((sh[2] * hill2i(y[o + 0], ip[102])) + (p[103] * sh[8]))) + (sh[3] * hill2i(y[o + 0], ip[102]))) + ((((p[107] * max(y[o + 5], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[111])))  # primitive streak: epiblast only or near-maximal SMAD2/3 unopposed by PI3K (endoderm) paraxial mesoderm from NMPs
-    out[oo + 4] = ((theta * p[86]) * (((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) / (den2i(y[o + 1], ip[90]) * den2i(y[o + 2], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 4]))
+    out[oo + 4] = ((theta * p[86]) * (((dp[7] * ((p[101] * v_drive_me) + hill2i(y[o + 4], ip[87]))) / (den2i(y[o + 1], ip[90]) * den2i((y[o + 2] * hill2i(y[o + 0], ip[102])), ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 4]))  # in epiblast
     v_wf = (v_s_w * sh[9])
     out[oo + 5] = ((theta * p[108]) * (((hill2i(v_wf, ip[109])) / (den2i(sh[2], ip[110]) * den2i(v_s_ra, ip[111]) * den2i(sh[8], ip[112]) * den2i(y[o + 6], ip[113]) * den2i(y[o + 4], ip[88]) * den2i(y[o + 3], ip[88]))) - y[o + 5]))
     out[oo + 6] = ((((theta * p[122]) * v_nep) * ((p[123] + (p[124] * max(y[o + 5], 0.0))) + y[o + 6])) * (1.0 - y[o + 6]))  # NMP: SOX1 sooner

@@ -330,7 +330,7 @@ drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # pr
               + s_de * hill2(OCT4, K_oct4_me)  # or near-maximal SMAD2/3 unopposed by PI3K (endoderm)
               + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)   # paraxial mesoderm from NMPs
 d.ME        = theta * k_fate * (kx1 * (eps_me * drive_me + hill2(ME, K_fate)) * rep2(NEURAL, K_neural_fate)
-              * rep2(NNE, K_fate_fate) * rep2(NC, K_fate_fate) - ME)
+              * rep2(NNE * hill2(OCT4, K_oct4_me), K_fate_fate) * rep2(NC, K_fate_fate) - ME)  # in epiblast
 wf          = s_w * s_f
 d.NMP       = theta * k_nmp * (hill2(wf, K_nmp) * rep2(s_t, K_tgf_nmp) * rep2(s_ra, K_ra_nmp)
               * rep2(s_b, K_bmp_nmp) * rep2(SOX1, K_sox1_nmp) * rep2(ME, K_fate_fate) * rep2(NC, K_fate_fate)
