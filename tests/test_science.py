@@ -106,6 +106,51 @@ def test_nmps_need_wnt_with_exogenous_fgf():
     assert alone < with_fgf - 0.3
 
 
+_LIPPMANN = (
+    "extend 14; without Noggin; without SB431542; medium E6; add FGF8b 200 ng/ml 0 {end}; "
+    "add CHIR99021 3 uM 1 {end}; add GDF11 50 ng/ml 3 {end}; add RA 1 uM {end} 14"
+)
+
+
+def _lippmann(switch: int, gdf11: bool = True):
+    text = _LIPPMANN.format(end=switch)
+    if not gdf11 or switch <= 3:  # GDF11 joins on day 3 (F40); F42 switches to RA then
+        text = text.replace(f"add GDF11 50 ng/ml 3 {switch}; ", "")
+    return apply_perturbation(G("chambers2009"), text).protocol
+
+
+@pytest.mark.parametrize("switch", [3, 7])
+def test_ra_turns_neuromesoderm_of_any_age_into_neuroectoderm(switch):
+    """Lippmann et al. 2015 (summary, PMC4400649): FGF8b, CHIR99021 and GDF11 in E6 make 'stable,
+    homogenous SOX2+/Brachyury+ neuromesoderm', and RA 'at any point' turns it into SOX2+/PAX6+
+    neuroectoderm (facts F40, F42, F81). Four days after the switch most cells are PAX6+, and the
+    NMPs kept for a week have not built a mesoderm programme that RA's end of the NMP state would
+    expose, nor turned to surface ectoderm under the culture's own BMP (at nmp_mesoderm 0.5, the
+    value before F81: day 11 PAX6 0.47, mesendoderm 0.18, non-neural ectoderm 0.22)."""
+    r = ips.simulate(_lippmann(switch))
+    assert at(r, "NMP", switch) >= 0.8  # homogeneous NMPs when RA comes (F40)
+    assert at(r, "PAX6", switch + 4, "markers") >= 0.5
+    assert at(r, "mesendoderm", switch + 4) + at(r, "non_neural_ectoderm", switch + 4) < 0.05
+
+
+def test_bmp_does_not_turn_committed_mesoderm_into_surface_ectoderm():
+    """Germ layers exclude each other in the epiblast: BMP4 on hPSCs makes surface ectoderm when
+    Nodal is blocked (Tchieu et al. 2017) and mesoderm with WNT. A cell already in the primitive
+    streak's mesoderm stays mesoderm under BMP4, which patterns it laterally (Loh et al. 2016 Cell
+    166:451, recalled); so BMP's surface-ectoderm programme represses mesoderm only in epiblast-like
+    (OCT4+) cells. With the repression everywhere, mesoderm made by Activin A with CHIR99021 drifted
+    to non-neural ectoderm under BMP4 (0.18 by day 8, and growing)."""
+    text = (
+        "without Noggin; without SB431542; medium E6; add CHIR99021 6 uM 0 2; "
+        "add ActivinA 100 ng/ml 0 2; add BMP4 50 ng/ml 2 8; days 8"
+    )
+    p = apply_perturbation(G("chambers2009"), text)
+    r = ips.simulate(p.protocol, days=p.days)
+    assert at(r, "mesendoderm", 4) > 0.8
+    assert at(r, "mesendoderm", 8) > 0.95
+    assert at(r, "non_neural_ectoderm", 8) < 0.03
+
+
 def _sb_chir():
     text = "without Noggin; medium N2B27; add CHIR99021 3 uM 0 11"
     return apply_perturbation(G("chambers2009"), text).protocol
@@ -378,6 +423,16 @@ def _check_activin(name="ActivinA", dose=10.0):
     )
 
 
+def _check_gdf11():
+    # GDF11 signals through ALK4/5/7-SMAD2/3 as Activin does, and in NMPs it paces the HOX clock
+    # to lumbar HOX10 (Lippmann et al. 2015 highlights; Mouilleau et al. 2021: it 'accelerated the
+    # HOX clock'; fact F78): the Lippmann schedule with GDF11 ends more HOXC10+ than without
+    _check_activin("GDF11", 50.0)
+    with_gdf11 = at(ips.simulate(_lippmann(7)), "HOXC10", 14, "markers")
+    without = at(ips.simulate(_lippmann(7, gdf11=False)), "HOXC10", 14, "markers")
+    assert with_gdf11 > without + 0.05
+
+
 def _check_lif():
     # human primed PSCs do not rely on LIF/STAT3 (Thomson 1998): LIF does not replace TGF-beta
     base = _e8().without("TGFB1")
@@ -498,7 +553,7 @@ COMPOUND_CHECKS = {
     "dox": _check_dox,
     "BMP4": _check_bmp4,
     "ActivinA": _check_activin,
-    "GDF11": lambda: _check_activin("GDF11", 50.0),
+    "GDF11": _check_gdf11,
     "LIF": _check_lif,
     "FGF8b": _check_fgf8b,
     "cyclopamine": lambda: _check_smo_antagonist("cyclopamine", 5.0),
