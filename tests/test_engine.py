@@ -169,11 +169,20 @@ def test_fewer_cohorts_than_groups_is_a_named_error():
         initial_state(cohort_nodes(2), False, HESTER_GROUPS)
 
 
-def test_a_mosaic_converges_as_cohorts_grow():
-    """hester2011's MN fraction (three groups of cells): 48 cohorts within 0.02 of 200, 12 within 0.05."""
-    mn = {
-        k: ips.simulate("hester2011", engine=ips.ODE(cohorts=k)).fractions.loc[11, "MN"]
-        for k in (12, 48, 200)
-    }
-    assert abs(mn[48] - mn[200]) < 0.02
-    assert abs(mn[12] - mn[200]) < 0.05
+def test_cohorts_converge_on_a_fine_quadrature():
+    """The cohorts are a quadrature of the cells' heterogeneity (a rank-1 lattice per group).
+    Measured on day 11 of hester2011, a mosaic of three groups, against 1000 cohorts (0.676 MNs):
+    48-400 cohorts lie within 0.005 of it, the default 12 within 0.010, and 24 cohorts 0.055 off
+    (their two-cohort group sits badly on its lattice), so convergence is not monotone for mosaics
+    with small groups (docs/model.md section 4). Bounds: 0.01 from 48 cohorts on, 0.02 for the
+    default; a cohort given the wrong weight or draw moves a fraction by about its 1/K share (0.02
+    at 48 cohorts), beyond either. maury2015 (one group) is within 0.001 at 12 cohorts."""
+
+    def mn(name, k):
+        return ips.simulate(name, engine=ips.ODE(cohorts=k)).fractions.loc[11, "MN"]
+
+    ref = mn("hester2011", 1000)
+    for k in (48, 96, 200, 400):
+        assert abs(mn("hester2011", k) - ref) < 0.01, k
+    assert abs(mn("hester2011", 12) - ref) < 0.02
+    assert abs(mn("maury2015", 12) - mn("maury2015", 1000)) < 0.001

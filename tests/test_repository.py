@@ -56,15 +56,6 @@ def test_code_is_ruff_clean():
     assert fmt.returncode == 0, fmt.stdout
 
 
-def test_numba_lives_only_in_the_engines():
-    for path in (ROOT / "src" / "ipscsim").rglob("*.py"):
-        if "engines" in path.parts:
-            continue
-        assert not re.search(
-            r"^\s*(import numba|from numba)", path.read_text(encoding="utf-8"), re.M
-        ), path
-
-
 #: Dependency floors below which a published advisory applies (the floor must exclude it).
 ADVISORY_FLOORS = {
     "pyarrow": ("14.0.1", "CVE-2023-47248: code execution when reading crafted Parquet/IPC files"),

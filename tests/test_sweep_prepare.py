@@ -106,10 +106,20 @@ def test_a_value_the_fast_path_cannot_vouch_for_is_built_the_plain_way(bad):
 
 
 def test_a_sweep_row_is_the_simulation_of_its_protocol():
+    """Row 2, rebuilt by hand with the Protocol API (not the sweep's build_run, which run_chunk
+    itself uses, so a knob applied wrongly would pass): RA x 0.3, SAG x 1.7 until day 10 instead of
+    9, DAPT from day 9 (its preset start), k_neurogenesis 1.5 and the task's fixed k_hes 5."""
     task = _task()
     rows = run_chunk(task)
-    base, i = Protocol.from_dict(task.protocol), 2
-    protocol, params = build_run(task, i, base)
-    r = ips.simulate(protocol, params=params)
+    i = 2
+    assert VALUES[i].tolist() == [0.3, 1.7, 9.0, 10.0, 1.5]
+    protocol = (
+        Protocol.from_dict(task.protocol)
+        .scale("RA", 0.3)
+        .without("SAG")
+        .with_step("SAG", 0.5 * 1.7, "uM", start=2, end=10)
+    )
+    assert next(s for s in protocol.steps if s.compound == "DAPT").start == 9.0
+    r = ips.simulate(protocol, params={"k_neurogenesis": 1.5, "k_hes": 5.0})
     assert rows[i]["mn_fraction"] == pytest.approx(r.summary()["mn_fraction"], rel=1e-9)
     assert rows[i]["MN@12"] == pytest.approx(np.interp(12, r.days, r.fractions["MN"]), rel=1e-9)
