@@ -245,7 +245,7 @@ def test_survival_dose_response_lamas2014():
     for day in (3.0, 7.0):
         d = ips.survival.dose_response("GDNF", day=day)
         assert np.all(np.diff(d.fraction_alive) > 0)
-        assert 1.0 <= d.attrs["half_maximal_pM"] <= 2.0 * 1.05
+        assert 1.0 <= d.attrs["half_maximal_pM"] <= 2.0  # measured at most 1.44
     for f in ("BDNF", "CNTF"):
         assert 1.0 <= ips.survival.dose_response(f, day=3.0).attrs["half_maximal_pM"] <= 2.0
 
