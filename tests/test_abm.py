@@ -501,22 +501,37 @@ def test_mean_field_limit_tracks_the_ode_engine(name):
 
 
 def test_with_noise_fractions_converge_as_cells_grow():
-    """Seed-to-seed spread shrinks like 1/sqrt(n); at 10^5 cells it is below 0.01."""
-    spread = {}
-    means = {}
-    for n in (2_000, 20_000, 100_000):
-        runs = [
-            ips.simulate(
-                "chambers2009", engine=ips.ABM(n_cells=n, neighbours="mean"), seed=s, days=8
-            )
-            for s in (1, 2)
-        ]
-        f = [r.fractions[["iPSC", "neuroectoderm", "rostral_progenitor"]].values for r in runs]
-        spread[n] = np.nanmax(np.abs(f[0] - f[1]))
-        means[n] = 0.5 * (f[0] + f[1])
-    assert spread[100_000] < 0.01
-    assert spread[100_000] < spread[20_000] < spread[2_000]
-    assert np.nanmax(np.abs(means[20_000] - means[100_000])) < 0.02
+    """Seed-to-seed spread shrinks like 1/sqrt(n) (binomial noise), and the mean does not drift with n.
+
+    The spread is the root-mean-square over days and three fractions of the standard deviation across
+    six seeds. Its log-log slope against n is -0.5 for binomial noise; with six seeds the fitted slope
+    has a sampling sd of about 0.12 (measured over three disjoint seed sets: 0.38, 0.40, 0.61), so the
+    band is 0.5 +- 0.25. A spread that did not fall with n (slope 0) or fell like 1/n (slope 1) fails.
+    """
+    sizes = (2_000, 8_000, 32_000)
+    spread, means = [], []
+    for n in sizes:
+        f = np.array(
+            [
+                ips.simulate(
+                    "chambers2009",
+                    engine=ips.ABM(n_cells=n, neighbours="mean"),
+                    seed=s,
+                    days=8,
+                    progress=False,
+                )
+                .fractions[["iPSC", "neuroectoderm", "rostral_progenitor"]]
+                .values
+                for s in range(1, 7)
+            ]
+        )
+        spread.append(np.sqrt(np.nanmean(np.nanstd(f, axis=0, ddof=1) ** 2)))
+        means.append(np.nanmean(f, axis=0))
+    slope = -np.polyfit(np.log(sizes), np.log(spread), 1)[0]
+    assert 0.25 < slope < 0.75, (slope, spread)
+    assert spread[-1] < 0.003, spread
+    # the mean over six seeds at 2,000 cells sits within binomial noise of that at 32,000
+    assert np.nanmax(np.abs(means[0] - means[-1])) < 0.01
 
 
 def _newborn_neighbour_ratio(result, day, window=1.0, reach=18.0):
