@@ -107,6 +107,42 @@ def test_olig2_comes_before_nkx22_at_high_signal():
     assert 0 < t_olig < t_nkx
 
 
+def _smo_activity(**doses_nm):
+    """Smoothened activity (s_hh) of a neural cell under registry compounds at the given doses (nM)."""
+    from ipscsim.model.pharmacology import compound_table, pathway_inputs
+    from ipscsim.protocols.compounds import registry
+
+    names = list(registry().names)
+    c = np.zeros(len(names))
+    for name, dose in doses_nm.items():
+        c[names.index(name)] = dose
+    a, f, z = pathway_inputs(c, compound_table())
+    base = dict.fromkeys(ENV, 0.0)
+    base.update(occ=0.2, density=5e4, agg=2000.0, mn_hazard=1.0, mn_deprivation=1.0)
+    env = cell_env(shared(a, f, z, base, P), _neural_cell(0.0)[None, :], np.ones(1), np.ones(1))
+    return float(np.ravel(env["s_hh"])[0])
+
+
+def test_cyclopamine_competes_with_sag_but_caps_the_response_to_shh():
+    """Cyclopamine binds Smoothened's heptahelical site (Chen et al. 2002 Genes Dev), where SAG binds and
+    'antagonizes cyclopamine action' (Chen et al. 2002 PNAS); its action is 'independent of Hh-protein
+    ligand and of the Hh receptor Ptc' (Frank-Kamenetsky et al. 2002). So against SAG it shifts the dose
+    response by 1 + c/K (Gaddum; surmountable), and against SHH protein it scales the maximum by
+    1/(1 + c/K) (more SHH cannot overcome it)."""
+    from ipscsim.protocols.compounds import lookup
+
+    k = lookup("cyclopamine").potency_nm
+    cyc = 3000.0
+    shift = 1 + cyc / k
+    for sag in (30.0, 300.0, 3000.0):
+        assert _smo_activity(SAG=sag * shift, cyclopamine=cyc) == pytest.approx(
+            _smo_activity(SAG=sag), rel=1e-9
+        )
+    shh_max = _smo_activity(SHH=1e9)  # nM, far above saturation
+    assert _smo_activity(SHH=1e9, cyclopamine=cyc) == pytest.approx(shh_max / shift, rel=1e-6)
+    assert _smo_activity(SHH=1e9, cyclopamine=cyc) < 0.5 * _smo_activity(SHH=10.0)  # 200 ng/ml
+
+
 def test_smoothened_signalling_adapts_through_ptch1():
     """Dessaud et al. 2007: GLI activity rises, then falls under constant SHH as PTCH1 accumulates."""
     y0 = _neural_cell(0.0)

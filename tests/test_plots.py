@@ -133,7 +133,7 @@ def test_timeline_bars_are_the_steps_in_their_pathway_colours():
     ticks = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_ydata()[0] == -0.9]
     assert ticks == list(p.media_change_days())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {"SHH", "RA", "NOTCH", "media change", "operation"} <= set(legend)
+    assert {"SMO", "RA", "NOTCH", "media change", "operation"} <= set(legend)  # SAG acts at Smo
     assert ax.get_xlabel() == "day of differentiation (day)"
 
 

@@ -108,8 +108,8 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[16] = (env[9] + env[10])  # the line carries an inducible cassette
     sh[17] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[18] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[19] = (((p[71] * (1.0 - (p[72] * sh[15]))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # neuron death rate (1/day)
-    sh[20] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[15])))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # motor neuron death rate (1/day), dissociation as for neurons
+    sh[19] = (((p[71] * (1.0 - (p[72] * sh[15]))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # neuron death (1/day; dissociation: more)
+    sh[20] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[15])))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
     sh[21] = (p[73] * (1.0 + (p[192] * sh[12])))  # CHAT maturation of motor neurons (1/day)
     sh[22] = ((sh[10] * sh[10]) / (p[48] + (sh[10] * sh[10])))
     sh[23] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[8], ip[21])))  # SMAD-low permissiveness for neural fate
@@ -121,7 +121,9 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lw = (((phi * a[2]) + p[6]) / z[2])
     v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
     v_s_ra = (f[4] * sat(((phi * a[4]) / z[4])))  # RAR activity
-    v_s_hh = ((f[5] * sat(((phi * a[5]) / z[5]))) / (1.0 + (p[151] * sh[12])))  # Smoothened (PKA opposes GLI)
+    v_l_hh = ((phi * a[5]) / z[5])  # SHH protein, on Patched (upstream of Smo)
+    v_m_hh = (phi * a[16])  # Smo-site agonists (SAG); F_SMO shifts them
+    v_s_hh = ((((f[5] * f[16]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16] * v_m_hh))) / (1.0 + (p[151] * sh[12])))  # Smo
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
     v_comp = rep4i(y[o + 7], ip[125])  # competence of young neural cells

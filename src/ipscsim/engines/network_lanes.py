@@ -94,8 +94,8 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[16 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
         sh[17 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[18 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[15 * S + l]))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # neuron death rate (1/day)
-        sh[20 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # motor neuron death rate (1/day), dissociation as for neurons
+        sh[19 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[15 * S + l]))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # neuron death (1/day; dissociation: more)
+        sh[20 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
         sh[21 * S + l] = (p[73 * S + l] * (1.0 + (p[192 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[22 * S + l] = ((sh[10 * S + l] * sh[10 * S + l]) / (p[48 * S + l] + (sh[10 * S + l] * sh[10 * S + l])))
         sh[23 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[8 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
@@ -110,7 +110,9 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_lw = (((phi[l] * a[2 * S + l]) + p[6 * S + l]) / z[2 * S + l])
         v_s_w = (f[2 * S + l] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
-        v_s_hh = ((f[5 * S + l] * sat(((phi[l] * a[5 * S + l]) / z[5 * S + l]))) / (1.0 + (p[151 * S + l] * sh[12 * S + l])))  # Smoothened (PKA opposes GLI)
+        v_l_hh = ((phi[l] * a[5 * S + l]) / z[5 * S + l])  # SHH protein, on Patched (upstream of Smo)
+        v_m_hh = (phi[l] * a[16 * S + l])  # Smo-site agonists (SAG); F_SMO shifts them
+        v_s_hh = ((((f[5 * S + l] * f[16 * S + l]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16 * S + l] * v_m_hh))) / (1.0 + (p[151 * S + l] * sh[12 * S + l])))  # Smo
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[4 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0))  # other programmes
         v_comp = rep4i(y_o[7 * SY + l], ip[125 * S + l])  # competence of young neural cells

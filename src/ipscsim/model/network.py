@@ -292,12 +292,10 @@ cassette    = cassette_nil + cassette_ngn2               # the line carries an i
 growth      = pos(1 - occ)                                  # contact inhibition of division
 haz         = mu_diss * stress * (1 - rock_efficacy * (1 - F_ROCK))  # dissociation hazard (1/day)
 mu_n        = death_neuron * (1 - trophic_efficacy * trophic) * (1 - camp_survival * camp)
-              + neuron_dissociation_factor * fragility_np * haz  # neuron death rate (1/day)
-              # (dissociation kills neurons more than the neural progenitors)
+              + neuron_dissociation_factor * fragility_np * haz  # neuron death (1/day; dissociation: more)
 mu_mn       = death_neuron * (mn_hazard * (1 - trophic_efficacy) + mn_deprivation * trophic_efficacy
-              * (1 - trophic)) * (1 - camp_survival * camp)  # motor neuron death rate (1/day),
-              + neuron_dissociation_factor * fragility_np * haz  # dissociation as for neurons
-              # the genotype scales unpreventable and withdrawal death apart (C9orf72: withdrawal)
+              * (1 - trophic)) * (1 - camp_survival * camp)  # MN death (1/day); the genotype scales
+              + neuron_dissociation_factor * fragility_np * haz  # unpreventable and withdrawal death apart
 chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
 hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
 perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
@@ -307,7 +305,9 @@ CELL = """
 lw          = (phi * A_WNT + wnt_basal) / Z_WNT
 s_w         = F_WNT * sat(lw * lw)                          # WNT/beta-catenin (Hill 2 in the ligand)
 s_ra        = F_RA * sat(phi * A_RA / Z_RA)                 # RAR activity
-s_hh        = F_SHH * sat(phi * A_SHH / Z_SHH) / (1 + pka_shh * camp)  # Smoothened (PKA opposes GLI)
+l_hh        = phi * A_SHH / Z_SHH                           # SHH protein, on Patched (upstream of Smo)
+m_hh        = phi * A_SMO                                   # Smo-site agonists (SAG); F_SMO shifts them
+s_hh        = F_SHH * F_SMO * (l_hh + m_hh) / (1 + l_hh + F_SMO * m_hh) / (1 + pka_shh * camp)  # Smo
 nep         = clip01(NEURAL)
 oth         = pos(NNE) + pos(NC) + pos(ME) + pos(NMP)       # other programmes
 comp        = rep4(CLOCK, clock_window)                     # competence of young neural cells

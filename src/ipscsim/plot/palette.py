@@ -83,6 +83,7 @@ PATHWAY_COLORS: dict[str, str] = {
     "WNT": "#EE8866",
     "RA": "#EEDD88",
     "SHH": "#44BB99",
+    "SMO": "#44BB99",
     "NOTCH": "#FFAABB",
     "FGF": "#BBCC33",
     "RET": "#AAAA00",

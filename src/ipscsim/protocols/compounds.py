@@ -8,7 +8,9 @@ Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT``, ``FGF``, ``RA``, ``S
 ``TRANSGENE`` (TetOn induction), the four neurotrophic survival receptors of motor neurons ``RET``
 (GDNF through GFRA1/RET), ``TRKB`` (BDNF), ``GP130`` (CNTF through CNTFR/LIFR/gp130) and ``IGF1R``
 (IGF-1, insulin), ``CAMP`` (cAMP/PKA), ``HDAC`` (histone deacetylases) and ``STAT3`` (gp130/JAK/STAT3
-transcription, the glial switch).
+transcription, the glial switch) and ``SMO`` (the Smoothened heptahelical site, where SAG and
+purmorphamine bind and cyclopamine competes with them; SHH protein acts upstream, on Patched, through
+``SHH``).
 
 A compound may act on several pathways, each with its own potency: its row in ``compounds.csv`` names
 its main target, and ``targets.csv`` adds the others (dorsomorphin on ALK4/5/7 besides the BMP
@@ -17,6 +19,9 @@ each with its source. The engines receive every (compound, pathway) pair as a ro
 Modes: ``agonist`` (a ligand or activator, adds to the pathway's input), ``inhibitor`` (blocks the
 receptor or its kinase: scales the pathway's activity by ``1 / (1 + c / IC50)``) and ``antagonist``
 (sequesters the ligand, exogenous and endogenous alike: divides the ligand by ``1 + c / K``).
+On ``SMO`` an inhibitor occupies the agonists' site: it shifts their dose response by ``1 + c / K``
+(surmountable) and scales the response to SHH protein by ``1 / (1 + c / K)`` (not surmountable by more
+SHH), see :mod:`ipscsim.model.network`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ PATHWAYS: tuple[str, ...] = (
     "CAMP",
     "HDAC",
     "STAT3",
+    "SMO",
 )
 #: Modes of action, in the order the engines index them.
 MODES: tuple[str, ...] = ("agonist", "inhibitor", "antagonist")
