@@ -467,12 +467,16 @@ def _check_smo_antagonist(name, dose):
     assert at(blocked, "MN", 14) < at(base, "MN", 14) - 0.2
     # at Smoothened's site SAG competes with it (Chen et al. 2002 PNAS): ten times the SAG restores the
     # MNs (0.965 -> 0.675 -> 0.965) ...
-    assert at(ips.simulate(p.scale("SAG", 10)), "MN", 14) == pytest.approx(at(base, "MN", 14), abs=0.02)
+    assert at(ips.simulate(p.scale("SAG", 10)), "MN", 14) == pytest.approx(
+        at(base, "MN", 14), abs=0.02
+    )
     # ... but it acts below Patched (Frank-Kamenetsky et al. 2002), so five times li2008's SHH protein
     # does not: 0.23 MNs on day 28 against 0.39 with that SHH alone (0.37 when it was a ligand trap)
     li = G("li2008")
     more_shh = li.with_step(name, dose, "uM", start=14, end=24).scale("SHH", 5)
-    assert at(ips.simulate(more_shh), "MN", 28) < at(ips.simulate(li.scale("SHH", 5)), "MN", 28) - 0.1
+    assert (
+        at(ips.simulate(more_shh), "MN", 28) < at(ips.simulate(li.scale("SHH", 5)), "MN", 28) - 0.1
+    )
 
 
 def _check_xav939():
