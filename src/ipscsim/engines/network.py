@@ -62,15 +62,15 @@ def derived(p, ip, dp):
     dp[1] = (16.6355 * ip[64])  # ln 2 * 24 h / cycle: pluripotent division rate (1/day)
     dp[2] = (16.6355 * ip[65])  # neural progenitors
     dp[3] = (16.6355 * ip[66])  # non-neural and mesendoderm cells
-    dp[4] = (16.6355 * ip[173])  # glial progenitors
+    dp[4] = (16.6355 * ip[174])  # glial progenitors
     dp[5] = (1.0 + (p[9] * p[9]))  # pluripotency self-activation normalisation
     dp[6] = (1.0 + (p[17] * p[17]))  # ... of each programme
     dp[7] = (1.0 + (p[87] * p[87]))
-    dp[8] = (1.0 + (p[153] * p[153]))
-    dp[9] = (1.0 + (p[162] * p[162]))
+    dp[8] = (1.0 + (p[154] * p[154]))
+    dp[9] = (1.0 + (p[163] * p[163]))
     dp[10] = (1.0 + (p[147] * p[147]))
-    dp[11] = (1.0 + (p[180] * p[180]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
-    dp[12] = max(p[169], p[62])  # O4 is read after SOX10 and PDGFRA, never before
+    dp[11] = (1.0 + (p[181] * p[181]))  # ... and of the patterning genes' SOX1 gate (1 at SOX1 = 1)
+    dp[12] = max(p[170], p[62])  # O4 is read after SOX10 and PDGFRA, never before
 
 
 @jit(inline="always")
@@ -104,13 +104,13 @@ def shared(a, f, z, env, p, ip, dp, sh):
     sh[12] = sat(a[13])  # cAMP/PKA
     sh[13] = (1.0 - f[14])  # share of HDAC activity inhibited
     sh[14] = sat(a[15])  # gp130/STAT3
-    sh[15] = (1.0 - ((((1.0 - ((p[184] * f[9]) * sat(((p[188] * a[9]) / z[9])))) * (1.0 - ((p[185] * f[10]) * sat(((p[189] * a[10]) / z[10]))))) * (1.0 - ((p[186] * f[11]) * sat(((p[190] * a[11]) / z[11]))))) * (1.0 - ((p[187] * f[12]) * sat(((p[191] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
+    sh[15] = (1.0 - ((((1.0 - ((p[185] * f[9]) * sat(((p[189] * a[9]) / z[9])))) * (1.0 - ((p[186] * f[10]) * sat(((p[190] * a[10]) / z[10]))))) * (1.0 - ((p[187] * f[11]) * sat(((p[191] * a[11]) / z[11]))))) * (1.0 - ((p[188] * f[12]) * sat(((p[192] * a[12]) / z[12]))))))  # neurotrophic support of neurons: each
     sh[16] = (env[9] + env[10])  # the line carries an inducible cassette
     sh[17] = max((1.0 - env[3]), 0.0)  # contact inhibition of division
     sh[18] = ((dp[0] * env[7]) * (1.0 - (p[77] * (1.0 - f[7]))))  # dissociation hazard (1/day)
-    sh[19] = (((p[71] * (1.0 - (p[72] * sh[15]))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # neuron death (1/day; dissociation: more)
-    sh[20] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[15])))) * (1.0 - (p[183] * sh[12]))) + ((p[79] * p[182]) * sh[18]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
-    sh[21] = (p[73] * (1.0 + (p[192] * sh[12])))  # CHAT maturation of motor neurons (1/day)
+    sh[19] = (((p[71] * (1.0 - (p[72] * sh[15]))) * (1.0 - (p[184] * sh[12]))) + ((p[79] * p[183]) * sh[18]))  # neuron death (1/day; dissociation: more)
+    sh[20] = (((p[71] * ((env[8] * (1.0 - p[72])) + ((env[11] * p[72]) * (1.0 - sh[15])))) * (1.0 - (p[184] * sh[12]))) + ((p[79] * p[183]) * sh[18]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
+    sh[21] = (p[73] * (1.0 + (p[193] * sh[12])))  # CHAT maturation of motor neurons (1/day)
     sh[22] = ((sh[10] * sh[10]) / (p[48] + (sh[10] * sh[10])))
     sh[23] = ((1.0) / (den2i(sh[2], ip[20]) * den2i(sh[8], ip[21])))  # SMAD-low permissiveness for neural fate
 
@@ -127,7 +127,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_nep = min(max(y[o + 1], 0.0), 1.0)
     v_oth = (((max(y[o + 2], 0.0) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0))  # other programmes
     v_comp = rep4i(y[o + 7], ip[125])  # competence of young neural cells
-    out[oo + 0] = (((theta * p[8]) * (1.0 - (p[160] * sh[13]))) * (((((dp[5] * sh[2]) * hill2i(y[o + 0], ip[9])) * ((1.0 - p[10]) + (p[10] * sh[9]))) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[8] * ip[14])) * ((sh[8] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
+    out[oo + 0] = (((theta * p[8]) * (1.0 - (p[161] * sh[13]))) * (((((dp[5] * sh[2]) * hill2i(y[o + 0], ip[9])) * ((1.0 - p[10]) + (p[10] * sh[9]))) / (((((1.0 + (((y[o + 1] * ip[11])) * ((y[o + 1] * ip[11])))) + (((v_oth * ip[12])) * ((v_oth * ip[12])))) + (((sh[8] * ip[14])) * ((sh[8] * ip[14])))) + (((v_s_ra * ip[15])) * ((v_s_ra * ip[15])))) + (((v_s_w * ip[13])) * ((v_s_w * ip[13]))))) - y[o + 0]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
     v_drive_n = ((sh[23] + (p[19] * v_s_ra)) + ((p[114] * max(y[o + 5], 0.0)) * (1.0 - v_s_w)))
     out[oo + 1] = ((theta * p[16]) * (((dp[6] * ((p[18] * v_drive_n) + hill2i(y[o + 1], ip[17]))) / (den2i(y[o + 0], ip[22]) * den2i(y[o + 2], ip[89]) * den2i(y[o + 3], ip[89]) * den2i(y[o + 4], ip[89]) * den2i((max(y[o + 5], 0.0) * sh[9]), ip[89]))) - y[o + 1]))
     v_drive_nne = ((hill2i(sh[8], ip[93])) / (den2i(v_s_w, ip[94]) * den2i(sh[2], ip[99])))
@@ -146,35 +146,35 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_lv_fgf = (((p[131] * hill4i(sh[9], ip[133])) * rep4i(y[o + 7], ip[132])) * (1.0 - v_h_ra))
     v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[135])
     out[oo + 8] = (theta * ((((p[126] * v_comp) * max((1.0 - min(max(y[o + 0], 0.0), 1.0)), (v_nep + max(y[o + 5], 0.0)))) * max((v_lv_target - y[o + 8]), 0.0)) + (((p[134] * max(y[o + 5], 0.0)) * hill2i(v_wf, ip[109])) * (rep2i(y[o + 8], ip[135]) + (p[136] * sh[2])))))
-    v_s_eff = (v_s_hh / (1.0 + (p[150] * max(y[o + 9], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+    v_s_eff = ((v_s_hh / (1.0 + (p[150] * max(y[o + 9], 0.0)))) * rep2i(sh[8], ip[152]))  # PTCH1: adaptation; BMP opposes
     out[oo + 10] = (((theta * p[23]) * p[45]) * ((v_s_eff * v_nep) - y[o + 10]))
     out[oo + 9] = ((theta * p[144]) * (y[o + 10] - y[o + 9]))
     out[oo + 11] = ((theta * p[145]) * ((((p[146] * sh[23] * (1.0 - min(max(y[o + 0], 0.0), 1.0)) * (1.0 - y[o + 11])) / (den2i(v_s_ra, ip[148]) * den4i(y[o + 7], ip[149]))) + (dp[10] * hill2i(y[o + 11], ip[147]))) - y[o + 11]))  # set at neural induction unless RA; then kept on or off
     v_g = min(max(y[o + 10], 0.0), 1.0)
     v_r3 = (y[o + 11] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-    out[oo + 12] = ((theta * p[152]) * (((dp[8] * (((p[154] * hill4i(v_g, ip[155])) * rep4i(y[o + 7], ip[156])) + hill2i(y[o + 12], ip[153]))) * v_nep) - y[o + 12]))
-    v_fprep = rep2i(y[o + 12], ip[157])
+    out[oo + 12] = ((theta * p[153]) * (((dp[8] * (((p[155] * hill4i(v_g, ip[156])) * rep4i(y[o + 7], ip[157])) + hill2i(y[o + 12], ip[154]))) * v_nep) - y[o + 12]))
+    v_fprep = rep2i(y[o + 12], ip[158])
     v_gp = (p[42] * v_fprep)
     v_pr_pax = ((p[24] * v_gp) / ((((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15])))) * (((1.0 + (p[30] * y[o + 14])) * (1.0 + (p[31] * y[o + 15]))))))
-    v_late = rep4i(y[o + 7], ip[166])  # young cells keep OLIG2 and NKX2.2 apart; late,
+    v_late = rep4i(y[o + 7], ip[167])  # young cells keep OLIG2 and NKX2.2 apart; late,
     v_pr_oli = ((((p[25] * v_gp) * (1.0 + ((p[41] * p[28]) * v_g))) / (1.0 + (p[28] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16])))) * (((1.0 + (((v_late * v_late) * p[33]) * y[o + 15])) * (1.0 + (p[35] * y[o + 16]))))))
     v_pr_nkx = ((((p[26] * v_gp) * (1.0 + ((p[41] * p[29]) * v_g))) / (1.0 + p[29])) / (((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16])))) * ((((1.0 + (p[34] * y[o + 13])) * (1.0 + ((v_late * p[32]) * y[o + 14]))) * (1.0 + (p[37] * y[o + 16]))))))
     v_pr_irx = ((p[27] * v_gp) / ((((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15])))) * (((1.0 + (p[36] * y[o + 14])) * (1.0 + (p[38] * y[o + 15]))))))
     v_pr_nk6 = (((p[43] * v_gp) * (1.0 + ((p[41] * p[44]) * v_g))) / (1.0 + (p[44] * (v_g + v_r3))))
     v_rp = (theta * p[23])
-    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[180]))  # OLIG2, NKX2.2, IRX3 answer in definitive
+    v_dne = ((v_nep * dp[11]) * hill2i(y[o + 6], ip[181]))  # OLIG2, NKX2.2, IRX3 answer in definitive
     out[oo + 13] = (v_rp * (((p[39] * v_nep) * sat(v_pr_pax)) - (p[40] * y[o + 13])))
     out[oo + 14] = (v_rp * (((p[39] * v_dne) * sat(v_pr_oli)) - (p[40] * y[o + 14])))
     out[oo + 15] = (v_rp * (((p[39] * v_dne) * sat(v_pr_nkx)) - (p[40] * y[o + 15])))
     out[oo + 16] = (v_rp * (((p[39] * v_dne) * sat(v_pr_irx)) - (p[40] * y[o + 16])))
     out[oo + 17] = (v_rp * (((p[39] * v_nep) * sat(v_pr_nk6)) - (p[40] * y[o + 17])))
     out[oo + 18] = ((theta * p[46]) * (sh[22] - y[o + 18]))
-    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[159] * sh[13]))) / (den2i(sh[9], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[172]) * den2i(y[o + 12], ip[158]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
+    v_drive_ng = (((max(y[o + 6], 0.0) * ((p[50] + (p[51] * y[o + 14])) + (p[52] * v_s_ra)) * (1.0 + (p[160] * sh[13]))) / (den2i(sh[9], ip[53]) * den2i(v_s_w, ip[54]) * den2i(y[o + 0], ip[55]) * den2i(y[o + 20], ip[173]) * den2i(y[o + 12], ip[159]))) / (1.0 + ((p[49] * y[o + 18]) * y[o + 18])))
     out[oo + 19] = ((theta * p[47]) * (v_drive_ng - y[o + 19]))
-    out[oo + 20] = ((theta * p[161]) * (((dp[9] * (((((p[163] * hill4i(y[o + 7], ip[165])) * (1.0 + (p[170] * sh[9]))) * (1.0 + (p[171] * sh[14]))) + ((p[164] * hill4i(y[o + 14], ip[62])) * hill4i(y[o + 15], ip[62]))) + hill2i(y[o + 20], ip[162]))) * v_nep) - y[o + 20]))  # pre-OPCs: gliogenic
-    out[oo + 21] = ((theta * p[167]) * (((hill8i(y[o + 20], ip[62]) * hill8i(y[o + 14], ip[62])) * rep2i(sh[9], ip[168])) - y[o + 21]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
-    v_mito = ((sh[9] + v_s_w) + (p[178] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-    out[oo + 22] = ((theta * p[174]) * ((((p[175] * v_nep) * hill4i(y[o + 7], ip[176])) * rep4i(v_mito, ip[177])) - y[o + 22]))
+    out[oo + 20] = ((theta * p[162]) * (((dp[9] * (((((p[164] * hill4i(y[o + 7], ip[166])) * (1.0 + (p[171] * sh[9]))) * (1.0 + (p[172] * sh[14]))) + ((p[165] * hill4i(y[o + 14], ip[62])) * hill4i(y[o + 15], ip[62]))) + hill2i(y[o + 20], ip[163]))) * v_nep) - y[o + 20]))  # pre-OPCs: gliogenic
+    out[oo + 21] = ((theta * p[168]) * (((hill8i(y[o + 20], ip[62]) * hill8i(y[o + 14], ip[62])) * rep2i(sh[9], ip[169])) - y[o + 21]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+    v_mito = ((sh[9] + v_s_w) + (p[179] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+    out[oo + 22] = ((theta * p[175]) * ((((p[176] * v_nep) * hill4i(y[o + 7], ip[177])) * rep4i(v_mito, ip[178])) - y[o + 22]))
     out[oo + 23] = (p[58] * (((sh[11] * sh[16]) * y[o + 25]) - y[o + 23]))  # only where the cassette's NGN2
     out[oo + 24] = (p[59] * (y[o + 23] - y[o + 24]))
     out[oo + 25] = (0.0 * y[o + 25])  # what a cell was given stays with it and
@@ -186,7 +186,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     v_q = min(max(y[o + 22], 0.0), 1.0)
     v_cyc_np = (p[67] + ((1.0 - p[67]) * hill2i(v_mito, ip[68])))  # share of the mitogen-driven rate
     r[0] = (((((v_wo * dp[1]) + (v_wx * dp[3])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2]) + (v_glial * dp[4])))) * sh[17]) * (1.0 - v_q))  # division rate (1/day)
-    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[18] * ((p[181] * v_wo) + (p[182] * (1.0 - v_wo)))))
+    r[1] = (((p[69] * v_wo) + (p[70] * (1.0 - v_wo))) + (sh[18] * ((p[182] * v_wo) + (p[183] * (1.0 - v_wo)))))
     r[2] = ((p[56] * hill2i(max(y[o + 19], 0.0), ip[57])) * (1.0 - v_q))  # neurogenesis (1/day)
     r[3] = (p[60] * hill2i(max(y[o + 24], 0.0), ip[61]))  # programming into neurons (1/day)
     v_gh = hill8i(y[o + 8], ip[137])  # HOX+ (hindbrain and spinal)
@@ -202,7 +202,7 @@ def cell(y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     r[8] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
     r[9] = (1.0 - v_gh)
     r[10] = (0.0 * v_gh)
-    v_pat = hill4i(y[o + 6], ip[179])  # patterned: programming keeps the domain's fate
+    v_pat = hill4i(y[o + 6], ip[180])  # patterned: programming keeps the domain's fate
     v_nil = ((env[9] * y[o + 26]) / (sh[16] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
     v_ngn = ((env[10] + (env[9] * (1.0 - y[o + 26]))) / (sh[16] + 1e-12))  # NGN2 alone
     r[11] = (v_nil + ((v_ngn * v_pat) * r[4]))
@@ -281,8 +281,8 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gfp = gate(y[o + 12], p[62], p[63])
     v_ggl = gate(y[o + 20], p[62], p[63])
     v_gs1 = gate(y[o + 6], p[62], p[63])
-    v_gh = gate(y[o + 8], p[137], p[193])
-    v_gnh = gate(y[o + 8], p[195], p[193])  # hindbrain level (OTX2 off)
+    v_gh = gate(y[o + 8], p[137], p[194])
+    v_gnh = gate(y[o + 8], p[196], p[194])  # hindbrain level (OTX2 off)
     v_go = gate(y[o + 14], p[62], p[63])
     v_gn = gate(y[o + 15], p[62], p[63])
     v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
@@ -322,12 +322,12 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-    mk[18] = ((v_neural * gate(y[o + 8], p[194], p[193])) * (1.0 - v_gnh))
-    mk[19] = (v_lineage * gate(y[o + 8], p[196], p[193]))
-    mk[20] = (v_lineage * gate(y[o + 8], p[138], p[193]))
-    mk[21] = (v_lineage * gate(y[o + 8], p[139], p[193]))  # caudal brachial onwards (nested)
-    mk[22] = (v_lineage * gate(y[o + 8], p[140], p[193]))
-    mk[23] = (v_lineage * gate(y[o + 8], p[141], p[193]))
+    mk[18] = ((v_neural * gate(y[o + 8], p[195], p[194])) * (1.0 - v_gnh))
+    mk[19] = (v_lineage * gate(y[o + 8], p[197], p[194]))
+    mk[20] = (v_lineage * gate(y[o + 8], p[138], p[194]))
+    mk[21] = (v_lineage * gate(y[o + 8], p[139], p[194]))  # caudal brachial onwards (nested)
+    mk[22] = (v_lineage * gate(y[o + 8], p[140], p[194]))
+    mk[23] = (v_lineage * gate(y[o + 8], p[141], p[194]))
     mk[24] = (0.0 * v_o4)
     mk[25] = v_tg
     mk[26] = v_gol
@@ -340,19 +340,19 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
 def neuron_readout(kind, lv, w, p, ip, dp, mk):
     """Add the marker-positive cells among w neurons of class kind (1-based) at level lv into mk."""
     v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
-    v_nh = gate(lv, p[195], p[193])  # LEVEL: the level the neuron was born at
-    v_gmid = gate(lv, p[194], p[193])  # (ODE: its class's mean, LV_c / c)
-    mk[3] += w * gate(lv, p[137], p[193])
+    v_nh = gate(lv, p[196], p[194])  # LEVEL: the level the neuron was born at
+    v_gmid = gate(lv, p[195], p[194])  # (ODE: its class's mean, LV_c / c)
+    mk[3] += w * gate(lv, p[137], p[194])
     mk[8] += w * v_mn
     mk[9] += w * v_mn
     mk[10] += w * ((1.0 if kind == 2 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[17] += w * ((1.0 - v_mn) * (1.0 - v_nh))
     mk[18] += w * (((1.0 if kind == 8 else 0.0) * v_gmid) * (1.0 - v_nh))
-    mk[19] += w * gate(lv, p[196], p[193])
-    mk[20] += w * gate(lv, p[138], p[193])
-    mk[21] += w * gate(lv, p[139], p[193])
-    mk[22] += w * gate(lv, p[140], p[193])
-    mk[23] += w * gate(lv, p[141], p[193])
+    mk[19] += w * gate(lv, p[197], p[194])
+    mk[20] += w * gate(lv, p[138], p[194])
+    mk[21] += w * gate(lv, p[139], p[194])
+    mk[22] += w * gate(lv, p[140], p[194])
+    mk[23] += w * gate(lv, p[141], p[194])
     mk[24] += w * ((1.0 if kind == 3 else 0.0) + (1.0 if kind == 4 else 0.0))
     mk[25] += w * ((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0))
     mk[29] += w * (1.0 + (0.0 * v_mn))

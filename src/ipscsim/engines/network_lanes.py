@@ -90,13 +90,13 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
         sh[12 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
         sh[13 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
         sh[14 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
-        sh[15 * S + l] = (1.0 - ((((1.0 - ((p[184 * S + l] * f[9 * S + l]) * sat(((p[188 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[185 * S + l] * f[10 * S + l]) * sat(((p[189 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[186 * S + l] * f[11 * S + l]) * sat(((p[190 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[187 * S + l] * f[12 * S + l]) * sat(((p[191 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
+        sh[15 * S + l] = (1.0 - ((((1.0 - ((p[185 * S + l] * f[9 * S + l]) * sat(((p[189 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[186 * S + l] * f[10 * S + l]) * sat(((p[190 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[187 * S + l] * f[11 * S + l]) * sat(((p[191 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[188 * S + l] * f[12 * S + l]) * sat(((p[192 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
         sh[16 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
         sh[17 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
         sh[18 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[77 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[19 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[15 * S + l]))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # neuron death (1/day; dissociation: more)
-        sh[20 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[183 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[182 * S + l]) * sh[18 * S + l]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
-        sh[21 * S + l] = (p[73 * S + l] * (1.0 + (p[192 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
+        sh[19 * S + l] = (((p[71 * S + l] * (1.0 - (p[72 * S + l] * sh[15 * S + l]))) * (1.0 - (p[184 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[183 * S + l]) * sh[18 * S + l]))  # neuron death (1/day; dissociation: more)
+        sh[20 * S + l] = (((p[71 * S + l] * ((env[8 * S + l] * (1.0 - p[72 * S + l])) + ((env[11 * S + l] * p[72 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[184 * S + l] * sh[12 * S + l]))) + ((p[79 * S + l] * p[183 * S + l]) * sh[18 * S + l]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
+        sh[21 * S + l] = (p[73 * S + l] * (1.0 + (p[193 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
         sh[22 * S + l] = ((sh[10 * S + l] * sh[10 * S + l]) / (p[48 * S + l] + (sh[10 * S + l] * sh[10 * S + l])))
         sh[23 * S + l] = ((1.0) / (den2i(sh[2 * S + l], ip[20 * S + l]) * den2i(sh[8 * S + l], ip[21 * S + l])))  # SMAD-low permissiveness for neural fate
 
@@ -116,7 +116,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[4 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0))  # other programmes
         v_comp = rep4i(y_o[7 * SY + l], ip[125 * S + l])  # competence of young neural cells
-        out_oo[0 * SY + l] = (((theta[l] * p[8 * S + l]) * (1.0 - (p[160 * S + l] * sh[13 * S + l]))) * (((((dp[5 * S + l] * sh[2 * S + l]) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[9 * S + l]))) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[8 * S + l] * ip[14 * S + l])) * ((sh[8 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
+        out_oo[0 * SY + l] = (((theta[l] * p[8 * S + l]) * (1.0 - (p[161 * S + l] * sh[13 * S + l]))) * (((((dp[5 * S + l] * sh[2 * S + l]) * hill2i(y_o[0 * SY + l], ip[9 * S + l])) * ((1.0 - p[10 * S + l]) + (p[10 * S + l] * sh[9 * S + l]))) / (((((1.0 + (((y_o[1 * SY + l] * ip[11 * S + l])) * ((y_o[1 * SY + l] * ip[11 * S + l])))) + (((v_oth * ip[12 * S + l])) * ((v_oth * ip[12 * S + l])))) + (((sh[8 * S + l] * ip[14 * S + l])) * ((sh[8 * S + l] * ip[14 * S + l])))) + (((v_s_ra * ip[15 * S + l])) * ((v_s_ra * ip[15 * S + l])))) + (((v_s_w * ip[13 * S + l])) * ((v_s_w * ip[13 * S + l]))))) - y_o[0 * SY + l]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
         v_drive_n = ((sh[23 * S + l] + (p[19 * S + l] * v_s_ra)) + ((p[114 * S + l] * max(y_o[5 * SY + l], 0.0)) * (1.0 - v_s_w)))
         out_oo[1 * SY + l] = ((theta[l] * p[16 * S + l]) * (((dp[6 * S + l] * ((p[18 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[17 * S + l]))) / (den2i(y_o[0 * SY + l], ip[22 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]) * den2i(y_o[4 * SY + l], ip[89 * S + l]) * den2i((max(y_o[5 * SY + l], 0.0) * sh[9 * S + l]), ip[89 * S + l]))) - y_o[1 * SY + l]))
         v_drive_nne = ((hill2i(sh[8 * S + l], ip[93 * S + l])) / (den2i(v_s_w, ip[94 * S + l]) * den2i(sh[2 * S + l], ip[99 * S + l])))
@@ -135,35 +135,35 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_lv_fgf = (((p[131 * S + l] * hill4i(sh[9 * S + l], ip[133 * S + l])) * rep4i(y_o[7 * SY + l], ip[132 * S + l])) * (1.0 - v_h_ra))
         v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[135 * S + l])
         out_oo[8 * SY + l] = (theta[l] * ((((p[126 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[5 * SY + l], 0.0)))) * max((v_lv_target - y_o[8 * SY + l]), 0.0)) + (((p[134 * S + l] * max(y_o[5 * SY + l], 0.0)) * hill2i(v_wf, ip[109 * S + l])) * (rep2i(y_o[8 * SY + l], ip[135 * S + l]) + (p[136 * S + l] * sh[2 * S + l])))))
-        v_s_eff = (v_s_hh / (1.0 + (p[150 * S + l] * max(y_o[9 * SY + l], 0.0))))  # PTCH1 sequesters the ligand: adaptation
+        v_s_eff = ((v_s_hh / (1.0 + (p[150 * S + l] * max(y_o[9 * SY + l], 0.0)))) * rep2i(sh[8 * S + l], ip[152 * S + l]))  # PTCH1: adaptation; BMP opposes
         out_oo[10 * SY + l] = (((theta[l] * p[23 * S + l]) * p[45 * S + l]) * ((v_s_eff * v_nep) - y_o[10 * SY + l]))
         out_oo[9 * SY + l] = ((theta[l] * p[144 * S + l]) * (y_o[10 * SY + l] - y_o[9 * SY + l]))
         out_oo[11 * SY + l] = ((theta[l] * p[145 * S + l]) * ((((p[146 * S + l] * sh[23 * S + l] * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)) * (1.0 - y_o[11 * SY + l])) / (den2i(v_s_ra, ip[148 * S + l]) * den4i(y_o[7 * SY + l], ip[149 * S + l]))) + (dp[10 * S + l] * hill2i(y_o[11 * SY + l], ip[147 * S + l]))) - y_o[11 * SY + l]))  # set at neural induction unless RA; then kept on or off
         v_g = min(max(y_o[10 * SY + l], 0.0), 1.0)
         v_r3 = (y_o[11 * SY + l] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-        out_oo[12 * SY + l] = ((theta[l] * p[152 * S + l]) * (((dp[8 * S + l] * (((p[154 * S + l] * hill4i(v_g, ip[155 * S + l])) * rep4i(y_o[7 * SY + l], ip[156 * S + l])) + hill2i(y_o[12 * SY + l], ip[153 * S + l]))) * v_nep) - y_o[12 * SY + l]))
-        v_fprep = rep2i(y_o[12 * SY + l], ip[157 * S + l])
+        out_oo[12 * SY + l] = ((theta[l] * p[153 * S + l]) * (((dp[8 * S + l] * (((p[155 * S + l] * hill4i(v_g, ip[156 * S + l])) * rep4i(y_o[7 * SY + l], ip[157 * S + l])) + hill2i(y_o[12 * SY + l], ip[154 * S + l]))) * v_nep) - y_o[12 * SY + l]))
+        v_fprep = rep2i(y_o[12 * SY + l], ip[158 * S + l])
         v_gp = (p[42 * S + l] * v_fprep)
         v_pr_pax = ((p[24 * S + l] * v_gp) / ((((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[30 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[31 * S + l] * y_o[15 * SY + l]))))))
-        v_late = rep4i(y_o[7 * SY + l], ip[166 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
+        v_late = rep4i(y_o[7 * SY + l], ip[167 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
         v_pr_oli = ((((p[25 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[28 * S + l]) * v_g))) / (1.0 + (p[28 * S + l] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[33 * S + l]) * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (((v_late * v_late) * p[33 * S + l]) * y_o[15 * SY + l])) * (1.0 + (p[35 * S + l] * y_o[16 * SY + l]))))))
         v_pr_nkx = ((((p[26 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[29 * S + l]) * v_g))) / (1.0 + p[29 * S + l])) / (((((1.0 + (p[34 * S + l] * y_o[13 * SY + l])) * (1.0 + ((v_late * p[32 * S + l]) * y_o[14 * SY + l]))) * (1.0 + (p[37 * S + l] * y_o[16 * SY + l])))) * ((((1.0 + (p[34 * S + l] * y_o[13 * SY + l])) * (1.0 + ((v_late * p[32 * S + l]) * y_o[14 * SY + l]))) * (1.0 + (p[37 * S + l] * y_o[16 * SY + l]))))))
         v_pr_irx = ((p[27 * S + l] * v_gp) / ((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l])))) * (((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + (p[38 * S + l] * y_o[15 * SY + l]))))))
         v_pr_nk6 = (((p[43 * S + l] * v_gp) * (1.0 + ((p[41 * S + l] * p[44 * S + l]) * v_g))) / (1.0 + (p[44 * S + l] * (v_g + v_r3))))
         v_rp = (theta[l] * p[23 * S + l])
-        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[180 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
+        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[6 * SY + l], ip[181 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
         out_oo[13 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_pax)) - (p[40 * S + l] * y_o[13 * SY + l])))
         out_oo[14 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_oli)) - (p[40 * S + l] * y_o[14 * SY + l])))
         out_oo[15 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[40 * S + l] * y_o[15 * SY + l])))
         out_oo[16 * SY + l] = (v_rp * (((p[39 * S + l] * v_dne) * sat(v_pr_irx)) - (p[40 * S + l] * y_o[16 * SY + l])))
         out_oo[17 * SY + l] = (v_rp * (((p[39 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[40 * S + l] * y_o[17 * SY + l])))
         out_oo[18 * SY + l] = ((theta[l] * p[46 * S + l]) * (sh[22 * S + l] - y_o[18 * SY + l]))
-        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[159 * S + l] * sh[13 * S + l]))) / (den2i(sh[9 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[172 * S + l]) * den2i(y_o[12 * SY + l], ip[158 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
+        v_drive_ng = (((max(y_o[6 * SY + l], 0.0) * ((p[50 * S + l] + (p[51 * S + l] * y_o[14 * SY + l])) + (p[52 * S + l] * v_s_ra)) * (1.0 + (p[160 * S + l] * sh[13 * S + l]))) / (den2i(sh[9 * S + l], ip[53 * S + l]) * den2i(v_s_w, ip[54 * S + l]) * den2i(y_o[0 * SY + l], ip[55 * S + l]) * den2i(y_o[20 * SY + l], ip[173 * S + l]) * den2i(y_o[12 * SY + l], ip[159 * S + l]))) / (1.0 + ((p[49 * S + l] * y_o[18 * SY + l]) * y_o[18 * SY + l])))
         out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (v_drive_ng - y_o[19 * SY + l]))
-        out_oo[20 * SY + l] = ((theta[l] * p[161 * S + l]) * (((dp[9 * S + l] * (((((p[163 * S + l] * hill4i(y_o[7 * SY + l], ip[165 * S + l])) * (1.0 + (p[170 * S + l] * sh[9 * S + l]))) * (1.0 + (p[171 * S + l] * sh[14 * S + l]))) + ((p[164 * S + l] * hill4i(y_o[14 * SY + l], ip[62 * S + l])) * hill4i(y_o[15 * SY + l], ip[62 * S + l]))) + hill2i(y_o[20 * SY + l], ip[162 * S + l]))) * v_nep) - y_o[20 * SY + l]))  # pre-OPCs: gliogenic
-        out_oo[21 * SY + l] = ((theta[l] * p[167 * S + l]) * (((hill8i(y_o[20 * SY + l], ip[62 * S + l]) * hill8i(y_o[14 * SY + l], ip[62 * S + l])) * rep2i(sh[9 * S + l], ip[168 * S + l])) - y_o[21 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
-        v_mito = ((sh[9 * S + l] + v_s_w) + (p[178 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[22 * SY + l] = ((theta[l] * p[174 * S + l]) * ((((p[175 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[176 * S + l])) * rep4i(v_mito, ip[177 * S + l])) - y_o[22 * SY + l]))
+        out_oo[20 * SY + l] = ((theta[l] * p[162 * S + l]) * (((dp[9 * S + l] * (((((p[164 * S + l] * hill4i(y_o[7 * SY + l], ip[166 * S + l])) * (1.0 + (p[171 * S + l] * sh[9 * S + l]))) * (1.0 + (p[172 * S + l] * sh[14 * S + l]))) + ((p[165 * S + l] * hill4i(y_o[14 * SY + l], ip[62 * S + l])) * hill4i(y_o[15 * SY + l], ip[62 * S + l]))) + hill2i(y_o[20 * SY + l], ip[163 * S + l]))) * v_nep) - y_o[20 * SY + l]))  # pre-OPCs: gliogenic
+        out_oo[21 * SY + l] = ((theta[l] * p[168 * S + l]) * (((hill8i(y_o[20 * SY + l], ip[62 * S + l]) * hill8i(y_o[14 * SY + l], ip[62 * S + l])) * rep2i(sh[9 * S + l], ip[169 * S + l])) - y_o[21 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+        v_mito = ((sh[9 * S + l] + v_s_w) + (p[179 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[22 * SY + l] = ((theta[l] * p[175 * S + l]) * ((((p[176 * S + l] * v_nep) * hill4i(y_o[7 * SY + l], ip[177 * S + l])) * rep4i(v_mito, ip[178 * S + l])) - y_o[22 * SY + l]))
         out_oo[23 * SY + l] = (p[58 * S + l] * (((sh[11 * S + l] * sh[16 * S + l]) * y_o[25 * SY + l]) - y_o[23 * SY + l]))  # only where the cassette's NGN2
         out_oo[24 * SY + l] = (p[59 * S + l] * (y_o[23 * SY + l] - y_o[24 * SY + l]))
         out_oo[25 * SY + l] = (0.0 * y_o[25 * SY + l])  # what a cell was given stays with it and
@@ -175,7 +175,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_q = min(max(y_o[22 * SY + l], 0.0), 1.0)
         v_cyc_np = (p[67 * S + l] + ((1.0 - p[67 * S + l]) * hill2i(v_mito, ip[68 * S + l])))  # share of the mitogen-driven rate
         r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[17 * S + l]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[18 * S + l] * ((p[181 * S + l] * v_wo) + (p[182 * S + l] * (1.0 - v_wo)))))
+        r[1 * S + l] = (((p[69 * S + l] * v_wo) + (p[70 * S + l] * (1.0 - v_wo))) + (sh[18 * S + l] * ((p[182 * S + l] * v_wo) + (p[183 * S + l] * (1.0 - v_wo)))))
         r[2 * S + l] = ((p[56 * S + l] * hill2i(max(y_o[19 * SY + l], 0.0), ip[57 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
         r[3 * S + l] = (p[60 * S + l] * hill2i(max(y_o[24 * SY + l], 0.0), ip[61 * S + l]))  # programming into neurons (1/day)
         v_gh = hill8i(y_o[8 * SY + l], ip[137 * S + l])  # HOX+ (hindbrain and spinal)
@@ -191,7 +191,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[6 * SY + l], ip[179 * S + l])  # patterned: programming keeps the domain's fate
+        v_pat = hill4i(y_o[6 * SY + l], ip[180 * S + l])  # patterned: programming keeps the domain's fate
         v_nil = ((env[9 * S + l] * y_o[26 * SY + l]) / (sh[16 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
         v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[26 * SY + l]))) / (sh[16 * S + l] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))
@@ -301,8 +301,8 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[6 * S:], p[62], p[63])
     fgate_row(g[7 * S:], p[62], p[63])
     fgate_row(g[8 * S:], p[62], p[63])
-    fgate_row(g[9 * S:], p[137], p[193])
-    fgate_row(g[10 * S:], p[195], p[193])
+    fgate_row(g[9 * S:], p[137], p[194])
+    fgate_row(g[10 * S:], p[196], p[194])
     fgate_row(g[11 * S:], p[62], p[63])
     fgate_row(g[12 * S:], p[62], p[63])
     fgate_row(g[13 * S:], p[62], p[63])
@@ -310,12 +310,12 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[15 * S:], p[62], p[63])
     fgate_row(g[16 * S:], p[62], p[63])
     fgate_row(g[17 * S:], p[62], p[63])
-    fgate_row(g[18 * S:], p[194], p[193])
-    fgate_row(g[19 * S:], p[196], p[193])
-    fgate_row(g[20 * S:], p[138], p[193])
-    fgate_row(g[21 * S:], p[139], p[193])
-    fgate_row(g[22 * S:], p[140], p[193])
-    fgate_row(g[23 * S:], p[141], p[193])
+    fgate_row(g[18 * S:], p[195], p[194])
+    fgate_row(g[19 * S:], p[197], p[194])
+    fgate_row(g[20 * S:], p[138], p[194])
+    fgate_row(g[21 * S:], p[139], p[194])
+    fgate_row(g[22 * S:], p[140], p[194])
+    fgate_row(g[23 * S:], p[141], p[194])
     fgate_row(g[24 * S:], dp[12], p[63])
     for l in range(nl):
         v_o4 = g[0 * S + l]
@@ -405,14 +405,14 @@ def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
         g[5 * S + l] = lv[l]
         g[6 * S + l] = lv[l]
         g[7 * S + l] = lv[l]
-    fgate_row(g[0 * S:], p[195], p[193])
-    fgate_row(g[1 * S:], p[194], p[193])
-    fgate_row(g[2 * S:], p[137], p[193])
-    fgate_row(g[3 * S:], p[196], p[193])
-    fgate_row(g[4 * S:], p[138], p[193])
-    fgate_row(g[5 * S:], p[139], p[193])
-    fgate_row(g[6 * S:], p[140], p[193])
-    fgate_row(g[7 * S:], p[141], p[193])
+    fgate_row(g[0 * S:], p[196], p[194])
+    fgate_row(g[1 * S:], p[195], p[194])
+    fgate_row(g[2 * S:], p[137], p[194])
+    fgate_row(g[3 * S:], p[197], p[194])
+    fgate_row(g[4 * S:], p[138], p[194])
+    fgate_row(g[5 * S:], p[139], p[194])
+    fgate_row(g[6 * S:], p[140], p[194])
+    fgate_row(g[7 * S:], p[141], p[194])
     for l in range(nl):
         v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
         v_nh = g[0 * S + l]  # LEVEL: the level the neuron was born at

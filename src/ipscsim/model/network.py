@@ -344,7 +344,7 @@ lv_fgf      = level_fgf * hill4(s_f, K_fgf_level) * rep4(CLOCK, clock_fgf) * (1 
 lv_target   = min(smax(lv_ra, lv_w, 0.5) + lv_fgf, level_stall)
 d.LEVEL     = theta * (k_level * comp * max(1 - clip01(OCT4), nep + pos(NMP)) * pos(lv_target - LEVEL)
               + k_hox_clock * pos(NMP) * hill2(wf, K_nmp) * (rep2(LEVEL, level_stall) + gdf_boost * s_t))
-s_eff       = s_hh / (1 + w_ptch * pos(PTCH1))              # PTCH1 sequesters the ligand: adaptation
+s_eff       = s_hh / (1 + w_ptch * pos(PTCH1)) * rep2(s_b, K_bmp_shh)  # PTCH1: adaptation; BMP opposes
 d.GLI       = theta * lambda_poni * k_gli * (s_eff * nep - GLI)
 d.PTCH1     = theta * k_ptch * (GLI - PTCH1)
 d.GLI3      = theta * k_gli3 * (eps_gli3 * perm * (1 - clip01(OCT4)) * rep2(s_ra, K_ra_gli3)
