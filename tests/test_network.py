@@ -128,7 +128,8 @@ def test_cyclopamine_competes_with_sag_but_caps_the_response_to_shh():
     'antagonizes cyclopamine action' (Chen et al. 2002 PNAS); its action is 'independent of Hh-protein
     ligand and of the Hh receptor Ptc' (Frank-Kamenetsky et al. 2002). So against SAG it shifts the dose
     response by 1 + c/K (Gaddum; surmountable), and against SHH protein it scales the maximum by
-    1/(1 + c/K) (more SHH cannot overcome it)."""
+    1/(1 + c/K) (more SHH cannot overcome it). A ligand trap would pass the first check too; the cap
+    is what tells a Smoothened-site inhibitor from one."""
     from ipscsim.protocols.compounds import lookup
 
     k = lookup("cyclopamine").potency_nm

@@ -135,6 +135,11 @@ def test_timeline_bars_are_the_steps_in_their_pathway_colours():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert {"SMO", "RA", "NOTCH", "media change", "operation"} <= set(legend)  # SAG acts at Smo
     assert ax.get_xlabel() == "day of differentiation (day)"
+    # SHH protein (on Patched) and purmorphamine (on Smoothened) share a colour, so one entry
+    both = ips.protocols.get("li2008").with_step("purmorphamine", 1, "uM", start=14, end=24)
+    labels = [t.get_text() for t in P.plot_protocol(both).axes[0].get_legend().get_texts()]
+    assert "SHH / SMO" in labels
+    assert "SHH" not in labels
 
 
 def test_shaded_windows_lie_beneath_the_markers_at_the_step_days(maury):

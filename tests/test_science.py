@@ -423,7 +423,8 @@ def _check_bmp4():
     # on committed neural cells it opposes SHH's ventralisation (Sterneckert et al. 2005: BMP7
     # 'mitigated' Shh, which worked 'only at extremely high concentrations'): at a tenth of maury2015's
     # SAG, BMP4 from day 5 costs OLIG2+ progenitors (0.62 -> 0.46) and MNs turn to interneurons
-    # (0.05 -> 0.27); at the full SAG it costs almost nothing (MNs 0.965 -> 0.963)
+    # (MNs 0.94 -> 0.68, interneurons 0.05 -> 0.27); at the full SAG it costs almost nothing (MNs
+    # 0.965 -> 0.963)
     low = _maury().scale("SAG", 0.1)
     low_b, low_ref = (
         ips.simulate(low.with_step("BMP4", 50, "ng/ml", start=5, end=9)),
@@ -431,6 +432,10 @@ def _check_bmp4():
     )
     assert at(low_b, "OLIG2", 9, "markers") < at(low_ref, "OLIG2", 9, "markers") - 0.1
     assert at(low_b, "interneuron", 14) > at(low_ref, "interneuron", 14) + 0.1
+    # ... through GLI, not by undoing neural induction: SOX1 on day 9 hardly moves
+    assert at(low_b, "SOX1", 9, "markers") == pytest.approx(
+        at(low_ref, "SOX1", 9, "markers"), abs=0.05
+    )
     full_b = ips.simulate(_maury().with_step("BMP4", 50, "ng/ml", start=5, end=9))
     assert at(full_b, "MN", 14) == pytest.approx(at(ips.simulate(_maury()), "MN", 14), abs=0.02)
 

@@ -60,10 +60,14 @@ def _protocol_legend(ax: Any, protocol: Any, compounds: list[str]) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    pathways = dict.fromkeys(_pathway(c) for c in compounds)
+    by_colour: dict[
+        str, list[str]
+    ] = {}  # one entry per colour: SHH and SMO share one ("SHH / SMO")
+    for p in dict.fromkeys(_pathway(c) for c in compounds):
+        by_colour.setdefault(PATHWAY_COLORS.get(p, "#BBBBBB"), []).append(p)
     handles = [
-        Patch(facecolor=PATHWAY_COLORS.get(p, "#BBBBBB"), edgecolor="black", label=p)
-        for p in pathways
+        Patch(facecolor=colour, edgecolor="black", label=" / ".join(names))
+        for colour, names in by_colour.items()
     ]
     handles.append(Line2D([], [], color="0.4", marker="|", linestyle="none", label="media change"))
     if protocol.operations:
