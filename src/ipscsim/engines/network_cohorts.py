@@ -65,7 +65,7 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_s_w = (f[2] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
         v_s_ra = (f[4] * sat(((phi[l] * a[4]) / z[4])))  # RAR activity
         v_l_hh = ((phi[l] * a[5]) / z[5])  # SHH protein, on Patched (upstream of Smo)
-        v_m_hh = (phi[l] * a[16])  # Smo-site agonists (SAG); F_SMO shifts them
+        v_m_hh = ((phi[l] * a[16]) / z[16])  # Smo-site agonists (SAG); F_SMO shifts them
         v_s_hh = ((((f[5] * f[16]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16] * v_m_hh))) / (1.0 + (p[151] * sh[12])))  # Smo
         v_nep = min(max(y_o[1 * S + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * S + l], 0.0) + max(y_o[3 * S + l], 0.0)) + max(y_o[4 * S + l], 0.0)) + max(y_o[5 * S + l], 0.0))  # other programmes

@@ -111,7 +111,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_s_w = (f[2 * S + l] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
         v_l_hh = ((phi[l] * a[5 * S + l]) / z[5 * S + l])  # SHH protein, on Patched (upstream of Smo)
-        v_m_hh = (phi[l] * a[16 * S + l])  # Smo-site agonists (SAG); F_SMO shifts them
+        v_m_hh = ((phi[l] * a[16 * S + l]) / z[16 * S + l])  # Smo-site agonists (SAG); F_SMO shifts them
         v_s_hh = ((((f[5 * S + l] * f[16 * S + l]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16 * S + l] * v_m_hh))) / (1.0 + (p[151 * S + l] * sh[12 * S + l])))  # Smo
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[4 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0))  # other programmes
