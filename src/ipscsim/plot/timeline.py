@@ -60,9 +60,8 @@ def _protocol_legend(ax: Any, protocol: Any, compounds: list[str]) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    by_colour: dict[
-        str, list[str]
-    ] = {}  # one entry per colour: SHH and SMO share one ("SHH / SMO")
+    # one entry per colour: SHH protein and the Smoothened agonists share one ("SHH / SMO")
+    by_colour: dict[str, list[str]] = {}
     for p in dict.fromkeys(_pathway(c) for c in compounds):
         by_colour.setdefault(PATHWAY_COLORS.get(p, "#BBBBBB"), []).append(p)
     handles = [
