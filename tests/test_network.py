@@ -209,6 +209,31 @@ def test_wnt_with_low_bmp_makes_neural_crest():
     assert nc[G["NC"]] > max(nc[G["NEURAL"]], nc[G["NNE"]], nc[G["ME"]])
 
 
+def test_the_pre_neural_border_state_carries_a_wnt_pulse_into_crest():
+    """Leung et al. 2016 (abstract): 'a novel pre-neural border state characterized by early
+    WNT/beta-catenin signaling targets', and WNT launches crest 'while blocking placodal and surface
+    ectoderm fates'; Gomez et al. 2019 (PMC6685424): a 2-day WNT pulse suffices. Two days of WNT with
+    the intermediate BMP the cells make set the state in a cell leaving pluripotency while OCT4 is
+    still high; four days of BMP afterwards, without WNT, make that cell crest, and a cell that had
+    the same BMP but no WNT surface ectoderm. SMAD2/3 holds the state back (Funa et al. 2015), and so
+    does blocking BMP (dual SMAD inhibition with CHIR99021 makes caudal neuroepithelium)."""
+    y = np.zeros(len(GENES))
+    y[G["OCT4"]] = 1.0
+    own_bmp = {"TGFB": 0.98}
+    pulse = _run(y, _signals(inhibited=own_bmp, agonist={"WNT": 3.0, "BMP": 0.3}), 2.0)
+    assert pulse[G["OCT4"]] > 0.2
+    assert pulse[G["PNB"]] > 1.0
+    assert max(pulse[G["NC"]], pulse[G["NNE"]], pulse[G["NEURAL"]]) < 0.1
+    bmp = _signals(inhibited=own_bmp, agonist={"BMP": 1.0})
+    pulsed = _run(pulse, bmp, 4.0)
+    never = _run(_run(y, _signals(inhibited=own_bmp, agonist={"BMP": 0.3}), 2.0), bmp, 4.0)
+    assert pulsed[G["NC"]] > 0.5 > max(pulsed[G["NNE"]], never[G["NC"]])
+    assert never[G["NNE"]] > 0.5
+    smad = _run(y, _signals(agonist={"WNT": 3.0, "TGFB": 5.0, "BMP": 0.3}), 2.0)
+    dual = _run(y, _signals(inhibited={"TGFB": 0.98, "BMP": 0.98}, agonist={"WNT": 3.0}), 2.0)
+    assert max(smad[G["PNB"]], dual[G["PNB"]]) < 0.02 * pulse[G["PNB"]]
+
+
 def test_gli3_is_switched_on_at_neural_induction_unless_ra_is_already_there():
     """Calder et al. 2015: neural induction switches GLI3 on; RA present before it prevents the switch,
     RA given after it does not undo it (the switch keeps itself on)."""

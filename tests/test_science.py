@@ -185,6 +185,20 @@ def test_wnt_blocks_surface_ectoderm_while_it_makes_crest():
     assert at(bmp, "neural_crest", 11) > 0.5
 
 
+def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day_3():
+    """Gomez et al. 2019 Dev Biol (PMC6685424, abstract): 'a 2 Day pulse of WNT/beta-CATENIN
+    activation via GSK3 inhibition is optimal to generate bona fide neural crest cells', 'optimal
+    results are obtained when WNT is activated from the beginning', and 'the window of competence
+    ... closes by day 3' (facts F89, F90). CHIR99021 3 uM on days 0-2 in Leung et al.'s defined
+    medium (as F31) leaves a majority of crest on day 8 and little surface ectoderm; the same pulse on
+    days 3-5 makes few crest cells, since the cells are neural by then."""
+    base = "without Noggin; without SB431542; medium N2B27; days 8; add CHIR99021 3 uM "
+    early = ips.simulate(apply_perturbation(G("chambers2009"), base + "0 2").protocol, days=8)
+    late = ips.simulate(apply_perturbation(G("chambers2009"), base + "3 5").protocol, days=8)
+    assert at(early, "neural_crest", 8) > 0.5 > 0.1 > at(early, "non_neural_ectoderm", 8)
+    assert at(late, "neural_crest", 8) < 0.2
+
+
 def test_T1_ventral_identity_needs_shh_signalling(presets):
     base = at(presets["maury2015"], "MN", 14)
     without = at(ips.simulate(G("maury2015").without("SAG")), "MN", 14)

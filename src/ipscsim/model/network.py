@@ -67,6 +67,7 @@ GENES: tuple[str, ...] = (
     "NEURAL",  # neural programme (SOX2/PAX6 neuroectoderm)
     "NNE",  # non-neural ectoderm (TFAP2A/GATA3)
     "NC",  # neural crest (SOX10/p75)
+    "PNB",  # pre-neural border: early WNT targets that keep the crest route open (Leung et al. 2016)
     "ME",  # mesendoderm (T/MIXL1/SOX17)
     "NMP",  # neuromesodermal progenitor state (SOX2+T+)
     "SOX1",  # definitive neuroectoderm marker
@@ -152,38 +153,13 @@ NEURON_TYPE: dict[str, str] = {
 }
 CELL_TYPES: tuple[str, ...] = (*PROGENITOR_TYPES, *dict.fromkeys(NEURON_TYPE.values()))
 #: Markers read out (fraction of live cells positive); in the equations a dot is written ``_``.
+# fmt: off
 MARKERS: tuple[str, ...] = (
-    "OCT4",
-    "PAX6",
-    "SOX1",
-    "HOX",
-    "OLIG2",
-    "NKX2.2",
-    "IRX3",
-    "NKX6.1",
-    "ISL1",
-    "MNX1",
-    "CHAT",
-    "SOX2",
-    "T",
-    "SOX17",
-    "SOX10",
-    "TFAP2A",
-    "FOXA2",
-    "OTX2",
-    "EN1",
-    "HOXB4",
-    "HOXC6",
-    "HOXC8",
-    "HOXC9",
-    "HOXC10",
-    "FOXP1",
-    "LHX3",
-    "PDGFRA",
-    "O4",
-    "NFIA",
-    "TUBB3",
+    "OCT4", "PAX6", "SOX1", "HOX", "OLIG2", "NKX2.2", "IRX3", "NKX6.1", "ISL1", "MNX1", "CHAT",
+    "SOX2", "T", "SOX17", "SOX10", "TFAP2A", "FOXA2", "OTX2", "EN1", "HOXB4", "HOXC6", "HOXC8",
+    "HOXC9", "HOXC10", "FOXP1", "LHX3", "PDGFRA", "O4", "NFIA", "TUBB3",
 )
+# fmt: on
 
 #: The agent-based engine's gene-expression noise: each gene's relaxation rate (1/day, before the
 #: tempo factor), which scales its noise; an expression of the parameters. ``CLOCK`` (a clock) is
@@ -193,6 +169,7 @@ NOISE_RATES: dict[str, str] = {
     "NEURAL": "k_neural",
     "NNE": "k_fate",
     "NC": "k_fate",
+    "PNB": "k_pnb",
     "ME": "k_fate",
     "NMP": "k_nmp",
     "SOX1": "k_sox1",
@@ -254,15 +231,16 @@ o4_gate     = max(o4_level, gate_threshold)  # O4 is read after SOX10 and PDGFRA
 MEDIUM = """
 wnt_m       = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT input
 erk         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
-bmp_wnt_m   = bmp_wnt * F_WNT * sat(wnt_m * wnt_m) * rep2(erk, K_fgf_bmp)  # ectoderm's BMP4: WNT, not FGF
+wnt_on      = F_WNT * sat(wnt_m * wnt_m)                    # ... and the WNT activity it gives
+bmp_wnt_m   = bmp_wnt * rep2(erk, K_fgf_bmp)               # ectoderm's BMP4 at full WNT (FGF opposes)
 """
 
 EMIT = """
 emit.nodal  = pos(OCT4) + w_nodal_me * pos(ME) + w_nodal_nmp * pos(NMP)  # Nodal/GDF3 of epiblast-like cells
 ecto        = rep2(OCT4, K_oct4_fate) * rep2(NEURAL, K_neural_fate) * rep2(pos(NMP), K_fate_fate)
               * rep2(ME, K_fate_fate)                      # ectoderm that left pluripotency, not yet neural
-emit.bmp    = pos(NNE) + w_bmp_me * pos(ME) + bmp_wnt_m * ecto  # BMP4 of non-neural ectoderm and
-              # mesoderm, and of early ectoderm under WNT (MEDIUM)
+emit.bmp    = pos(NNE) + w_bmp_me * pos(ME) + bmp_wnt_m * max(wnt_on, pos(PNB)) * ecto  # BMP4 of
+              # non-neural ectoderm, mesoderm, and early ectoderm under WNT or in the border state WNT set
 emit.delta  = pos(NGN2)                                    # Delta follows the proneural factor
 """
 
@@ -321,11 +299,16 @@ d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_
               * rep2(ME, K_fate_neural) * rep2(pos(NMP) * s_f, K_fate_neural) - NEURAL)
 drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne) * rep2(s_t, K_tgf_nne)
 d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate)) * rep2(OCT4, K_oct4_fate)
-              * rep2(NEURAL, K_neural_fate) * rep2(NC, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
-drive_nc    = s_w * hill2(s_b, K_bmp_nc) * rep2(s_b, K_bmp_nc_high) * rep2(s_t, K_tgf_nc)
+              * rep2(NEURAL, K_neural_fate) * rep2(NC + PNB, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
+crest_env   = hill2(s_b, K_bmp_nc) * rep2(s_t, K_tgf_nc)      # some BMP, little SMAD2/3 (crest, border)
+drive_nc    = PNB * crest_env * rep2(s_b, K_bmp_nc_high)    # WNT acts through the border state
 d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * rep2(OCT4, K_oct4_fate)
               * rep2(SOX1, K_sox1_nc) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate)
               * rep2(pos(NMP), K_fate_fate) - NC)
+d.PNB       = theta * k_pnb * (kx1 * (eps_pnb * s_w * crest_env + hill2(PNB, K_fate))
+              * rep2(NEURAL, K_neural_fate) * rep2(NNE, K_fate_fate) * rep2(ME, K_fate_fate)
+              - PNB)  # pre-neural border (Leung et al. 2016): early WNT targets, set before the cells
+              # commit, even with OCT4 on; a memory that keeps the crest route open after WNT ends
 drive_me    = s_w * (s_t * hill2(OCT4, K_oct4_me) + w_bmp_mesoderm * s_b)   # primitive streak: epiblast only
               + s_de * hill2(OCT4, K_oct4_me)  # or near-maximal SMAD2/3 unopposed by PI3K (endoderm)
               + nmp_mesoderm * pos(NMP) * s_w * s_w * rep2(s_ra, K_ra_nmp)   # paraxial mesoderm from NMPs
