@@ -7,6 +7,7 @@ import pytest
 
 import ipscsim as ips
 from conftest import at
+from ipscsim.model.readouts import GROUPS
 from ipscsim.protocols.compounds import registry
 from ipscsim.validation.perturbations import apply_perturbation
 from ipscsim.validation.targets import fact_targets
@@ -197,6 +198,22 @@ def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day
     late = ips.simulate(apply_perturbation(G("chambers2009"), base + "3 5").protocol, days=8)
     assert at(early, "neural_crest", 8) > 0.5 > 0.1 > at(early, "non_neural_ectoderm", 8)
     assert at(late, "neural_crest", 8) < 0.2
+
+
+def test_border_cells_are_crest_lineage_before_they_express_sox10():
+    """The pre-neural border state comes first and SOX10 later (Leung et al. 2016: 'a novel
+    pre-neural border state characterized by early WNT/beta-catenin signaling targets', then SOX10+
+    crest 'in 5 days'): on day 2 of a CHIR99021 pulse the cells that left pluripotency are scored
+    as crest lineage with almost no SOX10, on day 5 most are SOX10+. The ectoderm group, with the
+    pluripotent, NMP and mesendoderm cells, is every cell."""
+    text = "without Noggin; without SB431542; medium N2B27; add CHIR99021 3 uM 0 2"
+    r = ips.simulate(apply_perturbation(G("chambers2009"), text).protocol, days=5)
+    assert at(r, "neural_crest", 2) > 0.4 > 0.05 > at(r, "SOX10", 2, "markers")
+    assert at(r, "SOX10", 5, "markers") > 0.9
+    rest = r.fractions[["iPSC", "NMP", "mesendoderm"]].sum(axis=1)
+    np.testing.assert_allclose(
+        r.fractions[list(GROUPS["ectoderm"])].sum(axis=1) + rest, 1.0, atol=1e-9
+    )
 
 
 def test_T1_ventral_identity_needs_shh_signalling(presets):

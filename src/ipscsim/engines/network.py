@@ -271,14 +271,15 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     v_gnmp = gate(y[o + 6], p[62], p[63])
     v_gme = gate(y[o + 5], p[62], p[63])
     v_gnc = gate(y[o + 3], p[62], p[63])
+    v_gcr = (1.0 - ((1.0 - v_gnc) * (1.0 - gate(y[o + 4], p[62], p[63]))))  # crest lineage:
     v_gnne = gate(y[o + 2], p[62], p[63])
     v_gne = gate(y[o + 1], p[62], p[63])
-    v_und = (((((1.0 - v_gnmp) * (1.0 - v_gme)) * (1.0 - v_gnc)) * (1.0 - v_gnne)) * (1.0 - v_gne))  # no programme on yet
-    v_lv_sum = ((((max(y[o + 1], 0.0) + max(y[o + 2], 0.0)) + max(y[o + 3], 0.0)) + max(y[o + 5], 0.0)) + 1e-09)  # ... split by their levels
+    v_und = (((((1.0 - v_gnmp) * (1.0 - v_gme)) * (1.0 - v_gcr)) * (1.0 - v_gnne)) * (1.0 - v_gne))  # no programme on yet
+    v_lv_sum = (((((max(y[o + 1], 0.0) + max(y[o + 2], 0.0)) + max(y[o + 3], 0.0)) + max(y[o + 4], 0.0)) + max(y[o + 5], 0.0)) + 1e-09)  # ... split by their levels
     v_r0 = (1.0 - v_o4)
     v_c1 = (v_r0 * (1.0 - v_gnmp))
     v_c2 = (v_c1 * (1.0 - v_gme))
-    v_c3 = (v_c2 * (1.0 - v_gnc))
+    v_c3 = (v_c2 * (1.0 - v_gcr))
     v_c4 = (v_c3 * (1.0 - v_gnne))
     v_neural = ((v_c4 * v_gne) + (((v_r0 * v_und) * (max(y[o + 1], 0.0) + 1e-09)) / v_lv_sum))
     v_gfp = gate(y[o + 13], p[62], p[63])
@@ -296,7 +297,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     tp[0] = v_o4
     tp[1] = (v_r0 * v_gnmp)
     tp[2] = ((v_c1 * v_gme) + (((v_r0 * v_und) * max(y[o + 5], 0.0)) / v_lv_sum))
-    tp[3] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum))
+    tp[3] = ((v_c2 * v_gcr) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 4], 0.0))) / v_lv_sum))
     tp[4] = ((v_c3 * v_gnne) + (((v_r0 * v_und) * max(y[o + 2], 0.0)) / v_lv_sum))
     tp[5] = (v_npr * (1.0 - v_gs1))
     tp[6] = (v_com * (1.0 - v_gh))
@@ -322,7 +323,7 @@ def progenitor_readout(y, o, p, ip, dp, cassette_nil, tp, mk):
     mk[13] = ((v_c1 * v_gme) + (((v_r0 * v_und) * max(y[o + 5], 0.0)) / v_lv_sum))
     v_gol = ((v_glia * v_go) * gate(y[o + 22], p[62], p[63]))  # OPCs (SOX10+PDGFRA+)
     mk[14] = (((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y[o + 3], 0.0)) / v_lv_sum)) + v_gol)
-    mk[15] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y[o + 3], 0.0) + max(y[o + 2], 0.0))) / v_lv_sum))
+    mk[15] = (((v_c2 * v_gcr) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * ((max(y[o + 3], 0.0) + max(y[o + 4], 0.0)) + max(y[o + 2], 0.0))) / v_lv_sum))
     mk[16] = (v_neural * v_gfp)
     mk[17] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
     mk[18] = ((v_neural * gate(y[o + 9], p[197], p[196])) * (1.0 - v_gnh))

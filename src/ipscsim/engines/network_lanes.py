@@ -259,7 +259,7 @@ def globals_lanes(nl, y, gb, out, s, sh, p, ip, dp):
         out_gb[4 * SY + l] = (0.0 * y_gb[0 * SY + l])
 
 
-PROGENITOR_READOUT_GATES = 25
+PROGENITOR_READOUT_GATES = 26
 
 
 @jit(inline="always")
@@ -271,30 +271,31 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         g[1 * S + l] = y_o[6 * S + l]
         g[2 * S + l] = y_o[5 * S + l]
         g[3 * S + l] = y_o[3 * S + l]
-        g[4 * S + l] = y_o[2 * S + l]
-        g[5 * S + l] = y_o[1 * S + l]
-        g[6 * S + l] = y_o[13 * S + l]
-        g[7 * S + l] = y_o[21 * S + l]
+        g[4 * S + l] = y_o[4 * S + l]
+        g[5 * S + l] = y_o[2 * S + l]
+        g[6 * S + l] = y_o[1 * S + l]
+        g[7 * S + l] = y_o[13 * S + l]
     for l in range(nl):
-        g[8 * S + l] = y_o[7 * S + l]
-        g[9 * S + l] = y_o[9 * S + l]
+        g[8 * S + l] = y_o[21 * S + l]
+        g[9 * S + l] = y_o[7 * S + l]
         g[10 * S + l] = y_o[9 * S + l]
-        g[11 * S + l] = y_o[15 * S + l]
-        g[12 * S + l] = y_o[16 * S + l]
-        g[13 * S + l] = y_o[24 * S + l]
-        g[14 * S + l] = y_o[14 * S + l]
-        g[15 * S + l] = y_o[17 * S + l]
+        g[11 * S + l] = y_o[9 * S + l]
+        g[12 * S + l] = y_o[15 * S + l]
+        g[13 * S + l] = y_o[16 * S + l]
+        g[14 * S + l] = y_o[24 * S + l]
+        g[15 * S + l] = y_o[14 * S + l]
     for l in range(nl):
-        g[16 * S + l] = y_o[18 * S + l]
-        g[17 * S + l] = y_o[22 * S + l]
-        g[18 * S + l] = y_o[9 * S + l]
+        g[16 * S + l] = y_o[17 * S + l]
+        g[17 * S + l] = y_o[18 * S + l]
+        g[18 * S + l] = y_o[22 * S + l]
         g[19 * S + l] = y_o[9 * S + l]
         g[20 * S + l] = y_o[9 * S + l]
         g[21 * S + l] = y_o[9 * S + l]
         g[22 * S + l] = y_o[9 * S + l]
         g[23 * S + l] = y_o[9 * S + l]
     for l in range(nl):
-        g[24 * S + l] = y_o[22 * S + l]
+        g[24 * S + l] = y_o[9 * S + l]
+        g[25 * S + l] = y_o[22 * S + l]
     fgate_row(g[0 * S:], p[62], p[63])
     fgate_row(g[1 * S:], p[62], p[63])
     fgate_row(g[2 * S:], p[62], p[63])
@@ -304,53 +305,55 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     fgate_row(g[6 * S:], p[62], p[63])
     fgate_row(g[7 * S:], p[62], p[63])
     fgate_row(g[8 * S:], p[62], p[63])
-    fgate_row(g[9 * S:], p[139], p[196])
-    fgate_row(g[10 * S:], p[198], p[196])
-    fgate_row(g[11 * S:], p[62], p[63])
+    fgate_row(g[9 * S:], p[62], p[63])
+    fgate_row(g[10 * S:], p[139], p[196])
+    fgate_row(g[11 * S:], p[198], p[196])
     fgate_row(g[12 * S:], p[62], p[63])
     fgate_row(g[13 * S:], p[62], p[63])
     fgate_row(g[14 * S:], p[62], p[63])
     fgate_row(g[15 * S:], p[62], p[63])
     fgate_row(g[16 * S:], p[62], p[63])
     fgate_row(g[17 * S:], p[62], p[63])
-    fgate_row(g[18 * S:], p[197], p[196])
-    fgate_row(g[19 * S:], p[199], p[196])
-    fgate_row(g[20 * S:], p[140], p[196])
-    fgate_row(g[21 * S:], p[141], p[196])
-    fgate_row(g[22 * S:], p[142], p[196])
-    fgate_row(g[23 * S:], p[143], p[196])
-    fgate_row(g[24 * S:], dp[12], p[63])
+    fgate_row(g[18 * S:], p[62], p[63])
+    fgate_row(g[19 * S:], p[197], p[196])
+    fgate_row(g[20 * S:], p[199], p[196])
+    fgate_row(g[21 * S:], p[140], p[196])
+    fgate_row(g[22 * S:], p[141], p[196])
+    fgate_row(g[23 * S:], p[142], p[196])
+    fgate_row(g[24 * S:], p[143], p[196])
+    fgate_row(g[25 * S:], dp[12], p[63])
     for l in range(nl):
         v_o4 = g[0 * S + l]
         v_gnmp = g[1 * S + l]
         v_gme = g[2 * S + l]
         v_gnc = g[3 * S + l]
-        v_gnne = g[4 * S + l]
-        v_gne = g[5 * S + l]
-        v_und = (((((1.0 - v_gnmp) * (1.0 - v_gme)) * (1.0 - v_gnc)) * (1.0 - v_gnne)) * (1.0 - v_gne))  # no programme on yet
-        v_lv_sum = ((((max(y_o[1 * S + l], 0.0) + max(y_o[2 * S + l], 0.0)) + max(y_o[3 * S + l], 0.0)) + max(y_o[5 * S + l], 0.0)) + 1e-09)  # ... split by their levels
+        v_gcr = (1.0 - ((1.0 - v_gnc) * (1.0 - g[4 * S + l])))  # crest lineage:
+        v_gnne = g[5 * S + l]
+        v_gne = g[6 * S + l]
+        v_und = (((((1.0 - v_gnmp) * (1.0 - v_gme)) * (1.0 - v_gcr)) * (1.0 - v_gnne)) * (1.0 - v_gne))  # no programme on yet
+        v_lv_sum = (((((max(y_o[1 * S + l], 0.0) + max(y_o[2 * S + l], 0.0)) + max(y_o[3 * S + l], 0.0)) + max(y_o[4 * S + l], 0.0)) + max(y_o[5 * S + l], 0.0)) + 1e-09)  # ... split by their levels
         v_r0 = (1.0 - v_o4)
         v_c1 = (v_r0 * (1.0 - v_gnmp))
         v_c2 = (v_c1 * (1.0 - v_gme))
-        v_c3 = (v_c2 * (1.0 - v_gnc))
+        v_c3 = (v_c2 * (1.0 - v_gcr))
         v_c4 = (v_c3 * (1.0 - v_gnne))
         v_neural = ((v_c4 * v_gne) + (((v_r0 * v_und) * (max(y_o[1 * S + l], 0.0) + 1e-09)) / v_lv_sum))
-        v_gfp = g[6 * S + l]
-        v_ggl = g[7 * S + l]
-        v_gs1 = g[8 * S + l]
-        v_gh = g[9 * S + l]
-        v_gnh = g[10 * S + l]  # hindbrain level (OTX2 off)
-        v_go = g[11 * S + l]
-        v_gn = g[12 * S + l]
+        v_gfp = g[7 * S + l]
+        v_ggl = g[8 * S + l]
+        v_gs1 = g[9 * S + l]
+        v_gh = g[10 * S + l]
+        v_gnh = g[11 * S + l]  # hindbrain level (OTX2 off)
+        v_go = g[12 * S + l]
+        v_gn = g[13 * S + l]
         v_glia = ((v_neural * (1.0 - v_gfp)) * v_ggl)
         v_npr = ((v_neural * (1.0 - v_gfp)) * (1.0 - v_ggl))
         v_com = (v_npr * v_gs1)
-        v_tg = ((g[13 * S + l] * cassette_nil) * y_o[27 * S + l])
+        v_tg = ((g[14 * S + l] * cassette_nil) * y_o[27 * S + l])
         v_lineage = (v_neural + (v_r0 * v_gnmp))  # neural lineage (and NMPs) carry the RC code
         tp[0 * S + l] = v_o4
         tp[1 * S + l] = (v_r0 * v_gnmp)
         tp[2 * S + l] = ((v_c1 * v_gme) + (((v_r0 * v_und) * max(y_o[5 * S + l], 0.0)) / v_lv_sum))
-        tp[3 * S + l] = ((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y_o[3 * S + l], 0.0)) / v_lv_sum))
+        tp[3 * S + l] = ((v_c2 * v_gcr) + (((v_r0 * v_und) * (max(y_o[3 * S + l], 0.0) + max(y_o[4 * S + l], 0.0))) / v_lv_sum))
         tp[4 * S + l] = ((v_c3 * v_gnne) + (((v_r0 * v_und) * max(y_o[2 * S + l], 0.0)) / v_lv_sum))
         tp[5 * S + l] = (v_npr * (1.0 - v_gs1))
         tp[6 * S + l] = (v_com * (1.0 - v_gh))
@@ -361,34 +364,34 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
         tp[11 * S + l] = (v_glia * (1.0 - ((1.0 - v_go) * (1.0 - v_gn))))
         tp[12 * S + l] = ((v_glia * (1.0 - v_go)) * (1.0 - v_gn))
         mk[0 * S + l] = v_o4
-        mk[1 * S + l] = g[14 * S + l]
+        mk[1 * S + l] = g[15 * S + l]
         mk[2 * S + l] = v_gs1
         mk[3 * S + l] = (v_lineage * v_gh)
         mk[4 * S + l] = v_go
         mk[5 * S + l] = v_gn
-        mk[6 * S + l] = g[15 * S + l]
-        mk[7 * S + l] = g[16 * S + l]
+        mk[6 * S + l] = g[16 * S + l]
+        mk[7 * S + l] = g[17 * S + l]
         mk[8 * S + l] = v_tg
         mk[9 * S + l] = (0.0 * v_o4)
         mk[10 * S + l] = (0.0 * v_o4)
         mk[11 * S + l] = ((v_o4 + (v_r0 * v_gnmp)) + v_neural)
         mk[12 * S + l] = (((v_r0 * v_gnmp) + (v_c1 * v_gme)) + (((v_r0 * v_und) * max(y_o[5 * S + l], 0.0)) / v_lv_sum))
         mk[13 * S + l] = ((v_c1 * v_gme) + (((v_r0 * v_und) * max(y_o[5 * S + l], 0.0)) / v_lv_sum))
-        v_gol = ((v_glia * v_go) * g[17 * S + l])  # OPCs (SOX10+PDGFRA+)
+        v_gol = ((v_glia * v_go) * g[18 * S + l])  # OPCs (SOX10+PDGFRA+)
         mk[14 * S + l] = (((v_c2 * v_gnc) + (((v_r0 * v_und) * max(y_o[3 * S + l], 0.0)) / v_lv_sum)) + v_gol)
-        mk[15 * S + l] = (((v_c2 * v_gnc) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * (max(y_o[3 * S + l], 0.0) + max(y_o[2 * S + l], 0.0))) / v_lv_sum))
+        mk[15 * S + l] = (((v_c2 * v_gcr) + (v_c3 * v_gnne)) + (((v_r0 * v_und) * ((max(y_o[3 * S + l], 0.0) + max(y_o[4 * S + l], 0.0)) + max(y_o[2 * S + l], 0.0))) / v_lv_sum))
         mk[16 * S + l] = (v_neural * v_gfp)
         mk[17 * S + l] = (v_o4 + (v_neural * (1.0 - v_gnh)))  # primed hPSCs express OTX2
-        mk[18 * S + l] = ((v_neural * g[18 * S + l]) * (1.0 - v_gnh))
-        mk[19 * S + l] = (v_lineage * g[19 * S + l])
-        mk[20 * S + l] = (v_lineage * g[20 * S + l])
-        mk[21 * S + l] = (v_lineage * g[21 * S + l])  # caudal brachial onwards (nested)
-        mk[22 * S + l] = (v_lineage * g[22 * S + l])
-        mk[23 * S + l] = (v_lineage * g[23 * S + l])
+        mk[18 * S + l] = ((v_neural * g[19 * S + l]) * (1.0 - v_gnh))
+        mk[19 * S + l] = (v_lineage * g[20 * S + l])
+        mk[20 * S + l] = (v_lineage * g[21 * S + l])
+        mk[21 * S + l] = (v_lineage * g[22 * S + l])  # caudal brachial onwards (nested)
+        mk[22 * S + l] = (v_lineage * g[23 * S + l])
+        mk[23 * S + l] = (v_lineage * g[24 * S + l])
         mk[24 * S + l] = (0.0 * v_o4)
         mk[25 * S + l] = v_tg
         mk[26 * S + l] = v_gol
-        mk[27 * S + l] = ((v_glia * v_go) * g[24 * S + l])  # a later stage of the same
+        mk[27 * S + l] = ((v_glia * v_go) * g[25 * S + l])  # a later stage of the same
         mk[28 * S + l] = v_glia
         mk[29 * S + l] = (0.0 * v_o4)
 

@@ -70,6 +70,22 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "glia": ("OPC", "astrocyte"),
     "neurons": ("MN", "interneuron", "rostral_neuron", "glutamatergic_neuron"),
+    "ectoderm": (  # every ectoderm-derived type: CNS, crest (and the border state), surface ectoderm
+        "neuroectoderm",
+        "rostral_progenitor",
+        "floor_plate",
+        "pMN",
+        "p3",
+        "p2",
+        "OPC",
+        "astrocyte",
+        "neural_crest",
+        "non_neural_ectoderm",
+        "MN",
+        "interneuron",
+        "rostral_neuron",
+        "glutamatergic_neuron",
+    ),
 }
 
 _KEYS = tuple(m.replace(".", "_") for m in MARKERS)

@@ -2,7 +2,8 @@
 
 Every per-cell quantity is one numpy array indexed by the cell's slot; live cells occupy slots
 ``0..n-1``. Storage grows geometrically when births would overflow it and is compacted every step (dead
-cells removed, daughters appended), so no cell is ever lost or duplicated. Per cell (160 bytes a slot):
+cells removed, daughters appended), so no cell is ever lost or duplicated. Per cell (96 bytes a slot
+plus 4 per gene: 208 with the network's 28 genes):
 
 * ``genes`` (float32, ``N_GENES``): the gene-network state of :mod:`ipscsim.model.network`,
   stored in single precision (relative 6e-8, far below the expression noise) and stepped in double;
