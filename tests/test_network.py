@@ -219,14 +219,14 @@ def test_the_pre_neural_border_state_carries_a_wnt_pulse_into_crest():
     does blocking BMP (dual SMAD inhibition with CHIR99021 makes caudal neuroepithelium)."""
     y = np.zeros(len(GENES))
     y[G["OCT4"]] = 1.0
-    own_bmp = {"TGFB": 0.98}
-    pulse = _run(y, _signals(inhibited=own_bmp, agonist={"WNT": 3.0, "BMP": 0.3}), 2.0)
+    no_nodal = {"TGFB": 0.98}  # ALK4/5/7 blocked: the cells' own Nodal
+    pulse = _run(y, _signals(inhibited=no_nodal, agonist={"WNT": 3.0, "BMP": 0.3}), 2.0)
     assert pulse[G["OCT4"]] > 0.2
     assert pulse[G["PNB"]] > 1.0
     assert max(pulse[G["NC"]], pulse[G["NNE"]], pulse[G["NEURAL"]]) < 0.1
-    bmp = _signals(inhibited=own_bmp, agonist={"BMP": 1.0})
+    bmp = _signals(inhibited=no_nodal, agonist={"BMP": 1.0})
     pulsed = _run(pulse, bmp, 4.0)
-    never = _run(_run(y, _signals(inhibited=own_bmp, agonist={"BMP": 0.3}), 2.0), bmp, 4.0)
+    never = _run(_run(y, _signals(inhibited=no_nodal, agonist={"BMP": 0.3}), 2.0), bmp, 4.0)
     assert pulsed[G["NC"]] > 0.5 > max(pulsed[G["NNE"]], never[G["NC"]])
     assert never[G["NNE"]] > 0.5
     smad = _run(y, _signals(agonist={"WNT": 3.0, "TGFB": 5.0, "BMP": 0.3}), 2.0)

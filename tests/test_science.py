@@ -192,12 +192,13 @@ def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day
     results are obtained when WNT is activated from the beginning', and 'the window of competence
     ... closes by day 3' (facts F89, F90). CHIR99021 3 uM on days 0-2 in Leung et al.'s defined
     medium (as F31) leaves a majority of crest on day 8 and little surface ectoderm; the same pulse on
-    days 3-5 makes few crest cells, since the cells are neural by then."""
+    days 3-5 makes far fewer ('can impart neural crest character', but not optimally): in the model
+    none to speak of, since its N2B27 cells are neural by day 3."""
     base = "without Noggin; without SB431542; medium N2B27; days 8; add CHIR99021 3 uM "
     early = ips.simulate(apply_perturbation(G("chambers2009"), base + "0 2").protocol, days=8)
     late = ips.simulate(apply_perturbation(G("chambers2009"), base + "3 5").protocol, days=8)
     assert at(early, "neural_crest", 8) > 0.5 > 0.1 > at(early, "non_neural_ectoderm", 8)
-    assert at(late, "neural_crest", 8) < 0.2
+    assert at(late, "neural_crest", 8) < at(early, "neural_crest", 8) - 0.5
 
 
 def test_border_cells_are_crest_lineage_before_they_express_sox10():

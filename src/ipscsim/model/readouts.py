@@ -8,7 +8,8 @@ evaluates it with numpy, the agent-based engine's recording kernel runs its comp
 Cell types (:data:`CELL_TYPES`) are exclusive and exhaustive, so fractions sum to 1:
 
 * pluripotent ``iPSC`` (OCT4+); then, in order of precedence, ``NMP`` (SOX2+T+), ``mesendoderm``,
-  ``neural_crest``, ``non_neural_ectoderm`` and the neural lineage (cells with no programme on yet are
+  ``neural_crest`` (the crest lineage: crest, or the pre-neural border state before it; SOX10 reads
+  crest only), ``non_neural_ectoderm`` and the neural lineage (cells with no programme on yet are
   split by their programmes' levels);
 * neural cells: ``floor_plate`` (FOXA2+), glia (``OPC`` if OLIG2+ or NKX2.2+, else ``astrocyte``: the
   gliogenic switch on), ``neuroectoderm`` (SOX1-), then SOX1+ progenitors by level: ``rostral_progenitor``
