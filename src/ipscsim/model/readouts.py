@@ -71,23 +71,16 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "glia": ("OPC", "astrocyte"),
     "neurons": ("MN", "interneuron", "rostral_neuron", "glutamatergic_neuron"),
-    "ectoderm": (  # every ectoderm-derived type: CNS, crest (and the border state), surface ectoderm
-        "neuroectoderm",
-        "rostral_progenitor",
-        "floor_plate",
-        "pMN",
-        "p3",
-        "p2",
-        "OPC",
-        "astrocyte",
-        "neural_crest",
-        "non_neural_ectoderm",
-        "MN",
-        "interneuron",
-        "rostral_neuron",
-        "glutamatergic_neuron",
-    ),
 }
+#: Every ectoderm-derived type: the CNS lineage, crest (with the pre-neural border state) and surface
+#: ectoderm; with ``iPSC``, ``NMP`` and ``mesendoderm`` it makes up every cell.
+GROUPS["ectoderm"] = (
+    *GROUPS["neural_progenitor"],
+    *GROUPS["glia"],
+    "neural_crest",
+    "non_neural_ectoderm",
+    *GROUPS["neurons"],
+)
 
 _KEYS = tuple(m.replace(".", "_") for m in MARKERS)
 
