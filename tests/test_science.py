@@ -186,12 +186,48 @@ def test_wnt_blocks_surface_ectoderm_while_it_makes_crest():
     assert at(bmp, "neural_crest", 11) > 0.5
 
 
+def _bmp4_span(**params):
+    """Surface ectoderm on day 11 of chambers2009 (SB431542 + Noggin) with BMP4 on days 0-11 at 13
+    doses from 10 to 50 ng/ml, and the dose ratio between 20% and 80% of the cells."""
+    doses = np.geomspace(10, 50, 13)
+    nne = np.array(
+        [
+            at(
+                ips.simulate(
+                    _chambers().with_step("BMP4", x, "ng/ml", start=0, end=11), params=params
+                ),
+                "non_neural_ectoderm",
+                11,
+            )
+            for x in doses
+        ]
+    )
+    ec20, ec80 = np.exp(np.interp([0.2, 0.8], nne, np.log(doses)))
+    return nne, ec80 / ec20
+
+
+def test_bmp4_gives_graded_mixtures_of_fates_not_an_all_or_none_switch():
+    """Under standard culture conditions 'BMP4 acts as a morphogen' (Nemashkalo et al. 2017
+    Development 144:3042, abstract): a BMP4 titration gives mixtures of surface ectoderm and neural
+    cells over a range of doses. The cells' BMP gains (bmp_sensitivity) spread the dose at which each
+    crosses its threshold: 20% to 80% surface ectoderm spans 1.8-fold in dose (15 to 28 ng/ml against
+    Noggin), and the response rises with dose. With one gain for every cell it is a switch (1.09-fold:
+    every cell leaves at the same dose, 20-22 ng/ml)."""
+    nne, span = _bmp4_span()
+    assert np.diff(nne).min() > -0.01
+    assert nne[0] < 0.05 < 0.9 < nne[-1]
+    assert span > 1.5
+    _, switch = _bmp4_span(bmp_sensitivity=0.0)
+    assert switch < 1.2
+
+
 def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day_3():
     """Gomez et al. 2019 Dev Biol (PMC6685424, abstract): 'a 2 Day pulse of WNT/beta-CATENIN
     activation via GSK3 inhibition is optimal to generate bona fide neural crest cells', 'optimal
     results are obtained when WNT is activated from the beginning', and 'the window of competence
     ... closes by day 3' (facts F89, F90). CHIR99021 3 uM on days 0-2 in Leung et al.'s defined
-    medium (as F31) leaves a majority of crest on day 8 and little surface ectoderm; the same pulse on
+    medium (as F31) leaves a majority of crest on day 8 and little surface ectoderm (the cells with
+    the highest BMP gain, 0.07 at the defaults); the same pulse on
     days 3-5 makes far fewer ('can impart neural crest character', but not optimally): in the model
     none to speak of, since its N2B27 cells are neural by day 3."""
     base = "without Noggin; without SB431542; medium N2B27; days 8; add CHIR99021 3 uM "
@@ -205,12 +241,13 @@ def test_border_cells_are_crest_lineage_before_they_express_sox10():
     """The pre-neural border state comes first and SOX10 later (Leung et al. 2016: 'a novel
     pre-neural border state characterized by early WNT/beta-catenin signaling targets', then SOX10+
     crest 'in 5 days'): on day 2 of a CHIR99021 pulse the cells that left pluripotency are scored
-    as crest lineage with almost no SOX10, on day 5 most are SOX10+. The ectoderm group, with the
+    as crest lineage with almost no SOX10, on day 5 a majority are SOX10+ ('high proportions'; 0.83
+    at the defaults, where the border cells with a low BMP gain are slower). The ectoderm group, with the
     pluripotent, NMP and mesendoderm cells, is every cell."""
     text = "without Noggin; without SB431542; medium N2B27; add CHIR99021 3 uM 0 2"
     r = ips.simulate(apply_perturbation(G("chambers2009"), text).protocol, days=5)
     assert at(r, "neural_crest", 2) > 0.4 > 0.05 > at(r, "SOX10", 2, "markers")
-    assert at(r, "SOX10", 5, "markers") > 0.9
+    assert at(r, "SOX10", 5, "markers") > 0.5
     rest = r.fractions[["iPSC", "NMP", "mesendoderm"]].sum(axis=1)
     np.testing.assert_allclose(
         r.fractions[list(GROUPS["ectoderm"])].sum(axis=1) + rest, 1.0, atol=1e-9
@@ -454,9 +491,9 @@ def _check_bmp4():
     assert at(r, "TFAP2A", 11, "markers") > 0.5
     # on committed neural cells it opposes SHH's ventralisation (Sterneckert et al. 2005: BMP7
     # 'mitigated' Shh, which worked 'only at extremely high concentrations'): at a tenth of maury2015's
-    # SAG, BMP4 from day 5 costs OLIG2+ progenitors (0.62 -> 0.46) and MNs turn to interneurons
-    # (MNs 0.94 -> 0.68, interneurons 0.05 -> 0.27); at the full SAG it costs almost nothing (MNs
-    # 0.965 -> 0.963)
+    # SAG, BMP4 from day 5 costs OLIG2+ progenitors (0.62 -> 0.37) and MNs turn to interneurons
+    # (MNs 0.94 -> 0.55, interneurons 0.05 -> 0.38); at the full SAG it costs almost nothing (MNs
+    # 0.965 -> 0.964)
     low = _maury().scale("SAG", 0.1)
     low_b, low_ref = (
         ips.simulate(low.with_step("BMP4", 50, "ng/ml", start=5, end=9)),

@@ -253,8 +253,8 @@ surface     = min(1, 4.836 * exp(-log(agg) / 3))                # share of an ag
 edge_adh    = 1 / (1 + density / edge_density)             # share of cells at colony edges (monolayer)
 edge        = edge_adh + fmt * (surface - edge_adh)        # ... or at an aggregate's surface
 lb          = (A_BMP + shield * bmp_endogenous * bmp_src) / Z_BMP
-s_b         = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior * shield)  # SMAD1/5/8: interior cells
-              # respond less, and inside an aggregate less still (BMP binds the matrix it crosses)
+s_bm        = F_BMP * sat(lb) * (edge + (1 - edge) * bmp_interior * shield)  # SMAD1/5/8 of the mean
+              # cell: interior cells respond less, inside an aggregate less still (BMP binds the matrix)
 s_f         = erk                                          # FGF/ERK activity (MEDIUM)
 notch_in    = F_NOTCH * delta                               # Notch input from neighbours' Delta
 dox         = sat(A_TRANSGENE)                              # TetOn induction
@@ -276,13 +276,16 @@ mu_mn       = death_neuron * (mn_hazard * (1 - trophic_efficacy) + mn_deprivatio
               + neuron_dissociation_factor * fragility_np * haz  # unpreventable and withdrawal death apart
 chat        = chat_rate * (1 + camp_maturation * camp)      # CHAT maturation of motor neurons (1/day)
 hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
-perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
 """
 
 CELL = """
 lw          = (phi * A_WNT + wnt_basal) / Z_WNT
 s_w         = F_WNT * sat(lw * lw)                          # WNT/beta-catenin (Hill 2 in the ligand)
 s_ra        = F_RA * sat(phi * A_RA / Z_RA)                 # RAR activity
+s_b         = s_bm * exp(bmp_sensitivity * log(phi) - 0.5 * (bmp_sensitivity * sigma_sensitivity) ** 2)
+              # each cell's SMAD1/5/8: its gain (mean 1) follows its morphogen sensitivity, so BMP and its
+              # inhibitors give graded mixtures of fates, not all-or-none
+perm        = rep2(s_t, K_tgf_neural) * rep2(s_b, K_bmp_neural)  # SMAD-low permissiveness for neural fate
 l_hh        = phi * A_SHH / Z_SHH                           # SHH protein, on Patched (upstream of Smo)
 m_hh        = phi * A_SMO / Z_SMO                           # Smo-site agonists (SAG); F_SMO shifts them
 s_hh        = F_SHH * F_SMO * (l_hh + m_hh) / (1 + l_hh + F_SMO * m_hh) / (1 + pka_shh * camp)  # Smo
@@ -299,7 +302,8 @@ d.NEURAL    = theta * k_neural * (kn1 * (eps_neural * drive_n + hill2(NEURAL, K_
               * rep2(ME, K_fate_neural) * rep2(pos(NMP) * s_f, K_fate_neural) - NEURAL)
 drive_nne   = hill2(s_b, K_bmp_nne) * rep2(s_w, K_wnt_nne) * rep2(s_t, K_tgf_nne)
 d.NNE       = theta * k_fate * (kx1 * (eps_nne * drive_nne + hill2(NNE, K_fate)) * rep2(OCT4, K_oct4_fate)
-              * rep2(NEURAL, K_neural_fate) * rep2(NC + PNB, K_fate_fate) * rep2(ME, K_fate_fate) - NNE)
+              * rep2(NEURAL, K_neural_fate) * rep2(NC + PNB, K_fate_fate) * rep2(ME, K_fate_fate)
+              * rep2(pos(NMP), K_fate_fate) - NNE)
 crest_env   = hill2(s_b, K_bmp_nc) * rep2(s_t, K_tgf_nc)      # some BMP, little SMAD2/3 (crest, border)
 drive_nc    = PNB * crest_env * rep2(s_b, K_bmp_nc_high)    # WNT acts through the border state
 d.NC        = theta * k_fate * (kx1 * (eps_nc * drive_nc + hill2(NC, K_fate)) * rep2(OCT4, K_oct4_fate)
