@@ -6,6 +6,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from ipscsim.model import layout as L
+from ipscsim.model.cohorts import cohort_nodes
 from ipscsim.model.network import ENV, GENES
 from ipscsim.model.parameters import default_params
 from ipscsim.model.reference import cell_env, shared
@@ -198,6 +199,22 @@ def test_dual_smad_inhibition_makes_neuroectoderm_and_bmp_makes_non_neural_ectod
     bmp = _run(y, _signals(inhibited={"TGFB": 0.98}, agonist={"BMP": 10.0}), 8.0)
     assert dual[G["NEURAL"]] > 0.5 > dual[G["NNE"]]
     assert bmp[G["NNE"]] > 0.5 > bmp[G["NEURAL"]]
+
+
+@pytest.mark.parametrize(("k", "tol"), [(12, 0.01), (400, 1e-3)])
+def test_the_cells_bmp_gains_average_to_one(k, tol):
+    """Each cell's SMAD1/5/8 is the culture's mean activity times its gain exp(b ln(phi) - (b
+    sigma)^2 / 2), which averages to 1 over the lognormal sensitivities phi = exp(sigma z): the
+    cohorts' mean is a quadrature of that integral (0.9935 at the default 12 cohorts), and the spread
+    of the gains is lognormal with log-SD b x sigma."""
+    sh = _signals(agonist={"BMP": 0.5})
+    z = cohort_nodes(k)[:, 0]
+    phi = np.exp(P[L.P_sigma_sensitivity] * z)
+    d = cell_env(sh, np.zeros((k, len(GENES))), phi, np.ones(k))
+    gain = np.asarray(d["s_b"]) / float(np.ravel(sh["s_bm"])[0])
+    assert gain.mean() == pytest.approx(1.0, abs=tol)
+    spread = P[L.P_bmp_sensitivity] * P[L.P_sigma_sensitivity]
+    np.testing.assert_allclose(np.log(gain), spread * z - spread**2 / 2, atol=1e-12)
 
 
 def test_wnt_with_low_bmp_makes_neural_crest():

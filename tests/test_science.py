@@ -186,9 +186,10 @@ def test_wnt_blocks_surface_ectoderm_while_it_makes_crest():
     assert at(bmp, "neural_crest", 11) > 0.5
 
 
-def _bmp4_span(**params):
+def _bmp4_doses(**params):
     """Surface ectoderm on day 11 of chambers2009 (SB431542 + Noggin) with BMP4 on days 0-11 at 13
-    doses from 10 to 50 ng/ml, and the dose ratio between 20% and 80% of the cells."""
+    doses from 10 to 50 ng/ml, and the doses at which 20%, 50% and 80% of the cells have left (read
+    on the running maximum, so a dip of a few thousandths cannot move them)."""
     doses = np.geomspace(10, 50, 13)
     nne = np.array(
         [
@@ -202,23 +203,25 @@ def _bmp4_span(**params):
             for x in doses
         ]
     )
-    ec20, ec80 = np.exp(np.interp([0.2, 0.8], nne, np.log(doses)))
-    return nne, ec80 / ec20
+    rising = np.maximum.accumulate(nne)
+    return nne, np.exp(np.interp([0.2, 0.5, 0.8], rising, np.log(doses)))
 
 
 def test_bmp4_gives_graded_mixtures_of_fates_not_an_all_or_none_switch():
     """Under standard culture conditions 'BMP4 acts as a morphogen' (Nemashkalo et al. 2017
     Development 144:3042, abstract): a BMP4 titration gives mixtures of surface ectoderm and neural
-    cells over a range of doses. The cells' BMP gains (bmp_sensitivity) spread the dose at which each
-    crosses its threshold: 20% to 80% surface ectoderm spans 1.8-fold in dose (15 to 28 ng/ml against
-    Noggin), and the response rises with dose. With one gain for every cell it is a switch (1.09-fold:
-    every cell leaves at the same dose, 20-22 ng/ml)."""
-    nne, span = _bmp4_span()
+    cells over a range of doses. In the model the cells' SMAD1/5/8 gains (log-SD bmp_sensitivity x
+    sigma_sensitivity = 0.35) spread the dose at which each crosses its threshold, so 20% to 80% of
+    the cells leave over the gain's own 20-80% spread, exp(2 x 0.8416 x 0.35) = 1.80-fold (measured
+    1.81: 15 to 28 ng/ml), and since the mean gain is 1 the middle stays where the culture switched
+    with one gain for every cell (1.09-fold, all at 20-22 ng/ml)."""
+    nne, (ec20, ec50, ec80) = _bmp4_doses()
     assert np.diff(nne).min() > -0.01
     assert nne[0] < 0.05 < 0.9 < nne[-1]
-    assert span > 1.5
-    _, switch = _bmp4_span(bmp_sensitivity=0.0)
-    assert switch < 1.2
+    assert ec80 / ec20 == pytest.approx(np.exp(2 * 0.8416 * 0.35), rel=0.2)
+    _, (one20, one50, one80) = _bmp4_doses(bmp_sensitivity=0.0)
+    assert one80 / one20 < 1.2
+    assert ec50 == pytest.approx(one50, rel=0.25)
 
 
 def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day_3():
@@ -229,7 +232,7 @@ def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day
     medium (as F31) leaves a majority of crest on day 8 and little surface ectoderm (the cells with
     the highest BMP gain, 0.07 at the defaults); the same pulse on
     days 3-5 makes far fewer ('can impart neural crest character', but not optimally): in the model
-    none to speak of, since its N2B27 cells are neural by day 3."""
+    0.19 at the defaults, since its N2B27 cells are mostly neural by day 3."""
     base = "without Noggin; without SB431542; medium N2B27; days 8; add CHIR99021 3 uM "
     early = ips.simulate(apply_perturbation(G("chambers2009"), base + "0 2").protocol, days=8)
     late = ips.simulate(apply_perturbation(G("chambers2009"), base + "3 5").protocol, days=8)
@@ -241,13 +244,13 @@ def test_border_cells_are_crest_lineage_before_they_express_sox10():
     """The pre-neural border state comes first and SOX10 later (Leung et al. 2016: 'a novel
     pre-neural border state characterized by early WNT/beta-catenin signaling targets', then SOX10+
     crest 'in 5 days'): on day 2 of a CHIR99021 pulse the cells that left pluripotency are scored
-    as crest lineage with almost no SOX10, on day 5 a majority are SOX10+ ('high proportions'; 0.83
-    at the defaults, where the border cells with a low BMP gain are slower). The ectoderm group, with the
-    pluripotent, NMP and mesendoderm cells, is every cell."""
+    as crest lineage with almost no SOX10, on day 5 most are SOX10+ ('high proportions'; 0.83 at
+    the defaults, where the border cells with a low BMP gain are slower). The ectoderm group, with
+    the pluripotent, NMP and mesendoderm cells, is every cell."""
     text = "without Noggin; without SB431542; medium N2B27; add CHIR99021 3 uM 0 2"
     r = ips.simulate(apply_perturbation(G("chambers2009"), text).protocol, days=5)
     assert at(r, "neural_crest", 2) > 0.4 > 0.05 > at(r, "SOX10", 2, "markers")
-    assert at(r, "SOX10", 5, "markers") > 0.5
+    assert at(r, "SOX10", 5, "markers") > 0.7
     rest = r.fractions[["iPSC", "NMP", "mesendoderm"]].sum(axis=1)
     np.testing.assert_allclose(
         r.fractions[list(GROUPS["ectoderm"])].sum(axis=1) + rest, 1.0, atol=1e-9
