@@ -210,8 +210,10 @@ def _bmp4_doses(**params):
 def test_bmp4_gives_graded_mixtures_of_fates_not_an_all_or_none_switch():
     """Under standard culture conditions 'BMP4 acts as a morphogen' (Nemashkalo et al. 2017
     Development 144:3042, abstract): a BMP4 titration gives mixtures of surface ectoderm and neural
-    cells over a range of doses. In the model the cells' SMAD1/5/8 gains (log-SD bmp_sensitivity x
-    sigma_sensitivity = 0.35) spread the dose at which each crosses its threshold, so 20% to 80% of
+    cells over a range of doses (they credit community effects; the model has one, the BMP4 of
+    surface ectoderm, and its grading comes from the cells' gains). The cells' SMAD1/5/8 gains
+    (log-SD bmp_sensitivity x sigma_sensitivity = 0.35) spread the dose at which each crosses its
+    threshold, so 20% to 80% of
     the cells leave over the gain's own 20-80% spread, exp(2 x 0.8416 x 0.35) = 1.80-fold (measured
     1.81: 15 to 28 ng/ml), and since the mean gain is 1 the middle stays where the culture switched
     with one gain for every cell (1.09-fold, all at 20-22 ng/ml)."""
