@@ -7,6 +7,7 @@ import pytest
 
 import ipscsim as ips
 from conftest import at
+from ipscsim.model.parameters import param_table
 from ipscsim.model.readouts import GROUPS
 from ipscsim.protocols.compounds import registry
 from ipscsim.validation.perturbations import apply_perturbation
@@ -213,14 +214,16 @@ def test_bmp4_gives_graded_mixtures_of_fates_not_an_all_or_none_switch():
     cells over a range of doses (they credit community effects; the model has one, the BMP4 of
     surface ectoderm, and its grading comes from the cells' gains). The cells' SMAD1/5/8 gains
     (log-SD bmp_sensitivity x sigma_sensitivity = 0.35) spread the dose at which each crosses its
-    threshold, so 20% to 80% of
-    the cells leave over the gain's own 20-80% spread, exp(2 x 0.8416 x 0.35) = 1.80-fold (measured
-    1.81: 15 to 28 ng/ml), and since the mean gain is 1 the middle stays where the culture switched
-    with one gain for every cell (1.09-fold, all at 20-22 ng/ml)."""
+    threshold, so 20% to 80% of the cells leave over the gains' own 20-80% spread,
+    exp(2 x 0.8416 x 0.35) = 1.80-fold (measured 1.81: 15 to 28 ng/ml), and since the mean gain is 1
+    the middle stays where the culture switched with one gain for every cell (1.09-fold, all at
+    20-22 ng/ml)."""
+    table = param_table()
+    spread = table["bmp_sensitivity"].value * table["sigma_sensitivity"].value
     nne, (ec20, ec50, ec80) = _bmp4_doses()
     assert np.diff(nne).min() > -0.01
     assert nne[0] < 0.05 < 0.9 < nne[-1]
-    assert ec80 / ec20 == pytest.approx(np.exp(2 * 0.8416 * 0.35), rel=0.2)
+    assert ec80 / ec20 == pytest.approx(np.exp(2 * 0.8416 * spread), rel=0.2)
     _, (one20, one50, one80) = _bmp4_doses(bmp_sensitivity=0.0)
     assert one80 / one20 < 1.2
     assert ec50 == pytest.approx(one50, rel=0.25)
