@@ -145,6 +145,37 @@ def test_cyclopamine_competes_with_sag_but_caps_the_response_to_shh():
     assert _smo_activity(SHH=1e9, cyclopamine=cyc) < 0.5 * _smo_activity(SHH=10.0)  # 200 ng/ml
 
 
+@pytest.mark.parametrize("free", [1.0, 0.3, 1e-9])
+def test_tankyrase_inhibition_blocks_ligand_wnt_but_only_part_of_gsk3_inhibition(free):
+    """A tankyrase inhibitor (XAV939) stabilises Axin, which 'completely' blocks ligand-driven WNT
+    signalling but only about half of the signalling that arises below the destruction complex (Lau
+    et al. 2013: ~50% of APC-mutation-driven signalling), where GSK3 inhibition (CHIR99021) acts.
+    With the ligand alone the inhibitor's free share scales the WNT activity, F x sat(l^2) as before
+    the split; with GSK3 inhibition alone a saturating inhibitor leaves 1 - tnks_gsk3 of it; with no
+    inhibitor the two inputs add inside one Hill-2 function."""
+    t = P[L.P_tnks_gsk3]
+    gsk = {"inhibited": {"WNT": 1 - free}} if free < 1 else {}
+
+    def s_w(**agonist):
+        d = cell_env(
+            _signals(agonist=agonist, **gsk), np.zeros((1, len(GENES))), np.ones(1), np.ones(1)
+        )
+        return float(np.ravel(d["s_w"])[0])
+
+    def sat2(x):
+        return x * x / (1 + x * x)
+
+    basal = P[L.P_wnt_basal]
+    lig = 2.0 + basal
+    assert s_w(WNT=2.0) == pytest.approx(free * sat2(lig), rel=1e-12)
+    g = 1.5
+    assert s_w(GSK3=g) == pytest.approx(
+        (g + basal) * (free * basal + (1 - t * (1 - free)) * g) / (1 + (g + basal) ** 2), rel=1e-12
+    )
+    if free == 1.0:
+        assert s_w(WNT=2.0, GSK3=g) == pytest.approx(sat2(lig + g), rel=1e-12)
+
+
 def test_smoothened_signalling_adapts_through_ptch1():
     """Dessaud et al. 2007: GLI activity rises, then falls under constant SHH as PTCH1 accumulates."""
     y0 = _neural_cell(0.0)

@@ -61,13 +61,14 @@ def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
     """Lane form: A cell's contributions to the culture's Nodal, BMP and Delta."""
     y_o = y[o * SY:]
     for l in range(nl):
-        v_wnt_m = ((a[2 * S + l] + p[7 * S + l]) / z[2 * S + l])  # the medium's WNT input
+        v_wnt_lig_m = ((a[2 * S + l] + p[7 * S + l]) / z[2 * S + l])  # the medium's WNT ligand input
+        v_wnt_m = (v_wnt_lig_m + a[17 * S + l])  # ... with GSK3 inhibition (CHIR99021)
         v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[6 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
-        v_wnt_on = (f[2 * S + l] * sat((v_wnt_m * v_wnt_m)))  # ... and the WNT activity it gives
-        v_bmp_wnt_m = (p[121 * S + l] * rep2i(v_erk, ip[122 * S + l]))  # ectoderm's BMP4 at full WNT (FGF opposes)
-        e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[118 * S + l] * max(y_o[5 * SY + l], 0.0))) + (p[119 * S + l] * max(y_o[6 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
-        v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[92 * S + l]) * den2i(y_o[1 * SY + l], ip[91 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[89 * S + l]) * den2i(y_o[5 * SY + l], ip[89 * S + l])))  # ectoderm that left pluripotency, not yet neural
-        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[120 * S + l] * max(y_o[5 * SY + l], 0.0))) + ((v_bmp_wnt_m * max(v_wnt_on, max(y_o[4 * SY + l], 0.0))) * v_ecto))  # BMP4 of
+        v_wnt_on = ((v_wnt_m * ((f[2 * S + l] * v_wnt_lig_m) + ((1.0 - (p[8 * S + l] * (1.0 - f[2 * S + l]))) * a[17 * S + l]))) / (1.0 + (v_wnt_m * v_wnt_m)))
+        v_bmp_wnt_m = (p[122 * S + l] * rep2i(v_erk, ip[123 * S + l]))  # ectoderm's BMP4 at full WNT (FGF opposes)
+        e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[119 * S + l] * max(y_o[5 * SY + l], 0.0))) + (p[120 * S + l] * max(y_o[6 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
+        v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[93 * S + l]) * den2i(y_o[1 * SY + l], ip[92 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l])))  # ectoderm that left pluripotency, not yet neural
+        e[1 * S + l] = ((max(y_o[2 * SY + l], 0.0) + (p[121 * S + l] * max(y_o[5 * SY + l], 0.0))) + ((v_bmp_wnt_m * max(v_wnt_on, max(y_o[4 * SY + l], 0.0))) * v_ecto))  # BMP4 of
         e[2 * S + l] = max(y_o[20 * SY + l], 0.0)  # Delta follows the proneural factor
 
 
@@ -77,28 +78,28 @@ def shared_lanes(nl, a, f, z, env, p, ip, dp, sh):
     for l in range(nl):
         v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[6 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
         sh[0 * S + l] = (1.0 + (env[5 * S + l] * (p[5 * S + l] - 1.0)))  # aggregates hold endogenous signals back
-        sh[1 * S + l] = ((a[0 * S + l] + ((((sh[0 * S + l] * p[3 * S + l]) * env[4 * S + l]) * ip[8 * S + l]) * env[0 * S + l])) / z[0 * S + l])
+        sh[1 * S + l] = ((a[0 * S + l] + ((((sh[0 * S + l] * p[3 * S + l]) * env[4 * S + l]) * ip[9 * S + l]) * env[0 * S + l])) / z[0 * S + l])
         sh[2 * S + l] = (f[0 * S + l] * sat(sh[1 * S + l]))  # SMAD2/3 activity
-        sh[3 * S + l] = ((p[107 * S + l] * hill8i(sh[2 * S + l], ip[108 * S + l])) * rep2i((f[12 * S + l] * sat((a[12 * S + l] / z[12 * S + l]))), ip[109 * S + l]))  # to endoderm
+        sh[3 * S + l] = ((p[108 * S + l] * hill8i(sh[2 * S + l], ip[109 * S + l])) * rep2i((f[12 * S + l] * sat((a[12 * S + l] / z[12 * S + l]))), ip[110 * S + l]))  # to endoderm
         sh[4 * S + l] = min(1.0, (4.836 * math.exp(((-math.log(env[6 * S + l])) / 3.0))))  # share of an aggregate's cells at its surface
-        sh[5 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[124 * S + l])))  # share of cells at colony edges (monolayer)
+        sh[5 * S + l] = (1.0 / (1.0 + (env[4 * S + l] * ip[125 * S + l])))  # share of cells at colony edges (monolayer)
         sh[6 * S + l] = (sh[5 * S + l] + (env[5 * S + l] * (sh[4 * S + l] - sh[5 * S + l])))  # ... or at an aggregate's surface
         sh[7 * S + l] = ((a[1 * S + l] + ((sh[0 * S + l] * p[4 * S + l]) * env[1 * S + l])) / z[1 * S + l])
-        sh[8 * S + l] = ((f[1 * S + l] * sat(sh[7 * S + l])) * (sh[6 * S + l] + (((1.0 - sh[6 * S + l]) * p[123 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8 of the mean
+        sh[8 * S + l] = ((f[1 * S + l] * sat(sh[7 * S + l])) * (sh[6 * S + l] + (((1.0 - sh[6 * S + l]) * p[124 * S + l]) * sh[0 * S + l])))  # SMAD1/5/8 of the mean
         sh[9 * S + l] = v_erk  # FGF/ERK activity (MEDIUM)
         sh[10 * S + l] = (f[6 * S + l] * env[2 * S + l])  # Notch input from neighbours' Delta
         sh[11 * S + l] = sat(a[8 * S + l])  # TetOn induction
         sh[12 * S + l] = sat(a[13 * S + l])  # cAMP/PKA
         sh[13 * S + l] = (1.0 - f[14 * S + l])  # share of HDAC activity inhibited
         sh[14 * S + l] = sat(a[15 * S + l])  # gp130/STAT3
-        sh[15 * S + l] = (1.0 - ((((1.0 - ((p[188 * S + l] * f[9 * S + l]) * sat(((p[192 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[189 * S + l] * f[10 * S + l]) * sat(((p[193 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[190 * S + l] * f[11 * S + l]) * sat(((p[194 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[191 * S + l] * f[12 * S + l]) * sat(((p[195 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
+        sh[15 * S + l] = (1.0 - ((((1.0 - ((p[189 * S + l] * f[9 * S + l]) * sat(((p[193 * S + l] * a[9 * S + l]) / z[9 * S + l])))) * (1.0 - ((p[190 * S + l] * f[10 * S + l]) * sat(((p[194 * S + l] * a[10 * S + l]) / z[10 * S + l]))))) * (1.0 - ((p[191 * S + l] * f[11 * S + l]) * sat(((p[195 * S + l] * a[11 * S + l]) / z[11 * S + l]))))) * (1.0 - ((p[192 * S + l] * f[12 * S + l]) * sat(((p[196 * S + l] * a[12 * S + l]) / z[12 * S + l]))))))  # neurotrophic support of neurons: each
         sh[16 * S + l] = (env[9 * S + l] + env[10 * S + l])  # the line carries an inducible cassette
         sh[17 * S + l] = max((1.0 - env[3 * S + l]), 0.0)  # contact inhibition of division
-        sh[18 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[78 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
-        sh[19 * S + l] = (((p[72 * S + l] * (1.0 - (p[73 * S + l] * sh[15 * S + l]))) * (1.0 - (p[187 * S + l] * sh[12 * S + l]))) + ((p[80 * S + l] * p[186 * S + l]) * sh[18 * S + l]))  # neuron death (1/day; dissociation: more)
-        sh[20 * S + l] = (((p[72 * S + l] * ((env[8 * S + l] * (1.0 - p[73 * S + l])) + ((env[11 * S + l] * p[73 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[187 * S + l] * sh[12 * S + l]))) + ((p[80 * S + l] * p[186 * S + l]) * sh[18 * S + l]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
-        sh[21 * S + l] = (p[74 * S + l] * (1.0 + (p[196 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
-        sh[22 * S + l] = ((sh[10 * S + l] * sh[10 * S + l]) / (p[49 * S + l] + (sh[10 * S + l] * sh[10 * S + l])))
+        sh[18 * S + l] = ((dp[0 * S + l] * env[7 * S + l]) * (1.0 - (p[79 * S + l] * (1.0 - f[7 * S + l]))))  # dissociation hazard (1/day)
+        sh[19 * S + l] = (((p[73 * S + l] * (1.0 - (p[74 * S + l] * sh[15 * S + l]))) * (1.0 - (p[188 * S + l] * sh[12 * S + l]))) + ((p[81 * S + l] * p[187 * S + l]) * sh[18 * S + l]))  # neuron death (1/day; dissociation: more)
+        sh[20 * S + l] = (((p[73 * S + l] * ((env[8 * S + l] * (1.0 - p[74 * S + l])) + ((env[11 * S + l] * p[74 * S + l]) * (1.0 - sh[15 * S + l])))) * (1.0 - (p[188 * S + l] * sh[12 * S + l]))) + ((p[81 * S + l] * p[187 * S + l]) * sh[18 * S + l]))  # MN death (1/day); the genotype scales unpreventable and withdrawal death apart
+        sh[21 * S + l] = (p[75 * S + l] * (1.0 + (p[197 * S + l] * sh[12 * S + l])))  # CHAT maturation of motor neurons (1/day)
+        sh[22 * S + l] = ((sh[10 * S + l] * sh[10 * S + l]) / (p[50 * S + l] + (sh[10 * S + l] * sh[10 * S + l])))
 
 
 @jit(inline="always")
@@ -107,69 +108,70 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     out_oo = out[oo * SY:]
     y_o = y[o * SY:]
     for l in range(nl):
-        v_lw = (((phi[l] * a[2 * S + l]) + p[7 * S + l]) / z[2 * S + l])
-        v_s_w = (f[2 * S + l] * sat((v_lw * v_lw)))  # WNT/beta-catenin (Hill 2 in the ligand)
+        v_lig = (((phi[l] * a[2 * S + l]) + p[7 * S + l]) / z[2 * S + l])  # WNT ligand input (receptor level)
+        v_lw = (v_lig + (phi[l] * a[17 * S + l]))  # ... and GSK3 inhibition, below Axin
+        v_s_w = ((v_lw * ((f[2 * S + l] * v_lig) + (((1.0 - (p[8 * S + l] * (1.0 - f[2 * S + l]))) * phi[l]) * a[17 * S + l]))) / (1.0 + (v_lw * v_lw)))  # WNT/
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
         v_s_b = (sh[8 * S + l] * math.exp(((p[2 * S + l] * math.log(phi[l])) - (0.5 * (((p[2 * S + l] * p[0 * S + l])) * ((p[2 * S + l] * p[0 * S + l])))))))
-        v_perm = ((1.0) / (den2i(sh[2 * S + l], ip[21 * S + l]) * den2i(v_s_b, ip[22 * S + l])))  # SMAD-low permissiveness for neural fate
+        v_perm = ((1.0) / (den2i(sh[2 * S + l], ip[22 * S + l]) * den2i(v_s_b, ip[23 * S + l])))  # SMAD-low permissiveness for neural fate
         v_l_hh = ((phi[l] * a[5 * S + l]) / z[5 * S + l])  # SHH protein, on Patched (upstream of Smo)
         v_m_hh = ((phi[l] * a[16 * S + l]) / z[16 * S + l])  # Smo-site agonists (SAG); F_SMO shifts them
-        v_s_hh = ((((f[5 * S + l] * f[16 * S + l]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16 * S + l] * v_m_hh))) / (1.0 + (p[154 * S + l] * sh[12 * S + l])))  # Smo
+        v_s_hh = ((((f[5 * S + l] * f[16 * S + l]) * (v_l_hh + v_m_hh)) / ((1.0 + v_l_hh) + (f[16 * S + l] * v_m_hh))) / (1.0 + (p[155 * S + l] * sh[12 * S + l])))  # Smo
         v_nep = min(max(y_o[1 * SY + l], 0.0), 1.0)
         v_oth = (((max(y_o[2 * SY + l], 0.0) + max(y_o[3 * SY + l], 0.0)) + max(y_o[5 * SY + l], 0.0)) + max(y_o[6 * SY + l], 0.0))  # other programmes
-        v_comp = rep4i(y_o[8 * SY + l], ip[128 * S + l])  # competence of young neural cells
-        out_oo[0 * SY + l] = (((theta[l] * p[9 * S + l]) * (1.0 - (p[164 * S + l] * sh[13 * S + l]))) * (((((dp[5 * S + l] * sh[2 * S + l]) * hill2i(y_o[0 * SY + l], ip[10 * S + l])) * ((1.0 - p[11 * S + l]) + (p[11 * S + l] * sh[9 * S + l]))) / (((((1.0 + (((y_o[1 * SY + l] * ip[12 * S + l])) * ((y_o[1 * SY + l] * ip[12 * S + l])))) + (((v_oth * ip[13 * S + l])) * ((v_oth * ip[13 * S + l])))) + (((v_s_b * ip[15 * S + l])) * ((v_s_b * ip[15 * S + l])))) + (((v_s_ra * ip[16 * S + l])) * ((v_s_ra * ip[16 * S + l])))) + (((v_s_w * ip[14 * S + l])) * ((v_s_w * ip[14 * S + l]))))) - y_o[0 * SY + l]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
-        v_drive_n = ((v_perm + (p[20 * S + l] * v_s_ra)) + ((p[117 * S + l] * max(y_o[6 * SY + l], 0.0)) * (1.0 - v_s_w)))
-        out_oo[1 * SY + l] = ((theta[l] * p[17 * S + l]) * (((dp[6 * S + l] * ((p[19 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[18 * S + l]))) / (den2i(y_o[0 * SY + l], ip[23 * S + l]) * den2i(y_o[2 * SY + l], ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l]) * den2i((max(y_o[6 * SY + l], 0.0) * sh[9 * S + l]), ip[90 * S + l]))) - y_o[1 * SY + l]))
-        v_drive_nne = ((hill2i(v_s_b, ip[94 * S + l])) / (den2i(v_s_w, ip[95 * S + l]) * den2i(sh[2 * S + l], ip[102 * S + l])))
-        out_oo[2 * SY + l] = ((theta[l] * p[87 * S + l]) * (((dp[7 * S + l] * ((p[93 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[88 * S + l]))) / (den2i(y_o[0 * SY + l], ip[92 * S + l]) * den2i(y_o[1 * SY + l], ip[91 * S + l]) * den2i((y_o[3 * SY + l] + y_o[4 * SY + l]), ip[89 * S + l]) * den2i(y_o[5 * SY + l], ip[89 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[89 * S + l]))) - y_o[2 * SY + l]))
-        v_crest_env = (hill2i(v_s_b, ip[99 * S + l]) * rep2i(sh[2 * S + l], ip[101 * S + l]))  # some BMP, little SMAD2/3 (crest, border)
-        v_drive_nc = ((y_o[4 * SY + l] * v_crest_env) * rep2i(v_s_b, ip[100 * S + l]))  # WNT acts through the border state
-        out_oo[3 * SY + l] = ((theta[l] * p[87 * S + l]) * (((dp[7 * S + l] * ((p[96 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[88 * S + l]))) / (den2i(y_o[0 * SY + l], ip[92 * S + l]) * den2i(y_o[7 * SY + l], ip[103 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[5 * SY + l], ip[89 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[89 * S + l]))) - y_o[3 * SY + l]))
-        out_oo[4 * SY + l] = ((theta[l] * p[97 * S + l]) * (((dp[7 * S + l] * (((p[98 * S + l] * v_s_w) * v_crest_env) + hill2i(y_o[4 * SY + l], ip[88 * S + l]))) / (den2i(y_o[1 * SY + l], ip[91 * S + l]) * den2i(y_o[2 * SY + l], ip[89 * S + l]) * den2i(y_o[5 * SY + l], ip[89 * S + l]))) - y_o[4 * SY + l]))  # pre-neural border (Leung et al. 2016): early WNT targets, set before the cells
-        v_drive_me = (((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[105 * S + l])) + (p[106 * S + l] * v_s_b))) + (sh[3 * S + l] * hill2i(y_o[0 * SY + l], ip[105 * S + l]))) + ((((p[110 * S + l] * max(y_o[6 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[114 * S + l])))  # primitive streak: epiblast only or near-maximal SMAD2/3 unopposed by PI3K (endoderm) paraxial mesoderm from NMPs
-        out_oo[5 * SY + l] = ((theta[l] * p[87 * S + l]) * (((dp[7 * S + l] * ((p[104 * S + l] * v_drive_me) + hill2i(y_o[5 * SY + l], ip[88 * S + l]))) / (den2i(y_o[1 * SY + l], ip[91 * S + l]) * den2i((y_o[2 * SY + l] * hill2i(y_o[0 * SY + l], ip[105 * S + l])), ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]))) - y_o[5 * SY + l]))  # in epiblast
+        v_comp = rep4i(y_o[8 * SY + l], ip[129 * S + l])  # competence of young neural cells
+        out_oo[0 * SY + l] = (((theta[l] * p[10 * S + l]) * (1.0 - (p[165 * S + l] * sh[13 * S + l]))) * (((((dp[5 * S + l] * sh[2 * S + l]) * hill2i(y_o[0 * SY + l], ip[11 * S + l])) * ((1.0 - p[12 * S + l]) + (p[12 * S + l] * sh[9 * S + l]))) / (((((1.0 + (((y_o[1 * SY + l] * ip[13 * S + l])) * ((y_o[1 * SY + l] * ip[13 * S + l])))) + (((v_oth * ip[14 * S + l])) * ((v_oth * ip[14 * S + l])))) + (((v_s_b * ip[16 * S + l])) * ((v_s_b * ip[16 * S + l])))) + (((v_s_ra * ip[17 * S + l])) * ((v_s_ra * ip[17 * S + l])))) + (((v_s_w * ip[15 * S + l])) * ((v_s_w * ip[15 * S + l]))))) - y_o[0 * SY + l]))  # HDAC inhibition slows the exit (Balmer et al. 2012)
+        v_drive_n = ((v_perm + (p[21 * S + l] * v_s_ra)) + ((p[118 * S + l] * max(y_o[6 * SY + l], 0.0)) * (1.0 - v_s_w)))
+        out_oo[1 * SY + l] = ((theta[l] * p[18 * S + l]) * (((dp[6 * S + l] * ((p[20 * S + l] * v_drive_n) + hill2i(y_o[1 * SY + l], ip[19 * S + l]))) / (den2i(y_o[0 * SY + l], ip[24 * S + l]) * den2i(y_o[2 * SY + l], ip[91 * S + l]) * den2i(y_o[3 * SY + l], ip[91 * S + l]) * den2i(y_o[5 * SY + l], ip[91 * S + l]) * den2i((max(y_o[6 * SY + l], 0.0) * sh[9 * S + l]), ip[91 * S + l]))) - y_o[1 * SY + l]))
+        v_drive_nne = ((hill2i(v_s_b, ip[95 * S + l])) / (den2i(v_s_w, ip[96 * S + l]) * den2i(sh[2 * S + l], ip[103 * S + l])))
+        out_oo[2 * SY + l] = ((theta[l] * p[88 * S + l]) * (((dp[7 * S + l] * ((p[94 * S + l] * v_drive_nne) + hill2i(y_o[2 * SY + l], ip[89 * S + l]))) / (den2i(y_o[0 * SY + l], ip[93 * S + l]) * den2i(y_o[1 * SY + l], ip[92 * S + l]) * den2i((y_o[3 * SY + l] + y_o[4 * SY + l]), ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[90 * S + l]))) - y_o[2 * SY + l]))
+        v_crest_env = (hill2i(v_s_b, ip[100 * S + l]) * rep2i(sh[2 * S + l], ip[102 * S + l]))  # some BMP, little SMAD2/3 (crest, border)
+        v_drive_nc = ((y_o[4 * SY + l] * v_crest_env) * rep2i(v_s_b, ip[101 * S + l]))  # WNT acts through the border state
+        out_oo[3 * SY + l] = ((theta[l] * p[88 * S + l]) * (((dp[7 * S + l] * ((p[97 * S + l] * v_drive_nc) + hill2i(y_o[3 * SY + l], ip[89 * S + l]))) / (den2i(y_o[0 * SY + l], ip[93 * S + l]) * den2i(y_o[7 * SY + l], ip[104 * S + l]) * den2i(y_o[2 * SY + l], ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[90 * S + l]))) - y_o[3 * SY + l]))
+        out_oo[4 * SY + l] = ((theta[l] * p[98 * S + l]) * (((dp[7 * S + l] * (((p[99 * S + l] * v_s_w) * v_crest_env) + hill2i(y_o[4 * SY + l], ip[89 * S + l]))) / (den2i(y_o[1 * SY + l], ip[92 * S + l]) * den2i(y_o[2 * SY + l], ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l]))) - y_o[4 * SY + l]))  # pre-neural border (Leung et al. 2016): early WNT targets, set before the cells
+        v_drive_me = (((v_s_w * ((sh[2 * S + l] * hill2i(y_o[0 * SY + l], ip[106 * S + l])) + (p[107 * S + l] * v_s_b))) + (sh[3 * S + l] * hill2i(y_o[0 * SY + l], ip[106 * S + l]))) + ((((p[111 * S + l] * max(y_o[6 * SY + l], 0.0)) * v_s_w) * v_s_w) * rep2i(v_s_ra, ip[115 * S + l])))  # primitive streak: epiblast only or near-maximal SMAD2/3 unopposed by PI3K (endoderm) paraxial mesoderm from NMPs
+        out_oo[5 * SY + l] = ((theta[l] * p[88 * S + l]) * (((dp[7 * S + l] * ((p[105 * S + l] * v_drive_me) + hill2i(y_o[5 * SY + l], ip[89 * S + l]))) / (den2i(y_o[1 * SY + l], ip[92 * S + l]) * den2i((y_o[2 * SY + l] * hill2i(y_o[0 * SY + l], ip[106 * S + l])), ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[90 * S + l]))) - y_o[5 * SY + l]))  # in epiblast
         v_wf = (v_s_w * sh[9 * S + l])
-        out_oo[6 * SY + l] = ((theta[l] * p[111 * S + l]) * (((hill2i(v_wf, ip[112 * S + l])) / (den2i(sh[2 * S + l], ip[113 * S + l]) * den2i(v_s_ra, ip[114 * S + l]) * den2i(v_s_b, ip[115 * S + l]) * den2i(y_o[7 * SY + l], ip[116 * S + l]) * den2i(y_o[5 * SY + l], ip[89 * S + l]) * den2i(y_o[3 * SY + l], ip[89 * S + l]))) - y_o[6 * SY + l]))
-        out_oo[7 * SY + l] = ((((theta[l] * p[125 * S + l]) * v_nep) * ((p[126 * S + l] + (p[127 * S + l] * max(y_o[6 * SY + l], 0.0))) + y_o[7 * SY + l])) * (1.0 - y_o[7 * SY + l]))  # NMP: SOX1 sooner
+        out_oo[6 * SY + l] = ((theta[l] * p[112 * S + l]) * (((hill2i(v_wf, ip[113 * S + l])) / (den2i(sh[2 * S + l], ip[114 * S + l]) * den2i(v_s_ra, ip[115 * S + l]) * den2i(v_s_b, ip[116 * S + l]) * den2i(y_o[7 * SY + l], ip[117 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l]) * den2i(y_o[3 * SY + l], ip[90 * S + l]))) - y_o[6 * SY + l]))
+        out_oo[7 * SY + l] = ((((theta[l] * p[126 * S + l]) * v_nep) * ((p[127 * S + l] + (p[128 * S + l] * max(y_o[6 * SY + l], 0.0))) + y_o[7 * SY + l])) * (1.0 - y_o[7 * SY + l]))  # NMP: SOX1 sooner
         out_oo[8 * SY + l] = (theta[l] * v_nep)
-        v_h_ra = hill(v_s_ra, p[131 * S + l])
-        v_lv_ra = (p[130 * S + l] * v_h_ra)
-        v_lv_w = (p[132 * S + l] * hill2i(v_s_w, ip[133 * S + l]))
-        v_lv_fgf = (((p[134 * S + l] * hill4i(sh[9 * S + l], ip[136 * S + l])) * rep4i(y_o[8 * SY + l], ip[135 * S + l])) * (1.0 - v_h_ra))
-        v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[138 * S + l])
-        out_oo[9 * SY + l] = (theta[l] * ((((p[129 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[6 * SY + l], 0.0)))) * max((v_lv_target - y_o[9 * SY + l]), 0.0)) + (((p[137 * S + l] * max(y_o[6 * SY + l], 0.0)) * hill2i(v_wf, ip[112 * S + l])) * (rep2i(y_o[9 * SY + l], ip[138 * S + l]) + (p[139 * S + l] * sh[2 * S + l])))))
-        v_s_eff = ((v_s_hh / (1.0 + (p[153 * S + l] * max(y_o[10 * SY + l], 0.0)))) * rep2i(v_s_b, ip[155 * S + l]))  # PTCH1: adaptation; BMP opposes
-        out_oo[11 * SY + l] = (((theta[l] * p[24 * S + l]) * p[46 * S + l]) * ((v_s_eff * v_nep) - y_o[11 * SY + l]))
-        out_oo[10 * SY + l] = ((theta[l] * p[147 * S + l]) * (y_o[11 * SY + l] - y_o[10 * SY + l]))
-        out_oo[12 * SY + l] = ((theta[l] * p[148 * S + l]) * ((((p[149 * S + l] * v_perm * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)) * (1.0 - y_o[12 * SY + l])) / (den2i(v_s_ra, ip[151 * S + l]) * den4i(y_o[8 * SY + l], ip[152 * S + l]))) + (dp[10 * S + l] * hill2i(y_o[12 * SY + l], ip[150 * S + l]))) - y_o[12 * SY + l]))  # set at neural induction unless RA; then kept on or off
+        v_h_ra = hill(v_s_ra, p[132 * S + l])
+        v_lv_ra = (p[131 * S + l] * v_h_ra)
+        v_lv_w = (p[133 * S + l] * hill2i(v_s_w, ip[134 * S + l]))
+        v_lv_fgf = (((p[135 * S + l] * hill4i(sh[9 * S + l], ip[137 * S + l])) * rep4i(y_o[8 * SY + l], ip[136 * S + l])) * (1.0 - v_h_ra))
+        v_lv_target = min((smax(v_lv_ra, v_lv_w, 0.5) + v_lv_fgf), p[139 * S + l])
+        out_oo[9 * SY + l] = (theta[l] * ((((p[130 * S + l] * v_comp) * max((1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)), (v_nep + max(y_o[6 * SY + l], 0.0)))) * max((v_lv_target - y_o[9 * SY + l]), 0.0)) + (((p[138 * S + l] * max(y_o[6 * SY + l], 0.0)) * hill2i(v_wf, ip[113 * S + l])) * (rep2i(y_o[9 * SY + l], ip[139 * S + l]) + (p[140 * S + l] * sh[2 * S + l])))))
+        v_s_eff = ((v_s_hh / (1.0 + (p[154 * S + l] * max(y_o[10 * SY + l], 0.0)))) * rep2i(v_s_b, ip[156 * S + l]))  # PTCH1: adaptation; BMP opposes
+        out_oo[11 * SY + l] = (((theta[l] * p[25 * S + l]) * p[47 * S + l]) * ((v_s_eff * v_nep) - y_o[11 * SY + l]))
+        out_oo[10 * SY + l] = ((theta[l] * p[148 * S + l]) * (y_o[11 * SY + l] - y_o[10 * SY + l]))
+        out_oo[12 * SY + l] = ((theta[l] * p[149 * S + l]) * ((((p[150 * S + l] * v_perm * (1.0 - min(max(y_o[0 * SY + l], 0.0), 1.0)) * (1.0 - y_o[12 * SY + l])) / (den2i(v_s_ra, ip[152 * S + l]) * den4i(y_o[8 * SY + l], ip[153 * S + l]))) + (dp[10 * S + l] * hill2i(y_o[12 * SY + l], ip[151 * S + l]))) - y_o[12 * SY + l]))  # set at neural induction unless RA; then kept on or off
         v_g = min(max(y_o[11 * SY + l], 0.0), 1.0)
         v_r3 = (y_o[12 * SY + l] * (1.0 - v_g))  # GLI repressor: GLI3 not turned activator;
-        out_oo[13 * SY + l] = ((theta[l] * p[156 * S + l]) * (((dp[8 * S + l] * (((p[158 * S + l] * hill4i(v_g, ip[159 * S + l])) * rep4i(y_o[8 * SY + l], ip[160 * S + l])) + hill2i(y_o[13 * SY + l], ip[157 * S + l]))) * v_nep) - y_o[13 * SY + l]))
-        v_fprep = rep2i(y_o[13 * SY + l], ip[161 * S + l])
-        v_gp = (p[43 * S + l] * v_fprep)
-        v_pr_pax = ((p[25 * S + l] * v_gp) / ((((1.0 + (p[31 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[32 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (p[31 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[32 * S + l] * y_o[16 * SY + l]))))))
-        v_late = rep4i(y_o[8 * SY + l], ip[170 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
-        v_pr_oli = ((((p[26 * S + l] * v_gp) * (1.0 + ((p[42 * S + l] * p[29 * S + l]) * v_g))) / (1.0 + (p[29 * S + l] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[34 * S + l]) * y_o[16 * SY + l])) * (1.0 + (p[36 * S + l] * y_o[17 * SY + l])))) * (((1.0 + (((v_late * v_late) * p[34 * S + l]) * y_o[16 * SY + l])) * (1.0 + (p[36 * S + l] * y_o[17 * SY + l]))))))
-        v_pr_nkx = ((((p[27 * S + l] * v_gp) * (1.0 + ((p[42 * S + l] * p[30 * S + l]) * v_g))) / (1.0 + p[30 * S + l])) / (((((1.0 + (p[35 * S + l] * y_o[14 * SY + l])) * (1.0 + ((v_late * p[33 * S + l]) * y_o[15 * SY + l]))) * (1.0 + (p[38 * S + l] * y_o[17 * SY + l])))) * ((((1.0 + (p[35 * S + l] * y_o[14 * SY + l])) * (1.0 + ((v_late * p[33 * S + l]) * y_o[15 * SY + l]))) * (1.0 + (p[38 * S + l] * y_o[17 * SY + l]))))))
-        v_pr_irx = ((p[28 * S + l] * v_gp) / ((((1.0 + (p[37 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[39 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (p[37 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[39 * S + l] * y_o[16 * SY + l]))))))
-        v_pr_nk6 = (((p[44 * S + l] * v_gp) * (1.0 + ((p[42 * S + l] * p[45 * S + l]) * v_g))) / (1.0 + (p[45 * S + l] * (v_g + v_r3))))
-        v_rp = (theta[l] * p[24 * S + l])
-        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[7 * SY + l], ip[184 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
-        out_oo[14 * SY + l] = (v_rp * (((p[40 * S + l] * v_nep) * sat(v_pr_pax)) - (p[41 * S + l] * y_o[14 * SY + l])))
-        out_oo[15 * SY + l] = (v_rp * (((p[40 * S + l] * v_dne) * sat(v_pr_oli)) - (p[41 * S + l] * y_o[15 * SY + l])))
-        out_oo[16 * SY + l] = (v_rp * (((p[40 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[41 * S + l] * y_o[16 * SY + l])))
-        out_oo[17 * SY + l] = (v_rp * (((p[40 * S + l] * v_dne) * sat(v_pr_irx)) - (p[41 * S + l] * y_o[17 * SY + l])))
-        out_oo[18 * SY + l] = (v_rp * (((p[40 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[41 * S + l] * y_o[18 * SY + l])))
-        out_oo[19 * SY + l] = ((theta[l] * p[47 * S + l]) * (sh[22 * S + l] - y_o[19 * SY + l]))
-        v_drive_ng = (((max(y_o[7 * SY + l], 0.0) * ((p[51 * S + l] + (p[52 * S + l] * y_o[15 * SY + l])) + (p[53 * S + l] * v_s_ra)) * (1.0 + (p[163 * S + l] * sh[13 * S + l]))) / (den2i(sh[9 * S + l], ip[54 * S + l]) * den2i(v_s_w, ip[55 * S + l]) * den2i(y_o[0 * SY + l], ip[56 * S + l]) * den2i(y_o[21 * SY + l], ip[176 * S + l]) * den2i(y_o[13 * SY + l], ip[162 * S + l]))) / (1.0 + ((p[50 * S + l] * y_o[19 * SY + l]) * y_o[19 * SY + l])))
-        out_oo[20 * SY + l] = ((theta[l] * p[48 * S + l]) * (v_drive_ng - y_o[20 * SY + l]))
-        out_oo[21 * SY + l] = ((theta[l] * p[165 * S + l]) * (((dp[9 * S + l] * (((((p[167 * S + l] * hill4i(y_o[8 * SY + l], ip[169 * S + l])) * (1.0 + (p[174 * S + l] * sh[9 * S + l]))) * (1.0 + (p[175 * S + l] * sh[14 * S + l]))) + ((p[168 * S + l] * hill4i(y_o[15 * SY + l], ip[63 * S + l])) * hill4i(y_o[16 * SY + l], ip[63 * S + l]))) + hill2i(y_o[21 * SY + l], ip[166 * S + l]))) * v_nep) - y_o[21 * SY + l]))  # pre-OPCs: gliogenic
-        out_oo[22 * SY + l] = ((theta[l] * p[171 * S + l]) * (((hill8i(y_o[21 * SY + l], ip[63 * S + l]) * hill8i(y_o[15 * SY + l], ip[63 * S + l])) * rep2i(sh[9 * S + l], ip[172 * S + l])) - y_o[22 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
-        v_mito = ((sh[9 * S + l] + v_s_w) + (p[182 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
-        out_oo[23 * SY + l] = ((theta[l] * p[178 * S + l]) * ((((p[179 * S + l] * v_nep) * hill4i(y_o[8 * SY + l], ip[180 * S + l])) * rep4i(v_mito, ip[181 * S + l])) - y_o[23 * SY + l]))
-        out_oo[24 * SY + l] = (p[59 * S + l] * (((sh[11 * S + l] * sh[16 * S + l]) * y_o[26 * SY + l]) - y_o[24 * SY + l]))  # only where the cassette's NGN2
-        out_oo[25 * SY + l] = (p[60 * S + l] * (y_o[24 * SY + l] - y_o[25 * SY + l]))
+        out_oo[13 * SY + l] = ((theta[l] * p[157 * S + l]) * (((dp[8 * S + l] * (((p[159 * S + l] * hill4i(v_g, ip[160 * S + l])) * rep4i(y_o[8 * SY + l], ip[161 * S + l])) + hill2i(y_o[13 * SY + l], ip[158 * S + l]))) * v_nep) - y_o[13 * SY + l]))
+        v_fprep = rep2i(y_o[13 * SY + l], ip[162 * S + l])
+        v_gp = (p[44 * S + l] * v_fprep)
+        v_pr_pax = ((p[26 * S + l] * v_gp) / ((((1.0 + (p[32 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[33 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (p[32 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[33 * S + l] * y_o[16 * SY + l]))))))
+        v_late = rep4i(y_o[8 * SY + l], ip[171 * S + l])  # young cells keep OLIG2 and NKX2.2 apart; late,
+        v_pr_oli = ((((p[27 * S + l] * v_gp) * (1.0 + ((p[43 * S + l] * p[30 * S + l]) * v_g))) / (1.0 + (p[30 * S + l] * (v_g + v_r3)))) / ((((1.0 + (((v_late * v_late) * p[35 * S + l]) * y_o[16 * SY + l])) * (1.0 + (p[37 * S + l] * y_o[17 * SY + l])))) * (((1.0 + (((v_late * v_late) * p[35 * S + l]) * y_o[16 * SY + l])) * (1.0 + (p[37 * S + l] * y_o[17 * SY + l]))))))
+        v_pr_nkx = ((((p[28 * S + l] * v_gp) * (1.0 + ((p[43 * S + l] * p[31 * S + l]) * v_g))) / (1.0 + p[31 * S + l])) / (((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + ((v_late * p[34 * S + l]) * y_o[15 * SY + l]))) * (1.0 + (p[39 * S + l] * y_o[17 * SY + l])))) * ((((1.0 + (p[36 * S + l] * y_o[14 * SY + l])) * (1.0 + ((v_late * p[34 * S + l]) * y_o[15 * SY + l]))) * (1.0 + (p[39 * S + l] * y_o[17 * SY + l]))))))
+        v_pr_irx = ((p[29 * S + l] * v_gp) / ((((1.0 + (p[38 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[40 * S + l] * y_o[16 * SY + l])))) * (((1.0 + (p[38 * S + l] * y_o[15 * SY + l])) * (1.0 + (p[40 * S + l] * y_o[16 * SY + l]))))))
+        v_pr_nk6 = (((p[45 * S + l] * v_gp) * (1.0 + ((p[43 * S + l] * p[46 * S + l]) * v_g))) / (1.0 + (p[46 * S + l] * (v_g + v_r3))))
+        v_rp = (theta[l] * p[25 * S + l])
+        v_dne = ((v_nep * dp[11 * S + l]) * hill2i(y_o[7 * SY + l], ip[185 * S + l]))  # OLIG2, NKX2.2, IRX3 answer in definitive
+        out_oo[14 * SY + l] = (v_rp * (((p[41 * S + l] * v_nep) * sat(v_pr_pax)) - (p[42 * S + l] * y_o[14 * SY + l])))
+        out_oo[15 * SY + l] = (v_rp * (((p[41 * S + l] * v_dne) * sat(v_pr_oli)) - (p[42 * S + l] * y_o[15 * SY + l])))
+        out_oo[16 * SY + l] = (v_rp * (((p[41 * S + l] * v_dne) * sat(v_pr_nkx)) - (p[42 * S + l] * y_o[16 * SY + l])))
+        out_oo[17 * SY + l] = (v_rp * (((p[41 * S + l] * v_dne) * sat(v_pr_irx)) - (p[42 * S + l] * y_o[17 * SY + l])))
+        out_oo[18 * SY + l] = (v_rp * (((p[41 * S + l] * v_nep) * sat(v_pr_nk6)) - (p[42 * S + l] * y_o[18 * SY + l])))
+        out_oo[19 * SY + l] = ((theta[l] * p[48 * S + l]) * (sh[22 * S + l] - y_o[19 * SY + l]))
+        v_drive_ng = (((max(y_o[7 * SY + l], 0.0) * ((p[52 * S + l] + (p[53 * S + l] * y_o[15 * SY + l])) + (p[54 * S + l] * v_s_ra)) * (1.0 + (p[164 * S + l] * sh[13 * S + l]))) / (den2i(sh[9 * S + l], ip[55 * S + l]) * den2i(v_s_w, ip[56 * S + l]) * den2i(y_o[0 * SY + l], ip[57 * S + l]) * den2i(y_o[21 * SY + l], ip[177 * S + l]) * den2i(y_o[13 * SY + l], ip[163 * S + l]))) / (1.0 + ((p[51 * S + l] * y_o[19 * SY + l]) * y_o[19 * SY + l])))
+        out_oo[20 * SY + l] = ((theta[l] * p[49 * S + l]) * (v_drive_ng - y_o[20 * SY + l]))
+        out_oo[21 * SY + l] = ((theta[l] * p[166 * S + l]) * (((dp[9 * S + l] * (((((p[168 * S + l] * hill4i(y_o[8 * SY + l], ip[170 * S + l])) * (1.0 + (p[175 * S + l] * sh[9 * S + l]))) * (1.0 + (p[176 * S + l] * sh[14 * S + l]))) + ((p[169 * S + l] * hill4i(y_o[15 * SY + l], ip[64 * S + l])) * hill4i(y_o[16 * SY + l], ip[64 * S + l]))) + hill2i(y_o[21 * SY + l], ip[167 * S + l]))) * v_nep) - y_o[21 * SY + l]))  # pre-OPCs: gliogenic
+        out_oo[22 * SY + l] = ((theta[l] * p[172 * S + l]) * (((hill8i(y_o[21 * SY + l], ip[64 * S + l]) * hill8i(y_o[15 * SY + l], ip[64 * S + l])) * rep2i(sh[9 * S + l], ip[173 * S + l])) - y_o[22 * SY + l]))  # OLIG2+ glia mature to OPCs; FGF2 holds back
+        v_mito = ((sh[9 * S + l] + v_s_w) + (p[183 * S + l] * v_s_hh))  # mitogens of neural progenitors (FGF, WNT, SHH)
+        out_oo[23 * SY + l] = ((theta[l] * p[179 * S + l]) * ((((p[180 * S + l] * v_nep) * hill4i(y_o[8 * SY + l], ip[181 * S + l])) * rep4i(v_mito, ip[182 * S + l])) - y_o[23 * SY + l]))
+        out_oo[24 * SY + l] = (p[60 * S + l] * (((sh[11 * S + l] * sh[16 * S + l]) * y_o[26 * SY + l]) - y_o[24 * SY + l]))  # only where the cassette's NGN2
+        out_oo[25 * SY + l] = (p[61 * S + l] * (y_o[24 * SY + l] - y_o[25 * SY + l]))
         out_oo[26 * SY + l] = (0.0 * y_o[26 * SY + l])  # what a cell was given stays with it and
         out_oo[27 * SY + l] = (0.0 * y_o[27 * SY + l])  # its daughters
         v_wo = min(max(y_o[0 * SY + l], 0.0), 1.0)
@@ -177,17 +179,17 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         v_wn = ((1.0 - v_wo) - v_wx)
         v_glial = min(max(y_o[21 * SY + l], 0.0), 1.0)
         v_q = min(max(y_o[23 * SY + l], 0.0), 1.0)
-        v_cyc_np = (p[68 * S + l] + ((1.0 - p[68 * S + l]) * hill2i(v_mito, ip[69 * S + l])))  # share of the mitogen-driven rate
+        v_cyc_np = (p[69 * S + l] + ((1.0 - p[69 * S + l]) * hill2i(v_mito, ip[70 * S + l])))  # share of the mitogen-driven rate
         r[0 * S + l] = (((((v_wo * dp[1 * S + l]) + (v_wx * dp[3 * S + l])) + ((v_wn * v_cyc_np) * (((1.0 - v_glial) * dp[2 * S + l]) + (v_glial * dp[4 * S + l])))) * sh[17 * S + l]) * (1.0 - v_q))  # division rate (1/day)
-        r[1 * S + l] = (((p[70 * S + l] * v_wo) + (p[71 * S + l] * (1.0 - v_wo))) + (sh[18 * S + l] * ((p[185 * S + l] * v_wo) + (p[186 * S + l] * (1.0 - v_wo)))))
-        r[2 * S + l] = ((p[57 * S + l] * hill2i(max(y_o[20 * SY + l], 0.0), ip[58 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
-        r[3 * S + l] = (p[61 * S + l] * hill2i(max(y_o[25 * SY + l], 0.0), ip[62 * S + l]))  # programming into neurons (1/day)
-        v_gh = hill8i(y_o[9 * SY + l], ip[140 * S + l])  # HOX+ (hindbrain and spinal)
-        v_gn = hill8i(y_o[16 * SY + l], ip[63 * S + l])
-        v_go = hill8i(y_o[15 * SY + l], ip[63 * S + l])
-        v_gk = hill8i(y_o[18 * SY + l], ip[63 * S + l])
+        r[1 * S + l] = (((p[71 * S + l] * v_wo) + (p[72 * S + l] * (1.0 - v_wo))) + (sh[18 * S + l] * ((p[186 * S + l] * v_wo) + (p[187 * S + l] * (1.0 - v_wo)))))
+        r[2 * S + l] = ((p[58 * S + l] * hill2i(max(y_o[20 * SY + l], 0.0), ip[59 * S + l])) * (1.0 - v_q))  # neurogenesis (1/day)
+        r[3 * S + l] = (p[62 * S + l] * hill2i(max(y_o[25 * SY + l], 0.0), ip[63 * S + l]))  # programming into neurons (1/day)
+        v_gh = hill8i(y_o[9 * SY + l], ip[141 * S + l])  # HOX+ (hindbrain and spinal)
+        v_gn = hill8i(y_o[16 * SY + l], ip[64 * S + l])
+        v_go = hill8i(y_o[15 * SY + l], ip[64 * S + l])
+        v_gk = hill8i(y_o[18 * SY + l], ip[64 * S + l])
         v_p_mn = (v_gh * v_go)  # OLIG2+ cells make MNs, with NKX2.2 too:
-        v_lmc = ((p[145 * S + l] * ((hill8i(y_o[9 * SY + l], ip[141 * S + l]) * rep8i(y_o[9 * SY + l], ip[143 * S + l])) + hill8i(y_o[9 * SY + l], ip[144 * S + l]))) * (p[146 * S + l] + ((1.0 - p[146 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
+        v_lmc = ((p[146 * S + l] * ((hill8i(y_o[9 * SY + l], ip[142 * S + l]) * rep8i(y_o[9 * SY + l], ip[144 * S + l])) + hill8i(y_o[9 * SY + l], ip[145 * S + l]))) * (p[147 * S + l] + ((1.0 - p[147 * S + l]) * v_s_ra)))  # LMC share of new MNs (HOX level, RA)
         r[4 * S + l] = (v_p_mn * (1.0 - v_lmc))
         r[5 * S + l] = (v_p_mn * v_lmc)
         r[6 * S + l] = ((v_gh * v_gn) * (1.0 - v_go))
@@ -195,7 +197,7 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
         r[8 * S + l] = (((v_gh * (1.0 - v_gn)) * (1.0 - v_go)) * (1.0 - v_gk))
         r[9 * S + l] = (1.0 - v_gh)
         r[10 * S + l] = (0.0 * v_gh)
-        v_pat = hill4i(y_o[7 * SY + l], ip[183 * S + l])  # patterned: programming keeps the domain's fate
+        v_pat = hill4i(y_o[7 * SY + l], ip[184 * S + l])  # patterned: programming keeps the domain's fate
         v_nil = ((env[9 * S + l] * y_o[27 * SY + l]) / (sh[16 * S + l] + 1e-12))  # NGN2 with ISL1 and LHX3: motor neurons
         v_ngn = ((env[10 * S + l] + (env[9 * S + l] * (1.0 - y_o[27 * SY + l]))) / (sh[16 * S + l] + 1e-12))  # NGN2 alone
         r[11 * S + l] = (v_nil + ((v_ngn * v_pat) * r[4 * S + l]))
@@ -253,7 +255,7 @@ def globals_lanes(nl, y, gb, out, s, sh, p, ip, dp):
     out_gb = out[gb * SY:]
     y_gb = y[gb * SY:]
     for l in range(nl):
-        out_gb[0 * SY + l] = ((-p[79 * S + l]) * y_gb[0 * SY + l])
+        out_gb[0 * SY + l] = ((-p[80 * S + l]) * y_gb[0 * SY + l])
         out_gb[1 * SY + l] = (0.0 * y_gb[0 * SY + l])
         out_gb[2 * SY + l] = s[0 * S + l]
         out_gb[3 * SY + l] = s[1 * S + l]
@@ -297,32 +299,32 @@ def progenitor_readout_rows(nl, y, o, p, ip, dp, cassette_nil, tp, mk, g):
     for l in range(nl):
         g[24 * S + l] = y_o[9 * S + l]
         g[25 * S + l] = y_o[22 * S + l]
-    fgate_row(g[0 * S:], p[63], p[64])
-    fgate_row(g[1 * S:], p[63], p[64])
-    fgate_row(g[2 * S:], p[63], p[64])
-    fgate_row(g[3 * S:], p[63], p[64])
-    fgate_row(g[4 * S:], p[63], p[64])
-    fgate_row(g[5 * S:], p[63], p[64])
-    fgate_row(g[6 * S:], p[63], p[64])
-    fgate_row(g[7 * S:], p[63], p[64])
-    fgate_row(g[8 * S:], p[63], p[64])
-    fgate_row(g[9 * S:], p[63], p[64])
-    fgate_row(g[10 * S:], p[140], p[197])
-    fgate_row(g[11 * S:], p[199], p[197])
-    fgate_row(g[12 * S:], p[63], p[64])
-    fgate_row(g[13 * S:], p[63], p[64])
-    fgate_row(g[14 * S:], p[63], p[64])
-    fgate_row(g[15 * S:], p[63], p[64])
-    fgate_row(g[16 * S:], p[63], p[64])
-    fgate_row(g[17 * S:], p[63], p[64])
-    fgate_row(g[18 * S:], p[63], p[64])
-    fgate_row(g[19 * S:], p[198], p[197])
-    fgate_row(g[20 * S:], p[200], p[197])
-    fgate_row(g[21 * S:], p[141], p[197])
-    fgate_row(g[22 * S:], p[142], p[197])
-    fgate_row(g[23 * S:], p[143], p[197])
-    fgate_row(g[24 * S:], p[144], p[197])
-    fgate_row(g[25 * S:], dp[12], p[64])
+    fgate_row(g[0 * S:], p[64], p[65])
+    fgate_row(g[1 * S:], p[64], p[65])
+    fgate_row(g[2 * S:], p[64], p[65])
+    fgate_row(g[3 * S:], p[64], p[65])
+    fgate_row(g[4 * S:], p[64], p[65])
+    fgate_row(g[5 * S:], p[64], p[65])
+    fgate_row(g[6 * S:], p[64], p[65])
+    fgate_row(g[7 * S:], p[64], p[65])
+    fgate_row(g[8 * S:], p[64], p[65])
+    fgate_row(g[9 * S:], p[64], p[65])
+    fgate_row(g[10 * S:], p[141], p[198])
+    fgate_row(g[11 * S:], p[200], p[198])
+    fgate_row(g[12 * S:], p[64], p[65])
+    fgate_row(g[13 * S:], p[64], p[65])
+    fgate_row(g[14 * S:], p[64], p[65])
+    fgate_row(g[15 * S:], p[64], p[65])
+    fgate_row(g[16 * S:], p[64], p[65])
+    fgate_row(g[17 * S:], p[64], p[65])
+    fgate_row(g[18 * S:], p[64], p[65])
+    fgate_row(g[19 * S:], p[199], p[198])
+    fgate_row(g[20 * S:], p[201], p[198])
+    fgate_row(g[21 * S:], p[142], p[198])
+    fgate_row(g[22 * S:], p[143], p[198])
+    fgate_row(g[23 * S:], p[144], p[198])
+    fgate_row(g[24 * S:], p[145], p[198])
+    fgate_row(g[25 * S:], dp[12], p[65])
     for l in range(nl):
         v_o4 = g[0 * S + l]
         v_gnmp = g[1 * S + l]
@@ -412,14 +414,14 @@ def neuron_readout_rows(nl, kind, lv, w, p, ip, dp, mk, g):
         g[5 * S + l] = lv[l]
         g[6 * S + l] = lv[l]
         g[7 * S + l] = lv[l]
-    fgate_row(g[0 * S:], p[199], p[197])
-    fgate_row(g[1 * S:], p[198], p[197])
-    fgate_row(g[2 * S:], p[140], p[197])
-    fgate_row(g[3 * S:], p[200], p[197])
-    fgate_row(g[4 * S:], p[141], p[197])
-    fgate_row(g[5 * S:], p[142], p[197])
-    fgate_row(g[6 * S:], p[143], p[197])
-    fgate_row(g[7 * S:], p[144], p[197])
+    fgate_row(g[0 * S:], p[200], p[198])
+    fgate_row(g[1 * S:], p[199], p[198])
+    fgate_row(g[2 * S:], p[141], p[198])
+    fgate_row(g[3 * S:], p[201], p[198])
+    fgate_row(g[4 * S:], p[142], p[198])
+    fgate_row(g[5 * S:], p[143], p[198])
+    fgate_row(g[6 * S:], p[144], p[198])
+    fgate_row(g[7 * S:], p[145], p[198])
     for l in range(nl):
         v_mn = ((((1.0 if kind == 1 else 0.0) + (1.0 if kind == 2 else 0.0)) + (1.0 if kind == 3 else 0.0)) + (1.0 if kind == 4 else 0.0))
         v_nh = g[0 * S + l]  # LEVEL: the level the neuron was born at

@@ -81,6 +81,7 @@ PATHWAY_COLORS: dict[str, str] = {
     "TGFB": "#77AADD",
     "BMP": "#99DDFF",
     "WNT": "#EE8866",
+    "GSK3": "#EE8866",
     "RA": "#EEDD88",
     "SHH": "#44BB99",
     "SMO": "#44BB99",

@@ -55,6 +55,7 @@ PATHWAYS: tuple[str, ...] = (
     "HDAC",
     "STAT3",
     "SMO",
+    "GSK3",
 )
 #: Modes of action, in the order the engines index them.
 MODES: tuple[str, ...] = ("agonist", "inhibitor", "antagonist")
