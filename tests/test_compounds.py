@@ -109,3 +109,23 @@ def test_registry_table_lists_every_compound():
     df = ips.protocols.compounds()
     assert list(df.index) == list(registry().names)
     assert {"unit", "potency_nM", "half_life_h", "potency_source"} <= set(df.columns)
+
+
+def test_every_pathway_and_mode_in_the_registry_reaches_the_equations():
+    """A compound acts only through the input its mode sets: an agonist adds to ``A_q``, an inhibitor
+    scales ``F_q``, an antagonist divides by ``Z_q``. Each (pathway, mode) pair the registry uses,
+    main targets and secondary ones alike, must be read by the model's equations, or the compound
+    would silently do nothing (e.g. an inhibitor on GSK3, whose ``F_GSK3`` no equation reads)."""
+    import re
+
+    from ipscsim.model.network import network
+
+    net = network()
+    blocks = (net.medium, net.emit, net.shared, net.cell)
+    read = {n for b in blocks for e in b for n in re.findall(r"\b[AFZ]_[A-Z0-9]+\b", e.text)}
+    prefix = {"agonist": "A", "inhibitor": "F", "antagonist": "Z"}
+    used = {(t.pathway, t.mode) for c in registry() for t in c.targets}
+    missing = sorted(f"{prefix[m]}_{p}" for p, m in used if f"{prefix[m]}_{p}" not in read)
+    assert not missing, missing
+    assert ("GSK3", "agonist") in used
+    assert ("WNT", "inhibitor") in used

@@ -137,9 +137,9 @@ def test_needed_keeps_what_a_name_reads_through_other_equations_in_order():
     assert [e.target for e in needed(eqs, {"e", "zzz"})] == ["a", "e"]
     net = network()
     assert [e.target for e in needed(net.medium, {"s_f", "erk"})] == ["erk"]
-    assert [e.target for e in needed(net.medium, {"wnt_on"})] == ["wnt_m", "wnt_on"]
+    assert [e.target for e in needed(net.medium, {"wnt_on"})] == ["wnt_lig_m", "wnt_on"]
     assert [e.target for e in needed(net.medium, {"bmp_wnt_m", "wnt_on"})] == [
-        "wnt_m",
+        "wnt_lig_m",
         "erk",
         "wnt_on",
         "bmp_wnt_m",

@@ -145,35 +145,41 @@ def test_cyclopamine_competes_with_sag_but_caps_the_response_to_shh():
     assert _smo_activity(SHH=1e9, cyclopamine=cyc) < 0.5 * _smo_activity(SHH=10.0)  # 200 ng/ml
 
 
-@pytest.mark.parametrize("free", [1.0, 0.3, 1e-9])
+@pytest.mark.parametrize("free", [1.0, 0.3, 1e-6])
 def test_tankyrase_inhibition_blocks_ligand_wnt_but_only_part_of_gsk3_inhibition(free):
     """A tankyrase inhibitor (XAV939) stabilises Axin, which 'completely' blocks ligand-driven WNT
     signalling but only about half of the signalling that arises below the destruction complex (Lau
     et al. 2013: ~50% of APC-mutation-driven signalling), where GSK3 inhibition (CHIR99021) acts.
-    With the ligand alone the inhibitor's free share scales the WNT activity, F x sat(l^2) as before
-    the split; with GSK3 inhibition alone a saturating inhibitor leaves 1 - tnks_gsk3 of it; with no
-    inhibitor the two inputs add inside one Hill-2 function."""
+    Stated as facts, not as the formula: with no inhibitor the two inputs add inside one Hill-2
+    function; with the ligand alone the inhibitor's free share scales the activity; a saturating
+    inhibitor leaves 1 - tnks_gsk3 of what GSK3 inhibition alone gives, whatever ligand is present;
+    and the activity never falls when the ligand, GSK3 inhibition or the free share rises."""
     t = P[L.P_tnks_gsk3]
-    gsk = {"inhibited": {"WNT": 1 - free}} if free < 1 else {}
+    basal = P[L.P_wnt_basal]
 
-    def s_w(**agonist):
+    def s_w(f, **agonist):
+        inh = {"inhibited": {"WNT": 1 - f}} if f < 1 else {}
         d = cell_env(
-            _signals(agonist=agonist, **gsk), np.zeros((1, len(GENES))), np.ones(1), np.ones(1)
+            _signals(agonist=agonist, **inh), np.zeros((1, len(GENES))), np.ones(1), np.ones(1)
         )
         return float(np.ravel(d["s_w"])[0])
 
     def sat2(x):
         return x * x / (1 + x * x)
 
-    basal = P[L.P_wnt_basal]
-    lig = 2.0 + basal
-    assert s_w(WNT=2.0) == pytest.approx(free * sat2(lig), rel=1e-12)
     g = 1.5
-    assert s_w(GSK3=g) == pytest.approx(
-        (g + basal) * (free * basal + (1 - t * (1 - free)) * g) / (1 + (g + basal) ** 2), rel=1e-12
-    )
-    if free == 1.0:
-        assert s_w(WNT=2.0, GSK3=g) == pytest.approx(sat2(lig + g), rel=1e-12)
+    assert s_w(1.0, WNT=2.0, GSK3=g) == pytest.approx(sat2(2.0 + basal + g), rel=1e-12)
+    assert s_w(free, WNT=2.0) == pytest.approx(free * sat2(2.0 + basal), rel=1e-9, abs=0)
+    if free < 1e-3:  # saturating: the ligand no longer counts, GSK3 inhibition keeps 1 - t
+        for lig in (0.0, 2.0, 20.0):
+            assert s_w(free, WNT=lig, GSK3=g) == pytest.approx((1 - t) * sat2(g), rel=1e-4)
+    grid = [0.0, 0.5, 2.0, 8.0]
+    for a in grid:
+        on_g = [s_w(free, WNT=a, GSK3=x) for x in grid]
+        on_l = [s_w(free, WNT=x, GSK3=a) for x in grid]
+        assert np.all(np.diff(on_g) >= 0)
+        assert np.all(np.diff(on_l) >= 0)
+        assert s_w(free, WNT=a, GSK3=g) <= s_w(1.0, WNT=a, GSK3=g)
 
 
 def test_smoothened_signalling_adapts_through_ptch1():

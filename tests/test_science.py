@@ -576,9 +576,9 @@ def _check_smo_antagonist(name, dose):
 
 def _check_xav939():
     # tankyrase inhibition stabilises Axin and blunts WNT: less caudal identity from CHIR (0.99 ->
-    # 0.50 HOX+ at 2 uM); but CHIR99021 inhibits GSK3 below the destruction complex, so even a
+    # 0.52 HOX+ at 2 uM); but CHIR99021 inhibits GSK3 below the destruction complex, so even a
     # saturating dose leaves part of its signalling (Lau et al. 2013: tankyrase inhibitors block
-    # ligand-driven WNT 'completely', APC-loss-driven signalling about half; HOX+ 0.26 at 30 uM)
+    # ligand-driven WNT 'completely', APC-loss-driven signalling about half; HOX+ 0.29 at 30 uM)
     no_ra = _maury().without("RA")
     ref = at(ips.simulate(no_ra), "HOX", 14, "markers")
     hox = {

@@ -46,10 +46,9 @@ def emit_cohorts(nl, y, o, p, ip, dp, a, f, z, e):
     """Cohort form: A cell's contributions to the culture's Nodal, BMP and Delta."""
     y_o = y[o * S:]
     for l in range(nl):
-        v_wnt_lig_m = ((a[2] + p[7]) / z[2])  # the medium's WNT ligand input
-        v_wnt_m = (v_wnt_lig_m + a[17])  # ... with GSK3 inhibition (CHIR99021)
+        v_wnt_lig_m = ((a[2] + p[7]) / z[2])  # the median cell's WNT ligand input
         v_erk = (f[3] * sat(((a[3] + p[6]) / z[3])))  # FGF/ERK activity
-        v_wnt_on = ((v_wnt_m * ((f[2] * v_wnt_lig_m) + ((1.0 - (p[8] * (1.0 - f[2]))) * a[17]))) / (1.0 + (v_wnt_m * v_wnt_m)))
+        v_wnt_on = ((f[2] * hill2((v_wnt_lig_m + a[17]), 1.0)) + (((1.0 - p[8]) * (1.0 - f[2])) * hill2(a[17], 1.0)))
         v_bmp_wnt_m = (p[122] * rep2i(v_erk, ip[123]))  # ectoderm's BMP4 at full WNT (FGF opposes)
         e[0 * S + l] = ((max(y_o[0 * S + l], 0.0) + (p[119] * max(y_o[5 * S + l], 0.0))) + (p[120] * max(y_o[6 * S + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
         v_ecto = ((1.0) / (den2i(y_o[0 * S + l], ip[93]) * den2i(y_o[1 * S + l], ip[92]) * den2i(max(y_o[6 * S + l], 0.0), ip[90]) * den2i(y_o[5 * S + l], ip[90])))  # ectoderm that left pluripotency, not yet neural
@@ -64,8 +63,8 @@ def cell_cohorts(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     y_o = y[o * S:]
     for l in range(nl):
         v_lig = (((phi[l] * a[2]) + p[7]) / z[2])  # WNT ligand input (receptor level)
-        v_lw = (v_lig + (phi[l] * a[17]))  # ... and GSK3 inhibition, below Axin
-        v_s_w = ((v_lw * ((f[2] * v_lig) + (((1.0 - (p[8] * (1.0 - f[2]))) * phi[l]) * a[17]))) / (1.0 + (v_lw * v_lw)))  # WNT/
+        v_gsk = (phi[l] * a[17])  # GSK3 inhibition (CHIR99021), below Axin
+        v_s_w = ((f[2] * hill2((v_lig + v_gsk), 1.0)) + (((1.0 - p[8]) * (1.0 - f[2])) * hill2(v_gsk, 1.0)))  # WNT/beta-
         v_s_ra = (f[4] * sat(((phi[l] * a[4]) / z[4])))  # RAR activity
         v_s_b = (sh[8] * math.exp(((p[2] * math.log(phi[l])) - (0.5 * (((p[2] * p[0])) * ((p[2] * p[0])))))))
         v_perm = ((1.0) / (den2i(sh[2], ip[22]) * den2i(v_s_b, ip[23])))  # SMAD-low permissiveness for neural fate

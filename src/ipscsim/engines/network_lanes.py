@@ -61,10 +61,9 @@ def emit_lanes(nl, y, o, p, ip, dp, a, f, z, e):
     """Lane form: A cell's contributions to the culture's Nodal, BMP and Delta."""
     y_o = y[o * SY:]
     for l in range(nl):
-        v_wnt_lig_m = ((a[2 * S + l] + p[7 * S + l]) / z[2 * S + l])  # the medium's WNT ligand input
-        v_wnt_m = (v_wnt_lig_m + a[17 * S + l])  # ... with GSK3 inhibition (CHIR99021)
+        v_wnt_lig_m = ((a[2 * S + l] + p[7 * S + l]) / z[2 * S + l])  # the median cell's WNT ligand input
         v_erk = (f[3 * S + l] * sat(((a[3 * S + l] + p[6 * S + l]) / z[3 * S + l])))  # FGF/ERK activity
-        v_wnt_on = ((v_wnt_m * ((f[2 * S + l] * v_wnt_lig_m) + ((1.0 - (p[8 * S + l] * (1.0 - f[2 * S + l]))) * a[17 * S + l]))) / (1.0 + (v_wnt_m * v_wnt_m)))
+        v_wnt_on = ((f[2 * S + l] * hill2((v_wnt_lig_m + a[17 * S + l]), 1.0)) + (((1.0 - p[8 * S + l]) * (1.0 - f[2 * S + l])) * hill2(a[17 * S + l], 1.0)))
         v_bmp_wnt_m = (p[122 * S + l] * rep2i(v_erk, ip[123 * S + l]))  # ectoderm's BMP4 at full WNT (FGF opposes)
         e[0 * S + l] = ((max(y_o[0 * SY + l], 0.0) + (p[119 * S + l] * max(y_o[5 * SY + l], 0.0))) + (p[120 * S + l] * max(y_o[6 * SY + l], 0.0)))  # Nodal/GDF3 of epiblast-like cells
         v_ecto = ((1.0) / (den2i(y_o[0 * SY + l], ip[93 * S + l]) * den2i(y_o[1 * SY + l], ip[92 * S + l]) * den2i(max(y_o[6 * SY + l], 0.0), ip[90 * S + l]) * den2i(y_o[5 * SY + l], ip[90 * S + l])))  # ectoderm that left pluripotency, not yet neural
@@ -109,8 +108,8 @@ def cell_lanes(nl, y, o, out, oo, theta, phi, a, f, z, env, sh, p, ip, dp, r):
     y_o = y[o * SY:]
     for l in range(nl):
         v_lig = (((phi[l] * a[2 * S + l]) + p[7 * S + l]) / z[2 * S + l])  # WNT ligand input (receptor level)
-        v_lw = (v_lig + (phi[l] * a[17 * S + l]))  # ... and GSK3 inhibition, below Axin
-        v_s_w = ((v_lw * ((f[2 * S + l] * v_lig) + (((1.0 - (p[8 * S + l] * (1.0 - f[2 * S + l]))) * phi[l]) * a[17 * S + l]))) / (1.0 + (v_lw * v_lw)))  # WNT/
+        v_gsk = (phi[l] * a[17 * S + l])  # GSK3 inhibition (CHIR99021), below Axin
+        v_s_w = ((f[2 * S + l] * hill2((v_lig + v_gsk), 1.0)) + (((1.0 - p[8 * S + l]) * (1.0 - f[2 * S + l])) * hill2(v_gsk, 1.0)))  # WNT/beta-
         v_s_ra = (f[4 * S + l] * sat(((phi[l] * a[4 * S + l]) / z[4 * S + l])))  # RAR activity
         v_s_b = (sh[8 * S + l] * math.exp(((p[2 * S + l] * math.log(phi[l])) - (0.5 * (((p[2 * S + l] * p[0 * S + l])) * ((p[2 * S + l] * p[0 * S + l])))))))
         v_perm = ((1.0) / (den2i(sh[2 * S + l], ip[22 * S + l]) * den2i(v_s_b, ip[23 * S + l])))  # SMAD-low permissiveness for neural fate

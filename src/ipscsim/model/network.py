@@ -229,11 +229,10 @@ o4_gate     = max(o4_level, gate_threshold)  # O4 is read after SOX10 and PDGFRA
 """
 
 MEDIUM = """
-wnt_lig_m   = (A_WNT + wnt_basal) / Z_WNT                  # the medium's WNT ligand input
-wnt_m       = wnt_lig_m + A_GSK3                            # ... with GSK3 inhibition (CHIR99021)
+wnt_lig_m   = (A_WNT + wnt_basal) / Z_WNT                  # the median cell's WNT ligand input
 erk         = F_FGF * sat((A_FGF + fgf_endogenous) / Z_FGF)  # FGF/ERK activity
-wnt_on      = wnt_m * (F_WNT * wnt_lig_m + (1 - tnks_gsk3 * (1 - F_WNT)) * A_GSK3) / (1 + wnt_m * wnt_m)
-              # ... and the WNT activity it gives (as s_w below)
+wnt_on      = F_WNT * hill2(wnt_lig_m + A_GSK3, 1) + (1 - tnks_gsk3) * (1 - F_WNT) * hill2(A_GSK3, 1)
+              # ... and the WNT activity it gives with GSK3 inhibition (as s_w below, at phi = 1)
 bmp_wnt_m   = bmp_wnt * rep2(erk, K_fgf_bmp)               # ectoderm's BMP4 at full WNT (FGF opposes)
 """
 
@@ -282,10 +281,10 @@ hes_target  = notch_in * notch_in / (collier_a + notch_in * notch_in)
 
 CELL = """
 lig         = (phi * A_WNT + wnt_basal) / Z_WNT              # WNT ligand input (receptor level)
-lw          = lig + phi * A_GSK3                            # ... and GSK3 inhibition, below Axin
-s_w         = lw * (F_WNT * lig + (1 - tnks_gsk3 * (1 - F_WNT)) * phi * A_GSK3) / (1 + lw * lw)  # WNT/
-              # beta-catenin, Hill 2 in the input: tankyrase inhibitors (Axin) block the ligand's share and
-              # tnks_gsk3 of GSK3 inhibition's
+gsk         = phi * A_GSK3                                  # GSK3 inhibition (CHIR99021), below Axin
+s_w         = F_WNT * hill2(lig + gsk, 1) + (1 - tnks_gsk3) * (1 - F_WNT) * hill2(gsk, 1)  # WNT/beta-
+              # catenin, Hill 2 in the input: a tankyrase inhibitor (Axin) scales the whole signal down,
+              # except 1 - tnks_gsk3 of what GSK3 inhibition alone gives
 s_ra        = F_RA * sat(phi * A_RA / Z_RA)                 # RAR activity
 s_b         = s_bm * exp(bmp_sensitivity * log(phi) - 0.5 * (bmp_sensitivity * sigma_sensitivity) ** 2)
               # each cell's SMAD1/5/8: its gain (mean 1) follows its morphogen sensitivity, so BMP and its

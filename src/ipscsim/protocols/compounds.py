@@ -4,7 +4,9 @@ The registry is data (``protocols/data/compounds.csv``), one row per compound, e
 The model reads a compound's *pathway*, *mode* and *potency* to compute pathway activities, so a compound
 added to the table acts on the model through its pathway without any code change.
 
-Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT``, ``FGF``, ``RA``, ``SHH``, ``NOTCH``, ``ROCK``,
+Pathways: ``TGFB`` (SMAD2/3), ``BMP`` (SMAD1/5/8), ``WNT`` (the ligand, at the receptor), ``GSK3``
+(GSK3 inhibition below the Axin destruction complex: CHIR99021), ``FGF``, ``RA``, ``SHH``, ``NOTCH``,
+``ROCK``,
 ``TRANSGENE`` (TetOn induction), the four neurotrophic survival receptors of motor neurons ``RET``
 (GDNF through GFRA1/RET), ``TRKB`` (BDNF), ``GP130`` (CNTF through CNTFR/LIFR/gp130) and ``IGF1R``
 (IGF-1, insulin), ``CAMP`` (cAMP/PKA), ``HDAC`` (histone deacetylases) and ``STAT3`` (gp130/JAK/STAT3
@@ -21,7 +23,10 @@ receptor or its kinase: scales the pathway's activity by ``1 / (1 + c / IC50)``)
 (sequesters the ligand, exogenous and endogenous alike: divides the ligand by ``1 + c / K``).
 On ``SMO`` an inhibitor occupies the agonists' site: it shifts their dose response by ``1 + c / K``
 (surmountable) and scales the response to SHH protein by ``1 / (1 + c / K)`` (not surmountable by more
-SHH), see :mod:`ipscsim.model.network`.
+SHH), see :mod:`ipscsim.model.network`. On ``WNT`` the inhibitor is a tankyrase inhibitor (XAV939): it scales
+the whole WNT activity down except the share ``1 - tnks_gsk3`` of what ``GSK3`` inhibition alone gives;
+an inhibitor that blocks the ligand only (a WNT secretion inhibitor) would need a pathway of its own.
+GSK3 takes agonists only: ``F_GSK3`` and ``Z_GSK3`` are not read by the equations.
 """
 
 from __future__ import annotations
