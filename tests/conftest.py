@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded generator, raising floating-point errors, closed figures, --runslow."""
+"""Shared fixtures: a seeded generator, raising floating-point errors, closed figures."""
 
 from __future__ import annotations
 
@@ -7,19 +7,6 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-
-
-def pytest_addoption(parser):
-    parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
-
-
-def pytest_collection_modifyitems(config, items):
-    if config.getoption("--runslow"):
-        return
-    skip = pytest.mark.skip(reason="slow; run with --runslow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from ipscsim.validation.calibrate import calibrate
 from ipscsim.validation.crossval import _error_pp, cross_validate, publication
+from ipscsim.validation.evaluate import evaluate
 from ipscsim.validation.targets import Target, outcome_targets
 
 
@@ -45,9 +46,15 @@ def test_a_left_out_publication_is_predicted_by_a_fit_that_never_saw_it():
     alone = calibrate([maury], ["k_neurogenesis"], n_starts=1, max_nfev=2)
     assert cv.fits["Qu 2014"] == alone.params  # the fold's fit is the fit to the other paper
     assert list(cv.table["id"]) == [qu.id]
-    figures = cv.figures("out")
-    assert figures["n"] == 1
-    assert figures["met"] in (0.0, 1.0)
+    row = cv.table.iloc[0]
+    out = evaluate([qu], params=cv.fits["Qu 2014"], keep_results=False)  # the fold's own prediction
+    assert row["value_out"] == pytest.approx(out.values[0, 0], rel=1e-9)
+    assert bool(row["met_out"]) == qu.met(out.values[0, 0], math.nan)
+    inside = evaluate([qu], params=cv.fits["all"], keep_results=False)  # the fit that saw every row
+    assert row["value_in"] == pytest.approx(inside.values[0, 0], rel=1e-9)
+    assert cv.figures("out") == pytest.approx(
+        {"met": float(row["met_out"]), "mae_pp": row["error_out_pp"], "n": 1,
+         "mn_rank_correlation": math.nan}, nan_ok=True)  # fmt: skip
 
 
 def test_a_fold_fits_only_the_papers_it_keeps():

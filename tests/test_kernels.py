@@ -77,9 +77,15 @@ def test_compiled_functions_match_the_languages_numpy_definitions(name, rng):
 
 
 def test_layout_constants_match_parameter_names():
-    for i, name in enumerate(L.PARAM_NAMES):
-        assert getattr(L, f"P_{name}") == i
-    assert list(param_table()) == list(L.PARAM_NAMES)
+    """The kernels index parameters by the rows of data/parameters.csv, read here with the standard
+    library, independently of the package's loader."""
+    import csv
+    from importlib.resources import files
+
+    text = files("ipscsim.model").joinpath("data/parameters.csv").read_text(encoding="utf-8")
+    names = [row["name"] for row in csv.DictReader(text.splitlines())]
+    assert names == list(L.PARAM_NAMES)
+    assert [getattr(L, f"P_{name}") for name in names] == list(range(len(names)))
     assert kernels.EXPECTED_LAYOUT_HASH == L.LAYOUT_HASH
 
 

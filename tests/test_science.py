@@ -48,14 +48,22 @@ def test_marker_counts_never_exceed_the_cells_alive(presets):
 
 def test_maintenance_keeps_cells_pluripotent_and_dividing(presets):
     """Essential 8 (FGF2 + TGF-beta1): >= 95% OCT4+ over 5 days, and the cells keep dividing.
-    hPSCs in E8 double in about one to two days (recalled), so each day the culture grows by more
-    than 1.3-fold (a 63-hour doubling); the model's slowest day grows 1.34-fold as the well fills."""
+    hPSCs cycle in 15.8 h (median; Becker et al. 2006, Fig. 3; the parameter's prior is 14-20 h),
+    so a sub-confluent culture grows 2^(24/20) to 2^(24/14), 2.30- to 3.28-fold, on its first day
+    (measured 2.66; the ODE's divisions are memoryless, so the growth is exponential at that rate,
+    less the few cells that die). As the well fills the cells slow but keep dividing: every later
+    day still grows by more than a third (measured 2.46, 2.12, 1.69, 1.34)."""
     r = presets["chen2011_e8"]
     assert r.markers["OCT4"].min() >= 0.95
     total = r.counts["total"].to_numpy()
     days = r.days
-    for d in range(5):  # every day the culture grows
-        assert np.interp(d + 1, days, total) > 1.3 * np.interp(d, days, total)
+
+    def growth(d):
+        return np.interp(d + 1, days, total) / np.interp(d, days, total)
+
+    assert 2 ** (24 / 20) <= growth(0) <= 2 ** (24 / 14)
+    for d in range(1, 5):
+        assert 1.3 < growth(d) <= growth(d - 1)  # contact inhibition slows it, never speeds it
 
 
 def _no_inhibitors(medium, days=6):
@@ -226,7 +234,7 @@ def test_bmp4_gives_graded_mixtures_of_fates_not_an_all_or_none_switch():
     assert ec80 / ec20 == pytest.approx(np.exp(2 * 0.8416 * spread), rel=0.2)
     _, (one20, one50, one80) = _bmp4_doses(bmp_sensitivity=0.0)
     assert one80 / one20 < 1.2
-    assert ec50 == pytest.approx(one50, rel=0.25)
+    assert ec50 == pytest.approx(one50, rel=0.1)  # measured 19.3 against 20.9 ng/ml; grid step 14%
 
 
 def test_a_two_day_wnt_pulse_from_day_0_makes_crest_and_the_window_closes_by_day_3():
@@ -256,10 +264,9 @@ def test_border_cells_are_crest_lineage_before_they_express_sox10():
     r = ips.simulate(apply_perturbation(G("chambers2009"), text).protocol, days=5)
     assert at(r, "neural_crest", 2) > 0.4 > 0.05 > at(r, "SOX10", 2, "markers")
     assert at(r, "SOX10", 5, "markers") > 0.7
-    rest = r.fractions[["iPSC", "NMP", "mesendoderm"]].sum(axis=1)
-    np.testing.assert_allclose(
-        r.fractions[list(GROUPS["ectoderm"])].sum(axis=1) + rest, 1.0, atol=1e-9
-    )
+    ectoderm, rest = set(GROUPS["ectoderm"]), {"iPSC", "NMP", "mesendoderm"}
+    assert not ectoderm & rest
+    assert ectoderm | rest == set(r.fractions.columns)  # every type the result scores
 
 
 def test_T1_ventral_identity_needs_shh_signalling(presets):
@@ -297,8 +304,10 @@ def test_exogenous_fgf_caudalises_young_neural_cells_unless_ra_sets_their_level(
     assert at(fgf, "MN", 14) > 0.5
     assert at(fgf, "HOXC6", 14, "markers") > 0.5
     assert at(fgf, "HOXC9", 14, "markers") > at(with_ra, "HOXC9", 14, "markers") + 0.2
-    # HOX genes are nested: every thoracic (HOXC9+) cell is caudal brachial (HOXC8+) or beyond
-    assert at(fgf, "HOXC8", 14, "markers") >= at(fgf, "HOXC9", 14, "markers")
+    # HOX genes are nested (every thoracic HOXC9+ cell is caudal brachial HOXC8+ or beyond): the
+    # readouts gate one axial level, so the nesting is the order of their thresholds
+    table = param_table()
+    assert table["level_hoxc8"].value < table["level_thoracic"].value
     assert at(fgf, "HOXC10", 14, "markers") < 0.05
     late = apply_perturbation(G("chambers2009"), "extend 21; add FGF2 20 ng/ml 11 21")
     assert at(ips.simulate(late.protocol, days=late.days), "OTX2", 21, "markers") > 0.9
@@ -447,7 +456,8 @@ def _check_fgf2():
 
 
 def _check_tgfb1():
-    assert at(ips.simulate(_e8().without("TGFB1")), "OCT4", 5, "markers") < 0.9
+    # E8 without its TGF-beta1 cannot hold pluripotency (as SB431542 in E8, _check_sb431542)
+    assert at(ips.simulate(_e8().without("TGFB1")), "OCT4", 5, "markers") < 0.5
 
 
 def _check_y27632():
@@ -633,11 +643,13 @@ def _check_hdac_inhibitor(name, dose, unit):
 
 
 def _check_camp_analogue(name, dose, unit):
-    # cAMP matures MNs (CHAT) and supports their survival
+    # cAMP matures MNs (CHAT) and supports their survival (the registry's pharmacology; measured
+    # for dbcAMP 1 mM: CHAT+ 0.65 to 0.83 on day 21, MNs 1.33-fold)
     p = _maury().with_days(21)
     helped = p.with_step(name, dose, unit, start=10, end=21)
     r, ref = ips.simulate(helped), ips.simulate(p)
-    assert at(r, "CHAT", 21, "markers") > at(ref, "CHAT", 21, "markers") + 0.02
+    assert at(r, "CHAT", 21, "markers") > at(ref, "CHAT", 21, "markers") + 0.1
+    assert r.counts["MN"].iloc[-1] > 1.15 * ref.counts["MN"].iloc[-1]
 
 
 def _check_igf1():
@@ -652,7 +664,7 @@ def _check_igf1():
 def _check_insulin():
     # insulin/IGF1R-PI3K is a survival signal in defined media (Bottenstein & Sato 1979): it helps
     # in a medium without insulin
-    assert _trophic_gain("insulin", 20, "ug/ml", medium="basal") > 1.1
+    assert _trophic_gain("insulin", 20, "ug/ml", medium="basal") > 1.5  # as _check_trophic
 
 
 COMPOUND_CHECKS = {
@@ -865,14 +877,13 @@ def test_motor_neurons_follow_their_progenitors_within_shimojo_s_two_weeks_and_l
     within 2 weeks' (F67's window for du2015, 8-14); Du et al. 2015 (abstract) count near-pure OLIG2+
     progenitors on day 12, so their MNs come after the progenitors. The Zhang lab's rosettes reach
     OLIG2 a week later than Du et al.'s monolayer (F55, F56) and make about 50% MNs (Li et al. 2008,
-    abstract; F25, 0.40-0.60 on day 28), so their MNs come later too. ISL1 and MNX1 mark the same
-    cells."""
+    abstract; F25, 0.40-0.60 on day 28), so their MNs come later too. Outside a cassette the model's
+    ISL1 and MNX1 mark the same neurons by construction, so MNX1 stands for both."""
     facts = {t.id: t for t in fact_targets()}
     f67, f25 = facts["F67"], facts["F25"]
-    fast = presets["du2015"].stage_timing(["OLIG2", "ISL1", "MNX1"])["onset"]
+    fast = presets["du2015"].stage_timing(["OLIG2", "MNX1"])["onset"]
     slow = presets["li2008"].stage_timing(["OLIG2", "MNX1"])["onset"]
     assert f67.low <= fast["MNX1"] <= f67.high
-    assert fast["ISL1"] == pytest.approx(fast["MNX1"])
     # OLIG2 before MNX1 in both: test_results.py, test_stage_markers_come_on_in_the_published_order
     assert slow["MNX1"] > fast["MNX1"] + 2
     assert f25.low <= presets["li2008"].summary()["mn_fraction"] <= f25.high

@@ -52,9 +52,13 @@ def test_time_resolved_sobol_on_the_model():
     df = r.indices
     assert set(df["day"]) == {10.0, 14.0}
     assert len(df) == 4
-    # neurogenesis speed matters most while MNs are being born (day 10), SHH dose once they are made
-    at10 = df[df["day"] == 10].set_index("parameter")["ST"]
-    assert at10["k_neurogenesis"] > at10["SAG.scale"]
+    # Half to twice maury2015's SAG keeps the cells in the pMN band (MNX1+ on day 14: 0.963, 0.965
+    # and 0.966 at 0.5, 1 and 2 times), so the MN share on days 10 and 14 is decided by how fast
+    # progenitors become neurons: measured ST 0.95 against 0.0003 (day 10) and 0.88 against 0.03
+    # (day 14). The margin 0.5 is above the estimator's confidence half-width at n = 32 (about 0.35).
+    for day in (10, 14):
+        st = df[df["day"] == day].set_index("parameter")["ST"]
+        assert st["k_neurogenesis"] - st["SAG.scale"] > 0.5, day
     assert len(r.runs) == 32 * 4
     fig = r.plot()
     assert fig.axes[0].get_xlabel().startswith("day")
