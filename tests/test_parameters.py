@@ -71,5 +71,9 @@ def test_bad_parameters_are_named():
 def test_unknown_genotype_and_engine_are_named():
     with pytest.raises(ParameterError, match="did you mean 'SOD1_A4V'"):
         ips.simulate("maury2015", genotype="SOD1A4V")
-    with pytest.raises(ips.SimulationError, match="unknown engine"):
+    with pytest.raises(ParameterError, match=r"unknown engine 'pde'; give ips\.ODE"):
         ips.simulate("maury2015", engine="pde")
+    with pytest.raises(ParameterError, match=r"pass an instance, ips.ODE\(\)"):
+        ips.simulate("maury2015", engine=ips.ODE)
+    with pytest.raises(ParameterError, match="'param' \\(did you mean 'params'\\?\\)"):
+        ips.simulate("maury2015", param={"k_neurogenesis": 1.0})

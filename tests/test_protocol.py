@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -148,6 +149,7 @@ def test_repr_and_html_show_the_schedule():
 BASE = {
     "name": "x",
     "days": 10,
+    "medium": "N2B27",
     "steps": [{"compound": "RA", "concentration": 1, "unit": "uM", "start": 0, "end": 5}],
 }
 
@@ -166,6 +168,11 @@ def _with_step(**changes):
             _with_step(concentration="lots"),
             ["step 1 (RA): concentration", "'lots'", "not a number"],
         ),
+        (
+            _with_step(concentration="0.5 uM"),
+            ["step 1 (RA): concentration", "not a number", "0.5 and unit 'uM'"],
+        ),
+        (_with_step(concentration="0,5"), ["not a number", "without quotes: 0.5"]),
         (_with_step(start=5, end=5), ["step 1 (RA)", "end 5 is not after start 5"]),
         (
             _with_step(end=12),
@@ -192,7 +199,10 @@ def _with_step(**changes):
             {**BASE, "media_changes": [0, 2], "media_change_every": 2},
             ["media_change_every and media_changes"],
         ),
-        ({**BASE, "steps": BASE["steps"] * 2}, ["steps 1 and 2 (RA) overlap"]),
+        (
+            {**BASE, "steps": BASE["steps"] * 2},
+            ["steps 1 and 2 (RA) overlap", "p.scale('RA', factor)", "p.without('RA')"],
+        ),
     ],
 )
 def test_bad_input_names_the_field_the_value_and_the_fix(data, words):
@@ -200,6 +210,41 @@ def test_bad_input_names_the_field_the_value_and_the_fix(data, words):
         Protocol.from_dict(data)
     for w in words:
         assert w in str(err.value)
+
+
+def test_protocol_data_without_days_or_medium_warns():
+    """Both change every outcome (basal medium has no supplements), so leaving them out is said."""
+    bare = {k: v for k, v in BASE.items() if k not in ("days", "medium")}
+    with pytest.warns(UserWarning, match="no (days|medium) given") as caught:
+        Protocol.from_dict(bare)
+    text = " ".join(str(w.message) for w in caught)
+    assert "no days given; it runs 14 days" in text
+    assert "no medium given; it runs in 'basal'" in text
+    assert "N2B27" in text
+
+
+def test_doses_that_are_most_often_unit_slips_warn():
+    """A dose far above saturation (1,000 times its weakest target's half-saturating dose) or in
+    the other dimension than the compound's unit is said; the presets' doses are not."""
+    p = ips.protocols.get("maury2015")
+    with pytest.warns(UserWarning, match=r"0\.5 ng/ml is 0\.00102 uM; SAG is dosed in uM"):
+        p.without("SAG").with_step("SAG", 0.5, "ng/ml", start=2, end=9)
+    with pytest.warns(UserWarning, match="3 mM is 2000 times the dose that half-saturates"):
+        p.without("CHIR99021").with_step("CHIR99021", 3, "mM", start=0, end=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ips.protocols.names():
+            Protocol.from_dict(ips.protocols.get(name).to_dict())
+        p.without("CHIR99021").with_step("CHIR99021", 3, "uM", start=0, end=2)
+
+
+def test_a_file_that_is_not_a_protocol_file_is_named(tmp_path):
+    f = tmp_path / "schedule.csv"
+    f.write_text("compound,concentration\nRA,1\n")
+    with pytest.raises(ProtocolError, match=r"a \.csv file; protocol files are TOML \(\.toml\)"):
+        ips.simulate(str(f))
+    with pytest.raises(ProtocolError, match="without quotes: 21"):
+        ips.protocols.get("maury2015").with_days("21")
 
 
 def test_malformed_toml_names_the_file(tmp_path):

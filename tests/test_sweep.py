@@ -59,6 +59,18 @@ def test_timing_readouts_are_the_days_a_run_shows(tmp_path):
         ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["onset:OLIG"])
 
 
+def test_a_readout_day_outside_the_run_is_refused():
+    """maury2015 runs 14 days: MN@30 has no value (it would be a NaN row marked ok), unless the
+    sweep runs longer."""
+    with pytest.raises(
+        ips.ParameterError, match=r"'MN@30': day 30 is outside the run \(days 0 to 14\)"
+    ):
+        ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@30"])
+    with pytest.raises(ips.ParameterError, match="day -1 is outside the run"):
+        ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@-1"])
+    ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@30"], days=30)
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_same_seed_same_table_for_any_thread_count(reference, n_jobs):
     again = ips.Sweep("maury2015", SPACE, seed=5, readouts=READOUTS).run(

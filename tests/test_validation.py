@@ -183,6 +183,11 @@ def test_bad_target_files_are_explained(tmp_path):
         ("maury2015,MN,14,>=,60%\n", ["column 'value'", "'60%'", "percent"]),
         ("maury2015,MN,14\n", ["line 2", "stops before column 'relation'"]),
         ("maury2015,MN,14,>=,0.5,our lab, March\n", ["line 2", "more field(s)", "quote"]),
+        (
+            "maury2015,MN,14,>=,65\n",
+            ["line 2", "65 is not a fraction for readout 'MN'", "percentage, write 0.65"],
+        ),
+        ("maury2015,OLIG2,9,<=,1.5\n", ["1.5 is not a fraction", "from 0 to 1"]),
     ],
 )
 def test_a_labs_csv_is_read_strictly(tmp_path, row, words):
@@ -193,6 +198,21 @@ def test_a_labs_csv_is_read_strictly(tmp_path, row, words):
         load_targets(f)
     for w in [str(f), *words]:
         assert w in str(exc.value), (w, str(exc.value))
+
+
+def test_a_target_past_its_run_is_refused(tmp_path):
+    """A day after the run's end has no model value: it is refused, not scored as a miss."""
+    f = tmp_path / "lab.csv"
+    f.write_text("protocol,readout,day,relation,value\nmaury2015,MN,30,>=,0.5\n", encoding="utf-8")
+    with pytest.raises(
+        ParameterError, match=r"day 30 is outside its run \(maury2015, days 0 to 14\)"
+    ):
+        evaluate(load_targets(f))
+    f.write_text(
+        "protocol,perturbation,readout,day,relation,value\nmaury2015,days 30,MN,30,>=,0.5\n",
+        encoding="utf-8",
+    )
+    assert np.isfinite(evaluate(load_targets(f)).values).all()  # 'days 30' runs it to day 30
 
 
 def test_excel_csv_with_a_byte_order_mark_is_read(tmp_path):

@@ -7,6 +7,7 @@ settings object's ``run`` (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`) ->
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -107,7 +108,7 @@ def simulate(
         ProtocolError: for an invalid protocol. ParameterError: for an invalid parameter or setting.
         SimulationError: when the integrator fails.
     """
-    eng, rec = engine_settings(engine, record, options)
+    eng, rec = engine_settings(engine, record, options, accepted=_keywords(simulate))
     if uncertainty is not None:
         _check_uncertainty(uncertainty, eng)
     run = prepare(protocol, days, genotype, params, line=line, engine=eng, record=rec)
@@ -127,6 +128,11 @@ def _trackers(trackers: Any, progress: bool | None, eng: Any, name: str) -> Any:
     if progress or (progress is None and isinstance(eng, ABM)):
         tc.items.append(ProgressTracker(desc=f"{name} ({eng.name})"))
     return tc
+
+
+def _keywords(function: Any) -> tuple[str, ...]:
+    """The keywords a public function takes (offered when a user misspells one)."""
+    return tuple(p for p in inspect.signature(function).parameters if p != "options")
 
 
 def _check_uncertainty(n: Any, eng: Any) -> None:
@@ -272,7 +278,9 @@ def simulate_batch(
     Raises:
         SimulationError: naming the first run that failed and why.
     """
-    eng, rec = engine_settings(engine, record, options)
+    eng, rec = engine_settings(
+        engine, record, options, "simulate_batch", accepted=_keywords(simulate_batch)
+    )
     protocols, params, lines = _broadcast(protocols, params, lines)
     if not protocols:
         return []

@@ -15,10 +15,11 @@ a sweep ships them to its workers as they are and a sweep may use either engine.
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -445,7 +446,11 @@ _ENGINE_KEYS = {"cohorts", "rtol", "atol", "max_steps", "n_cells", "neighbours"}
 
 
 def engine_settings(
-    engine: Any, record: Record | None, options: dict[str, Any], what: str = "simulate"
+    engine: Any,
+    record: Record | None,
+    options: dict[str, Any],
+    what: str = "simulate",
+    accepted: Iterable[str] = (),
 ) -> tuple[ODE | ABM, Record]:
     """Settings objects from the new form, or from the old flat keywords (with a DeprecationWarning).
 
@@ -455,15 +460,18 @@ def engine_settings(
         record: A :class:`Record` or ``None``.
         options: The old flat keywords (``n_cells``, ``cohorts``, ``rtol``, ``record_every``, ...).
         what: The function asked (for the messages).
+        accepted: The function's own keywords, offered when an unknown one looks like a misspelling.
 
     Raises:
-        ParameterError: for an unknown keyword or a setting given twice. SimulationError: for an
-            unknown engine.
+        ParameterError: for an unknown keyword, a setting given twice or an unknown engine.
     """
     unknown = set(options) - _ENGINE_KEYS - set(_RECORD_KEYS)
     if unknown:
+        name = sorted(unknown)[0]
+        close = difflib.get_close_matches(name, [*accepted, *_ENGINE_KEYS, *_RECORD_KEYS], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ParameterError(
-            f"unknown option {sorted(unknown)[0]!r}; {what}() takes engine=ips.ODE(...) or "
+            f"unknown option {name!r}{hint}; {what}() takes engine=ips.ODE(...) or "
             "ips.ABM(...) and record=ips.Record(...)"
         )
     eng = as_engine(engine, **{k: v for k, v in options.items() if k not in _RECORD_KEYS})
@@ -499,14 +507,17 @@ def as_engine(engine: Any, **legacy: Any) -> ODE | ABM:
                 f"ips.{type(engine).__name__}({sorted(legacy)[0]}=...)"
             )
         return engine
-    if engine is None or (isinstance(engine, str) and engine == "ode"):
+    name = engine.strip().lower() if isinstance(engine, str) else None
+    if engine is None or name == "ode":
         return ODE(**_take(legacy, ODE))
-    if isinstance(engine, str) and engine == "abm":
+    if name == "abm":
         return ABM(**_take(legacy, ABM))
-    from .errors import SimulationError
-
-    raise SimulationError(
-        f"engine: unknown engine {engine!r}; give ips.ODE(...), ips.ABM(...), 'ode' or 'abm'"
+    if engine is ODE or engine is ABM:
+        raise ParameterError(
+            f"engine: {engine.__name__} is the class; pass an instance, ips.{engine.__name__}()"
+        )
+    raise ParameterError(
+        f"engine: unknown engine {engine!r}; give ips.ODE(...) or ips.ABM(n_cells=...)"
     )
 
 

@@ -12,6 +12,7 @@ the cells' density and the format together set the endogenous signals, not a con
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -125,3 +126,24 @@ def phase_from_dict(data: object, where: str) -> MediumPhase:
     if start < 0 or end <= start:
         raise ProtocolError(f"{where}: window [{start:g}, {end:g}) must have 0 <= start < end")
     return MediumPhase(medium, start, end)
+
+
+def warn_missing_fields(data: Mapping[str, object], default_days: float) -> None:
+    """Warn when protocol data leaves out the fields that change every outcome (days, medium)."""
+    import warnings
+
+    name = data.get("name", "protocol")
+    if "days" not in data:
+        warnings.warn(
+            f"{name}: no days given; it runs {default_days:g} days. Write days = ... to say how "
+            "long the protocol is",
+            UserWarning,
+            stacklevel=4,
+        )
+    if "medium" not in data and "media" not in data:
+        warnings.warn(
+            f"{name}: no medium given; it runs in 'basal' (no supplements or growth factors), "
+            f"which changes every outcome. Write medium = ... (one of {', '.join(media())})",
+            UserWarning,
+            stacklevel=4,
+        )

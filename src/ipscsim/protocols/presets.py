@@ -79,6 +79,10 @@ def evidence(protocol: Protocol) -> dict[str, int]:
     return counts
 
 
+#: Suffixes of files that are certainly not protocol files (TOML or JSON), named as such.
+_NOT_PROTOCOL_FILES = frozenset({".csv", ".tsv", ".xlsx", ".xls", ".yaml", ".yml", ".txt", ".docx"})
+
+
 def as_protocol(protocol: Any) -> Protocol:
     """Accept a Protocol, a preset name, a path to a TOML/JSON file, or a dict of the file's shape.
 
@@ -95,8 +99,15 @@ def as_protocol(protocol: Any) -> Protocol:
         if s.strip().lower() in names():
             return get(s)
         path = Path(s)
-        if path.suffix.lower() == ".json" and path.is_file():
+        suffix = path.suffix.lower()
+        if suffix == ".json" and path.is_file():
             return Protocol.from_json(read_text_file(path, "protocol file"))
+        if suffix in _NOT_PROTOCOL_FILES and path.is_file():
+            raise ProtocolError(
+                f"protocol file {s!r}: a {suffix} file; protocol files are TOML (.toml) or JSON "
+                "(.json), one key per field and one [[steps]] table per step: write one with "
+                "Protocol.to_toml(path) from a preset, e.g. ips.protocols.get('maury2015')"
+            )
         if path.suffix.lower() == ".toml" or path.is_file():
             return Protocol.from_toml(path)
         raise ProtocolError(

@@ -25,8 +25,14 @@ from typing import Any
 from ..errors import ProtocolError, snap_day, suggest
 from .compounds import registry
 from .delivery import check_delivery
-from .media import MediumPhase, lookup_medium, phase_from_dict
-from .steps import Operation, Step, number, operation_from_dict, step_from_dict
+from .media import MediumPhase, lookup_medium, phase_from_dict, warn_missing_fields
+from .steps import (
+    Operation,
+    Step,
+    number,
+    operation_from_dict,
+    step_from_dict,
+)
 
 __all__ = ["CASSETTES", "FORMATS", "Protocol"]
 
@@ -279,7 +285,9 @@ class Protocol:
                 if b.start < a.end:
                     raise ProtocolError(
                         f"steps {i + 1} and {j + 1} ({name}) overlap on days [{b.start:g}, "
-                        f"{min(a.end, b.end):g}); merge them or make one end before the other starts"
+                        f"{min(a.end, b.end):g}); to change a dose use p.scale({name!r}, factor), "
+                        f"to replace a window p.without({name!r}).with_step(...), or make one "
+                        "step end before the other starts"
                     )
 
     # ------------------------------------------------------------------ views
@@ -403,6 +411,7 @@ class Protocol:
         protocol's feeding rhythm (:meth:`feeding_rhythm`), so that the added days are fed as a lab
         would feed them; a ``media_change_every`` rhythm continues by itself.
         """
+        days = number(days, "days", positive=True)
         if self.media_changes is not None and days > self.days:
             extra = self.feeding_after_end(days)
             return replace(
@@ -467,6 +476,7 @@ class Protocol:
                 f"unknown key {k!r}{suggest(str(k), _TOP_KEYS)}; a protocol has keys "
                 f"{', '.join(_TOP_KEYS)}"
             )
+        warn_missing_fields(data, cls.days)
         kwargs = dict(data)
         steps = kwargs.pop("steps", [])
         ops = kwargs.pop("operations", [])

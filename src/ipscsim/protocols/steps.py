@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProtocolError, is_real
-from ..units import canonical_unit, is_mass_unit
+from ..units import canonical_unit, from_nanomolar, is_mass_unit, to_nanomolar
 from .compounds import registry
 
 __all__ = ["OPERATION_KINDS", "Operation", "Step", "number"]
@@ -38,7 +38,15 @@ def number(
         positive: Require a value strictly above zero.
     """
     if not is_real(value):
-        raise ProtocolError(f"{where}: {value!r} is not a number; write a number such as 10 or 0.5")
+        hint = "write a number such as 10 or 0.5"
+        if isinstance(value, str):
+            text = value.strip().replace(",", ".")
+            head, _, rest = text.partition(" ")
+            if rest and _float_or_none(head) is not None:
+                hint = f"write the number and its unit apart: {head} and unit {rest.strip()!r}"
+            elif _float_or_none(text) is not None:
+                hint = f"write it as a number, without quotes: {text}"
+        raise ProtocolError(f"{where}: {value!r} is not a number; {hint}")
     v = float(value)
     if not math.isfinite(v):
         raise ProtocolError(f"{where}: {value!r} is not finite; write a finite number")
@@ -49,6 +57,50 @@ def number(
             f"{where}: {value!r} is below {minimum:g}; write a value >= {minimum:g}"
         )
     return v
+
+
+#: A dose this many times the half-saturating dose of a compound's weakest target saturates every
+#: target; no preset or validation arm comes within a factor of two of it (the highest is retinoic
+#: acid at 1 uM, 500 times its EC50), so a dose above it is most often a unit slip.
+SATURATING_MULTIPLE = 1000.0
+
+
+def _check_dose(entry: Any, conc: float, unit: str, label: str) -> None:
+    """Warn at doses that are most often unit slips.
+
+    Far above saturation, or in a unit of the other dimension (mass against molar) than the
+    compound is dosed in.
+    """
+    import warnings
+
+    if conc <= 0:
+        return
+    nm = to_nanomolar(conc, unit, entry.molar_mass)
+    weakest = max([entry.potency_nm, *(t.potency_nm for t in entry.targets)])
+    usual = from_nanomolar(nm, entry.unit, entry.molar_mass)
+    if nm > SATURATING_MULTIPLE * weakest:
+        warnings.warn(
+            f"{label}: {conc:g} {unit} is {nm / weakest:.0f} times the dose that half-saturates "
+            f"its weakest target ({from_nanomolar(weakest, unit, entry.molar_mass):.3g} {unit}); "
+            "the response saturated long before, and a dose this far up is most often a unit slip "
+            "(mM for uM, ug/ml for ng/ml)",
+            UserWarning,
+            stacklevel=4,
+        )
+    elif is_mass_unit(unit) != is_mass_unit(entry.unit):
+        warnings.warn(
+            f"{label}: {conc:g} {unit} is {usual:.3g} {entry.unit}; {entry.name} is dosed in "
+            f"{entry.unit}, so check the unit",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _as_compound(name: str, entry: Any, conc: float, unit: str, label: str) -> float:
@@ -117,6 +169,8 @@ class Step:
             unit = entry.unit
         else:
             unit = canonical_unit(unit, f"{label}: unit")
+        if entry.salt_mass(compound) is None:
+            _check_dose(entry, conc, unit, label)
         conc = _as_compound(compound, entry, conc, unit, label)
         s = number(start, f"{label}: start", minimum=0.0)
         e = number(end, f"{label}: end")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,16 @@ class Readout:
     table: str  # "summary", "fractions" or "markers"
     day: float = float("nan")
     timing: str = ""  # "onset" or "peak": the field's day, not its value on ``day``
+
+
+def check_readout_days(readouts: Sequence[Readout], last_day: float) -> None:
+    """Every readout's day lies in the run (0 to ``last_day``): a day past it has no value."""
+    for r in readouts:
+        if math.isfinite(r.day) and not -1e-9 <= r.day <= last_day + 1e-9:
+            raise ParameterError(
+                f"readouts: {r.name!r}: day {r.day:g} is outside the run (days 0 to "
+                f"{last_day:g}); read a day inside it, or simulate longer with days={r.day:g}"
+            )
 
 
 def parse_readouts(readouts: Sequence[str] | None) -> tuple[Readout, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from ..protocols.presets import as_protocol
 from ..solvers import Record, engine_settings
 from .designs import design_points
 from .knobs import apply_knobs
-from .readouts import parse_readouts
+from .readouts import check_readout_days, parse_readouts
 from .runner import ChunkTask
 from .space import ParameterSpace
 
@@ -72,7 +73,8 @@ class Sweep:
     ):
         from ..model.parameters import genotype_hazard, resolve_params
 
-        self.engine, self.record = engine_settings(engine, record, options, "Sweep")
+        accepted = tuple(inspect.signature(Sweep.__init__).parameters)[1:]
+        self.engine, self.record = engine_settings(engine, record, options, "Sweep", accepted)
         self.protocol = as_protocol(protocol)
         self.space = ParameterSpace(space, self.protocol.compounds)
         self.design = design if isinstance(design, str) else "explicit"
@@ -92,6 +94,7 @@ class Sweep:
         if days is not None:
             compile_protocol(self.protocol, days)  # validates the days
         self.days, self.genotype = days, genotype
+        check_readout_days(self.readouts, days if days is not None else self.protocol.days)
         self._validate_points()
 
     def _set_seed(self, seed: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExtrapolationWarning
+from ..errors import ExtrapolationWarning, ParameterError
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
@@ -113,11 +113,29 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
         return float(np.interp(day, days, select_share(r, counts, markers) / total))
 
 
+def _check_days(targets: Sequence[Target], perturbed: dict) -> None:
+    """A target's day lies in its run: a day past the run's end has no value to compare."""
+    for t in targets:
+        runs = [(t.protocol, t.perturbation)]
+        if t.kind == "direction":
+            runs.append((t.reference_protocol or t.protocol, t.reference_perturbation))
+        for key in runs:
+            pert = perturbed[key]
+            last = pert.days if pert.days is not None else pert.protocol.days
+            if math.isfinite(t.day) and not 0.0 <= t.day <= last + 1e-9:
+                raise ParameterError(
+                    f"target {t.id}: day {t.day:g} is outside its run ({key[0]}, days 0 to "
+                    f"{last:g}); read a day inside it, or add 'days {t.day:g}' to the run's "
+                    "perturbation"
+                )
+
+
 def _prepare(targets, sets, keys, named, cohorts) -> tuple[list, dict]:
     """Every run the targets need, for every parameter set, and each run's index by (set, key)."""
     from ..model.parameters import resolve_params
 
     perturbed = {k: apply_perturbation(as_protocol(named.get(k[0], k[0])), k[1]) for k in keys}
+    _check_days(targets, perturbed)
     extra_days = sorted({t.day for t in targets if math.isfinite(t.day)})
     prepared, index = [], {}
     for s in range(sets.shape[0]):

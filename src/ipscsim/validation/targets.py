@@ -232,26 +232,39 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
                 f"{where}: relation 'in' needs the columns low and high with low <= high (the "
                 f"published value's interval), not {r.get('low')!r} and {r.get('high')!r}"
             )
-        out.append(
-            Target(
-                id=(r.get("id") or f"{protocol}-{readout}-{r.get('day', '')}").strip(),
-                kind=kind,
-                protocol=protocol,
-                perturbation=(r.get("perturbation") or "").strip(),
-                readout=readout,
-                day=day,
-                relation=relation,
-                value=value,
-                reference_protocol=(r.get("reference_protocol") or "").strip(),
-                reference_perturbation=(r.get("reference_perturbation") or "").strip(),
-                margin=_number(r, "margin", where, False, 0.0),
-                source=(r.get("source") or "").strip(),
-                note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
-                low=low,
-                high=high,
-            )
+        t = Target(
+            id=(r.get("id") or f"{protocol}-{readout}-{r.get('day', '')}").strip(),
+            kind=kind,
+            protocol=protocol,
+            perturbation=(r.get("perturbation") or "").strip(),
+            readout=readout,
+            day=day,
+            relation=relation,
+            value=value,
+            reference_protocol=(r.get("reference_protocol") or "").strip(),
+            reference_perturbation=(r.get("reference_perturbation") or "").strip(),
+            margin=_number(r, "margin", where, False, 0.0),
+            source=(r.get("source") or "").strip(),
+            note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
+            low=low,
+            high=high,
         )
+        if kind == "outcome" and t.is_fraction:
+            _check_fraction(t, where)
+        out.append(t)
     return out
+
+
+def _check_fraction(t: Target, where: str) -> None:
+    """A fraction's value and interval lie in 0-1 (a percentage is the commonest slip)."""
+    for col, v in (("value", t.value), ("low", t.low), ("high", t.high)):
+        if math.isnan(v) or 0.0 <= v <= 1.0:
+            continue
+        fix = f"; if it is a percentage, write {v / 100:g}" if 1.0 < v <= 100.0 else ""
+        raise ParameterError(
+            f"{where}, column {col!r}: {v:g} is not a fraction for readout {t.readout!r} (a share "
+            f"of the cells, from 0 to 1){fix}"
+        )
 
 
 def _package_csv(package: str, name: str) -> list[Target]:
