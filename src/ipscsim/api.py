@@ -108,7 +108,7 @@ def simulate(
         ProtocolError: for an invalid protocol. ParameterError: for an invalid parameter or setting.
         SimulationError: when the integrator fails.
     """
-    eng, rec = engine_settings(engine, record, options, accepted=_keywords(simulate))
+    eng, rec = engine_settings(engine, record, options, accepted=_SIMULATE_KEYWORDS)
     if uncertainty is not None:
         _check_uncertainty(uncertainty, eng)
     run = prepare(protocol, days, genotype, params, line=line, engine=eng, record=rec)
@@ -278,9 +278,7 @@ def simulate_batch(
     Raises:
         SimulationError: naming the first run that failed and why.
     """
-    eng, rec = engine_settings(
-        engine, record, options, "simulate_batch", accepted=_keywords(simulate_batch)
-    )
+    eng, rec = engine_settings(engine, record, options, "simulate_batch", _BATCH_KEYWORDS)
     protocols, params, lines = _broadcast(protocols, params, lines)
     if not protocols:
         return []
@@ -328,3 +326,8 @@ def _batches(eng: Any, runs: list, seed: Any, n_threads: Any, progress: bool | N
             part_seed = list(seed[start : start + SLICE]) if per_run else seed
             yield start, eng.run(part, part_seed, n_threads)
             bar.update(len(part))
+
+
+#: The keywords of the public functions, offered when a user misspells one (computed once).
+_SIMULATE_KEYWORDS = _keywords(simulate)
+_BATCH_KEYWORDS = _keywords(simulate_batch)
