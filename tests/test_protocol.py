@@ -1,4 +1,5 @@
 import json
+import pickle
 import warnings
 
 import pytest
@@ -173,6 +174,7 @@ def _with_step(**changes):
             ["step 1 (RA): concentration", "not a number", "0.5 and unit 'uM'"],
         ),
         (_with_step(concentration="0,5"), ["not a number", "without quotes: 0.5"]),
+        ({**BASE, "seeding_density": "60,000"}, ["'60,000'", "without separators: 60000"]),
         (_with_step(start=5, end=5), ["step 1 (RA)", "end 5 is not after start 5"]),
         (
             _with_step(end=12),
@@ -224,18 +226,32 @@ def test_protocol_data_without_days_or_medium_warns():
 
 
 def test_doses_that_are_most_often_unit_slips_warn():
-    """A dose far above saturation (1,000 times its weakest target's half-saturating dose) or in
-    the other dimension than the compound's unit is said; the presets' doses are not."""
+    """A dose 100 times the highest dose of the compound in any preset or validation experiment
+    (protocols/data/validated_doses.csv), or in the other dimension than the compound's unit, is
+    said, also when a scale puts it there; the presets' doses, a plausible BDNF dose, and steps
+    rebuilt without a dose change (shift, pickling) are not."""
     p = ips.protocols.get("maury2015")
     with pytest.warns(UserWarning, match=r"0\.5 ng/ml is 0\.00102 uM; SAG is dosed in uM"):
         p.without("SAG").with_step("SAG", 0.5, "ng/ml", start=2, end=9)
-    with pytest.warns(UserWarning, match="3 mM is 2000 times the dose that half-saturates"):
+    with pytest.warns(UserWarning, match=r"3 mM is 300 times the highest dose of CHIR99021 .*F85"):
         p.without("CHIR99021").with_step("CHIR99021", 3, "mM", start=0, end=2)
+    with pytest.warns(UserWarning, match="500 uM is 500 times the highest dose of RA"):
+        slip = p.scale("RA", 5000)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name in ips.protocols.names():
             Protocol.from_dict(ips.protocols.get(name).to_dict())
         p.without("CHIR99021").with_step("CHIR99021", 3, "uM", start=0, end=2)
+        p.without("BDNF").with_step("BDNF", 50, "ng/ml", start=9, end=14)
+        pickle.loads(pickle.dumps(slip.shift("RA", days=0.5)))
+
+
+def test_the_validated_dose_table_is_current():
+    """Regenerated from the presets and the validation tables: a new row or preset with a higher
+    dose must rewrite it (python -m ipscsim.validation.doses --write)."""
+    from ipscsim.validation import doses
+
+    assert doses.main(["--check"]) == 0
 
 
 def test_a_file_that_is_not_a_protocol_file_is_named(tmp_path):

@@ -68,6 +68,8 @@ def test_a_readout_day_outside_the_run_is_refused():
         ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@30"])
     with pytest.raises(ips.ParameterError, match="day -1 is outside the run"):
         ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@-1"])
+    with pytest.raises(ips.ParameterError, match="'MN@nan': the day must be a finite number"):
+        ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@nan"])
     ips.Sweep("maury2015", {"SAG.scale": [1.0]}, readouts=["MN@30"], days=30)
 
 

@@ -188,6 +188,7 @@ def test_bad_target_files_are_explained(tmp_path):
             ["line 2", "65 is not a fraction for readout 'MN'", "percentage, write 0.65"],
         ),
         ("maury2015,OLIG2,9,<=,1.5\n", ["1.5 is not a fraction", "from 0 to 1"]),
+        ("maury2015,MN,inf,>=,0.5\n", ["column 'day'", "not a finite day"]),
     ],
 )
 def test_a_labs_csv_is_read_strictly(tmp_path, row, words):
@@ -198,6 +199,12 @@ def test_a_labs_csv_is_read_strictly(tmp_path, row, words):
         load_targets(f)
     for w in [str(f), *words]:
         assert w in str(exc.value), (w, str(exc.value))
+
+
+def test_a_ratio_readout_may_pass_one(tmp_path):
+    f = tmp_path / "lab.csv"
+    f.write_text("protocol,readout,day,relation,value\nmaury2015,neurons/MN,14,~,1.3\n")
+    assert load_targets(f)[0].value == 1.3
 
 
 def test_a_target_past_its_run_is_refused(tmp_path):

@@ -7,9 +7,12 @@ exactly in floating point; equality and serialisation use the effective concentr
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..errors import ProtocolError, is_real
@@ -40,12 +43,7 @@ def number(
     if not is_real(value):
         hint = "write a number such as 10 or 0.5"
         if isinstance(value, str):
-            text = value.strip().replace(",", ".")
-            head, _, rest = text.partition(" ")
-            if rest and _float_or_none(head) is not None:
-                hint = f"write the number and its unit apart: {head} and unit {rest.strip()!r}"
-            elif _float_or_none(text) is not None:
-                hint = f"write it as a number, without quotes: {text}"
+            hint = _number_hint(value.strip(), where.endswith("concentration")) or hint
         raise ProtocolError(f"{where}: {value!r} is not a number; {hint}")
     v = float(value)
     if not math.isfinite(v):
@@ -59,41 +57,82 @@ def number(
     return v
 
 
-#: A dose this many times the half-saturating dose of a compound's weakest target saturates every
-#: target; no preset or validation arm comes within a factor of two of it (the highest is retinoic
-#: acid at 1 uM, 500 times its EC50), so a dose above it is most often a unit slip.
+#: A dose this many times the highest dose of the compound in any preset or validation experiment
+#: (protocols/data/validated_doses.csv) is outside what the model was tested on and most often a
+#: unit slip (mM for uM is 1,000 times); for a compound no experiment uses, this many times the
+#: half-saturating dose of its weakest target.
+VALIDATED_MULTIPLE = 100.0
 SATURATING_MULTIPLE = 1000.0
 
 
-def _check_dose(entry: Any, conc: float, unit: str, label: str) -> None:
-    """Warn at doses that are most often unit slips.
+@lru_cache(maxsize=1)
+def _validated_doses() -> dict[str, tuple[float, str]]:
+    """Compound -> (highest validated dose in nM, where); empty while the table is being built."""
+    from importlib import resources
 
-    Far above saturation, or in a unit of the other dimension (mass against molar) than the
-    compound is dosed in.
+    path = resources.files("ipscsim.protocols").joinpath("data", "validated_doses.csv")
+    if not path.is_file():
+        return {}
+    rows = csv.DictReader(path.read_text(encoding="utf-8").splitlines())
+    return {r["compound"]: (float(r["highest_nm"]), r["where"]) for r in rows}
+
+
+def _check_dose(entry: Any, nm: float, conc: float, unit: str, label: str, salt: bool) -> None:
+    """Warn at a dose (``nm``, the effective dose in nM) that is most often a unit slip.
+
+    Far above the highest dose any preset or validation experiment uses (or, for a compound none
+    uses, far above saturation of every target), or in a unit of the other dimension (mass against
+    molar) than the compound is dosed in, unless the dose was written for a salt form by mass.
     """
     import warnings
 
-    if conc <= 0:
+    if nm <= 0:
         return
-    nm = to_nanomolar(conc, unit, entry.molar_mass)
+    top = _validated_doses().get(entry.name)
     weakest = max([entry.potency_nm, *(t.potency_nm for t in entry.targets)])
-    usual = from_nanomolar(nm, entry.unit, entry.molar_mass)
-    if nm > SATURATING_MULTIPLE * weakest:
-        warnings.warn(
-            f"{label}: {conc:g} {unit} is {nm / weakest:.0f} times the dose that half-saturates "
-            f"its weakest target ({from_nanomolar(weakest, unit, entry.molar_mass):.3g} {unit}); "
-            "the response saturated long before, and a dose this far up is most often a unit slip "
-            "(mM for uM, ug/ml for ng/ml)",
-            UserWarning,
-            stacklevel=4,
+    if top is not None and nm >= VALIDATED_MULTIPLE * top[0]:
+        shown = from_nanomolar(top[0], unit, entry.molar_mass)
+        text = (
+            f"{nm / top[0]:.0f} times the highest dose of {entry.name} in any preset or validation "
+            f"experiment ({shown:.3g} {unit}, {top[1]}); the model was not tested there"
         )
-    elif is_mass_unit(unit) != is_mass_unit(entry.unit):
+    elif top is None and nm > SATURATING_MULTIPLE * weakest:
+        shown = from_nanomolar(weakest, unit, entry.molar_mass)
+        text = (
+            f"{nm / weakest:.0f} times the dose that half-saturates its weakest target "
+            f"({shown:.3g} {unit}); the response saturated long before"
+        )
+    elif not salt and is_mass_unit(unit) != is_mass_unit(entry.unit):
+        usual = from_nanomolar(nm, entry.unit, entry.molar_mass)
         warnings.warn(
             f"{label}: {conc:g} {unit} is {usual:.3g} {entry.unit}; {entry.name} is dosed in "
             f"{entry.unit}, so check the unit",
             UserWarning,
             stacklevel=4,
         )
+        return
+    else:
+        return
+    warnings.warn(
+        f"{label}: {conc:g} {unit} is {text}, and a dose this far up is most often a unit slip "
+        "(mM for uM, ug/ml for ng/ml)",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _number_hint(text: str, has_unit: bool) -> str | None:
+    """How to write a number that came as text ('0.5 uM', '0,5', '60,000'), or None."""
+    plain = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}([, ]\d{3})+", text):  # thousands separators: 60,000 or 10 000
+        return f"write it without separators: {plain.replace(',', '')}"
+    decimal = text.replace(",", ".")
+    head, _, rest = decimal.partition(" ")
+    if has_unit and rest and _float_or_none(head) is not None:
+        return f"write the number and its unit apart: {head} and unit {rest.strip()!r}"
+    if _float_or_none(decimal) is not None:
+        return f"write it as a number, without quotes: {decimal}"
+    return None
 
 
 def _float_or_none(text: str) -> float | None:
@@ -153,6 +192,7 @@ class Step:
         *,
         where: str = "step",
         _factor: float = 1.0,
+        _check: bool = True,
     ) -> None:
         entry = registry().get(compound, where=f"{where}: compound")
         label = f"{where} ({entry.name})"
@@ -169,9 +209,11 @@ class Step:
             unit = entry.unit
         else:
             unit = canonical_unit(unit, f"{label}: unit")
-        if entry.salt_mass(compound) is None:
-            _check_dose(entry, conc, unit, label)
         conc = _as_compound(compound, entry, conc, unit, label)
+        if _check:
+            nm = to_nanomolar(conc * float(_factor), unit, entry.molar_mass)
+            salt = entry.salt_mass(compound) is not None
+            _check_dose(entry, nm, conc * float(_factor), unit, label, salt)
         s = number(start, f"{label}: start", minimum=0.0)
         e = number(end, f"{label}: end")
         if e <= s:
@@ -242,7 +284,9 @@ class Step:
         if "concentration" in changes:
             fields["_factor"] = 1.0
         fields.update(changes)
-        return Step(**fields)
+        # a dose that did not change is not checked again (shifts, renames, round trips)
+        dose_changed = "concentration" in changes or fields["_factor"] != self._factor
+        return Step(**fields, _check=dose_changed)
 
     def scaled(self, factor: float) -> Step:
         """Return the step with its concentration multiplied by ``factor``."""
@@ -274,8 +318,8 @@ class Step:
 
 
 def _restore_step(compound, base, unit, start, end, note, factor) -> Step:
-    """Rebuild a pickled :class:`Step` (validated again)."""
-    return Step(compound, base, unit, start, end, note, _factor=factor)
+    """Rebuild a pickled :class:`Step` (validated again; its dose was checked when it was made)."""
+    return Step(compound, base, unit, start, end, note, _factor=factor, _check=False)
 
 
 _STEP_KEYS = ("compound", "concentration", "unit", "start", "end", "note")

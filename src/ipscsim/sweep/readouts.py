@@ -36,10 +36,13 @@ class Readout:
 def check_readout_days(readouts: Sequence[Readout], last_day: float) -> None:
     """Every readout's day lies in the run (0 to ``last_day``): a day past it has no value."""
     for r in readouts:
+        if r.table != "summary" and not r.timing and not math.isfinite(r.day):
+            raise ParameterError(f"readouts: {r.name!r}: the day must be a finite number")
         if math.isfinite(r.day) and not -1e-9 <= r.day <= last_day + 1e-9:
             raise ParameterError(
                 f"readouts: {r.name!r}: day {r.day:g} is outside the run (days 0 to "
-                f"{last_day:g}); read a day inside it, or simulate longer with days={r.day:g}"
+                f"{last_day:g}); read a day inside it, or run longer (a Sweep's days={r.day:g}, "
+                "or the protocol's with_days)"
             )
 
 

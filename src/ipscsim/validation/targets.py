@@ -225,7 +225,10 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             )
         low = _number(r, "low", where, False)
         high = _number(r, "high", where, False)
-        day = _number(r, "day", where, readout not in SUMMARY_FIELDS and not timing_kind(readout))
+        needs_day = readout not in SUMMARY_FIELDS and not timing_kind(readout)
+        day = _number(r, "day", where, needs_day)
+        if needs_day and not math.isfinite(day):
+            raise ParameterError(f"{where}, column 'day': {day!r} is not a finite day")
         value = _number(r, "value", where, kind == "outcome")
         if relation == "in" and not low <= high:
             raise ParameterError(
@@ -249,7 +252,7 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
             low=low,
             high=high,
         )
-        if kind == "outcome" and t.is_fraction:
+        if kind == "outcome" and t.is_fraction and "/" not in t.readout:  # a ratio may pass 1
             _check_fraction(t, where)
         out.append(t)
     return out
