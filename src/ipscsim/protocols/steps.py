@@ -124,8 +124,11 @@ def _check_dose(entry: Any, nm: float, conc: float, unit: str, label: str, salt:
 def _number_hint(text: str, has_unit: bool) -> str | None:
     """How to write a number that came as text ('0.5 uM', '0,5', '60,000'), or None."""
     plain = text.replace(" ", "")
-    if re.fullmatch(r"\d{1,3}([, ]\d{3})+", text):  # thousands separators: 60,000 or 10 000
-        return f"write it without separators: {plain.replace(',', '')}"
+    if re.fullmatch(r"[1-9]\d{0,2}([, ]\d{3})+", text):  # thousands separators: 60,000, 10 000
+        hint = f"write it without separators: {plain.replace(',', '')}"
+        if text.count(",") == 1 and " " not in text:  # 1,500 may be a decimal comma
+            hint += f" (or {text.replace(',', '.')} if the comma is a decimal point)"
+        return hint
     decimal = text.replace(",", ".")
     head, _, rest = decimal.partition(" ")
     if has_unit and rest and _float_or_none(head) is not None:
