@@ -26,13 +26,7 @@ from ..errors import ProtocolError, snap_day, suggest
 from .compounds import registry
 from .delivery import check_delivery
 from .media import MediumPhase, lookup_medium, phase_from_dict, warn_missing_fields
-from .steps import (
-    Operation,
-    Step,
-    number,
-    operation_from_dict,
-    step_from_dict,
-)
+from .steps import Operation, Step, number, operation_from_dict, step_from_dict
 
 __all__ = ["CASSETTES", "FORMATS", "Protocol"]
 

@@ -23,6 +23,7 @@ from ..protocols import names
 from ..protocols.compounds import registry
 from ..protocols.presets import get
 from ..units import to_nanomolar
+from .evaluate import target_runs
 from .perturbations import apply_perturbation
 from .targets import fact_targets, outcome_targets, phenotype_targets
 
@@ -35,10 +36,7 @@ def _arms() -> list[tuple[str, object]]:
     """Every protocol the presets and the validation tables run, with where it comes from."""
     arms: list[tuple[str, object]] = [(name, get(name)) for name in names()]
     for t in [*outcome_targets(), *fact_targets(), *phenotype_targets()]:
-        runs = [(t.protocol, t.perturbation)]
-        if t.kind == "direction":
-            runs.append((t.reference_protocol or t.protocol, t.reference_perturbation))
-        for protocol, perturbation in runs:
+        for protocol, perturbation in target_runs(t):
             arms.append((t.id, apply_perturbation(get(protocol), perturbation).protocol))
     return arms
 

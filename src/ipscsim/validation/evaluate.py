@@ -79,13 +79,16 @@ class Evaluation:
         return pd.DataFrame(rows)
 
 
+def target_runs(t: Target) -> list[tuple[str, str]]:
+    """The (protocol, perturbation) runs a target reads: its own and, for a direction, the reference."""
+    runs = [(t.protocol, t.perturbation)]
+    if t.kind == "direction":
+        runs.append((t.reference_protocol or t.protocol, t.reference_perturbation))
+    return runs
+
+
 def _run_keys(targets: Sequence[Target]) -> list[tuple[str, str]]:
-    keys: dict[tuple[str, str], None] = {}
-    for t in targets:
-        keys[(t.protocol, t.perturbation)] = None
-        if t.kind == "direction":
-            keys[(t.reference_protocol or t.protocol, t.reference_perturbation)] = None
-    return list(keys)
+    return list(dict.fromkeys(key for t in targets for key in target_runs(t)))
 
 
 def _readout(t: Target, out, i: int, counts, markers) -> float:
@@ -116,10 +119,7 @@ def _readout(t: Target, out, i: int, counts, markers) -> float:
 def _check_days(targets: Sequence[Target], perturbed: dict) -> None:
     """A target's day lies in its run: a day past the run's end has no value to compare."""
     for t in targets:
-        runs = [(t.protocol, t.perturbation)]
-        if t.kind == "direction":
-            runs.append((t.reference_protocol or t.protocol, t.reference_perturbation))
-        for key in runs:
+        for key in target_runs(t):
             pert = perturbed[key]
             last = pert.days if pert.days is not None else pert.protocol.days
             if math.isfinite(t.day) and not 0.0 <= t.day <= last + 1e-9:
