@@ -77,3 +77,17 @@ def test_unknown_genotype_and_engine_are_named():
         ips.simulate("maury2015", engine=ips.ODE)
     with pytest.raises(ParameterError, match="'param' \\(did you mean 'params'\\?\\)"):
         ips.simulate("maury2015", param={"k_neurogenesis": 1.0})
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5, 10_000, "2"])
+def test_a_thread_count_the_machine_cannot_give_is_named_even_for_one_run(n):
+    with pytest.raises(ParameterError, match=rf"n_threads: {n!r} must be a whole number from 1"):
+        ips.simulate("maury2015", days=1, n_threads=n)
+
+
+def test_a_misspelt_sweep_keyword_is_matched_to_a_named_one_not_to_options():
+    with pytest.raises(ParameterError, match=r"unknown option 'optoins';") as err:
+        ips.Sweep("maury2015", {"SAG.scale": [1]}, optoins={})
+    assert "did you mean" not in str(err.value)  # 'options' is the catch-all, not a keyword
+    with pytest.raises(ParameterError, match=r"'desing' \(did you mean 'design'\?\)"):
+        ips.Sweep("maury2015", {"SAG.scale": [1]}, desing="grid")

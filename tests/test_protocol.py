@@ -221,8 +221,26 @@ def test_protocol_data_without_days_or_medium_warns():
         Protocol.from_dict(bare)
     text = " ".join(str(w.message) for w in caught)
     assert "no days given; it runs 14 days" in text
-    assert "no medium given; it runs in 'basal'" in text
+    assert (
+        "no medium given, so it runs in 'basal' (no supplements or growth factors) on every day"
+        in text
+    )
     assert "N2B27" in text
+
+
+def test_media_phases_that_leave_days_uncovered_without_a_medium_warn_for_those_days():
+    phases = [{"name": "E6", "start": 0, "end": 4}, {"name": "N2B27", "start": 6, "end": 12}]
+    with pytest.warns(UserWarning, match=r"'basal' .* on days \[4, 6\), \[12, 14\), which"):
+        Protocol.from_dict(
+            {k: v for k, v in {**BASE, "days": 14, "media": phases}.items() if k != "medium"}
+        )
+    covered = [{"name": "E6", "start": 0, "end": 4}, {"name": "N2B27", "start": 4, "end": 14}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = Protocol.from_dict(
+            {k: v for k, v in {**BASE, "days": 14, "media": covered}.items() if k != "medium"}
+        )
+    assert [p.medium_at(d) for d in (0, 3.9, 4, 13.9)] == ["E6", "E6", "N2B27", "N2B27"]
 
 
 def test_doses_that_are_most_often_unit_slips_warn():

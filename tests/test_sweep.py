@@ -349,3 +349,17 @@ def test_culture_knobs_sweep_the_delivery_and_the_seeding():
         ips.plot.labels.input_label("culture.seeding_density")
         == "culture.seeding_density (cells/cm^2)"
     )
+
+
+@pytest.mark.parametrize("name", ["ODE", "Abm", " ode "])
+def test_a_spec_names_its_engine_in_any_case_as_simulate_does(tmp_path, name):
+    from ipscsim.sweep.spec import sweep_from_spec
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'protocol = "maury2015"\nengine = "{name}"\n[space]\n"SAG.scale" = [1]\n', "utf-8"
+    )
+    assert type(sweep_from_spec(spec).engine).__name__ == name.strip().upper()
+    spec.write_text('protocol = "maury2015"\nengine = "pde"\n[space]\n"SAG.scale" = [1]\n')
+    with pytest.raises(ParameterError, match="engine 'pde' must be 'ode' or 'abm'"):
+        sweep_from_spec(spec)

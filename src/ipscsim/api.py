@@ -7,7 +7,6 @@ settings object's ``run`` (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`) ->
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from .model.prepare import PreparedRun, prepare_run
 from .protocols import Protocol
 from .protocols.presets import as_protocol
 from .results import BatchOutput, Result
-from .solvers import ABM, ENGINES, ODE, Record, engine_settings
+from .solvers import ABM, ENGINES, ODE, Record, engine_settings, keywords_of
 
 log = logging.getLogger("ipscsim")
 
@@ -128,11 +127,6 @@ def _trackers(trackers: Any, progress: bool | None, eng: Any, name: str) -> Any:
     if progress or (progress is None and isinstance(eng, ABM)):
         tc.items.append(ProgressTracker(desc=f"{name} ({eng.name})"))
     return tc
-
-
-def _keywords(function: Any) -> tuple[str, ...]:
-    """The keywords a public function takes (offered when a user misspells one)."""
-    return tuple(p for p in inspect.signature(function).parameters if p != "options")
 
 
 def _check_uncertainty(n: Any, eng: Any) -> None:
@@ -329,5 +323,5 @@ def _batches(eng: Any, runs: list, seed: Any, n_threads: Any, progress: bool | N
 
 
 #: The keywords of the public functions, offered when a user misspells one (computed once).
-_SIMULATE_KEYWORDS = _keywords(simulate)
-_BATCH_KEYWORDS = _keywords(simulate_batch)
+_SIMULATE_KEYWORDS = keywords_of(simulate)
+_BATCH_KEYWORDS = keywords_of(simulate_batch)

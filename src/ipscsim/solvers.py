@@ -16,6 +16,7 @@ a sweep ships them to its workers as they are and a sweep may use either engine.
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 import time
 import warnings
@@ -182,6 +183,7 @@ class ODE:
             A :class:`~ipscsim.results.BatchOutput`.
         """
         from .engines.dopri5 import STATUS_MESSAGES
+        from .engines.threads import check_threads
         from .results import BatchOutput
         from .trackers import TrackerCollection
 
@@ -192,6 +194,8 @@ class ODE:
                     f"cohorts: a run was prepared with {r.n_cohorts} cohorts, the engine has "
                     f"{self.cohorts}; prepare it with cohorts={self.cohorts}"
                 )
+        if n_threads is not None:
+            check_threads(n_threads)  # a single run is not threaded, but the value must be sound
         tc = TrackerCollection(trackers)
         if tc and len(runs) != 1:
             raise ParameterError("trackers: give trackers to one run at a time (simulate)")
@@ -398,6 +402,8 @@ class ABM:
 
         runs = list(runs)
         seeds = _seeds(seed, len(runs))
+        if n_threads is not None:
+            check_threads(n_threads)  # a single run is not threaded, but the value must be sound
         tc = TrackerCollection(trackers)
         if tc and len(runs) != 1:
             raise ParameterError("trackers: give trackers to one run at a time (simulate)")
@@ -443,6 +449,15 @@ _ENGINE_KEYS = {"cohorts", "rtol", "atol", "max_steps", "n_cells", "neighbours"}
     "dt",
     "fields",
 }
+
+
+def keywords_of(function: Any) -> tuple[str, ...]:
+    """The named keywords of a function, without ``self`` and ``**options`` (for did-you-mean)."""
+    return tuple(
+        name
+        for name, p in inspect.signature(function).parameters.items()
+        if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    )
 
 
 def engine_settings(

@@ -128,22 +128,48 @@ def phase_from_dict(data: object, where: str) -> MediumPhase:
     return MediumPhase(medium, start, end)
 
 
-def warn_missing_fields(data: Mapping[str, object], default_days: float) -> None:
-    """Warn when protocol data leaves out the fields that change every outcome (days, medium)."""
+def warn_missing_fields(data: Mapping[str, object], days: float, phases: tuple) -> None:
+    """Warn when protocol data leaves out the fields that change every outcome (days, medium).
+
+    Args:
+        data: The protocol's data as written.
+        days: The protocol's length (the default when ``data`` gives none).
+        phases: Its ``[[media]]`` phases, checked and sorted: without a ``medium``, the days they
+            leave uncovered run in 'basal'.
+    """
     import warnings
 
     name = data.get("name", "protocol")
     if "days" not in data:
         warnings.warn(
-            f"{name}: no days given; it runs {default_days:g} days. Write days = ... to say how "
+            f"{name}: no days given; it runs {days:g} days. Write days = ... to say how "
             "long the protocol is",
             UserWarning,
             stacklevel=4,
         )
-    if "medium" not in data and "media" not in data:
+    if "medium" in data:
+        return
+    gaps = _uncovered(phases, days)
+    if gaps:
+        where = (
+            "every day" if not phases else "days " + ", ".join(f"[{a:g}, {b:g})" for a, b in gaps)
+        )
         warnings.warn(
-            f"{name}: no medium given; it runs in 'basal' (no supplements or growth factors), "
-            f"which changes every outcome. Write medium = ... (one of {', '.join(media())})",
+            f"{name}: no medium given, so it runs in 'basal' (no supplements or growth factors) on "
+            f"{where}, which changes every outcome. Write medium = ... (one of {', '.join(media())}) or "
+            "[[media]] phases that cover the protocol",
             UserWarning,
             stacklevel=4,
         )
+
+
+def _uncovered(phases: tuple, days: float) -> list[tuple[float, float]]:
+    """The windows of ``[0, days)`` that no phase covers (phases sorted by start)."""
+    gaps, at = [], 0.0
+    for ph in phases:
+        if ph.start > at + 1e-12:
+            gaps.append((at, ph.start))
+        at = max(at, ph.end)
+    if days > at + 1e-12:
+        gaps.append((at, days))
+    return gaps

@@ -470,7 +470,6 @@ class Protocol:
                 f"unknown key {k!r}{suggest(str(k), _TOP_KEYS)}; a protocol has keys "
                 f"{', '.join(_TOP_KEYS)}"
             )
-        warn_missing_fields(data, cls.days)
         kwargs = dict(data)
         steps = kwargs.pop("steps", [])
         ops = kwargs.pop("operations", [])
@@ -486,13 +485,15 @@ class Protocol:
             kwargs["media"] = tuple(
                 phase_from_dict(m, f"media {i + 1}") for i, m in enumerate(kwargs["media"])
             )
-        return cls(
+        out = cls(
             steps=tuple(step_from_dict(s, f"step {i + 1}") for i, s in enumerate(steps)),
             operations=tuple(
                 operation_from_dict(o, f"operation {i + 1}") for i, o in enumerate(ops)
             ),
             **kwargs,
         )
+        warn_missing_fields(data, out.days, out.media)
+        return out
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """Serialise to TOML; also write it to ``path`` when given. Returns the text."""

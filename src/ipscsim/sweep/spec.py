@@ -101,8 +101,8 @@ def _engine(value: Any, options: dict[str, Any], path: Path) -> Any:
         settings.update(table)
     else:
         name = value
-    if name not in ("ode", "abm"):
-        raise ParameterError(f"{path}: engine {name!r} must be 'ode' or 'abm'")
+    if not isinstance(name, str) or name.strip().lower() not in ("ode", "abm"):
+        raise ParameterError(f"{path}: engine {name!r} must be 'ode' or 'abm' (any case)")
     return as_engine(name, **settings)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -16,7 +15,7 @@ from ..errors import ParameterError, ProtocolError, check_int
 from ..model.codegen_lanes import LANES
 from ..model.inputs import compile_protocol
 from ..protocols.presets import as_protocol
-from ..solvers import Record, engine_settings
+from ..solvers import Record, engine_settings, keywords_of
 from .designs import design_points
 from .knobs import apply_knobs
 from .readouts import check_readout_days, parse_readouts
@@ -73,7 +72,7 @@ class Sweep:
     ):
         from ..model.parameters import genotype_hazard, resolve_params
 
-        accepted = tuple(inspect.signature(Sweep.__init__).parameters)[1:]
+        accepted = keywords_of(Sweep.__init__)
         self.engine, self.record = engine_settings(engine, record, options, "Sweep", accepted)
         self.protocol = as_protocol(protocol)
         self.space = ParameterSpace(space, self.protocol.compounds)
