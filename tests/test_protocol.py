@@ -203,7 +203,11 @@ def _with_step(**changes):
         ),
         (
             {**BASE, "steps": BASE["steps"] * 2},
-            ["steps 1 and 2 (RA) overlap", "p.scale('RA', factor)", "p.without('RA')"],
+            [
+                "steps 1 and 2 (RA) overlap",
+                "p.scale('RA', factor)",
+                "p.without('RA') (it removes all 2)",
+            ],
         ),
     ],
 )

@@ -402,8 +402,6 @@ class ABM:
 
         runs = list(runs)
         seeds = _seeds(seed, len(runs))
-        if n_threads is not None:
-            check_threads(n_threads)  # a single run is not threaded, but the value must be sound
         tc = TrackerCollection(trackers)
         if tc and len(runs) != 1:
             raise ParameterError("trackers: give trackers to one run at a time (simulate)")

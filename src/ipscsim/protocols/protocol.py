@@ -279,9 +279,9 @@ class Protocol:
                 if b.start < a.end:
                     raise ProtocolError(
                         f"steps {i + 1} and {j + 1} ({name}) overlap on days [{b.start:g}, "
-                        f"{min(a.end, b.end):g}); to change a dose use p.scale({name!r}, factor), "
-                        f"to replace a window p.without({name!r}).with_step(...), or make one "
-                        "step end before the other starts"
+                        f"{min(a.end, b.end):g}); to change a dose use p.scale({name!r}, factor); "
+                        f"to replace windows p.without({name!r}) (it removes all {len(items)}) then "
+                        ".with_step(...) for each one to keep; or make one step end before the next"
                     )
 
     # ------------------------------------------------------------------ views
