@@ -141,6 +141,28 @@ def test_failed_integration_is_reported():
         ips.simulate("maury2015", engine=ips.ODE(max_steps=3))
 
 
+def test_a_failed_run_in_a_batch_loses_none_of_the_others():
+    """One run over a step budget of 25 per segment (maury2015 fails below about 45) beside one
+    inside it (2 days in N2B27, 15 suffice): the error names the failed run and carries the other's
+    result, equal to simulate's; errors='warn' returns it with None in the failed run's place."""
+    short = ips.Protocol(name="short", days=2, medium="N2B27")
+    eng = ips.ODE(max_steps=25)
+    alone = ips.simulate(short, engine=eng)
+    with pytest.raises(
+        ips.SimulationError, match=r"1 of 2 runs failed: run 1 .*'maury2015'"
+    ) as err:
+        ips.simulate_batch([short, "maury2015"], engine=eng)
+    kept = err.value.results
+    assert kept[1] is None
+    np.testing.assert_allclose(kept[0].records, alone.records, rtol=1e-12, atol=1e-15)
+    with pytest.warns(RuntimeWarning, match="1 of 2 runs failed: run 1"):
+        got = ips.simulate_batch([short, "maury2015"], engine=eng, errors="warn")
+    assert got[1] is None
+    np.testing.assert_allclose(got[0].records, alone.records, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ips.ParameterError, match="errors: 'ignore' must be 'raise' or 'warn'"):
+        ips.simulate_batch([short], errors="ignore")
+
+
 HESTER_GROUPS = ((0.9**3, 1.0, 1.0), (0.9 * (1 - 0.81), 1.0, 0.0), (0.1, 0.0, 0.0))
 
 

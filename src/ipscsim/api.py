@@ -8,6 +8,7 @@ settings object's ``run`` (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`) ->
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -247,8 +248,9 @@ def simulate_batch(
     lines: Sequence[Any] | None = None,
     record: Record | None = None,
     progress: bool | None = None,
+    errors: str = "raise",
     **options: Any,
-) -> list[Result]:
+) -> list[Result | None]:
     """Simulate many (protocol, parameters) pairs in one compiled call, in parallel threads.
 
     Args:
@@ -263,14 +265,19 @@ def simulate_batch(
         lines: One cell line per run (line numbers or CellLines), or ``None``.
         record: What to record (:class:`~ipscsim.Record`).
         progress: Show a progress bar (``None``: above :data:`PROGRESS_ABOVE` ODE runs).
+        errors: What a failed run does once every run has ended: ``"raise"`` (a
+            :class:`~ipscsim.errors.SimulationError` naming the failed runs and why, carrying every
+            run's result on its ``results``, ``None`` for the failed) or ``"warn"`` (a
+            ``RuntimeWarning`` naming them; their entries are ``None``). No run is lost either way.
         **options: The old flat keywords (``cohorts``, ``rtol``, ``atol``, ``max_steps``,
             ``record_every``), accepted with a ``DeprecationWarning``.
 
     Returns:
-        One :class:`~ipscsim.results.Result` per run, equal to what :func:`simulate` returns for it.
+        One :class:`~ipscsim.results.Result` per run, equal to what :func:`simulate` returns for it
+        (``None`` for a failed run with ``errors="warn"``).
 
     Raises:
-        SimulationError: naming the first run that failed and why.
+        SimulationError: when a run failed (``errors="raise"``), naming each failed run and why.
     """
     eng, rec = engine_settings(engine, record, options, "simulate_batch", _BATCH_KEYWORDS)
     protocols, params, lines = _broadcast(protocols, params, lines)
@@ -280,18 +287,41 @@ def simulate_batch(
         prepare(pr, days, genotype, pa, line=ln, engine=eng, record=rec)
         for pr, pa, ln in zip(protocols, params, lines, strict=True)
     ]
-    results: list[Result] = []
+    if errors not in ("raise", "warn"):
+        raise ParameterError(f"errors: {errors!r} must be 'raise' or 'warn'")
+    results: list[Result | None] = []
+    failed: list[str] = []
     for start, out in _batches(eng, runs, seed, n_threads, progress):
         for j in range(len(out)):
-            if not out.ok(j) and isinstance(params[start + j], Mapping):
-                from .errors import SimulationError
-
-                raise SimulationError(
-                    f"run {start + j} (protocol {runs[start + j].protocol.name!r}, params "
-                    f"{params[start + j]!r}): {out.message(j)}"
-                )
-        results.extend(out.results())
+            if out.ok(j):
+                results.append(out.result(j))
+                continue
+            results.append(None)
+            shown = (
+                f", params {params[start + j]!r}" if isinstance(params[start + j], Mapping) else ""
+            )
+            name = runs[start + j].protocol.name
+            failed.append(f"run {start + j} (protocol {name!r}{shown}): {out.message(j)}")
+    if failed:
+        _report_failures(failed, results, errors)
     return results
+
+
+def _report_failures(failed: list[str], results: list, errors: str) -> None:
+    """Raise (the others' results on the error) or warn, naming the failed runs."""
+    from .errors import SimulationError
+
+    more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    text = f"{len(failed)} of {len(results)} runs failed: {'; '.join(failed[:3])}{more}"
+    if errors == "warn":
+        warnings.warn(f"{text}; their results are None", RuntimeWarning, stacklevel=3)
+        return
+    err = SimulationError(
+        f"{text}. The other runs' results are on this error's .results (None where a run failed); "
+        "errors='warn' returns them instead of raising"
+    )
+    err.results = results
+    raise err
 
 
 #: A batch of more ODE runs than this shows a progress bar (it runs in slices of :data:`SLICE`).
