@@ -39,6 +39,21 @@ def test_morris_effects_of_a_linear_model_are_its_coefficients_times_the_range()
     np.testing.assert_allclose(r["sigma"], 0.0, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"levels": 1}, "levels (grid levels of each input; even, usually 4): 1 must be"),
+        ({"levels": 2.5}, "levels (grid levels of each input; even, usually 4): 2.5 must be"),
+        ({"trajectories": 1}, "trajectories: 1 must be a whole number at least 2"),
+    ],
+)
+def test_a_morris_design_without_a_step_or_a_spread_is_refused_by_name(kwargs, words):
+    """One level has no step (SALib divided by zero); one trajectory has no spread (sigma NaN)."""
+    with pytest.raises(ParameterError) as err:
+        ips.sensitivity.morris(lambda X: X[:, :1], {"names": ["a"], "bounds": [[0, 1]]}, **kwargs)
+    assert words in str(err.value)
+
+
 def test_time_resolved_sobol_on_the_model():
     r = ips.sensitivity.sobol(
         "maury2015",
@@ -96,6 +111,34 @@ def test_optimiser_respects_a_constraint_that_binds():
     )
     assert r.feasible
     assert r.knobs["SAG.scale"] == pytest.approx(2.5, abs=0.05)
+
+
+def test_an_infeasible_search_warns_and_returns_the_point_nearest_the_constraint():
+    """residual = x/1000 >= 0.01 needs x >= 10, beyond the knob's 0-5: the answer is the evaluated
+    point with the least violation, the largest x (not the best objective, at x = 1)."""
+
+    def evaluate(X):
+        return [
+            {"mn_fraction": -((x[0] - 1.0) ** 2), "residual_pluripotent": x[0] / 1000} for x in X
+        ]
+
+    with pytest.warns(
+        UserWarning,
+        match=r"none of \d+ evaluations met the constraints.*"
+        r"residual_pluripotent >= 0.01 \(it gave 0.00\d+\)",
+    ):
+        r = ips.optimize(
+            "maury2015",
+            {"SAG.scale": (0.0, 5.0)},
+            evaluate=evaluate,
+            budget=300,
+            seed=1,
+            constraints={"residual_pluripotent": (">=", 0.01)},
+            progress=False,
+        )
+    assert not r.feasible
+    assert r.knobs["SAG.scale"] == r.trace["SAG.scale"].max()
+    assert r.knobs["SAG.scale"] > 2.0
 
 
 def test_optimiser_runs_the_model_and_returns_a_real_protocol(tmp_path):

@@ -363,3 +363,12 @@ def test_a_spec_names_its_engine_in_any_case_as_simulate_does(tmp_path, name):
     spec.write_text('protocol = "maury2015"\nengine = "pde"\n[space]\n"SAG.scale" = [1]\n')
     with pytest.raises(ParameterError, match="engine 'pde' must be 'ode' or 'abm'"):
         sweep_from_spec(spec)
+
+
+@pytest.mark.parametrize("text", ["dask", "processes", "localhost"])
+def test_an_executor_string_that_is_no_scheduler_address_is_named_with_the_alternatives(text):
+    s = ips.Sweep("maury2015", {"SAG.scale": [1]}, days=2)
+    with pytest.raises(
+        ParameterError, match=rf"executor: '{text}' is not a dask scheduler address"
+    ):
+        s.run(executor=text, progress=False)

@@ -19,11 +19,13 @@ only running chunks.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
+from ..errors import ParameterError
 from .runner import ChunkTask, run_chunk, task_row
 from .store import LOST
 
@@ -55,6 +57,7 @@ def run_chunks(
             on_done(index, run_chunk(task))
         return {"executor": "embedded", "threads": n_jobs, "worker_pids": [os.getpid()]}
     if isinstance(executor, str):
+        _check_address(executor)
         from distributed import Client
 
         with Client(executor) as client:
@@ -72,6 +75,17 @@ def run_chunks(
     raise TypeError(
         f"executor: {type(executor).__name__} is neither a concurrent.futures.Executor, a "
         "dask.distributed.Client nor a scheduler address; pass None for the embedded default"
+    )
+
+
+def _check_address(text: str) -> None:
+    """Refuse a string that cannot be a dask scheduler address (``tcp://host:8786``, ``host:8786``)."""
+    if "://" in text or re.fullmatch(r"[\w.\-\[\]:]+:\d+", text.strip()):
+        return
+    raise ParameterError(
+        f"executor: {text!r} is not a dask scheduler address such as 'tcp://127.0.0.1:8786'. For a "
+        "local dask cluster pass dask.distributed.Client(); for local processes "
+        "concurrent.futures.ProcessPoolExecutor(); or leave executor out (all local cores)"
     )
 
 

@@ -400,7 +400,8 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
     """Assemble the result from the best evaluation in the trace.
 
     The answer is the best evaluation that meets every constraint (the search itself may end a hair
-    past a constraint's boundary, where the penalty is still smaller than the gain).
+    past a constraint's boundary, where the penalty is still smaller than the gain); when none does,
+    the one that violates them least, with a warning.
 
     Raises:
         ParameterError: No evaluation produced a finite objective.
@@ -408,11 +409,14 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
     from .knobs import apply_knobs
 
     names = problem.names
-    ok = trace_df[(trace_df["penalty"] == 0) & np.isfinite(trace_df["objective"])]
-    pool = ok if len(ok) else trace_df[np.isfinite(trace_df["objective"])]
-    if pool.empty:
+    finite = trace_df[np.isfinite(trace_df["objective"])]
+    if finite.empty:
         raise ParameterError("optimize: no evaluation produced a finite objective; check the knobs")
-    best = pool["objective"].idxmax() if problem.maximize else pool["objective"].idxmin()
+    ok = finite[finite["penalty"] == 0]
+    if ok.empty:  # none feasible: the evaluation that violates the constraints least
+        best = finite["penalty"].idxmin()
+    else:
+        best = ok["objective"].idxmax() if problem.maximize else ok["objective"].idxmin()
     best_x = trace_df.loc[best, names].to_numpy(dtype=float)
     best_row = {
         k: float(v)
@@ -421,6 +425,8 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
     }
     value = float(trace_df.loc[best, "objective"])
     feasible = bool(trace_df.loc[best, "penalty"] == 0)
+    if not feasible:
+        _warn_infeasible(problem, best_row, len(trace_df))
     knob_values = dict(zip(names, map(float, best_x), strict=True))
     best_protocol = apply_knobs(problem.base, {k: v for k, v in knob_values.items() if "." in k})
     best_protocol = best_protocol.renamed(f"{problem.base.name}_optimised")
@@ -433,4 +439,21 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
         trace_df,
         len(trace_df),
         message,
+    )
+
+
+def _warn_infeasible(problem: _Problem, best_row: dict[str, float], n: int) -> None:
+    """Say that no evaluation met the constraints, with where the least-violating one stood."""
+    import warnings
+
+    stood = ", ".join(
+        f"{name} {rel} {bound:g} (it gave {best_row.get(name, float('nan')):.4g})"
+        for name, (rel, bound) in problem.constraints.items()
+    )
+    warnings.warn(
+        f"optimize: none of {n} evaluations met the constraints; the result (feasible=False) is the "
+        f"one closest to them: {stood}. Loosen a bound, widen the knobs or raise the budget "
+        "(fractions lie between 0 and 1)",
+        UserWarning,
+        stacklevel=3,
     )

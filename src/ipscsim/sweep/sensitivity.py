@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_int
 from .space import ParameterSpace
 
 __all__ = ["SensitivityResult", "morris", "sobol"]
@@ -207,6 +207,9 @@ def morris(
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
+    # one trajectory has no spread (sigma is NaN); one level has no step (a division by zero)
+    trajectories = check_int("trajectories", trajectories, 2, 100_000)
+    levels = check_int("levels (grid levels of each input; even, usually 4)", levels, 2, 1000)
     problem = _problem(space, target)
     X = sample.sample(problem, trajectories, num_levels=levels, seed=seed)
     outputs, runs = _evaluate(target, problem, X, readouts, days, seed, sweep_kwargs)
