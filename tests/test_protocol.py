@@ -413,3 +413,23 @@ def test_cassette_delivery_round_trips_through_toml():
         {**p.to_dict(), "cassette_efficiency": 1.0, "cassette_vectors": "single"}
     )
     assert "cassette_efficiency" not in plain.to_dict()
+
+
+def test_warnings_name_the_users_line_whichever_entry_point_reached_them(tmp_path):
+    """A dose slip reached through p.scale, and a bare protocol file given to simulate, were shown at
+    lines inside ipscsim (a fixed stacklevel is right for one entry point only)."""
+    bare = tmp_path / "bare.toml"
+    bare.write_text('name = "bare"\n', "utf-8")
+    p = ips.protocols.get("maury2015")
+    calls = [
+        lambda: p.scale("RA", 5000),
+        lambda: p.without("SAG").with_step("SAG", 0.5, "ng/ml", start=2, end=9),
+        lambda: Protocol.from_toml(bare),
+        lambda: ips.simulate(bare, days=0.5),
+    ]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught
+        assert {w.filename for w in caught} == {__file__}

@@ -8,14 +8,13 @@ settings object's ``run`` (:class:`~ipscsim.ODE` or :class:`~ipscsim.ABM`) ->
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError, is_real
+from .errors import ParameterError, is_real, warn
 from .model.parameters import warn_implausible
 from .model.prepare import PreparedRun, prepare_run
 from .protocols import Protocol
@@ -170,11 +169,10 @@ def _ensemble(run: PreparedRun, eng: Any, params: Any, n: Any, seed: Any, n_thre
     out = eng.run(runs, None, n_threads)
     ok = [i for i in range(len(runs)) if out.ok(i)]
     if len(ok) < len(runs):
-        warnings.warn(
+        warn(
             f"uncertainty: {len(runs) - len(ok)} of {len(runs)} draws did not finish and are left "
             f"out of the intervals (first: {out.message(next(i for i in range(len(runs)) if i not in ok))})",
             RuntimeWarning,
-            stacklevel=3,
         )
     return Ensemble.from_results(
         [out.result(i) for i in ok], varied, len(runs) - len(ok), _source(base)
@@ -289,6 +287,14 @@ def simulate_batch(
     ]
     if errors not in ("raise", "warn"):
         raise ParameterError(f"errors: {errors!r} must be 'raise' or 'warn'")
+    results, failed = _collect(eng, runs, params, seed, n_threads, progress)
+    if failed:
+        _report_failures(failed, results, errors)
+    return results
+
+
+def _collect(eng: Any, runs: list, params: list, seed: Any, n_threads: Any, progress: Any):
+    """Every run's result (``None`` where it failed) and a line on each failed run."""
     results: list[Result | None] = []
     failed: list[str] = []
     for start, out in _batches(eng, runs, seed, n_threads, progress):
@@ -302,9 +308,7 @@ def simulate_batch(
             )
             name = runs[start + j].protocol.name
             failed.append(f"run {start + j} (protocol {name!r}{shown}): {out.message(j)}")
-    if failed:
-        _report_failures(failed, results, errors)
-    return results
+    return results, failed
 
 
 def _report_failures(failed: list[str], results: list, errors: str) -> None:
@@ -314,7 +318,7 @@ def _report_failures(failed: list[str], results: list, errors: str) -> None:
     more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
     text = f"{len(failed)} of {len(results)} runs failed: {'; '.join(failed[:3])}{more}"
     if errors == "warn":
-        warnings.warn(f"{text}; their results are None", RuntimeWarning, stacklevel=3)
+        warn(f"{text}; their results are None", RuntimeWarning)
         return
     err = SimulationError(
         f"{text}. The other runs' results are on this error's .results (None where a run failed); "

@@ -19,14 +19,13 @@ import difflib
 import inspect
 import math
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ParameterError, is_real
+from .errors import ParameterError, is_real, warn
 from .model.cohorts import DEFAULT_COHORTS
 from .model.prepare import DEFAULT_RECORD_EVERY
 from .model.streams import resolve_seed
@@ -491,11 +490,10 @@ def engine_settings(
     old_form = isinstance(engine, str) or bool(options)
     if old_form:
         shown = ", ".join([f"engine={engine!r}"] * isinstance(engine, str) + sorted(options))
-        warnings.warn(
+        warn(
             f"{what}({shown}) is deprecated: pass engine=ips.ODE(...) or ips.ABM(n_cells=...) "
             "and record=ips.Record(every=..., snapshots=...); the old keywords go in the next release",
             DeprecationWarning,
-            stacklevel=3,
         )
     rec_kw = {_RECORD_KEYS[k]: options.pop(k) for k in list(options) if k in _RECORD_KEYS}
     if rec_kw and record is not None:

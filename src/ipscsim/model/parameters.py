@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, is_real, suggest
+from ..errors import ParameterError, is_real, suggest, warn
 from .layout import PARAM_INDEX, PARAM_NAMES
 
 __all__ = [
@@ -173,19 +173,16 @@ def warn_implausible(params: Any) -> None:
     Args:
         params: Overrides as a dict of name = value (other forms are not checked).
     """
-    import warnings
-
     if not isinstance(params, Mapping):
         return
     table = param_table()
     for name, value in params.items():
         row = table.get(name)
         if row is not None and is_real(value) and not row.lower <= float(value) <= row.upper:
-            warnings.warn(
+            warn(
                 f"parameter {name!r}: {value!r} is outside its plausible range [{row.lower:g}, "
                 f"{row.upper:g}] {row.unit}; the prediction is an extrapolation",
                 UserWarning,
-                stacklevel=3,
             )
 
 

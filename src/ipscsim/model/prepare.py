@@ -10,14 +10,13 @@ nothing downstream rebuilds one by hand.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..errors import DAY_RESOLUTION, ExtrapolationWarning, ParameterError, is_real
+from ..errors import DAY_RESOLUTION, ExtrapolationWarning, ParameterError, is_real, warn
 from ..protocols import Protocol
 from ..protocols.delivery import delivery_groups
 from ..protocols.presets import as_protocol
@@ -148,14 +147,13 @@ def prepare_run(
 
 
 def _warn_past_end(prot: Any, end: float) -> None:
-    warnings.warn(
+    warn(
         f"days: {prot.name!r} ends on day {prot.days:g}; simulating to day {end:g} goes past what it "
         "(and the model's validation) covers. The extra days run in the protocol's basal medium at its "
         "feeding rhythm, without its steps' compounds: neurons lose their neurotrophic support and "
         "die off (docs/model.md, section 5). To model a real extension, add its steps "
         "(protocol.with_days(...).with_step(...), e.g. the neurotrophic factors you keep adding).",
         ExtrapolationWarning,
-        stacklevel=5,  # the caller of simulate()
     )
 
 

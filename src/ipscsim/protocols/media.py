@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..errors import ProtocolError, suggest
+from ..errors import ProtocolError, suggest, warn
 from .steps import number
 
 __all__ = ["Medium", "MediumPhase", "lookup_medium", "media"]
@@ -137,15 +137,12 @@ def warn_missing_fields(data: Mapping[str, object], days: float, phases: tuple) 
         phases: Its ``[[media]]`` phases, checked and sorted: without a ``medium``, the days they
             leave uncovered run in 'basal'.
     """
-    import warnings
-
     name = data.get("name", "protocol")
     if "days" not in data:
-        warnings.warn(
+        warn(
             f"{name}: no days given; it runs {days:g} days. Write days = ... to say how "
             "long the protocol is",
             UserWarning,
-            stacklevel=4,
         )
     if "medium" in data:
         return
@@ -154,12 +151,11 @@ def warn_missing_fields(data: Mapping[str, object], days: float, phases: tuple) 
         where = (
             "every day" if not phases else "days " + ", ".join(f"[{a:g}, {b:g})" for a, b in gaps)
         )
-        warnings.warn(
+        warn(
             f"{name}: no medium given, so it runs in 'basal' (no supplements or growth factors) on "
             f"{where}, which changes every outcome. Write medium = ... (one of {', '.join(media())}) or "
             "[[media]] phases that cover the protocol",
             UserWarning,
-            stacklevel=4,
         )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..errors import ProtocolError, is_real
+from ..errors import ProtocolError, is_real, warn
 from ..units import canonical_unit, from_nanomolar, is_mass_unit, to_nanomolar
 from .compounds import registry
 
@@ -84,8 +84,6 @@ def _check_dose(entry: Any, nm: float, conc: float, unit: str, label: str, salt:
     uses, far above saturation of every target), or in a unit of the other dimension (mass against
     molar) than the compound is dosed in, unless the dose was written for a salt form by mass.
     """
-    import warnings
-
     if nm <= 0:
         return
     top = _validated_doses().get(entry.name)
@@ -104,20 +102,18 @@ def _check_dose(entry: Any, nm: float, conc: float, unit: str, label: str, salt:
         )
     elif not salt and is_mass_unit(unit) != is_mass_unit(entry.unit):
         usual = from_nanomolar(nm, entry.unit, entry.molar_mass)
-        warnings.warn(
+        warn(
             f"{label}: {conc:g} {unit} is {usual:.3g} {entry.unit}; {entry.name} is dosed in "
             f"{entry.unit}, so check the unit",
             UserWarning,
-            stacklevel=4,
         )
         return
     else:
         return
-    warnings.warn(
+    warn(
         f"{label}: {conc:g} {unit} is {text}, and a dose this far up is most often a unit slip "
         "(mM for uM, ug/ml for ng/ml)",
         UserWarning,
-        stacklevel=4,
     )
 
 
@@ -150,15 +146,12 @@ def _as_compound(name: str, entry: Any, conc: float, unit: str, label: str) -> f
     salt = entry.salt_mass(name)
     if salt is None or not is_mass_unit(unit):
         return conc
-    import warnings
-
     equivalent = conc * entry.molar_mass / salt
-    warnings.warn(
+    warn(
         f"{label}: {name!r} is a salt form ({salt:g} g/mol per {entry.name}, {entry.molar_mass:g} "
         f"without the counter-ion), so {conc:g} {unit} of it holds {equivalent:.4g} {unit} of "
         f"{entry.name}; the step records that. Give the dose in a molar unit to skip the conversion",
         UserWarning,
-        stacklevel=4,
     )
     return equivalent
 
@@ -201,13 +194,10 @@ class Step:
         label = f"{where} ({entry.name})"
         conc = number(concentration, f"{label}: concentration", minimum=0.0)
         if unit is None:
-            import warnings
-
-            warnings.warn(
+            warn(
                 f"{label}: no unit given; taking {entry.name}'s usual unit, {entry.unit}. Write the "
                 "unit (unit = ...) to say what you mean",
                 UserWarning,
-                stacklevel=3,
             )
             unit = entry.unit
         else:

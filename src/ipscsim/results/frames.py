@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
+
+from ..errors import warn
 
 __all__ = ["CallableFrame"]
 
@@ -22,9 +22,8 @@ class CallableFrame(pd.DataFrame):
 
     def __call__(self) -> pd.DataFrame:
         """The table as a plain DataFrame (the old method form)."""
-        warnings.warn(
+        warn(
             "Result.table is a property now, like Result.fractions: write r.table, not r.table()",
             DeprecationWarning,
-            stacklevel=2,
         )
         return pd.DataFrame(self)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, check_finite_result
+from ..errors import ParameterError, check_finite_result, warn
 
 __all__ = ["SurvivalAssay", "assay", "dose_response"]
 
@@ -214,8 +214,6 @@ def assay(
 
 def _warn_untested(drug: Any, genotype: str) -> None:
     """Warn when a drug's rescue is applied to an ALS genotype it was not reported to rescue."""
-    import warnings
-
     from ..model.survival import drug_reported_in
 
     if drug is None or genotype == "control":
@@ -225,12 +223,11 @@ def _warn_untested(drug: Any, genotype: str) -> None:
         where = (
             ", ".join(reported) or "ALS patient MNs of genotypes the sources retrieved do not name"
         )
-        warnings.warn(
+        warn(
             f"drug: {drug}'s rescue of ALS MNs was reported in {where}, not in "
             f"{genotype}; the model removes the same share of {genotype}'s disease hazard, an "
             "extrapolation (survival.csv)",
             UserWarning,
-            stacklevel=3,
         )
 
 

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ParameterError, warn
 from .runner import ChunkTask, run_chunk, task_row
 from .store import LOST
 
@@ -109,13 +108,12 @@ def _spawn_instead_of_fork(executor: Executor) -> ProcessPoolExecutor | None:
     import multiprocessing
 
     workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
-    warnings.warn(
+    warn(
         f"executor: a ProcessPoolExecutor that forks cannot run the compiled kernels safely (GNU "
         f"OpenMP aborts in a forked child); running the chunks in a spawn pool of {workers} workers "
         "instead. Pass ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn')) to "
         "choose this yourself",
         RuntimeWarning,
-        stacklevel=4,
     )
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
@@ -149,11 +147,10 @@ def _run_dask(tasks, client, on_done) -> dict[str, Any]:
         pids.add(pid)
         on_done(index, rows)
     if lost:
-        warnings.warn(
+        warn(
             f"{len(lost)} chunk(s) were lost with their workers (retried up to {RETRIES} times); "
             "their runs have status 'lost': run the sweep again (with the same store) to run them",
             RuntimeWarning,
-            stacklevel=4,
         )
     return {
         "executor": "dask",
@@ -182,11 +179,10 @@ def _run_futures(tasks, executor, on_done) -> dict[str, Any]:
         pids.add(pid)
         on_done(index, rows)
     if rerun_here:
-        warnings.warn(
+        warn(
             f"executor: the process pool broke (a worker died); running its {len(rerun_here)} "
             "unfinished chunk(s) in this process",
             RuntimeWarning,
-            stacklevel=4,
         )
     by_index = dict(tasks)
     for index in rerun_here:  # the pool broke (a worker died): finish those chunks here

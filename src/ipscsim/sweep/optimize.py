@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, ProtocolError, check_int, is_real
+from ..errors import ParameterError, ProtocolError, check_int, is_real, warn
 from ..trackers import ProgressLog
 from ..units import to_nanomolar
 
@@ -444,16 +444,13 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
 
 def _warn_infeasible(problem: _Problem, best_row: dict[str, float], n: int) -> None:
     """Say that no evaluation met the constraints, with where the least-violating one stood."""
-    import warnings
-
     stood = ", ".join(
         f"{name} {rel} {bound:g} (it gave {best_row.get(name, float('nan')):.4g})"
         for name, (rel, bound) in problem.constraints.items()
     )
-    warnings.warn(
+    warn(
         f"optimize: none of {n} evaluations met the constraints; the result (feasible=False) is the "
         f"one closest to them: {stood}. Loosen a bound, widen the knobs or raise the budget "
         "(fractions lie between 0 and 1)",
         UserWarning,
-        stacklevel=3,
     )

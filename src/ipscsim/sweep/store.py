@@ -30,11 +30,10 @@ import platform
 import shutil
 import time
 import uuid
-import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import StoreError, warn
 
 __all__ = ["LOST", "SweepStore", "spec_hash"]
 
@@ -140,11 +139,10 @@ class SweepStore:
         target.mkdir(exist_ok=True)
         shutil.move(str(part), target / part.name)
         _fsync_dir(self.path)
-        warnings.warn(
+        warn(
             f"store {str(self.path)!r}: part file {part.name!r} is damaged ({exc}); moved to "
             f"{QUARANTINE}/, and its runs will be run again",
             RuntimeWarning,
-            stacklevel=4,
         )
 
     def read(self):
