@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError, is_real, suggest
 from ..model.readouts import (
     CELL_TYPES,
     GROUPS,
@@ -60,6 +60,12 @@ class Target:
     note: str = ""
     low: float = math.nan
     high: float = math.nan
+
+    def __post_init__(self) -> None:
+        for col in ("day", "value", "low", "high"):  # None: not given (a timing readout's day)
+            if getattr(self, col) is None:
+                object.__setattr__(self, col, math.nan)
+        _check_target(self, f"target {self.id!r}")
 
     @property
     def is_fraction(self) -> bool:
@@ -210,52 +216,70 @@ def _parse(text: str, origin: str, folder: Path | None) -> list[Target]:
         if folder is not None and (folder / protocol).is_file():
             protocol = str(folder / protocol)
         kind = (r.get("kind") or "outcome").strip()
-        relation = r["relation"].strip()
-        ok = ("<", ">", "=") if kind == "direction" else (">=", "<=", "~", "in")
-        if relation not in ok:
-            raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
         readout = r["readout"].strip()
-        _check_readout(readout, where)
-        if relation == "in" and not (
-            (r.get("low") or "").strip() and (r.get("high") or "").strip()
-        ):
-            raise ParameterError(
-                f"{where}: relation 'in' needs the columns low and high (the published value's "
-                "interval), e.g. value 0.70, low 0.60, high 0.80"
-            )
-        low = _number(r, "low", where, False)
-        high = _number(r, "high", where, False)
         needs_day = readout not in SUMMARY_FIELDS and not timing_kind(readout)
-        day = _number(r, "day", where, needs_day)
-        if needs_day and not math.isfinite(day):
-            raise ParameterError(f"{where}, column 'day': {day!r} is not a finite day")
-        value = _number(r, "value", where, kind == "outcome")
-        if relation == "in" and not low <= high:
-            raise ParameterError(
-                f"{where}: relation 'in' needs the columns low and high with low <= high (the "
-                f"published value's interval), not {r.get('low')!r} and {r.get('high')!r}"
-            )
-        t = Target(
+        fields = dict(
             id=(r.get("id") or f"{protocol}-{readout}-{r.get('day', '')}").strip(),
             kind=kind,
             protocol=protocol,
             perturbation=(r.get("perturbation") or "").strip(),
             readout=readout,
-            day=day,
-            relation=relation,
-            value=value,
+            relation=r["relation"].strip(),
             reference_protocol=(r.get("reference_protocol") or "").strip(),
             reference_perturbation=(r.get("reference_perturbation") or "").strip(),
-            margin=_number(r, "margin", where, False, 0.0),
             source=(r.get("source") or "").strip(),
             note=(r.get("evidence") or r.get("note") or r.get("expected") or "").strip(),
-            low=low,
-            high=high,
         )
-        if kind == "outcome" and t.is_fraction and "/" not in t.readout:  # a ratio may pass 1
-            _check_fraction(t, where)
-        out.append(t)
+        numbers = {
+            "day": _number(r, "day", where, needs_day),
+            "value": _number(r, "value", where, kind == "outcome"),
+            "margin": _number(r, "margin", where, False, 0.0),
+            "low": _number(r, "low", where, False),
+            "high": _number(r, "high", where, False),
+        }
+        try:
+            out.append(Target(**fields, **numbers))
+        except ParameterError as err:  # Target's checks, said of the line instead of the target
+            raise ParameterError(str(err).replace(f"target {fields['id']!r}", where, 1)) from None
     return out
+
+
+def _check_kind_relation_readout(kind: object, relation: object, readout: object, where: str):
+    """A target's kind, its relation (one of the kind's) and its readout (known)."""
+    if kind not in ("outcome", "direction"):
+        raise ParameterError(f"{where}: kind {kind!r} must be 'outcome' or 'direction'")
+    ok = ("<", ">", "=") if kind == "direction" else (">=", "<=", "~", "in")
+    if relation not in ok:
+        raise ParameterError(f"{where}: relation {relation!r} must be one of {', '.join(ok)}")
+    if not isinstance(readout, str):
+        raise ParameterError(f"{where}: readout {readout!r} must be text, e.g. 'MN' or 'mn_yield'")
+    _check_readout(readout, where)
+
+
+def _check_target(t: Target, where: str) -> None:
+    """Every field of a target as the evaluation reads it (rows of a CSV and targets built in code)."""
+    _check_kind_relation_readout(t.kind, t.relation, t.readout, where)
+    for col in ("day", "value", "margin", "low", "high"):
+        if not is_real(getattr(t, col)):
+            raise ParameterError(
+                f"{where}, column {col!r}: {getattr(t, col)!r} must be a number (e.g. 14 or 0.5)"
+            )
+    if t.readout not in SUMMARY_FIELDS and not timing_kind(t.readout) and not math.isfinite(t.day):
+        raise ParameterError(f"{where}, column 'day': {t.day!r} is not a finite day")
+    if t.kind == "outcome" and not math.isfinite(t.value):
+        raise ParameterError(f"{where}, column 'value': {t.value!r} must be a finite number")
+    if t.relation == "in" and not (math.isfinite(t.low) and math.isfinite(t.high)):
+        raise ParameterError(
+            f"{where}: relation 'in' needs the columns low and high (the published value's "
+            "interval), e.g. value 0.70, low 0.60, high 0.80"
+        )
+    if t.relation == "in" and not t.low <= t.high:
+        raise ParameterError(
+            f"{where}: relation 'in' needs the columns low and high with low <= high (the "
+            f"published value's interval), not {t.low!r} and {t.high!r}"
+        )
+    if t.kind == "outcome" and t.is_fraction and "/" not in t.readout:  # a ratio may pass 1
+        _check_fraction(t, where)
 
 
 def _check_fraction(t: Target, where: str) -> None:
