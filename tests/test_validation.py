@@ -480,3 +480,26 @@ def test_timing_readouts_time_a_runs_markers(tmp_path):
         ParameterError, match=r"unknown share 'SOX'.*did you mean .*'SOX1'.*after 'onset:' give"
     ):
         load_targets(f)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"value": 50.0}, "50 is not a fraction for readout 'OLIG2'"),
+        ({"relation": "≥"}, "relation '≥' must be one of >=, <=, ~, in"),
+        ({"kind": "Outcome"}, "kind 'Outcome' must be 'outcome' or 'direction'"),
+        ({"readout": "olig2"}, "unknown readout 'olig2'"),
+        ({"day": "10"}, "column 'day': '10' must be a number"),
+        ({"day": math.inf}, "column 'day': inf is not a finite day"),
+        ({"relation": "in"}, "relation 'in' needs the columns low and high"),
+    ],
+)
+def test_a_target_built_in_code_is_checked_as_a_csv_row_is(fields, words):
+    """A percent value was never met and calibrate chased it; kind 'Outcome' was read as a direction
+    (every residual a constant); an unknown relation was read as '~'."""
+    base = {"id": "t", "kind": "outcome", "protocol": "maury2015", "perturbation": "",
+            "readout": "OLIG2", "day": 10.0, "relation": "~", "value": 0.5}  # fmt: skip
+    with pytest.raises(ParameterError) as err:
+        Target(**{**base, **fields})
+    assert "target 't'" in str(err.value)
+    assert words in str(err.value)
