@@ -108,3 +108,27 @@ def test_every_command_help_gives_an_example(capsys):
     for command in ("protocols", "run", "compare", "sweep", "bench"):
         assert main([command, "--help"]) == 0
         assert "example" in capsys.readouterr().out, command
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsys):
+    """--out naming a folder, or a file under a file, failed after the whole run (its summary
+    printed, its time courses lost) with an OS error that named no option."""
+    folder = tmp_path / "isdir.csv"
+    folder.mkdir()
+    afile = tmp_path / "f.txt"
+    afile.write_text("x")
+    for option, path, words in [
+        ("--out", folder, "is a folder; give a file inside it"),
+        ("--out", afile / "x.csv", "is a file, not a folder"),
+        ("--plot", tmp_path / "nofolder" / "x.png", "does not exist; create it first"),
+        ("--out", tmp_path / "x.xlsx", "must end in .csv or .parquet"),
+    ]:
+        assert main(["run", "maury2015", option, str(path)]) == 2
+        out = capsys.readouterr()
+        assert option in out.err
+        assert words in out.err
+        assert "MN" not in out.out  # refused before simulating: no summary
+    spec = tmp_path / "spec.toml"
+    spec.write_text('protocol = "maury2015"\ndays = 1\n[space]\n"SAG.scale" = [1]\n')
+    assert main(["sweep", str(spec), "--store", ""]) == 2  # it wrote the store into the cwd
+    assert "store: '' is not a folder name" in capsys.readouterr().err

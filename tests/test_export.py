@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.special import erfc
@@ -217,6 +219,11 @@ def test_omex_archive_runs_in_copasi_as_the_engine_does(tmp_path):
         ips.export.omex(name, tmp_path / "x.zip")
     with pytest.raises(ips.ParameterError, match=r"every: 0\.3 days does not divide"):
         ips.export.omex(name, tmp_path / "y.omex", every=0.3)
+    for bad in (-1, math.nan, "1e-8", 0.0):  # were written into the SED-ML as they were
+        with pytest.raises(ips.ParameterError, match=r"rtol: .* must be a number in"):
+            ips.export.omex(name, tmp_path / "z.omex", rtol=bad)
+    with pytest.raises(ips.ParameterError, match=r"atol: 0\.0 must be a number in"):
+        ips.export.omex(name, tmp_path / "z.omex", atol=0.0)
 
 
 def _unfloored(r):

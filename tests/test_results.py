@@ -173,3 +173,23 @@ def test_version_comes_from_the_package_metadata(capsys):
     assert ips.__version__ == version("ipscsim")
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"ipscsim {version('ipscsim')}"
+
+
+def test_writers_refuse_another_formats_ending_and_paths_they_cannot_write(tmp_path):
+    """Parquet was written into x.csv and CSV into x.xlsx; a folder or a missing folder gave a raw
+    OS error. Checked before writing: nothing half-written is left."""
+    r = ips.simulate("maury2015", days=1)
+    (tmp_path / "d.csv").mkdir()
+    cases = [
+        (r.to_parquet, tmp_path / "x.csv", "must end in .parquet or .pq"),
+        (r.to_csv, tmp_path / "x.xlsx", "must end in .csv or .txt"),
+        (r.to_csv, tmp_path / "d.csv", "is a folder"),
+        (r.to_csv, tmp_path / "missing" / "x.csv", "the folder"),
+        (r.to_csv, None, "must be a file path"),
+    ]
+    for write, path, words in cases:
+        with pytest.raises(ips.ParameterError, match="path: ") as err:
+            write(path)
+        assert words in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+    assert r.to_csv(tmp_path / "ok.csv").stat().st_size > 0

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._paths import output_path
 from .errors import IpscsimError, SimulationError
 
 __all__ = ["main"]
@@ -39,13 +40,8 @@ _PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 
 
 def _check_path(path: str | None, suffixes: tuple[str, ...], option: str) -> None:
-    if path is None:
-        return
-    p = Path(path)
-    if p.suffix.lower() not in suffixes:
-        raise ValueError(f"{option} {path!r}: the file must end in {' or '.join(suffixes)}")
-    if not p.parent.exists():
-        raise ValueError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
+    if path is not None:
+        output_path(path, option, suffixes, f"out{suffixes[0]}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from .._paths import output_path
 from .sbml_model import sbml, state_ids
 
 __all__ = ["KISAO", "omex"]
@@ -69,11 +70,9 @@ def omex(
     from ..errors import ParameterError, check_real
     from ..model.prepare import prepare_run
 
-    out = Path(path)
-    if out.suffix.lower() != ".omex":
-        raise ValueError(f"path: {str(path)!r} must end in .omex (e.g. 'maury2015.omex')")
-    if not out.parent.exists():
-        raise ValueError(f"path: {str(path)!r}: the folder {str(out.parent)!r} does not exist")
+    out = output_path(path, "path", (".omex",), "maury2015.omex")
+    rtol = check_real("rtol", rtol, 1e-14, 0.1)
+    atol = check_real("atol", atol, 1e-300, 1.0)
     end = float(prepare_run(protocol, params, days, genotype, cohorts).compiled.t[-1])
     every = check_real("every", every, 1e-3, end, "days")
     steps = round(end / every)

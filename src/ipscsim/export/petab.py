@@ -83,6 +83,10 @@ def petab(
         cohorts=cohorts, readouts=readouts,
     )  # fmt: skip
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(
+            f"folder: {str(folder)!r} is a file; give a folder to write the problem in"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.xml").write_text(doc, encoding="utf-8")
     _write_tables(folder, targets, conditions, space, base, readouts)

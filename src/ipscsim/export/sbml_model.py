@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .._paths import output_path
 from ..errors import ParameterError
 from ..model import layout as L
 from ..model.expr import free_names, is_zero
@@ -146,14 +147,9 @@ def sbml(
 
 
 def _check_path(path: str | Path | None) -> None:
-    """Raise ValueError for a path that does not end in ``.xml``/``.sbml`` or has no folder."""
-    if path is None:
-        return
-    out = Path(path)
-    if out.suffix.lower() not in (".xml", ".sbml"):
-        raise ValueError(f"path: {str(path)!r} must end in .xml or .sbml (e.g. 'model.xml')")
-    if not out.parent.exists():
-        raise ValueError(f"path: {str(path)!r}: the folder {str(out.parent)!r} does not exist")
+    """Raise a ParameterError for a path that does not end in ``.xml``/``.sbml`` or cannot be written."""
+    if path is not None:
+        output_path(path, "path", (".xml", ".sbml"), "model.xml")
 
 
 def _readout_list(readouts: Any) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._paths import output_path
 from ..errors import ParameterError
 from ..model import layout as L
 from ..model.readouts import (
@@ -385,7 +386,7 @@ class Result:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        path = Path(path)
+        path = output_path(path, "path", (".parquet", ".pq"), "run.parquet")
         tbl = pa.Table.from_pandas(self.table)
         md = dict(tbl.schema.metadata or {})
         md[b"ipscsim"] = json.dumps(self.meta, default=_json_default).encode()
@@ -398,7 +399,7 @@ class Result:
         The CSV has no comment lines, so ``pd.read_csv`` and Excel open it as it is; the provenance
         goes beside it, in ``<path>.meta.json`` (Parquet keeps it inside the file: :meth:`to_parquet`).
         """
-        path = Path(path)
+        path = output_path(path, "path", (".csv", ".txt"), "run.csv")
         self.table.to_csv(path)
         sidecar = path.with_name(path.name + ".meta.json")
         sidecar.write_text(

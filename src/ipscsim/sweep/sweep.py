@@ -222,6 +222,11 @@ class Sweep:
         from .result import SweepResult
         from .store import SweepStore
 
+        if store is not None and (not isinstance(store, (str, Path)) or not str(store).strip()):
+            raise ParameterError(
+                f"store: {store!r} is not a folder name; give the store's folder, e.g. store='runs' "
+                "(or leave it out to keep the rows in memory)"
+            )
         if store is not None and not self._seed_given:
             self._adopt_stored_seed(Path(store))
         spec = self.spec()

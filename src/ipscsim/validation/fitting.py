@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._paths import output_path
 from ..errors import ParameterError, check_names, is_real
 from ..model.layout import PARAM_INDEX
 from ..model.parameter_set import ParameterSet
@@ -83,7 +84,7 @@ class CalibrationResult:
 
         With a posterior, its sample is written beside it (``<name>.posterior.csv``).
         """
-        path = Path(path)
+        path = output_path(path, "path", (".toml",), "fit.toml")
         met = int(self.table["met"].sum())
         self.parameter_set.to_toml(
             path,
