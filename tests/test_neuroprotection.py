@@ -491,3 +491,11 @@ def test_a_drug_on_a_genotype_it_was_not_reported_to_rescue_warns():
         warnings.simplefilter("error")
         ips.survival.assay("C9orf72", drug="retigabine", n_cells=None, days=7)  # Shi et al. 2018
         ips.survival.assay("control", drug="bosutinib", n_cells=None, days=7)  # no disease part
+
+
+@pytest.mark.parametrize("name", ["VEGF", "HGF"])
+def test_a_factor_without_a_survival_effect_has_no_dose_response_and_says_which_do(name):
+    """factors.csv gives VEGF and HGF no survival EC50 (unquantified), so the curve is flat: it was a
+    ZeroDivisionError when the effect was scaled by (saturated - untreated)."""
+    with pytest.raises(ips.ParameterError, match=rf"factor: '{name}' does not change MN survival"):
+        ips.survival.dose_response(name, doses_pM=[1.0, 10.0])

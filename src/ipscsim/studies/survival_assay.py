@@ -334,6 +334,16 @@ def dose_response(
         return float(a.alive[-1])
 
     lo, hi = alive(0.0), alive(1e7)
+    if abs(hi - lo) < 1e-9:  # VEGF, HGF: no effect to scale by (it was a ZeroDivisionError)
+        from ..model.secretion import FACTORS
+        from ..model.secretion import factor as lookup
+
+        acting = [f for f in FACTORS if math.isfinite(lookup(f, "factor").survival_ec50_pM)]
+        raise ParameterError(
+            f"factor: {factor!r} does not change MN survival in the model ({lo:.3g} alive on day "
+            f"{day:g} with and without it; factors.csv says why), so it has no dose-response; "
+            f"use one that does: {', '.join(acting)}"
+        )
     vals = np.array([alive(float(d)) for d in doses])
     out = pd.DataFrame(
         {"dose_pM": doses, "fraction_alive": vals, "effect": (vals - lo) / (hi - lo)}
