@@ -499,3 +499,25 @@ def test_a_factor_without_a_survival_effect_has_no_dose_response_and_says_which_
     ZeroDivisionError when the effect was scaled by (saturated - untreated)."""
     with pytest.raises(ips.ParameterError, match=rf"factor: '{name}' does not change MN survival"):
         ips.survival.dose_response(name, doses_pM=[1.0, 10.0])
+
+
+@pytest.mark.parametrize("age", [126.0, 1000.0, -50.0])
+def test_a_graft_on_or_after_end_stage_or_before_birth_is_refused(age):
+    """suzuki2007_rat's host (rat SOD1 G93A) reaches end stage on day 126: a graft then returned nine
+    records all at month 0, with a note in meta only; a rat's negative age was accepted."""
+    with pytest.raises(ips.ParameterError, match="before the host's end stage on day 126"):
+        ips.transplant.simulate("suzuki2007_rat", months=2, age_at_transplant=age)
+
+
+def test_a_day_outside_the_run_has_no_state_or_snapshot():
+    """snapshot_state(100) of a 2-day run returned day 2 and snapshot_state(nan) day 0; an ABM
+    snapshot at NaN returned the first one."""
+    r = ips.simulate("maury2015", days=2)
+    for day in (100, math.nan, "1", -1):
+        with pytest.raises(ips.ParameterError, match="must be a day of the run, from 0 to 2"):
+            r.snapshot_state(day)
+    assert r.snapshot_state(1.0).name == 1.0
+    a = ips.simulate("maury2015", engine=ips.ABM(n_cells=200), days=1, seed=1)
+    for day in (math.nan, "1", 0.5):
+        with pytest.raises(ips.ParameterError, match="day: "):
+            a.snapshot(day)

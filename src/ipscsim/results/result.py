@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._paths import output_path
-from ..errors import ParameterError
+from ..errors import ParameterError, is_real
 from ..model import layout as L
 from ..model.readouts import (
     CELL_TYPES,
@@ -121,7 +121,13 @@ class Result:
         """The raw model state recorded nearest to ``day`` (a Series indexed by state names)."""
         import pandas as pd
 
-        i = int(np.argmin(np.abs(self.days - day)))
+        first, last = float(self.days[0]), float(self.days[-1])
+        if not is_real(day) or not first - 1e-9 <= float(day) <= last + 1e-9:
+            raise ParameterError(
+                f"day: {day!r} must be a day of the run, from {first:g} to {last:g} (the state "
+                "recorded nearest to it is returned)"
+            )
+        i = int(np.argmin(np.abs(self.days - float(day))))
         per = [*L.GENES, *L.COHORT_STATES]
         names = [f"{g}[{k}]" for k in range(self.n_cohorts) for g in per] + list(L.GLOBALS)
         return pd.Series(self.records[i], index=names, name=float(self.days[i]))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, is_real
 from ..model.readouts import GENE_COLUMNS, cells_frame
 
 __all__ = ["GENE_COLUMNS", "SpatialRecord"]
@@ -36,8 +36,10 @@ class SpatialRecord:
         days = sorted(where)
         if day is None:
             return days[-1]
+        if not is_real(day):
+            raise ParameterError(f"day: {day!r} must be a number, one of the snapshot days")
         near = min(days, key=lambda d: abs(d - float(day)))
-        if abs(near - float(day)) > 1e-6:
+        if not abs(near - float(day)) <= 1e-6:  # NaN too
             raise ParameterError(
                 f"day: {day!r} has no snapshot; snapshots were kept at {', '.join(f'{d:g}' for d in days)} "
                 "(ask for more with simulate(..., record=ips.Record(snapshots=[...])))"

@@ -367,13 +367,18 @@ def _age(plan: _Plan, age_at_transplant: Any) -> float:
     """Host age at the transplant (days; days from onset for human_ALS)."""
     from ..errors import is_real
 
+    hr = plan.host_row
     if age_at_transplant is None:
-        return float(plan.host_row["age_at_transplant_day"])
-    if is_real(age_at_transplant) and abs(float(age_at_transplant)) <= 36_500:
+        return float(hr["age_at_transplant_day"])
+    human = hr["species"] == "human"  # days from onset, which may be before it
+    end = float(hr["end_stage_day"])
+    low = -36_500.0 if human else 0.0
+    if is_real(age_at_transplant) and low <= float(age_at_transplant) < end:
         return float(age_at_transplant)
     raise ParameterError(
-        f"age_at_transplant: {age_at_transplant!r} must be a number of days within 100 years (host "
-        "age, or days from onset for human_ALS)"
+        f"age_at_transplant: {age_at_transplant!r} must be a number of days from {low:g} to before "
+        f"the host's end stage on day {end:g} ({'days from onset' if human else 'host age'}; the "
+        f"default is {float(hr['age_at_transplant_day']):g}); from end stage on there is nothing to run"
     )
 
 
