@@ -358,6 +358,30 @@ def test_lines_are_reproducible_and_vary():
     assert panel["mn_yield"].std() / panel["mn_yield"].mean() > 0.03
 
 
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: ips.lines.line(math.nan), "line: nan must be a whole number >= 0"),
+        (lambda: ips.lines.line(math.inf), "line: inf must be a whole number >= 0"),
+        (lambda: ips.simulate("maury2015", days=1, line=math.nan), "line: nan must be"),
+        (lambda: ips.lines.draw(5, seed=-1), "seed (the panel"),
+        (lambda: ips.lines.draw(5, seed=1.7), "seed (the panel"),
+        (lambda: ips.lines.draw(5, seed=None), "seed (the panel"),
+        (lambda: ips.lines.across("maury2015", n_lines=0), "n_lines: 0 must be"),
+        (lambda: ips.lines.across("maury2015", lines=[1]), "across draws its own panel"),
+        (lambda: ips.lines.CellLine(1, {"k_neurogenisis": 0.1}), "did you mean 'k_neurogenesis'"),
+        (lambda: ips.lines.CellLine(1, {"k_neurogenesis": math.nan}), "must be a finite log-dev"),
+        (lambda: ips.lines.CellLine(-5), "CellLine.number: -5 must be a whole number >= 0"),
+    ],
+)
+def test_bad_lines_are_named(call, words):
+    """NaN and inf lines gave raw ValueError/OverflowError, a NaN deviation a SimulationError that
+    advised loosening rtol, an unknown parameter a KeyError; a seed of 1.7 was truncated."""
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert words in str(err.value)
+
+
 def test_lines_reproduce_the_share_of_neural_resistant_lines():
     """Boulting et al. 2011: 3 of 16 lines resisted neural induction, rescued by earlier neuralization."""
     panel = ips.lines.draw(64, seed=0)

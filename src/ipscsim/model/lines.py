@@ -15,13 +15,14 @@ Panels of lines are a study: :func:`ipscsim.studies.lines.across`.
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
-from ..errors import ParameterError, is_real
+from ..errors import ParameterError, is_real, suggest
 from .layout import PARAM_INDEX
 from .parameters import param_table
 
@@ -49,15 +50,41 @@ class CellLine:
     number: int
     deviations: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _line_number(self.number, "CellLine.number")
+        if not isinstance(self.deviations, dict):
+            raise ParameterError(
+                f"CellLine.deviations: {self.deviations!r} must map parameters to log-deviations"
+            )
+        table = line_table()
+        for name, z in self.deviations.items():
+            if name not in table:
+                raise ParameterError(
+                    f"CellLine.deviations: {name!r} is not a line-variable parameter"
+                    f"{suggest(str(name), table)} (those of model/data/lines.csv: {', '.join(table)})"
+                )
+            if not is_real(z) or not math.isfinite(float(z)):
+                raise ParameterError(
+                    f"CellLine.deviations[{name!r}]: {z!r} must be a finite log-deviation (0: the "
+                    "base value; 0.2: 22% above it)"
+                )
+
     def factors(self) -> dict[str, float]:
         """Multiplicative factors on the base values."""
         return {k: float(np.exp(v)) for k, v in self.deviations.items()}
 
 
+def _line_number(number: object, field: str) -> int:
+    """A line number (a whole number >= 0), or a ParameterError naming ``field``."""
+    ok = is_real(number) and math.isfinite(float(number)) and float(number).is_integer()
+    if ok and float(number) >= 0:
+        return int(number)
+    raise ParameterError(f"{field}: {number!r} must be a whole number >= 0")
+
+
 def line(number: int) -> CellLine:
     """The cell line with this number (the same number always gives the same line)."""
-    if not is_real(number) or int(number) != number or number < 0:
-        raise ParameterError(f"line: {number!r} must be a line number >= 0 (or a CellLine)")
+    number = _line_number(number, "line")
     rng = np.random.default_rng([_LINE_SEED, int(number)])
     table = line_table()
     z = {p: float(rng.normal(0.0, float(row["sd_log"]))) for p, row in table.items()}
@@ -66,9 +93,12 @@ def line(number: int) -> CellLine:
 
 def draw(n: int, seed: int = 0) -> list[CellLine]:
     """``n`` lines, numbered from ``seed * 100000``: a reproducible panel."""
-    if not is_real(n) or int(n) != n or n < 1:
+    if not is_real(n) or not math.isfinite(float(n)) or int(n) != n or n < 1:
         raise ParameterError(f"n: {n!r} must be a positive number of lines")
-    return [line(int(seed) * 100_000 + i) for i in range(int(n))]
+    seed = _line_number(
+        seed, "seed (the panel's number; its lines are numbered from seed * 100000)"
+    )
+    return [line(seed * 100_000 + i) for i in range(int(n))]
 
 
 def apply_line(params: np.ndarray, cell_line: CellLine | int | None) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ParameterError, check_int
 from ..model.lines import CellLine, apply_line, draw, line, line_table
 
 __all__ = ["CellLine", "across", "apply_line", "draw", "line", "line_table"]
@@ -19,6 +20,12 @@ def across(protocol: Any, n_lines: int = 20, seed: int = 0, params: Any = None, 
 
     from ..api import simulate_batch
 
+    if "lines" in kwargs:
+        raise ParameterError(
+            "lines: across draws its own panel (n_lines, seed); to simulate given lines use "
+            "ips.simulate_batch([protocol] * len(lines), lines=lines)"
+        )
+    n_lines = check_int("n_lines", n_lines, 1, 100_000)
     panel = draw(n_lines, seed)
     results = simulate_batch([protocol] * n_lines, params=params, lines=panel, **kwargs)
     rows = [
