@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ipscsim"
 
 #: The layers, lowest first: a module may import from its own layer or any layer below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "errors", "units", "_toml", "trackers", "data", "examples"),
+    ("_version", "errors", "units", "_toml", "_paths", "trackers", "data", "examples"),
     ("protocols",),
     ("model",),
     ("engines",),

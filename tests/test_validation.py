@@ -527,3 +527,38 @@ def test_a_target_built_in_code_is_checked_as_a_csv_row_is(fields, words):
         Target(**{**base, **fields})
     assert "target 't'" in str(err.value)
     assert words in str(err.value)
+
+
+def test_validation_entry_points_name_their_bad_arguments_before_any_fit(tmp_path):
+    """evaluate took no path (AttributeError) nor engine name; a list of protocols gave "dictionary
+    update sequence element #0"; a misspelt publication silently returned an empty table after the
+    whole fit; calibrate's n_start was offered the engine's settings."""
+    from ipscsim.validation.crossval import cross_validate
+
+    lab = tmp_path / "lab.csv"
+    lab.write_text("protocol,readout,day,relation,value\nmaury2015,MN,12,~,0.870\n")
+    by_path = evaluate(str(lab))
+    assert by_path.values.shape == (1, 1)
+    assert evaluate(str(lab), engine="ODE").values[0, 0] == by_path.values[0, 0]
+    cases = [
+        (lambda: evaluate([]), "targets: the list is empty"),
+        (lambda: evaluate(load_targets(lab)[0]), "must be a CSV path, a list of Target"),
+        (lambda: by_path.table(5), "i (the parameter set): 5 must be"),
+        (lambda: load_targets(tmp_path), "is a folder; give the targets CSV inside it"),
+        (lambda: load_targets(None), "path: None must be the path of a targets CSV"),
+        (lambda: ips.calibrate(str(lab), ["k_neurogenesis"], protocols=["maury2015"]),
+         "protocols: ['maury2015'] must map the names"),
+        (lambda: ips.calibrate(str(lab), ["k_neurogenesis"], n_start=2),
+         "unknown option 'n_start' (did you mean 'n_starts'"),
+        (lambda: cross_validate(publications=["Maury 2016"]),
+         "'Maury 2016' is cited by no target (did you mean 'Maury 2015'"),
+        (lambda: cross_validate(publications="Maury 2015"), "must be a list of publications"),
+    ]  # fmt: skip
+    for call, words in cases:
+        with pytest.raises(ParameterError) as err:
+            call()
+        assert words in str(err.value)
+    with pytest.warns(UserWarning, match="walkers is not read by method='least_squares'"):
+        ips.calibrate(
+            str(lab), ["k_neurogenesis"], walkers=8, n_starts=1, max_nfev=2, progress=False
+        )

@@ -15,6 +15,7 @@ a sweep ships them to its workers as they are and a sweep may use either engine.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import inspect
 import math
@@ -25,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ParameterError, is_real, warn
+from .errors import ParameterError, is_real, suggest, warn
 from .model.cohorts import DEFAULT_COHORTS
 from .model.prepare import DEFAULT_RECORD_EVERY
 from .model.streams import resolve_seed
@@ -533,12 +534,14 @@ def as_engine(engine: Any, **legacy: Any) -> ODE | ABM:
 
 
 def _take(opts: dict[str, Any], cls: type) -> dict[str, Any]:
-    allowed = {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
+    allowed = {  # the settings, not the class constants (name, cohorts of the ABM)
+        f.name for f in dataclasses.fields(cls) if not f.name.startswith("_")
+    }
     unknown = set(opts) - allowed
     if unknown:
         name = sorted(unknown)[0]
         raise ParameterError(
-            f"unknown option {name!r} for the {cls.__name__} engine; it takes "
-            f"{', '.join(sorted(allowed))}"
+            f"unknown option {name!r}{suggest(name, allowed)} for the {cls.__name__} engine; it "
+            f"takes {', '.join(sorted(allowed))}"
         )
     return opts

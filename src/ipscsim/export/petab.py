@@ -105,7 +105,9 @@ def _one_protocol(targets: list, protocols: Mapping[str, Any] | None) -> Any:
         why = _unsupported(t)
         if why:
             raise ParameterError(f"target {t.id!r}: {why}; PEtab has no form for it")
-    return dict(protocols or {}).get(names[0], names[0])
+    from ..validation.evaluate import check_protocols
+
+    return check_protocols(protocols).get(names[0], names[0])
 
 
 def _unsupported(t: Any) -> str:

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_int
 from ..model.posterior import Posterior
-from .evaluate import evaluate
+from .evaluate import check_protocols, evaluate
 from .fitting import (
     CV_PARAMS,
     CalibrationResult,
@@ -157,6 +157,7 @@ def sample_posterior(
     t0 = time.perf_counter()
     seed = check_int("seed", seed, 0, 2**32 - 1)
     targets = literature_targets() if targets is None else resolve_targets(targets)
+    protocols = check_protocols(protocols)
     space = search_space(params)
     d = len(space.names)
     walkers, steps, burn, thin = _check(walkers, steps, burn, thin, d)

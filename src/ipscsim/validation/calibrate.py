@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, check_int
+from ..errors import ParameterError, check_int, suggest, warn
 from ..trackers import ProgressLog
 from .bayes import calibrate_mcmc
-from .evaluate import evaluate
+from .evaluate import check_protocols, evaluate
 from .fitting import CalibrationResult
 from .fitting import Fit as _Fit
 from .fitting import resolve_targets as _resolve_targets
@@ -83,6 +83,10 @@ def calibrate(
         **options: Solver options of the simulations.
     """
     n_starts, seed, max_nfev, budget = _check_settings(method, n_starts, seed, max_nfev, budget)
+    protocols = check_protocols(protocols)
+    _check_options(options)
+    _warn_unused(method, n_starts=n_starts, max_nfev=max_nfev, budget=budget, steps=steps,
+                 walkers=walkers)  # fmt: skip
     if method == "mcmc":
         return calibrate_mcmc(
             targets, params, protocols, seed, start, progress, steps, walkers, options
@@ -121,6 +125,39 @@ def _optimise(
         fitted, fitted_set, final.table(), float(best.cost), pd.DataFrame(trace),
         bool(best.success), str(best.message), time.perf_counter() - t0,
     )  # fmt: skip
+
+
+#: The settings each method reads, and their defaults (a changed one the method ignores is said).
+_USED = {
+    "least_squares": ("n_starts", "max_nfev"),
+    "differential_evolution": ("budget",),
+    "mcmc": ("steps", "walkers"),
+}
+_DEFAULTS = {"n_starts": 4, "max_nfev": 60, "budget": 2000, "steps": 400, "walkers": None}
+
+
+def _warn_unused(method: str, **given: Any) -> None:
+    unused = [k for k, v in given.items() if k not in _USED[method] and v != _DEFAULTS[k]]
+    if unused:
+        warn(
+            f"calibrate: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not read by "
+            f"method={method!r}, which reads {', '.join(_USED[method])}; "
+            + "; ".join(f"{m} reads {', '.join(k)}" for m, k in _USED.items() if m != method)
+        )
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """``**options`` are the ODE engine's settings; a misspelt keyword is matched to its name."""
+    from ..solvers import ODE, keywords_of
+
+    allowed = [f for f in ODE.__dataclass_fields__ if f != "name"]
+    for name in options:
+        if name not in allowed:
+            hint = suggest(name, [*keywords_of(calibrate), *allowed])
+            raise ParameterError(
+                f"calibrate: unknown option {name!r}{hint}; the keywords beyond calibrate's own are "
+                f"the ODE engine's settings ({', '.join(allowed)})"
+            )
 
 
 def _check_settings(

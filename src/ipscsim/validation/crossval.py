@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError, check_names, suggest
 from .calibrate import calibrate
 from .evaluate import evaluate
 from .fitting import CV_PARAMS
-from .targets import Target, fact_targets, outcome_targets
+from .targets import Target, fact_targets, outcome_targets, resolve_targets
 
 __all__ = ["CV_PARAMS", "CrossValidation", "cross_validate", "publication"]
 
@@ -118,9 +119,12 @@ def cross_validate(
     import pandas as pd
 
     t0 = time.perf_counter()
-    targets = list(targets if targets is not None else [*outcome_targets(), *fact_targets()])
+    targets = (
+        resolve_targets(targets) if targets is not None else [*outcome_targets(), *fact_targets()]
+    )
+    params = check_names("params", params, "parameter names")
     groups = [publication(t) for t in targets]
-    chosen = list(publications) if publications is not None else sorted(set(groups))
+    chosen = _chosen(publications, groups)
     fits: dict[str, dict[str, float]] = {}
     everything = calibrate(targets, list(params), n_starts=1, max_nfev=max_nfev)
     fits["all"] = everything.params
@@ -137,6 +141,25 @@ def cross_validate(
         for j, k in enumerate(test):
             rows.append(_row(targets[k], pub, ev.values[0, j], bool(ev.met[0, j]), ev_in, k))
     return CrossValidation(pd.DataFrame(rows), fits, time.perf_counter() - t0)
+
+
+def _chosen(publications: Any, groups: list[str]) -> list[str]:
+    """The publications to leave out, each one the targets cite (checked before any fit)."""
+    known = sorted(set(groups))
+    if publications is None:
+        return known
+    if isinstance(publications, str):
+        raise ParameterError(
+            f"publications: {publications!r} must be a list of publications, e.g. [{publications!r}]"
+        )
+    chosen = check_names("publications", list(publications), "publications")
+    for pub in chosen:
+        if pub not in known:
+            raise ParameterError(
+                f"publications: {pub!r} is cited by no target{suggest(pub, known)}; the targets "
+                f"cite {', '.join(known)}"
+            )
+    return chosen
 
 
 def _row(t: Target, pub: str, v_out: float, met_out: bool, ev_in: Any, k: int) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import ExtrapolationWarning, ParameterError
+from ..errors import ExtrapolationWarning, ParameterError, check_int
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
@@ -29,7 +29,7 @@ from ..model.readouts import (
 from ..protocols.presets import as_protocol
 from ..solvers import as_engine
 from .perturbations import apply_perturbation
-from .targets import Target
+from .targets import Target, resolve_targets
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -57,6 +57,8 @@ class Evaluation:
         """A DataFrame: one row per target for parameter set ``i``."""
         import pandas as pd
 
+        i = check_int("i (the parameter set)", i, -len(self.values), len(self.values) - 1)
+
         rows = []
         for j, t in enumerate(self.targets):
             rows.append(
@@ -77,6 +79,22 @@ class Evaluation:
                 }
             )
         return pd.DataFrame(rows)
+
+
+def check_protocols(protocols: Any) -> dict[str, Any]:
+    """The protocols targets may name beside presets and files, as a dict (name to Protocol).
+
+    Raises:
+        ParameterError: for anything but a mapping of names (a list of protocols is the usual slip).
+    """
+    if protocols is None:
+        return {}
+    if not isinstance(protocols, Mapping) or not all(isinstance(k, str) for k in protocols):
+        raise ParameterError(
+            f"protocols: {protocols!r} must map the names targets use to protocols, e.g. "
+            "{'mine': protocol} (presets and protocol files need no entry)"
+        )
+    return dict(protocols)
 
 
 def target_runs(t: Target) -> list[tuple[str, str]]:
@@ -152,8 +170,17 @@ def _prepare(targets, sets, keys, named, cohorts) -> tuple[list, dict]:
     return prepared, index
 
 
+def _parameter_sets(params: Any) -> np.ndarray:
+    """``(n_sets, n_params)``: a stack of arrays as it is, or one set resolved."""
+    from ..model.parameters import resolve_params
+
+    if isinstance(params, np.ndarray) and params.ndim == 2:
+        return np.atleast_2d(np.asarray(params, dtype=np.float64))
+    return resolve_params(params)[None, :]
+
+
 def evaluate(
-    targets: Sequence[Target],
+    targets: str | Sequence[Target] | None,
     params: Any = None,
     cohorts: int = DEFAULT_COHORTS,
     n_threads: int | None = None,
@@ -167,29 +194,29 @@ def evaluate(
     Every run the targets need goes to the engine in one batch.
 
     Args:
-        targets: Targets to evaluate.
+        targets: Targets to evaluate: a list, a CSV path, or ``None`` (the published outcomes).
         params: One parameter set, or a 2-D array ``(n_sets, n_params)``.
         cohorts: Heterogeneity cohorts (of the default ODE engine).
         n_threads: Threads of the batch engine.
         keep_results: Keep every run's :class:`~ipscsim.results.Result` (default: for one set only).
         protocols: Protocols the targets name that are neither presets nor files (name to Protocol).
-        engine: The engine (default: :class:`~ipscsim.ODE` with ``cohorts`` and ``options``).
+        engine: The engine, :class:`~ipscsim.ODE` or :class:`~ipscsim.ABM` (or their names;
+            default: the ODE engine with ``cohorts`` and ``options``).
         **options: Solver options of the default engine (``rtol``, ``atol``, ``max_steps``).
     """
-    from ..model.parameters import resolve_params
-
-    eng = engine if engine is not None else as_engine("ode", cohorts=cohorts, **options)
-    targets = list(targets)
-    sets = (
-        np.atleast_2d(np.asarray(params, dtype=np.float64))
-        if isinstance(params, np.ndarray) and params.ndim == 2
-        else resolve_params(params)[None, :]
+    eng = (
+        as_engine(engine, **options)
+        if engine is not None
+        else as_engine("ode", cohorts=cohorts, **options)
     )
+    targets = resolve_targets(targets)
+    protocols = check_protocols(protocols)
+    sets = _parameter_sets(params)
     n_sets = sets.shape[0]
     keys = _run_keys(targets)
     with warnings.catch_warnings():  # a target that runs past a protocol's end says so itself
         warnings.simplefilter("ignore", ExtrapolationWarning)
-        prepared, index = _prepare(targets, sets, keys, protocols or {}, eng.cohorts)
+        prepared, index = _prepare(targets, sets, keys, protocols, eng.cohorts)
     out = eng.run(prepared, None, n_threads)
     counts, markers = out.readouts()
     values = np.full((n_sets, len(targets)), np.nan)

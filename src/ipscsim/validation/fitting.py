@@ -23,7 +23,7 @@ from ..model.layout import PARAM_INDEX
 from ..model.parameter_set import ParameterSet
 from ..model.posterior import Posterior
 from .evaluate import Evaluation, evaluate
-from .targets import Target, load_targets, outcome_targets
+from .targets import Target, resolve_targets
 
 __all__ = [
     "CV_PARAMS",
@@ -120,33 +120,6 @@ def residuals(ev: Evaluation, s: int) -> np.ndarray:
         else:
             out.append(max(0.0, (r + t.margin) - v) / 0.1)
     return np.asarray(out)
-
-
-def resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Target]:
-    """The targets as a list: the shipped published outcomes for ``None``, a CSV path read.
-
-    Raises:
-        ParameterError: No target, or something that is not a target.
-    """
-    if targets is None:
-        targets = outcome_targets()
-    elif isinstance(targets, (str, Path)):
-        targets = load_targets(targets)
-    elif not isinstance(targets, (list, tuple)):
-        raise ParameterError(
-            f"targets: {targets!r} must be a CSV path, a list of Target or None (the published "
-            "outcomes)"
-        )
-    targets = list(targets)
-    if not targets:
-        raise ParameterError("targets: nothing to fit")
-    for i, t in enumerate(targets):
-        if not isinstance(t, Target):
-            raise ParameterError(
-                f"targets[{i}]: {t!r} is not a Target; read a CSV with load_targets() or build "
-                "Target(...) rows"
-            )
-    return targets
 
 
 def start_set(start: Any) -> ParameterSet:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,7 +39,14 @@ from ..model.readouts import (
     timing_kind,
 )
 
-__all__ = ["Target", "fact_targets", "load_targets", "outcome_targets", "phenotype_targets"]
+__all__ = [
+    "Target",
+    "fact_targets",
+    "load_targets",
+    "outcome_targets",
+    "phenotype_targets",
+    "resolve_targets",
+]
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,11 @@ def load_targets(path: str | Path) -> list[Target]:
     """
     from .._toml import read_text_file
 
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise ParameterError(f"path: {path!r} must be the path of a targets CSV, e.g. 'lab.csv'")
     path = Path(path)
+    if path.is_dir():
+        raise ParameterError(f"path: {str(path)!r} is a folder; give the targets CSV inside it")
     text = read_text_file(
         path, "targets file", ParameterError, save_as="'CSV UTF-8' (comma delimited)"
     )
@@ -326,3 +338,30 @@ def phenotype_targets() -> list[Target]:
 def fact_targets() -> list[Target]:
     """Further published facts (``validation/data/validation_facts.csv``)."""
     return _package_csv("ipscsim.validation", "data/validation_facts.csv")
+
+
+def resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Target]:
+    """The targets as a list: the shipped published outcomes for ``None``, a CSV path read.
+
+    Raises:
+        ParameterError: No target, or something that is not a target.
+    """
+    if targets is None:
+        targets = outcome_targets()
+    elif isinstance(targets, (str, Path)):
+        targets = load_targets(targets)
+    elif not isinstance(targets, (list, tuple)):
+        raise ParameterError(
+            f"targets: {targets!r} must be a CSV path, a list of Target or None (the published "
+            "outcomes)"
+        )
+    targets = list(targets)
+    if not targets:
+        raise ParameterError("targets: the list is empty; give at least one target")
+    for i, t in enumerate(targets):
+        if not isinstance(t, Target):
+            raise ParameterError(
+                f"targets[{i}]: {t!r} is not a Target; read a CSV with load_targets() or build "
+                "Target(...) rows"
+            )
+    return targets
