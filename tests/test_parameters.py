@@ -91,3 +91,27 @@ def test_a_misspelt_sweep_keyword_is_matched_to_a_named_one_not_to_options():
     assert "did you mean" not in str(err.value)  # 'options' is the catch-all, not a keyword
     with pytest.raises(ParameterError, match=r"'desing' \(did you mean 'design'\?\)"):
         ips.Sweep("maury2015", {"SAG.scale": [1]}, desing="grid")
+
+
+def test_names_given_as_one_string_or_a_class_are_read_as_what_they_are():
+    """A bare string was split into letters ('O' is not a marker), a tracker class was a raw
+    TypeError, a misspelt marker a KeyError; ODE snapshots were dropped without a word."""
+    r = ips.simulate("maury2015", days=2)
+    assert list(r.stage_timing("OLIG2").index) == ["OLIG2"]
+    with pytest.raises(ParameterError, match=r"markers: 'OLIG' is unknown \(did you mean 'OLIG2'"):
+        r.plot(markers=["OLIG"])
+    with pytest.raises(ParameterError, match=r"panels: 'fraction' is unknown \(did you mean"):
+        r.plot(panels=["fraction"])
+    with pytest.raises(ParameterError, match=r"trackers: StopWhen is the class; pass an instance"):
+        ips.simulate("maury2015", days=1, trackers=ips.trackers.StopWhen)
+    with pytest.raises(ParameterError, match=r"trackers: 'progress' is not a Tracker"):
+        ips.simulate("maury2015", days=1, trackers="progress")
+    with pytest.warns(UserWarning, match=r"snapshots \[1\.0\] are kept by the agent-based engine"):
+        ips.simulate("maury2015", days=2, record=ips.Record(snapshots=[1]))
+
+
+def test_a_whole_number_written_as_a_float_is_a_count():
+    assert ips.ABM(n_cells=2e4).n_cells == 20_000
+    assert ips.survival.assay(n_cells=1e3, days=2).meta["n_cells"] == 1000
+    with pytest.raises(ParameterError, match=r"n_cells \(cells simulated at day 0, e\.g\. 20000\)"):
+        ips.ABM(n_cells=2.5)

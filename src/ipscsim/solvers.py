@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ParameterError, is_real, suggest, warn
+from .errors import ParameterError, check_int, is_real, suggest, warn
 from .model.cohorts import DEFAULT_COHORTS
 from .model.prepare import DEFAULT_RECORD_EVERY
 from .model.streams import resolve_seed
@@ -63,12 +63,7 @@ def _days(name: str, values: Any) -> tuple[float, ...]:
 
 
 def _check_abm(n_cells: Any, neighbours: Any, aggregate_size: Any, dt: Any) -> None:
-    if isinstance(n_cells, bool) or not isinstance(n_cells, (int, np.integer)) or n_cells < 10:
-        raise ParameterError(
-            f"n_cells: {n_cells!r} must be a whole number of cells >= 10, e.g. 20000"
-        )
-    if n_cells > 50_000_000:
-        raise ParameterError(f"n_cells: {n_cells!r} is more than 50 million cells; use fewer")
+    check_int("n_cells (cells simulated at day 0, e.g. 20000)", n_cells, 10, 50_000_000)
     if not isinstance(neighbours, str) or neighbours not in NEIGHBOURS:
         raise ParameterError(
             f"neighbours: {neighbours!r} must be 'space' (actual neighbours) or 'mean' (population "
@@ -503,6 +498,12 @@ def engine_settings(
         record = Record(**rec_kw)
     if not isinstance(record, Record):
         raise ParameterError(f"record: {record!r} must be an ips.Record(every=..., days=...)")
+    if record.snapshots and isinstance(eng, ODE):
+        warn(
+            f"record: snapshots {list(record.snapshots)} are kept by the agent-based engine only (the "
+            "ODE engine has no single cells); use engine=ips.ABM(n_cells=...) for them, or "
+            "Record(days=...) to record the ODE state on those days"
+        )
     return eng, record
 
 

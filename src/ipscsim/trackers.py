@@ -172,8 +172,15 @@ class TrackerCollection:
             trackers = ()
         elif isinstance(trackers, Tracker):
             trackers = (trackers,)
+        elif isinstance(trackers, type) or not isinstance(trackers, (list, tuple)):
+            trackers = (trackers,)  # a class or a string is one wrong tracker, not a sequence
         items = list(trackers)
         for tr in items:
+            if isinstance(tr, type) and issubclass(tr, Tracker):
+                raise ParameterError(
+                    f"trackers: {tr.__name__} is the class; pass an instance, e.g. "
+                    f"ipscsim.trackers.{tr.__name__}(...)"
+                )
             if not isinstance(tr, Tracker):
                 raise ParameterError(
                     f"trackers: {tr!r} is not a Tracker (use ipscsim.trackers.CallbackTracker(fn) "

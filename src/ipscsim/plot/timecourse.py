@@ -109,6 +109,24 @@ def plot_fractions(result: Any, ax: Any = None):
     return fig
 
 
+def _known(field: str, names: Any, known: Sequence[str]) -> list[str]:
+    """``names`` (a list, or one name, not its letters) checked against ``known``.
+
+    Raises:
+        ParameterError: naming the first unknown name with the nearest known ones.
+    """
+    from ..errors import ParameterError, check_names, suggest
+
+    chosen = check_names(field, names, "names")
+    bad = [n for n in chosen if n not in known]
+    if bad or not chosen:
+        raise ParameterError(
+            f"{field}: {bad[0] if bad else chosen!r} is unknown"
+            f"{suggest(bad[0], known) if bad else ''}; choose from {', '.join(known)}"
+        )
+    return chosen
+
+
 def plot_markers(
     result: Any, markers: Sequence[str] | None = None, ax: Any = None, *, shade: bool = True
 ):
@@ -126,7 +144,7 @@ def plot_markers(
     fig, ax = _axes(ax)
     mk = result.markers
     bands = _bands(result, "markers")
-    for name in markers or DEFAULT_MARKERS:
+    for name in _known("markers", markers, mk.columns) if markers is not None else DEFAULT_MARKERS:
         ax.plot(mk.index, mk[name], label=name, color=MARKER_COLORS.get(name), linewidth=1.5)
         _band(ax, bands, name, MARKER_COLORS.get(name))
     _shade(ax, result, shade)
@@ -372,9 +390,7 @@ def plot_result(
     Returns:
         The Figure; its axes are the panels in :data:`PANELS` order.
     """
-    unknown = [p for p in panels if p not in PANELS]
-    if unknown or not panels:
-        raise ValueError(f"panels: {unknown or panels!r}; choose from {', '.join(PANELS)}")
+    panels = _known("panels", panels, PANELS)
     chosen = [p for p in PANELS if p in panels]
     protocol = _protocol_of(result)
     if protocol is None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_names
 from ..model.layout import PARAM_NAMES
 from ..model.readouts import (
     CELL_TYPES,
@@ -171,7 +171,7 @@ class Ensemble:
 
         lo, hi = _tails(level)
         rows = {}
-        for name in shares:
+        for name in check_names("shares", shares, "markers, cell types or groups"):
             row = {}
             for kind in TIMING_READOUTS:  # timing_day reads an undefined share (NaN) as none
                 d = np.array([timing_day(kind, self.days, s) for s in self.share(name)])

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._paths import output_path
-from ..errors import ParameterError, is_real
+from ..errors import ParameterError, check_names, is_real
 from ..model import layout as L
 from ..model.readouts import (
     CELL_TYPES,
@@ -282,7 +282,7 @@ class Result:
         """
         import pandas as pd
 
-        shares = list(shares)
+        shares = check_names("shares", shares, "markers, cell types or groups")
         if level is not None:
             if self.uncertainty is None:
                 raise ParameterError(

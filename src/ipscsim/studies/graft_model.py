@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError, check_int, suggest
 
 __all__ = ["DAYS_PER_MONTH", "hosts", "lumbar_alive", "products"]
 
@@ -213,8 +213,7 @@ def _resolve(graft, host, months, dose, sites, immunosuppression, origin, grid_m
         raise ParameterError(f"dose: {dose!r} must be a finite number of cells per site >= 0")
     if sites is None:
         sites = int(row["default_sites"]) if row else 3
-    if isinstance(sites, bool) or not isinstance(sites, (int, np.integer)) or not 1 <= sites <= 40:
-        raise ParameterError(f"sites: {sites!r} must be an integer from 1 to 40")
+    sites = check_int("sites", sites, 1, 40)
     if immunosuppression is None:
         immunosuppression = (row["default_immunosuppression"] == "True") if row else True
     if not isinstance(immunosuppression, (bool, np.bool_)):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, check_finite_result, warn
+from ..errors import ParameterError, check_finite_result, check_int, warn
 
 __all__ = ["SurvivalAssay", "assay", "dose_response"]
 
@@ -264,15 +264,8 @@ def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
             f"points over {days!r} days (at most {MAX_POINTS:.0e}); the smallest spacing for this "
             f"assay is {float(days) / MAX_POINTS:.3g} days"
         )
-    if n_cells is not None and (
-        isinstance(n_cells, bool)
-        or not isinstance(n_cells, (int, np.integer))
-        or not 1 <= n_cells <= MAX_CELLS
-    ):
-        raise ParameterError(
-            f"n_cells: {n_cells!r} must be a whole number from 1 to {MAX_CELLS:.0e} (a well holds "
-            "about 1e5 motor neurons), or None for the expected curve"
-        )
+    if n_cells is not None:  # a well holds about 1e5 MNs; None: the expected curve
+        check_int("n_cells (MNs per well, or None for the expected curve)", n_cells, 1, MAX_CELLS)
 
 
 def _check_doses(factor: Any, doses_pM: Any, day: Any) -> np.ndarray:
