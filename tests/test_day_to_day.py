@@ -91,7 +91,7 @@ def test_transplant_calibrate_and_optimize_show_progress(capsys):
 
     ips.transplant.simulate("CNS10-NPC-GDNF", months=0.5, grid_mm=0.5)
     assert "transplant: factor fields" in capsys.readouterr().err
-    target = Target("t", "fact", "maury2015", "", "MN", 3.0, "in", 0.0, low=0.0, high=1.0)
+    target = Target("t", "outcome", "maury2015", "", "MN", 3.0, "in", 0.0, low=0.0, high=1.0)
     ips.calibrate([target], ["k_neurogenesis"], max_nfev=2, n_starts=1)
     assert "calibrate" in capsys.readouterr().err
     ips.optimize("maury2015", {"SAG.scale": (0.5, 2.0)}, budget=4, days=2.0, seed=1)

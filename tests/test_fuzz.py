@@ -40,7 +40,7 @@ JUNK = st.one_of(
     st.just(np.float64("nan")),
 )
 
-TARGET = Target("t1", "fact", "maury2015", "", "MN", 3.0, "in", 0.0, low=0.0, high=1.0)
+TARGET = Target("t1", "outcome", "maury2015", "", "MN", 3.0, "in", 0.0, low=0.0, high=1.0)
 
 
 def _finite(out):

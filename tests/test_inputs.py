@@ -153,3 +153,19 @@ def test_a_protocol_without_steps_is_maintenance_free_differentiation():
     last = r.fractions.iloc[-1]
     assert last["neuroectoderm"] + last["rostral_progenitor"] + last["rostral_neuron"] > 0.85
     assert math.isnan(r.summary()["day_mn_half"])  # no MNs, no day at which half of them exist
+
+
+def test_culture_numbers_no_vessel_holds_warn():
+    """1e12 cells/cm^2 (cells per well written as a density) or 100 ml on one well ran silently."""
+    from dataclasses import replace
+
+    p = ips.protocols.get("maury2015")
+    with pytest.warns(
+        ips.ExtrapolationWarning, match=r"seeding_density: 1e\+12 cells/cm\^2 is more"
+    ):
+        ips.simulate(replace(p, seeding_density=1e12), days=0.5)
+    with pytest.warns(ips.ExtrapolationWarning, match=r"medium_volume: 100 ml on 9\.5 cm\^2"):
+        ips.simulate(replace(p, medium_volume=100.0), days=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ips.simulate(replace(p, seeding_density=3e5, medium_volume=3.0), days=0.5)

@@ -348,6 +348,10 @@ class ABM:
 
         if not isinstance(protocol, PreparedRun):
             rec = prepare.pop("record", None) or Record()
+            if not isinstance(rec, Record):
+                raise ParameterError(
+                    f"record: {rec!r} must be an ips.Record(every=..., snapshots=...)"
+                )
             protocol = prepare_run(
                 protocol, prepare.pop("params", None), prepare.pop("days", None),
                 prepare.pop("genotype", "control"), self.cohorts, rec.every,

@@ -137,6 +137,7 @@ def prepare_run(
     end = float(cp.t[-1])
     if end > prot.days + DAY_RESOLUTION:
         _warn_past_end(prot, end)
+    _warn_culture(prot)
     snaps = tuple(sorted({end, *(_snapshot_day(d, end) for d in snapshots)}))
     rec = record_days(end, record_every, (*extra_days, *snaps))
     y0 = initial_state(cohort_nodes(cohorts), cp.suspension, delivery_groups(prot))
@@ -155,6 +156,32 @@ def _warn_past_end(prot: Any, end: float) -> None:
         "(protocol.with_days(...).with_step(...), e.g. the neurotrophic factors you keep adding).",
         ExtrapolationWarning,
     )
+
+
+#: Seeding densities above this (cells/cm^2) exceed a confluent hPSC monolayer (about 100 um^2 a cell).
+MAX_DENSITY = 1e6
+#: Medium depths (ml per cm^2 of culture surface) outside this span are no culture vessel's.
+MEDIUM_DEPTH = (0.02, 2.0)
+
+
+def _warn_culture(prot: Any) -> None:
+    """Say when a protocol's culture numbers lie outside any real culture (usually a unit slip)."""
+    if prot.seeding_density > MAX_DENSITY:
+        warn(
+            f"seeding_density: {prot.seeding_density:g} cells/cm^2 is more than a confluent hPSC "
+            f"monolayer holds (about {MAX_DENSITY:g} at 100 um^2 a cell); the presets seed 2e4-1e5. "
+            "Was it cells per well? (cells per well / well_area = cells/cm^2)",
+            ExtrapolationWarning,
+        )
+    depth = prot.medium_volume / prot.well_area
+    if not MEDIUM_DEPTH[0] <= depth <= MEDIUM_DEPTH[1]:
+        warn(
+            f"medium_volume: {prot.medium_volume:g} ml on {prot.well_area:g} cm^2 is {depth:.3g} ml "
+            f"per cm^2, outside any culture vessel's {MEDIUM_DEPTH[0]:g}-{MEDIUM_DEPTH[1]:g} (a 6-well "
+            "plate: 2 ml on 9.5 cm^2); the medium's volume sets how fast the cells deplete and "
+            "condition it",
+            ExtrapolationWarning,
+        )
 
 
 def _snapshot_day(d: Any, end: float) -> float:

@@ -45,6 +45,8 @@ def to_anndata(result: Any, days: Any = None) -> Any:
 
     available = result.snapshot_days
     days = available if days is None else [days] if np.isscalar(days) else list(days)
+    if not days:
+        raise ParameterError(f"days: an empty list; give snapshot days (these: {available})")
     for d in days:
         if not any(abs(float(d) - a) < 1e-9 for a in available):
             raise ParameterError(

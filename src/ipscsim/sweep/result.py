@@ -60,6 +60,8 @@ class SweepResult:
 
     def best(self, readout: str = "mn_fraction", maximize: bool = True):
         """The row of the best successful run for a readout."""
+        if not isinstance(maximize, bool):
+            raise ParameterError(f"maximize: {maximize!r} must be True or False")
         self._check_readout(readout)
         ok = self.ok.dropna(subset=[readout])
         if ok.empty:
