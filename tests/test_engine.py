@@ -161,6 +161,10 @@ def test_a_failed_run_in_a_batch_loses_none_of_the_others():
     np.testing.assert_allclose(got[0].records, alone.records, rtol=1e-12, atol=1e-15)
     with pytest.raises(ips.ParameterError, match="errors: 'ignore' must be 'raise' or 'warn'"):
         ips.simulate_batch([short], errors="ignore")
+    with pytest.warns(RuntimeWarning, match="runs failed"):  # a panel keeps its failed line as NaN
+        panel = ips.lines.across("maury2015", n_lines=2, errors="warn", engine=eng)
+    assert list(panel.index) == [0, 1]
+    assert panel.isna().all(axis=None)
 
 
 HESTER_GROUPS = ((0.9**3, 1.0, 1.0), (0.9 * (1 - 0.81), 1.0, 0.0), (0.1, 0.0, 0.0))

@@ -417,7 +417,8 @@ def test_cassette_delivery_round_trips_through_toml():
 
 def test_warnings_name_the_users_line_whichever_entry_point_reached_them(tmp_path):
     """A dose slip reached through p.scale, and a bare protocol file given to simulate, were shown at
-    lines inside ipscsim (a fixed stacklevel is right for one entry point only)."""
+    lines inside ipscsim (a fixed stacklevel is right for one entry point only); inside optimize they
+    were shown at scipy's line that calls back into ipscsim."""
     bare = tmp_path / "bare.toml"
     bare.write_text('name = "bare"\n', "utf-8")
     p = ips.protocols.get("maury2015")
@@ -426,6 +427,14 @@ def test_warnings_name_the_users_line_whichever_entry_point_reached_them(tmp_pat
         lambda: p.without("SAG").with_step("SAG", 0.5, "ng/ml", start=2, end=9),
         lambda: Protocol.from_toml(bare),
         lambda: ips.simulate(bare, days=0.5),
+        lambda: ips.optimize(  # dose slips met inside scipy's optimiser, which calls back in
+            "maury2015",
+            {"SAG.scale": (1000.0, 2000.0)},
+            budget=4,
+            seed=1,
+            progress=False,
+            evaluate=lambda X: [{"mn_fraction": 0.5} for _ in X],
+        ),
     ]
     for call in calls:
         with warnings.catch_warnings(record=True) as caught:

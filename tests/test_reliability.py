@@ -248,7 +248,10 @@ def test_a_run_whose_state_turns_nan_fails_by_name_and_is_a_failed_row():
             r"record_every: 1e-09 gives 2\.8e\+10 time points.*smallest spacing for this assay "
             r"is 2\.8e-05 days",
         ),
-        (lambda: ips.survival.assay(n_cells=10**12), r"n_cells: 1000000000000 must be"),
+        (
+            lambda: ips.survival.assay(n_cells=10**12),
+            r"n_cells \(MNs per well, or None for the expected curve\): 1000000000000 must be",
+        ),
         (lambda: ips.transplant.simulate("CNS10-NPC-GDNF", grid_mm=1e-300), r"grid_mm: 1e-300"),
         (
             lambda: ips.transplant.simulate("CNS10-NPC-GDNF", record_every=1e-9),

@@ -193,3 +193,7 @@ def test_writers_refuse_another_formats_ending_and_paths_they_cannot_write(tmp_p
         assert words in str(err.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
     assert r.to_csv(tmp_path / "ok.csv").stat().st_size > 0
+    import pandas as pd
+
+    zipped = r.to_csv(tmp_path / "ok.csv.gz")  # compressed by its ending, as pandas does
+    pd.testing.assert_frame_equal(pd.read_csv(zipped), pd.read_csv(tmp_path / "ok.csv"))

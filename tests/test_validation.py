@@ -540,10 +540,18 @@ def test_validation_entry_points_name_their_bad_arguments_before_any_fit(tmp_pat
     by_path = evaluate(str(lab))
     assert by_path.values.shape == (1, 1)
     assert evaluate(str(lab), engine="ODE").values[0, 0] == by_path.values[0, 0]
+    four = evaluate(lab, cohorts=4).values[0, 0]  # a Path, and cohorts kept with an engine name
+    assert four != by_path.values[0, 0]
+    assert evaluate(lab, cohorts=4, engine="ode").values[0, 0] == four
+    assert evaluate([]).values.shape == (1, 0)  # nothing to evaluate is an empty evaluation
+    fit = ips.calibrate(
+        lab, ["k_neurogenesis"], n_starts=1, max_nfev=1, n_threads=1, progress=False
+    )
+    assert fit.params["k_neurogenesis"] > 0  # n_threads and engine go to every evaluation
     cases = [
-        (lambda: evaluate([]), "targets: the list is empty"),
+        (lambda: ips.calibrate([], ["k_neurogenesis"]), "targets: the list is empty"),
         (lambda: evaluate(load_targets(lab)[0]), "must be a CSV path, a list of Target"),
-        (lambda: by_path.table(5), "i (the parameter set): 5 must be"),
+        (lambda: by_path.table(5), "i: 5 is not a parameter set of this evaluation, which has 1"),
         (lambda: load_targets(tmp_path), "is a folder; give the targets CSV inside it"),
         (lambda: load_targets(None), "path: None must be the path of a targets CSV"),
         (lambda: ips.calibrate(str(lab), ["k_neurogenesis"], protocols=["maury2015"]),

@@ -24,7 +24,8 @@ def output_path(path: object, field: str, suffixes: tuple[str, ...], example: st
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ParameterError(f"{field}: {path!r} must be a file path, e.g. {example!r}")
     p = Path(path)
-    if p.suffix.lower() not in suffixes:
+    endings = {p.suffix.lower(), "".join(p.suffixes[-2:]).lower()}  # run.csv.gz: .gz and .csv.gz
+    if not endings & set(suffixes):
         raise ParameterError(
             f"{field}: {str(path)!r} must end in {' or '.join(suffixes)} (the format written), "
             f"e.g. {example!r}"

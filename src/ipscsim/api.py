@@ -278,6 +278,8 @@ def simulate_batch(
         SimulationError: when a run failed (``errors="raise"``), naming each failed run and why.
     """
     eng, rec = engine_settings(engine, record, options, "simulate_batch", _BATCH_KEYWORDS)
+    if errors not in ("raise", "warn"):
+        raise ParameterError(f"errors: {errors!r} must be 'raise' or 'warn'")
     protocols, params, lines = _broadcast(protocols, params, lines)
     if not protocols:
         return []
@@ -285,8 +287,6 @@ def simulate_batch(
         prepare(pr, days, genotype, pa, line=ln, engine=eng, record=rec)
         for pr, pa, ln in zip(protocols, params, lines, strict=True)
     ]
-    if errors not in ("raise", "warn"):
-        raise ParameterError(f"errors: {errors!r} must be 'raise' or 'warn'")
     results, failed = _collect(eng, runs, params, seed, n_threads, progress)
     if failed:
         _report_failures(failed, results, errors)

@@ -45,19 +45,23 @@ class StoreError(IpscsimError, ValueError):
     """A sweep store cannot be used as it is: it holds another sweep, or lacks its specification."""
 
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
-    """Issue a warning attributed to the user's line: the first caller outside ipscsim.
+    """Issue a warning attributed to the user's line: the caller of the outermost ipscsim frame.
 
     A fixed ``stacklevel`` names the right line from one entry point only (a dose slip reached by
-    ``p.scale`` or a bare protocol file given to ``simulate`` was shown at a line inside ipscsim).
+    ``p.scale`` or a bare protocol file given to ``simulate`` was shown at a line inside ipscsim),
+    and the first frame outside the package can be a library that calls back into it (scipy's
+    optimisers in ``optimize`` and ``calibrate``).
     """
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    frame, level, outermost = sys._getframe(1), 2, 1
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            outermost = level
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+    warnings.warn(message, category, stacklevel=outermost + 1)
 
 
 class ExtrapolationWarning(UserWarning):

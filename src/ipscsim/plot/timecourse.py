@@ -119,10 +119,11 @@ def _known(field: str, names: Any, known: Sequence[str]) -> list[str]:
 
     chosen = check_names(field, names, "names")
     bad = [n for n in chosen if n not in known]
-    if bad or not chosen:
+    if not chosen:
+        raise ParameterError(f"{field}: an empty list; give at least one of {', '.join(known)}")
+    if bad:
         raise ParameterError(
-            f"{field}: {bad[0] if bad else chosen!r} is unknown"
-            f"{suggest(bad[0], known) if bad else ''}; choose from {', '.join(known)}"
+            f"{field}: {bad[0]!r} is unknown{suggest(bad[0], known)}; choose from {', '.join(known)}"
         )
     return chosen
 

@@ -27,6 +27,9 @@ from ..model.readouts import (
 
 __all__ = ["Result"]
 
+#: The endings ``to_csv`` writes (pandas compresses by the last one).
+CSV_ENDINGS = (".csv", ".txt", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
+
 
 @dataclass
 class Result:
@@ -124,8 +127,8 @@ class Result:
         first, last = float(self.days[0]), float(self.days[-1])
         if not is_real(day) or not first - 1e-9 <= float(day) <= last + 1e-9:
             raise ParameterError(
-                f"day: {day!r} must be a day of the run, from {first:g} to {last:g} (the state "
-                "recorded nearest to it is returned)"
+                f"day: {day!r} must be a day of the run, from {first:g} to {last:g} (the recorded "
+                "day nearest to it is used)"
             )
         i = int(np.argmin(np.abs(self.days - float(day))))
         per = [*L.GENES, *L.COHORT_STATES]
@@ -402,10 +405,11 @@ class Result:
     def to_csv(self, path: str | Path) -> Path:
         """Write :meth:`table` to a plain CSV and :attr:`meta` to a JSON sidecar; returns the CSV's path.
 
-        The CSV has no comment lines, so ``pd.read_csv`` and Excel open it as it is; the provenance
-        goes beside it, in ``<path>.meta.json`` (Parquet keeps it inside the file: :meth:`to_parquet`).
+        The CSV has no comment lines, so ``pd.read_csv`` and Excel open it as it is (a name ending in
+        ``.csv.gz``, ``.csv.bz2``, ``.csv.xz`` or ``.csv.zip`` is compressed); the provenance goes
+        beside it, in ``<path>.meta.json`` (Parquet keeps it inside the file: :meth:`to_parquet`).
         """
-        path = output_path(path, "path", (".csv", ".txt"), "run.csv")
+        path = output_path(path, "path", CSV_ENDINGS, "run.csv")
         self.table.to_csv(path)
         sidecar = path.with_name(path.name + ".meta.json")
         sidecar.write_text(

@@ -198,7 +198,7 @@ def assay(
 
     genotype_hazard(genotype)  # validates
     genotype = canonical_genotype(genotype)
-    _check_assay(days, record_every, n_cells)
+    n_cells = _check_assay(days, record_every, n_cells)
     _warn_untested(drug, genotype)
     nm, pm = _doses(factors)
     for name, v in _medium_doses(medium).items():
@@ -250,8 +250,12 @@ MAX_POINTS = 1_000_000
 MAX_CELLS = 10_000_000
 
 
-def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
-    """Raise a ParameterError for a length, record spacing or cell number the assay cannot take."""
+def _check_assay(days: Any, record_every: Any, n_cells: Any) -> int | None:
+    """The cell number as an int (or None), the assay's length and record spacing checked.
+
+    Raises:
+        ParameterError: for a length, record spacing or cell number the assay cannot take.
+    """
     from ..errors import is_real
 
     if not is_real(days) or not 0 < float(days) <= 3650:
@@ -266,6 +270,7 @@ def _check_assay(days: Any, record_every: Any, n_cells: Any) -> None:
         )
     if n_cells is not None:  # a well holds about 1e5 MNs; None: the expected curve
         check_int("n_cells (MNs per well, or None for the expected curve)", n_cells, 1, MAX_CELLS)
+    return None if n_cells is None else int(n_cells)
 
 
 def _check_doses(factor: Any, doses_pM: Any, day: Any) -> np.ndarray:

@@ -444,13 +444,17 @@ def _result(problem: _Problem, trace_df: Any, message: str) -> OptimizationResul
 
 def _warn_infeasible(problem: _Problem, best_row: dict[str, float], n: int) -> None:
     """Say that no evaluation met the constraints, with where the least-violating one stood."""
+    fractions = any(  # mn_fraction, residual_pluripotent, a cell type or marker (MN@14)
+        c.endswith("_fraction") or c == "residual_pluripotent" or c[:1].isupper()
+        for c in problem.constraints
+    )
     stood = ", ".join(
         f"{name} {rel} {bound:g} (it gave {best_row.get(name, float('nan')):.4g})"
         for name, (rel, bound) in problem.constraints.items()
     )
     warn(
         f"optimize: none of {n} evaluations met the constraints; the result (feasible=False) is the "
-        f"one closest to them: {stood}. Loosen a bound, widen the knobs or raise the budget "
-        "(fractions lie between 0 and 1)",
+        f"one closest to them: {stood}. Loosen a bound, widen the knobs or raise the budget"
+        + (" (fractions lie between 0 and 1)" if fractions else ""),
         UserWarning,
     )

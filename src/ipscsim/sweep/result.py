@@ -60,7 +60,7 @@ class SweepResult:
 
     def best(self, readout: str = "mn_fraction", maximize: bool = True):
         """The row of the best successful run for a readout."""
-        if not isinstance(maximize, bool):
+        if type(maximize).__name__ not in ("bool", "bool_"):  # numpy's too
             raise ParameterError(f"maximize: {maximize!r} must be True or False")
         self._check_readout(readout)
         ok = self.ok.dropna(subset=[readout])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -222,7 +223,9 @@ class Sweep:
         from .result import SweepResult
         from .store import SweepStore
 
-        if store is not None and (not isinstance(store, (str, Path)) or not str(store).strip()):
+        if store is not None and (
+            not isinstance(store, (str, os.PathLike)) or not str(store).strip()
+        ):
             raise ParameterError(
                 f"store: {store!r} is not a folder name; give the store's folder, e.g. store='runs' "
                 "(or leave it out to keep the rows in memory)"

@@ -147,16 +147,24 @@ def _warn_unused(method: str, **given: Any) -> None:
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    """``**options`` are the ODE engine's settings; a misspelt keyword is matched to its name."""
+    """``**options`` go to every evaluation (engine settings, ``engine``, ``n_threads``).
+
+    Raises:
+        ParameterError: for another keyword, matched to the nearest name.
+    """
     from ..solvers import ODE, keywords_of
 
-    allowed = [f for f in ODE.__dataclass_fields__ if f != "name"]
+    own = ("targets", "params", "keep_results", "protocols")  # set by calibrate itself
+    allowed = [
+        *(f for f in ODE.__dataclass_fields__ if f != "name"),
+        *(k for k in keywords_of(evaluate) if k not in own and k not in ODE.__dataclass_fields__),
+    ]
     for name in options:
         if name not in allowed:
             hint = suggest(name, [*keywords_of(calibrate), *allowed])
             raise ParameterError(
-                f"calibrate: unknown option {name!r}{hint}; the keywords beyond calibrate's own are "
-                f"the ODE engine's settings ({', '.join(allowed)})"
+                f"calibrate: unknown option {name!r}{hint}; the keywords beyond calibrate's own go "
+                f"to every evaluation: {', '.join(allowed)}"
             )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExtrapolationWarning, ParameterError, check_int
+from ..errors import ExtrapolationWarning, ParameterError, is_real
 from ..model import layout as L
 from ..model.cohorts import DEFAULT_COHORTS
 from ..model.prepare import prepare_run
@@ -57,7 +57,12 @@ class Evaluation:
         """A DataFrame: one row per target for parameter set ``i``."""
         import pandas as pd
 
-        i = check_int("i (the parameter set)", i, -len(self.values), len(self.values) - 1)
+        n = len(self.values)
+        if not (is_real(i) and float(i).is_integer() and -n <= int(i) < n):
+            raise ParameterError(
+                f"i: {i!r} is not a parameter set of this evaluation, which has {n} (i from 0 to "
+                f"{n - 1}, or negative from the end)"
+            )
 
         rows = []
         for j, t in enumerate(self.targets):
@@ -204,12 +209,13 @@ def evaluate(
             default: the ODE engine with ``cohorts`` and ``options``).
         **options: Solver options of the default engine (``rtol``, ``atol``, ``max_steps``).
     """
+    named_ode = isinstance(engine, str) and engine.strip().lower() == "ode"
     eng = (
-        as_engine(engine, **options)
-        if engine is not None
-        else as_engine("ode", cohorts=cohorts, **options)
+        as_engine("ode", cohorts=cohorts, **options)
+        if engine is None or named_ode
+        else as_engine(engine, **options)
     )
-    targets = resolve_targets(targets)
+    targets = resolve_targets(targets, allow_empty=True)
     protocols = check_protocols(protocols)
     sets = _parameter_sets(params)
     n_sets = sets.shape[0]

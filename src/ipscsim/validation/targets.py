@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -204,7 +205,7 @@ def load_targets(path: str | Path) -> list[Target]:
     """
     from .._toml import read_text_file
 
-    if not isinstance(path, (str, Path)) or not str(path).strip():
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ParameterError(f"path: {path!r} must be the path of a targets CSV, e.g. 'lab.csv'")
     path = Path(path)
     if path.is_dir():
@@ -340,15 +341,21 @@ def fact_targets() -> list[Target]:
     return _package_csv("ipscsim.validation", "data/validation_facts.csv")
 
 
-def resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Target]:
+def resolve_targets(
+    targets: str | Path | Sequence[Target] | None, allow_empty: bool = False
+) -> list[Target]:
     """The targets as a list: the shipped published outcomes for ``None``, a CSV path read.
 
+    Args:
+        targets: A list of targets, a CSV path, or ``None``.
+        allow_empty: Accept an empty list (an evaluation of nothing; a fit needs targets).
+
     Raises:
-        ParameterError: No target, or something that is not a target.
+        ParameterError: No target (unless allowed), or something that is not a target.
     """
     if targets is None:
         targets = outcome_targets()
-    elif isinstance(targets, (str, Path)):
+    elif isinstance(targets, (str, os.PathLike)):
         targets = load_targets(targets)
     elif not isinstance(targets, (list, tuple)):
         raise ParameterError(
@@ -356,7 +363,7 @@ def resolve_targets(targets: str | Path | Sequence[Target] | None) -> list[Targe
             "outcomes)"
         )
     targets = list(targets)
-    if not targets:
+    if not targets and not allow_empty:
         raise ParameterError("targets: the list is empty; give at least one target")
     for i, t in enumerate(targets):
         if not isinstance(t, Target):
