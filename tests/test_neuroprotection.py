@@ -521,3 +521,10 @@ def test_a_day_outside_the_run_has_no_state_or_snapshot():
     for day in (math.nan, "1", 0.5):
         with pytest.raises(ips.ParameterError, match="day: "):
             a.snapshot(day)
+
+
+def test_a_record_spacing_that_does_not_divide_the_curve_says_what_it_became():
+    """3 days over a 7-day assay gave points 3.5 days apart without a word."""
+    with pytest.warns(UserWarning, match=r"3 days does not divide the 7 days; the points are 3\.5"):
+        a = ips.survival.assay(days=7, record_every=3)
+    np.testing.assert_allclose(np.diff(a.days), 3.5)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, check_int, suggest
+from ._records import even_spacing
 
 __all__ = ["DAYS_PER_MONTH", "hosts", "lumbar_alive", "products"]
 
@@ -248,6 +249,7 @@ def _check_span(months: Any, record_every: Any) -> None:
             f"record_every: {record_every!r} must be a number of months in (0, months] giving at "
             f"most {MAX_RECORDS} records, e.g. 0.25"
         )
+    even_spacing(float(months), float(record_every), "months")
 
 
 def _grid(grid_mm: Any, h_row: dict[str, str]) -> float:

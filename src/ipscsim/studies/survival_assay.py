@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, check_finite_result, check_int, warn
+from ._records import even_spacing
 
 __all__ = ["SurvivalAssay", "assay", "dose_response"]
 
@@ -268,6 +269,7 @@ def _check_assay(days: Any, record_every: Any, n_cells: Any) -> int | None:
             f"points over {days!r} days (at most {MAX_POINTS:.0e}); the smallest spacing for this "
             f"assay is {float(days) / MAX_POINTS:.3g} days"
         )
+    even_spacing(float(days), float(record_every), "days")
     if n_cells is not None:  # a well holds about 1e5 MNs; None: the expected curve
         check_int("n_cells (MNs per well, or None for the expected curve)", n_cells, 1, MAX_CELLS)
     return None if n_cells is None else int(n_cells)
