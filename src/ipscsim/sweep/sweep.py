@@ -223,13 +223,7 @@ class Sweep:
         from .result import SweepResult
         from .store import SweepStore
 
-        if store is not None and (
-            not isinstance(store, (str, os.PathLike)) or not str(store).strip()
-        ):
-            raise ParameterError(
-                f"store: {store!r} is not a folder name; give the store's folder, e.g. store='runs' "
-                "(or leave it out to keep the rows in memory)"
-            )
+        _check_store(store)
         if store is not None and not self._seed_given:
             self._adopt_stored_seed(Path(store))
         spec = self.spec()
@@ -312,3 +306,12 @@ def _digest(points: np.ndarray) -> str:
     import hashlib
 
     return hashlib.sha256(np.ascontiguousarray(points, dtype=np.float64).tobytes()).hexdigest()[:16]
+
+
+def _check_store(store: Any) -> None:
+    """A store is a folder's name (``None``: rows in memory); ``""`` was the working directory."""
+    if store is not None and (not isinstance(store, (str, os.PathLike)) or not str(store).strip()):
+        raise ParameterError(
+            f"store: {store!r} is not a folder name; give the store's folder, e.g. store='runs' "
+            "(or leave it out to keep the rows in memory)"
+        )
