@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,30 @@ def test_a_whole_number_written_as_a_float_is_a_count():
     assert type(ips.survival.assay(n_cells=1e3, days=2).meta["n_cells"]) is int
     with pytest.raises(ParameterError, match=r"n_cells \(cells simulated at day 0, e\.g\. 20000\)"):
         ips.ABM(n_cells=2.5)
+
+
+def test_parameter_set_ranges_and_posterior_draws_are_checked():
+    """A loguniform parameter given a range reaching 0 drew NaN (numpy log warnings only); a
+    posterior's draw(-3) returned every row and draw(0) none; a ParameterSet or parameter file out
+    of the plausible range did not warn as the same dict did."""
+    from ipscsim.model.posterior import shipped_posterior
+
+    with pytest.raises(
+        ParameterError, match=r"bounds 'sigma_sensitivity': \(0\.0, 1\.0\) reaches 0"
+    ):
+        ips.ParameterSet(bounds={"sigma_sensitivity": (0, 1)})
+    for bad in (0.5, (0.5,), ("a", "b"), (0.5, 1, 3), (2.0, 1.0)):
+        with pytest.raises(ParameterError, match=r"bounds 'k_neurogenesis': .* is not a range"):
+            ips.ParameterSet(bounds={"k_neurogenesis": bad})
+    with pytest.raises(ParameterError, match="distributions: 'uniform' must map parameter names"):
+        ips.ParameterSet(distributions="uniform")
+    post = shipped_posterior()
+    for n in (-3, 0, 2.5, "3"):
+        with pytest.raises(ParameterError, match=r"n \(draws\): .* must be a whole number"):
+            post.draw(n)
+    assert post.draw(3, seed=1).shape == (3, len(post.names))
+    with pytest.warns(UserWarning, match=r"'k_neurogenesis': 3\.0 is outside its plausible range"):
+        ips.simulate("maury2015", days=0.5, params=ips.ParameterSet(values={"k_neurogenesis": 3.0}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ips.simulate("maury2015", days=0.5, params=ips.ParameterSet())

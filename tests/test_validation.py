@@ -570,3 +570,15 @@ def test_validation_entry_points_name_their_bad_arguments_before_any_fit(tmp_pat
         ips.calibrate(
             str(lab), ["k_neurogenesis"], walkers=8, n_starts=1, max_nfev=2, progress=False
         )
+
+
+def test_the_report_command_refuses_an_unreadable_baseline_before_building_the_report(tmp_path):
+    """A missing or malformed --check baseline raised FileNotFoundError/KeyError after the report's
+    half hour; a --write-baseline into a missing folder lost that run's baseline."""
+    from ipscsim.validation.report import main
+
+    bad = tmp_path / "b.json"
+    bad.write_text('{"x": 1}')
+    assert main(["--check", str(tmp_path / "missing.json")]) == 2
+    assert main(["--check", str(bad)]) == 2
+    assert main(["--write-baseline", str(tmp_path / "no" / "b.json")]) == 2

@@ -50,8 +50,7 @@ def prepare(
 
     >>> run = ips.ABM(n_cells=5000).start(ips.prepare("chambers2009"), seed=1)  # doctest: +SKIP
     """
-    eng = engine if engine is not None else ODE()
-    rec = record if record is not None else Record()
+    eng, rec = engine_settings(engine, record, {}, "prepare")
     return prepare_run(
         protocol, params, days, genotype, eng.cohorts, rec.every, line,
         extra_days=rec.days, snapshots=rec.snapshots,

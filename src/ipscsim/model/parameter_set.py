@@ -26,13 +26,14 @@ parameter; ``ranges=`` picks one:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, suggest
+from ..errors import ParameterError, is_real, suggest
 from .layout import PARAM_INDEX, PARAM_NAMES
 from .parameters import param_table, resolve_params
 
@@ -81,26 +82,23 @@ class ParameterSet:
             for n, t in table.items()
         }
         self._dist = {n: t.distribution for n, t in table.items()}
-        for name, b in (bounds or {}).items():
+        for name, b in _mapping("bounds", bounds).items():
+            self._bounds[name] = _check_bounds(name, b)
+        for name, d in _mapping("distributions", distributions).items():
             _check_name(name)
-            lo, hi = float(b[0]), float(b[1])
-            if not lo <= hi:
-                raise ParameterError(
-                    f"bounds {name!r}: ({lo:g}, {hi:g}) is not a range (low <= high)"
-                )
-            resolve_params({name: lo})
-            resolve_params({name: hi})
-            self._bounds[name] = (lo, hi)
-        for name, d in (distributions or {}).items():
-            _check_name(name)
-            if d not in DISTRIBUTIONS:
+            if not isinstance(d, str) or d not in DISTRIBUTIONS:
                 raise ParameterError(
                     f"distribution {name!r}: {d!r}{suggest(str(d), DISTRIBUTIONS)} (one of "
                     f"{', '.join(DISTRIBUTIONS)})"
                 )
-            if d == "loguniform" and self._bounds[name][0] <= 0:
-                raise ParameterError(f"distribution {name!r}: loguniform needs a range above 0")
             self._dist[name] = d
+        for name, d in self._dist.items():  # a range given for a loguniform table row included
+            if d == "loguniform" and self._bounds[name][0] <= 0:
+                raise ParameterError(
+                    f"bounds {name!r}: {self._bounds[name]} reaches 0, where a loguniform "
+                    "parameter has no draws (they were NaN); give a lower bound above 0, or "
+                    f"distributions={{{name!r}: 'uniform'}}"
+                )
 
     # ------------------------------------------------------------------ views
     @property
@@ -290,3 +288,29 @@ def _check_name(name: str) -> None:
             f"unknown parameter {name!r}{suggest(str(name), PARAM_NAMES)} (ipscsim.parameters() lists "
             "the names)"
         )
+
+
+def _mapping(field: str, value: Any) -> dict[str, Any]:
+    """``bounds`` or ``distributions`` as a dict (``None``: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ParameterError(
+            f"{field}: {value!r} must map parameter names to values, e.g. "
+            f"{{'k_neurogenesis': {(0.5, 2.0) if field == 'bounds' else repr('uniform')}}}"
+        )
+    return dict(value)
+
+
+def _check_bounds(name: str, b: Any) -> tuple[float, float]:
+    """A ``(low, high)`` range within what the model accepts for ``name``."""
+    _check_name(name)
+    ok = isinstance(b, (tuple, list)) and len(b) == 2 and all(is_real(x) for x in b)
+    lo, hi = (float(b[0]), float(b[1])) if ok else (math.nan, math.nan)
+    if not lo <= hi:  # NaN too
+        raise ParameterError(
+            f"bounds {name!r}: {b!r} is not a range; give (low, high) with low <= high, e.g. (0.5, 2)"
+        )
+    resolve_params({name: lo})
+    resolve_params({name: hi})
+    return lo, hi

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -171,8 +172,12 @@ def warn_implausible(params: Any) -> None:
     prediction made with it is an extrapolation the user should know about.
 
     Args:
-        params: Overrides as a dict of name = value (other forms are not checked).
+        params: Overrides as a dict of name = value, a parameter file or a ParameterSet (their
+            values that differ from the defaults are checked); arrays are not checked.
     """
+    if isinstance(params, (str, os.PathLike)) or hasattr(params, "to_array"):
+        given, default = resolve_params(params), default_params()
+        params = {n: float(given[i]) for n, i in PARAM_INDEX.items() if given[i] != default[i]}
     if not isinstance(params, Mapping):
         return
     table = param_table()

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_int
 from .layout import PARAM_INDEX
 
 __all__ = ["Posterior", "shipped_posterior"]
@@ -91,6 +91,7 @@ class Posterior:
 
     def draw(self, n: int, seed: Any = None) -> np.ndarray:
         """``n`` rows of the sample (without replacement while the sample lasts), ``(n, names)``."""
+        n = check_int("n (draws)", n, 1, 10_000_000)  # -3 gave every row, 0 none
         rng = np.random.default_rng(seed)
         k = len(self)
         idx = rng.permutation(k)[:n] if n <= k else rng.integers(0, k, size=n)

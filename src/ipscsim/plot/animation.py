@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from .palette import CELL_TYPE_COLORS
 from .spatial import _categories, _draw, _is_categorical, _largest, _view, cell_color_label
 
@@ -120,7 +121,7 @@ def animate_cells(
 
     days = [float(d) for d in (result.snapshot_days if days is None else days)]
     if not days:
-        raise ValueError(
+        raise ParameterError(
             "days: this run kept no snapshots (simulate(..., record=ips.Record(snapshots=[...])))"
         )
     snaps = [result.snapshot(d) for d in days]

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ParameterError
 from .labels import DAY_LABEL, readout_unit
 from .palette import readout_color
 
@@ -44,7 +45,7 @@ def _table_of(result: Any, readout: str):
         return fr
     if readout in mk.columns:
         return mk
-    raise ValueError(
+    raise ParameterError(
         f"readout: {readout!r} is neither a cell type ({', '.join(fr.columns)}) nor a marker "
         f"({', '.join(mk.columns)})"
     )
@@ -221,10 +222,10 @@ def plot_comparison(
 
     results = list(results)
     if not results:
-        raise ValueError("results: give at least one Result")
+        raise ParameterError("results: give at least one Result")
     readouts = [readouts] if isinstance(readouts, str) else list(readouts)
     if labels is not None and len(labels) != len(results):
-        raise ValueError(f"labels: {len(labels)} labels for {len(results)} results")
+        raise ParameterError(f"labels: {len(labels)} labels for {len(results)} results")
     labels = list(labels) if labels is not None else [_label(r) for r in results]
     if ax is None:
         fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")

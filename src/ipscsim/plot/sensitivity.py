@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from .labels import DAY_LABEL, readout_unit
 from .palette import CATEGORICAL
 
@@ -109,7 +110,7 @@ def plot_sensitivity(result: Any, readout: str | None = None, ax: Any = None, ki
     df = result.indices
     readout = readout or df["readout"].iloc[0]
     if readout not in set(df["readout"]):
-        raise ValueError(
+        raise ParameterError(
             f"readout: {readout!r} was not analysed (analysed: {', '.join(df['readout'].unique())})"
         )
     df = _floats(df[df["readout"] == readout], _INDEX_COLUMNS)
@@ -117,9 +118,9 @@ def plot_sensitivity(result: Any, readout: str | None = None, ax: Any = None, ki
     if kind == "auto":
         kind = "days" if len(days) > 1 else "bars"
     if kind not in ("bars", "days", "scatter"):
-        raise ValueError(f"kind: {kind!r} must be 'auto', 'bars', 'days' or 'scatter'")
+        raise ParameterError(f"kind: {kind!r} must be 'auto', 'bars', 'days' or 'scatter'")
     if kind == "scatter" and result.method != "morris":
-        raise ValueError("kind: 'scatter' (mu* against sigma) is for Morris results")
+        raise ParameterError("kind: 'scatter' (mu* against sigma) is for Morris results")
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
     else:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from .palette import CATEGORICAL, CELL_TYPE_COLORS, KIND_COLORS
 
 __all__ = ["cell_color_label", "plot_cells", "plot_field"]
@@ -65,7 +66,7 @@ def _view(snap: Any, aggregate: int | None, section: float) -> _View:
     g = _largest(snap) if aggregate is None else int(aggregate)
     cells = snap[snap["aggregate"] == g]
     if cells.empty:
-        raise ValueError(f"aggregate: {aggregate!r} has no cells on this day")
+        raise ParameterError(f"aggregate: {aggregate!r} has no cells on this day")
     centre = cells[["x", "y", "z"]].mean()
     cells = cells[np.abs(cells["z"] - centre["z"]) <= section]
     return _View(
@@ -90,7 +91,7 @@ def _categories(column: str, values: Any) -> dict[str, str]:
 
 def _is_categorical(column: str, cells: Any) -> bool:
     if column not in cells.columns:
-        raise ValueError(
+        raise ParameterError(
             f"color: {column!r} is not a column of the snapshot (try 'identity', 'kind' or a gene: "
             f"{', '.join(c for c in cells.columns if c[0].isupper())})"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ParameterError
 from .labels import DAY_LABEL
 from .palette import CELL_TYPE_COLORS, FACTOR_COLORS, MARKER_COLORS
 from .timeline import plot_protocol, shade_windows
@@ -229,7 +230,7 @@ def plot_factors(
         The Figure.
     """
     if unit not in ("pM", "ng/ml"):
-        raise ValueError(f"unit: {unit!r} must be 'pM' or 'ng/ml'")
+        raise ParameterError(f"unit: {unit!r} must be 'pM' or 'ng/ml'")
     fig, ax = _axes(ax)
     table = result.factors.xs(unit, axis=1, level="unit")
     names = (

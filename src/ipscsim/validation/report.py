@@ -9,7 +9,6 @@ and ``--write-baseline BASELINE`` records the targets met now.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -22,6 +21,9 @@ import numpy as np
 from .._version import __version__
 from ..model.posterior import shipped_posterior
 from ..model.readouts import group_fraction
+from .baseline import check_baseline as _check_baseline
+from .baseline import check_paths as _check_paths
+from .baseline import write_baseline as _write_baseline
 from .bayes import literature_targets
 from .crossval import QUICK_PUBLICATIONS, cross_validate, report_section
 from .evaluate import evaluate
@@ -536,6 +538,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--write-baseline", metavar="BASELINE", help="record the targets met now")
     args = parser.parse_args(argv)
+    problem = _check_paths(args)  # before the report's half hour, not after it
+    if problem:
+        print(f"python -m ipscsim.validation: {problem}", file=sys.stderr)
+        return 2
     measured = build_report(Path(args.out), quick=args.quick, figures=not args.no_figures)
     met = measured["met"]
     print(f"wrote {args.out}: {sum(met.values())} of {len(met)} targets met")
@@ -545,42 +551,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return _check_baseline(Path(args.check), met, mode, measured)
     return 0
-
-
-def _write_baseline(path: Path, met: dict[str, bool], mode: str, measured: dict) -> None:
-    """Record the targets met and this mode's out-of-sample figures (the other mode's are kept)."""
-    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    data = {
-        "met": sorted(k for k, v in met.items() if v),
-        "prediction": old.get("prediction", {}),
-        "posterior": old.get("posterior", {}),
-    }
-    data["prediction"][mode] = measured["prediction"]["out_of_sample"]
-    data["posterior"][mode] = measured["posterior"]
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def _check_baseline(path: Path, met: dict[str, bool], mode: str, measured: dict) -> int:
-    """1 when a target met in the baseline is lost or the out-of-sample figures got worse."""
-    baseline = json.loads(path.read_text(encoding="utf-8"))
-    lost = [k for k in baseline["met"] if not met.get(k, False)]
-    problems = [f"targets met in {path} are no longer met: {', '.join(lost)}"] if lost else []
-    gained = sorted(k for k, v in met.items() if v and k not in baseline["met"])
-    if gained:  # a miss's explanation would now be stale: rerun the report and its baseline
-        problems.append(f"targets missed in {path} are met now: {', '.join(gained)}")
-    post_was, post_now = baseline.get("posterior", {}).get(mode), measured["posterior"]
-    if post_was and post_now["coverage_out"] < post_was["coverage_out"] - 1e-9:
-        problems.append(
-            f"posterior intervals ({mode} mode) cover fewer left-out rows than {path}: "
-            f"{post_now['coverage_out']:.3f} (was {post_was['coverage_out']:.3f})"
-        )
-    was, now = baseline.get("prediction", {}).get(mode), measured["prediction"]["out_of_sample"]
-    if was and (now["met"] < was["met"] - 1e-9 or now["mae_pp"] > was["mae_pp"] + 0.1):
-        problems.append(
-            f"out-of-sample prediction ({mode} mode) got worse than {path}: rows met "
-            f"{now['met']:.3f} (was {was['met']:.3f}), MAE {now['mae_pp']:.2f} percentage points "
-            f"(was {was['mae_pp']:.2f})"
-        )
-    for p in problems:
-        print(f"validation: {p}", file=sys.stderr)
-    return 1 if problems else 0
