@@ -646,3 +646,20 @@ def test_every_numeric_axis_label_has_a_unit(maury, abm, grid2):
                     continue
                 assert label.endswith(")"), label
                 assert " (" in label, label
+
+
+def test_published_outcomes_of_a_misspelt_protocol_or_readout_are_refused_not_left_out():
+    """overlay_published(ax, 'maury2105', 'MN') and (ax, 'maury2015', 'MNs') drew nothing silently;
+    a user's own protocol (known_only=False, as r.plot uses it) still draws nothing without error."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert len(ips.plot.overlay_published(ax, "maury2015", "MN")) >= 1
+    with pytest.raises(
+        ips.ParameterError, match=r"'maury2105' is unknown \(did you mean 'maury2015'"
+    ):
+        ips.plot.overlay_published(ax, "maury2105", "MN")
+    with pytest.raises(ips.ParameterError, match="unknown readout 'MNs'"):
+        ips.plot.overlay_published(ax, "maury2015", "MNs")
+    assert ips.plot.overlay_published(ax, "mine", "MN", known_only=False) == []
+    plt.close(fig)

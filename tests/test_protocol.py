@@ -1,4 +1,5 @@
 import json
+import math
 import pickle
 import warnings
 
@@ -442,3 +443,26 @@ def test_warnings_name_the_users_line_whichever_entry_point_reached_them(tmp_pat
             call()
         assert caught
         assert {w.filename for w in caught} == {__file__}
+
+
+def test_protocol_helpers_name_what_they_were_given():
+    """with_media_changes(days=3) was a raw TypeError and days='2,4' was read letter by letter;
+    from_json(None) a TypeError; a negative concentration converted to a negative nM silently."""
+    from ipscsim.units import from_nanomolar, to_nanomolar
+
+    p = ips.protocols.get("maury2015")
+    for days in (3, "2,4"):
+        with pytest.raises(ProtocolError, match=r"media_changes: .* must be a list of days"):
+            p.with_media_changes(days=days)
+    assert p.with_media_changes(days=[2, 4]).media_changes == (2.0, 4.0)
+    for text in (None, {"name": "x"}):
+        with pytest.raises(ProtocolError, match=r"from_json: .* is not JSON text"):
+            Protocol.from_json(text)
+    for value in (-10, math.nan, "a"):
+        with pytest.raises(ProtocolError, match=r"concentration: .* must be a finite number >= 0"):
+            to_nanomolar(value, "uM", 384.4)
+    with pytest.raises(ProtocolError, match="molar mass None g/mol cannot convert 'ng/ml'"):
+        to_nanomolar(10, "ng/ml", None)
+    assert from_nanomolar(to_nanomolar(500, "ng/ml", 46000.0), "ng/ml", 46000.0) == pytest.approx(
+        500
+    )

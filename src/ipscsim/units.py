@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import ProtocolError, suggest
+from .errors import ProtocolError, is_real, suggest
 
 __all__ = ["CANONICAL_UNITS", "canonical_unit", "from_nanomolar", "is_mass_unit", "to_nanomolar"]
 
@@ -137,16 +137,21 @@ def to_nanomolar(value: float, unit: str, molar_mass: float) -> float:
         >>> to_nanomolar(10, "uM", 384.4)
         10000.0
     """
+    if not is_real(value) or not 0 <= float(value) < math.inf:
+        raise ProtocolError(f"concentration: {value!r} must be a finite number >= 0, e.g. 10")
     u = canonical_unit(unit)
     if u in _MOLAR:
         return float(value) * _MOLAR[u]
-    if not (molar_mass > 0 and math.isfinite(molar_mass)):
+    if not (is_real(molar_mass) and 0 < float(molar_mass) < math.inf):
         raise ProtocolError(
-            f"molar mass {molar_mass!r} g/mol cannot convert {unit!r}; it must be > 0"
+            f"molar mass {molar_mass!r} g/mol cannot convert {unit!r}; give the compound's molar "
+            "mass in g/mol, a number > 0 (e.g. 46000.0 for a 46 kDa protein)"
         )
-    return float(value) * _MASS[u] / molar_mass * 1e9
+    return float(value) * _MASS[u] / float(molar_mass) * 1e9
 
 
 def from_nanomolar(value_nm: float, unit: str, molar_mass: float) -> float:
     """Convert a concentration from nanomolar to ``unit`` (inverse of :func:`to_nanomolar`)."""
+    if not is_real(value_nm) or not 0 <= float(value_nm) < math.inf:
+        raise ProtocolError(f"concentration: {value_nm!r} nM must be a finite number >= 0")
     return float(value_nm) / to_nanomolar(1.0, unit, molar_mass)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ParameterError, suggest
 from .labels import DAY_LABEL, readout_unit
 from .palette import readout_color
 
@@ -104,6 +104,7 @@ def overlay_published(
     targets: Sequence[Any] | None = None,
     *,
     annotate: bool = True,
+    known_only: bool = True,
 ) -> list[Any]:
     """Draw the published outcomes of protocols for readouts onto an axes.
 
@@ -118,16 +119,25 @@ def overlay_published(
         targets: Targets to draw from (default:
             :func:`~ipscsim.validation.outcome_targets`, ``data/published_outcomes.csv``).
         annotate: Label each point with its id, relation and value.
+        known_only: Refuse a protocol name that is neither a preset nor in ``targets`` (a misspelt
+            name drew nothing); ``False`` draws nothing for it (a user's own protocol).
 
     Returns:
         The targets drawn, in order. Each is one errorbar container on the axes whose Line2D has
         ``gid`` ``"published <id>"``; the legend has one entry per relation.
     """
-    from ..validation.targets import outcome_targets
+    from ..protocols import names as preset_names
+    from ..validation.targets import _check_readout, outcome_targets
 
     protocols = [protocols] if isinstance(protocols, str) else list(protocols)
     readouts = [readouts] if isinstance(readouts, str) else list(readouts)
     pool = outcome_targets() if targets is None else targets
+    known = {*preset_names(), *(t.protocol for t in pool)}
+    for name in protocols if known_only else ():  # a misspelt name drew nothing, silently
+        if name not in known:
+            raise ParameterError(f"protocols: {name!r} is unknown{suggest(str(name), known)}")
+    for r in readouts:
+        _check_readout(r, "readouts")
     drawn = []
     labelled = set(ax.get_legend_handles_labels()[1])
     for t in pool:
@@ -240,7 +250,8 @@ def plot_comparison(
     if published is not False:
         targets = None if published is True else list(published)
         overlay_published(
-            ax, sorted({_name(r) for r in results}), readouts, targets, annotate=not spread
-        )
+            ax, sorted({_name(r) for r in results}), readouts, targets, annotate=not spread,
+            known_only=False,
+        )  # fmt: skip
     _finish_comparison(ax, readouts, len(results))
     return fig

@@ -362,7 +362,9 @@ def _draw_panel(
         if published and protocol is not None:
             from .compare import overlay_published
 
-            if overlay_published(ax, protocol.name, list(markers or DEFAULT_MARKERS)):
+            if overlay_published(
+                ax, protocol.name, list(markers or DEFAULT_MARKERS), known_only=False
+            ):
                 _legend(ax)
     elif panel == "counts":
         plot_counts(result, ax=ax, shade=False)

@@ -377,10 +377,9 @@ class Protocol:
         """Return the protocol with a new media-change schedule (every N days, or explicit days)."""
         if (every is None) == (days is None):
             raise ProtocolError("with_media_changes: give exactly one of every= or days=")
-        return replace(
-            self,
-            media_change_every=every,
-            media_changes=None if days is None else tuple(days),
+        listed = days is None or isinstance(days, (str, bytes)) or not hasattr(days, "__iter__")
+        return replace(  # a number or text goes on as it is: the constructor names it
+            self, media_change_every=every, media_changes=days if listed else tuple(days)
         )
 
     def feeding_rhythm(self) -> float:
@@ -524,6 +523,11 @@ class Protocol:
         """Build a protocol from JSON text."""
         import json
 
+        if not isinstance(text, (str, bytes)):
+            raise ProtocolError(
+                f"from_json: {type(text).__name__} is not JSON text; for a dict use "
+                "Protocol.from_dict, for a file Protocol.from_json(Path(f).read_text())"
+            )
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

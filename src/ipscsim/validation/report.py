@@ -120,8 +120,8 @@ def _figure(name: str, ev_all, targets: list[Target], folder: Path) -> str:
     axes[0].plot(fr.index, off, color="0.45", ls="--", label="off-target (non-neural)")
     for col in ("OCT4", "PAX6", "SOX1", "HOX", "OLIG2", "NKX2.2", "MNX1", "CHAT"):
         axes[1].plot(mk.index, mk[col], color=MARKER_COLORS[col], label=col)
-    overlay_published(axes[0], name, list(fr.columns), targets)
-    overlay_published(axes[1], name, list(mk.columns), targets)
+    overlay_published(axes[0], name, list(fr.columns), targets, known_only=False)
+    overlay_published(axes[1], name, list(mk.columns), targets, known_only=False)
     for ax, title in ((axes[0], "cell types"), (axes[1], "markers")):
         ax.set_xlabel("day of differentiation (day)")
         ax.set_ylabel("fraction of live cells" + (" positive" if title == "markers" else ""))
