@@ -144,3 +144,22 @@ def test_parameter_set_ranges_and_posterior_draws_are_checked():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ips.simulate("maury2015", days=0.5, params=ips.ParameterSet())
+
+
+def test_parameter_set_helpers_read_one_name_as_one_and_write_files_that_read_back(tmp_path):
+    """names='k_neurogenesis' was split into letters; a negative or text seed reached numpy; a note
+    with a line break wrote TOML that from_toml refused; a missing folder was a raw OS error."""
+    ps = ips.ParameterSet()
+    draws = ps.sample_arrays(4, seed=1, names="k_neurogenesis")
+    assert draws.shape == (4, len(ps.names))
+    assert np.unique(draws[:, list(ps.names).index("k_neurogenesis")]).size == 4
+    for seed in (-1, "abc", 1.5):
+        with pytest.raises(ParameterError, match=r"seed: .* must be a whole number"):
+            ps.sample(2, seed=seed)
+    with pytest.raises(ParameterError, match=r"values: \['k'\] must map parameter names"):
+        ps.with_values(["k"])
+    path = tmp_path / "p.toml"
+    ps.with_values(k_neurogenesis=1.5).to_toml(path, note="fitted to\nmy lab's day-12 counts")
+    assert ips.ParameterSet.from_toml(path)["k_neurogenesis"] == 1.5
+    with pytest.raises(ParameterError, match=r"the folder .* does not exist"):
+        ps.to_toml(tmp_path / "missing" / "p.toml")

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, is_real, suggest
+from .._paths import output_path
+from ..errors import ParameterError, check_int, is_real, suggest
 from .layout import PARAM_INDEX, PARAM_NAMES
 from .parameters import param_table, resolve_params
 
@@ -157,7 +158,7 @@ class ParameterSet:
     def with_values(self, values: Mapping[str, float] | None = None, **kw: float) -> ParameterSet:
         """A copy with some values changed."""
         out = self._copy()
-        merged = {**(values or {}), **kw}
+        merged = {**_mapping("values", values), **kw}
         arr = resolve_params(merged)
         for name in merged:
             out._values[PARAM_INDEX[name]] = arr[PARAM_INDEX[name]]
@@ -198,12 +199,14 @@ class ParameterSet:
 
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ParameterError(f"n: {n!r} must be a positive number of draws")
+        if isinstance(names, str):  # one name, not its letters
+            names = [names]
         varied = [
             x for x in (names or PARAM_NAMES) if (names is not None or self._dist[x] != "fixed")
         ]
         for name in varied:
             _check_name(name)
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         d = len(varied)
         if design == "lhs":
             u = qmc.LatinHypercube(d, seed=rng).random(n) if d else np.empty((n, 0))
@@ -248,9 +251,12 @@ class ParameterSet:
 
         values = self.changed() if only_changed else self.to_dict()
         data: dict[str, Any] = {"parameters": values}
-        text = "".join(f"# {k}: {v}\n" for k, v in meta.items()) + tomli_w.dumps(data)
+        # a note's line breaks stay inside its comment (a bare second line was malformed TOML)
+        text = "".join(
+            f"# {k}: {str(v).replace(chr(10), chr(10) + '#   ')}\n" for k, v in meta.items()
+        ) + tomli_w.dumps(data)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            output_path(path, "path", (".toml",), "parameters.toml").write_text(text, "utf-8")
         return text
 
     @classmethod
@@ -290,14 +296,17 @@ def _check_name(name: str) -> None:
         )
 
 
+_EXAMPLE = {"bounds": (0.5, 2.0), "distributions": "uniform"}
+
+
 def _mapping(field: str, value: Any) -> dict[str, Any]:
-    """``bounds`` or ``distributions`` as a dict (``None``: empty)."""
+    """``values``, ``bounds`` or ``distributions`` as a dict (``None``: empty)."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise ParameterError(
             f"{field}: {value!r} must map parameter names to values, e.g. "
-            f"{{'k_neurogenesis': {(0.5, 2.0) if field == 'bounds' else repr('uniform')}}}"
+            f"{{'k_neurogenesis': {_EXAMPLE.get(field, 1.2)!r}}}"
         )
     return dict(value)
 
@@ -314,3 +323,10 @@ def _check_bounds(name: str, b: Any) -> tuple[float, float]:
     resolve_params({name: lo})
     resolve_params({name: hi})
     return lo, hi
+
+
+def _generator(seed: Any) -> np.random.Generator:
+    """A random generator from a seed (a whole number >= 0, a Generator, or ``None``)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    return np.random.default_rng(check_int("seed", seed, 0, 2**63 - 1))

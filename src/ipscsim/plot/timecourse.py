@@ -183,7 +183,7 @@ def plot_counts(
     counts = result.counts
     bands = _bands(result, "counts")
     names = (
-        list(cell_types)
+        _known("cell_types", cell_types, [c for c in counts.columns if c != "total"])
         if cell_types is not None
         else [c for c in counts.columns if c != "total" and counts[c].max() >= 1.0]
     )
@@ -234,7 +234,9 @@ def plot_factors(
     fig, ax = _axes(ax)
     table = result.factors.xs(unit, axis=1, level="unit")
     names = (
-        list(factors) if factors is not None else [f for f in table.columns if table[f].max() > 0]
+        _known("factors", factors, list(table.columns))
+        if factors is not None
+        else [f for f in table.columns if table[f].max() > 0]
     )
     for name in names:
         ax.plot(table.index, table[name], label=name, color=FACTOR_COLORS.get(name), linewidth=1.5)

@@ -5,9 +5,11 @@ Also :func:`shade_windows`, the same schedule drawn faintly beneath a time cours
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ParameterError, is_real
 from .labels import DAY_LABEL
 from .palette import PATHWAY_COLORS, compound_color
 
@@ -91,7 +93,7 @@ def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, l
     dashed vertical lines labelled with their kind.
 
     Args:
-        protocol: A :class:`~ipscsim.protocols.Protocol`.
+        protocol: A :class:`~ipscsim.protocols.Protocol`, or a preset name or file.
         ax: Axes to draw into (a new figure when ``None``).
         days: Extent of the day axis (default: the protocol's duration).
         legend: Whether to add the legend (pathways, media change, operation).
@@ -101,6 +103,11 @@ def plot_protocol(protocol: Any, ax: Any = None, *, days: float | None = None, l
     """
     import matplotlib.pyplot as plt
 
+    from ..protocols.presets import as_protocol
+
+    protocol = as_protocol(protocol)  # a preset name or a file, as simulate takes
+    if days is not None and not (is_real(days) and 0 < float(days) < math.inf):
+        raise ParameterError(f"days: {days!r} must be a number of days > 0, e.g. 14")
     compounds = list(protocol.compounds)
     if ax is None:
         fig, ax = plt.subplots(
