@@ -663,3 +663,15 @@ def test_published_outcomes_of_a_misspelt_protocol_or_readout_are_refused_not_le
         ips.plot.overlay_published(ax, "maury2015", "MNs")
     assert ips.plot.overlay_published(ax, "mine", "MN", known_only=False) == []
     plt.close(fig)
+
+
+def test_sweep_plots_name_an_unrecorded_readout_and_a_grid_without_two_inputs():
+    """plot_sweep(sw, 'mn_fractoin') was a pandas KeyError (sw.plot checked, the function did
+    not); sweep_grid of a one-input sweep 'not enough values to unpack'."""
+    sw = ips.Sweep("maury2015", {"SAG.scale": [1, 2]}, days=2, readouts=["MN@2"]).run(
+        progress=False
+    )
+    with pytest.raises(ips.ParameterError, match="readout 'mn_fractoin' was not recorded"):
+        P.plot_sweep(sw, "mn_fractoin")
+    with pytest.raises(ips.ParameterError, match=r"the sweep has 1 inputs .* a grid needs two"):
+        P.sweep_grid(sw, "MN@2")

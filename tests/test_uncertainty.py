@@ -1,5 +1,7 @@
 """Predictions with uncertainty: ``simulate(..., uncertainty=n)``."""
 
+import math
+
 import matplotlib
 import numpy as np
 import pytest
@@ -102,3 +104,25 @@ def test_plots_draw_bands_and_the_repr_gives_the_interval(maury):
     n_bands = len(with_bands.axes[0].collections) - len(without.axes[0].collections)
     assert n_bands == len(ips.plot.timecourse.DEFAULT_MARKERS)  # one band per marker line drawn
     assert "90% over 24 draws" in repr(maury)
+
+
+def test_ensemble_and_posterior_arguments_are_named(maury):
+    """quantile('median'), quantile([0.05, 0.95]) and summary(level='90%') were raw errors,
+    share(['MN']) an unhashable TypeError; a Posterior of names='k_neurogenesis' listed its letters
+    and one with a log-likelihood per draw missing was accepted until it was written."""
+    from ipscsim.model.posterior import Posterior
+
+    e = maury.uncertainty
+    for q in ("median", None, [0.05, 0.95], math.nan):
+        with pytest.raises(ips.ParameterError, match=r"q: .* must be one probability in"):
+            e.quantile(q)
+    with pytest.raises(ips.ParameterError, match="level: '90%' must be in"):
+        e.summary(level="90%")
+    with pytest.raises(ips.ParameterError, match=r"name: \['MN'\] must be one marker"):
+        e.share(["MN"])
+    one = Posterior("k_neurogenesis", [[1.5], [1.4]], [0.0, -1.0])
+    assert one.names == ("k_neurogenesis",)
+    with pytest.raises(ips.ParameterError, match=r"log_likelihood: shape \(1,\) must be \(2,\)"):
+        Posterior(("k_neurogenesis",), [[1.5], [1.4]], [0.0])
+    with pytest.raises(ips.ParameterError, match="names a parameter twice"):
+        Posterior(("k_neurogenesis", "k_neurogenesis"), [[1.5, 1.4]], [0.0])

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, check_int
+from ..errors import ParameterError, check_int, is_real
 from .layout import PARAM_INDEX
 
 __all__ = ["Posterior", "shipped_posterior"]
@@ -51,6 +51,11 @@ class Posterior:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if isinstance(self.names, str):  # one name, not its letters
+            object.__setattr__(self, "names", (self.names,))
+        object.__setattr__(self, "names", tuple(self.names))
+        if len(set(self.names)) != len(self.names):
+            raise ParameterError(f"names: {self.names!r} names a parameter twice")
         s = np.asarray(self.samples, dtype=np.float64)
         if s.ndim != 2 or s.shape[1] != len(self.names) or s.shape[0] < 1:
             raise ParameterError(
@@ -63,9 +68,12 @@ class Posterior:
         if not np.all(np.isfinite(s)):
             raise ParameterError("samples: every draw must be finite")
         object.__setattr__(self, "samples", s)
-        object.__setattr__(
-            self, "log_likelihood", np.asarray(self.log_likelihood, dtype=np.float64)
-        )
+        ll = np.asarray(self.log_likelihood, dtype=np.float64)
+        if ll.shape != (len(s),):
+            raise ParameterError(
+                f"log_likelihood: shape {ll.shape} must be ({len(s)},), one value per draw"
+            )
+        object.__setattr__(self, "log_likelihood", ll)
 
     def __len__(self) -> int:
         return int(self.samples.shape[0])
@@ -80,7 +88,7 @@ class Posterior:
         """Central ``level`` credible interval, median and mean of each parameter (a DataFrame)."""
         import pandas as pd
 
-        if not 0.0 < level < 1.0:
+        if not (is_real(level) and 0.0 < float(level) < 1.0):
             raise ParameterError(f"level: {level!r} must be in (0, 1), e.g. 0.9")
         tail = (1.0 - level) / 2.0
         q = np.quantile(self.samples, [tail, 0.5, 1.0 - tail], axis=0)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from .labels import input_label, readout_label
 from .palette import readout_color
 
@@ -27,6 +28,12 @@ def sweep_grid(result: Any, readout: str):
     Returns:
         A DataFrame (``pivot_table`` of the successful runs).
     """
+    result._check_readout(readout)
+    if len(result.inputs) != 2:
+        raise ParameterError(
+            f"sweep_grid: the sweep has {len(result.inputs)} inputs ({', '.join(result.inputs)}); "
+            "a grid needs two (plot_sweep draws any number)"
+        )
     x, y = result.inputs
     return result.ok.pivot_table(index=y, columns=x, values=readout, aggfunc="mean")
 
@@ -123,6 +130,7 @@ def plot_sweep(result: Any, readout: str, ax: Any = None):
     """
     import matplotlib.pyplot as plt
 
+    result._check_readout(readout)
     df = result.ok
     inputs = result.inputs
     own = ax is None

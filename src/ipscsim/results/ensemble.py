@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, check_names
+from ..errors import ParameterError, check_names, is_real
 from ..model.layout import PARAM_NAMES
 from ..model.readouts import (
     CELL_TYPES,
@@ -116,8 +116,10 @@ class Ensemble:
         """
         import pandas as pd
 
-        if not 0.0 <= float(q) <= 1.0:
-            raise ParameterError(f"q: {q!r} must be a probability in [0, 1], e.g. 0.5")
+        if not (is_real(q) and 0.0 <= float(q) <= 1.0):  # 'median', None, [0.05, 0.95], NaN
+            raise ParameterError(
+                f"q: {q!r} must be one probability in [0, 1], e.g. 0.5 (interval() gives two)"
+            )
         data = np.quantile(self._kind(kind), float(q), axis=0)
         return pd.DataFrame(data, index=pd.Index(self.days, name="day"), columns=list(KINDS[kind]))
 
@@ -148,6 +150,10 @@ class Ensemble:
 
     def share(self, name: str) -> np.ndarray:
         """``(n, n_days)`` share of live cells of a marker, cell type or group in each draw."""
+        if not isinstance(name, str):
+            raise ParameterError(
+                f"name: {name!r} must be one marker, cell type or group, e.g. 'MN'"
+            )
         try:
             return select_share(name, self.fractions, self.markers)
         except ValueError as e:
@@ -191,7 +197,7 @@ class Ensemble:
 
 
 def _tails(level: float) -> tuple[float, float]:
-    if not 0.0 < float(level) < 1.0:
+    if not (is_real(level) and 0.0 < float(level) < 1.0):  # '90%' too
         raise ParameterError(f"level: {level!r} must be in (0, 1), e.g. 0.9 for a 90% interval")
     a = (1.0 - float(level)) / 2.0
     return a, 1.0 - a
