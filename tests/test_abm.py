@@ -761,3 +761,25 @@ def test_seeded_cells_grow_at_the_ode_rate_from_the_first_hour(shape):
             times = np.repeat(due, 2) + rng.gamma(shape, scale, 2 * due.size)
         se = math.sqrt((math.exp(2 * s) - math.exp(s)) / n)
         assert abs(total / n - math.exp(s)) < 4 * se, (s, total / n)
+
+
+def test_cell_plots_refuse_sizes_sections_and_intervals_that_draw_nothing():
+    """section=0 or -5 gave an empty plot, size=-3 NaN warnings, interval=0 was accepted, and a
+    compound given as one string was split into letters."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = ips.simulate("chambers2009", engine=ips.ABM(n_cells=300), days=1, seed=2)
+    for kwargs, words in [
+        ({"section": 0}, "section: 0 must be"),
+        ({"section": -5}, "section: -5 must be"),
+        ({"size": -3}, "size: -3 must be"),
+    ]:
+        with pytest.raises(ParameterError, match=words):
+            ips.plot.plot_cells(r, **kwargs)
+    for kwargs, words in [
+        ({"interval": 0}, "interval: 0 must be"),
+        ({"days": 2}, "days: 2 must be"),
+    ]:
+        with pytest.raises(ParameterError, match=words):
+            ips.plot.animate_cells(r, **kwargs)

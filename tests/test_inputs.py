@@ -169,3 +169,15 @@ def test_culture_numbers_no_vessel_holds_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ips.simulate(replace(p, seeding_density=3e5, medium_volume=3.0), days=0.5)
+
+
+def test_schedules_that_never_feed_or_replate_into_a_solid_block_warn():
+    """every=1000 on a 14-day protocol silently never changed the medium; a replate at 1e12
+    cells/cm^2 ran silently; a reference key that is not text failed later, in to_toml."""
+    p = ips.protocols.get("maury2015")
+    with pytest.warns(ips.ExtrapolationWarning, match="1000 days on a 14-day protocol means the"):
+        ips.prepare(p.with_media_changes(every=1000))
+    with pytest.warns(ips.ExtrapolationWarning, match=r"the replate on day 5 seeds 1e\+12 cells"):
+        ips.prepare(p.with_operation("replate", 5, 1e12))
+    with pytest.raises(ips.ProtocolError, match="keys and values must be text"):
+        ips.Protocol.from_dict({"name": "x", "medium": "N2B27", "reference": {5: "y"}})

@@ -173,6 +173,19 @@ def _warn_culture(prot: Any) -> None:
             "Was it cells per well? (cells per well / well_area = cells/cm^2)",
             ExtrapolationWarning,
         )
+    for o in prot.operations:
+        if o.density is not None and o.density > MAX_DENSITY:
+            warn(
+                f"operations: the {o.kind} on day {o.day:g} seeds {o.density:g} cells/cm^2, more "
+                f"than a confluent monolayer holds (about {MAX_DENSITY:g}); was it cells per well?",
+                ExtrapolationWarning,
+            )
+    if prot.media_changes is None and (prot.media_change_every or 1.0) > prot.days:
+        warn(
+            f"media_change_every: {prot.media_change_every:g} days on a {prot.days:g}-day protocol "
+            "means the medium is never changed (only the steps' own edges feed it)",
+            ExtrapolationWarning,
+        )
     depth = prot.medium_volume / prot.well_area
     if not MEDIUM_DEPTH[0] <= depth <= MEDIUM_DEPTH[1]:
         warn(

@@ -8,12 +8,13 @@ In Jupyter, ``IPython.display.HTML(anim.to_jshtml())`` shows it with pure-Python
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, is_real
 from .palette import CELL_TYPE_COLORS
 from .spatial import _categories, _draw, _is_categorical, _largest, _view, cell_color_label
 
@@ -119,10 +120,15 @@ def animate_cells(
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
+    if not (is_real(interval) and 0 < float(interval) < math.inf):
+        raise ParameterError(f"interval: {interval!r} must be milliseconds between frames > 0")
+    if days is not None and (isinstance(days, str) or not hasattr(days, "__iter__")):
+        raise ParameterError(f"days: {days!r} must be a list of snapshot days, e.g. [2, 4]")
     days = [float(d) for d in (result.snapshot_days if days is None else days)]
     if not days:
         raise ParameterError(
-            "days: this run kept no snapshots (simulate(..., record=ips.Record(snapshots=[...])))"
+            "days: no days to show: an empty list, or a run that kept no snapshots "
+            "(simulate(..., record=ips.Record(snapshots=[...])))"
         )
     snaps = [result.snapshot(d) for d in days]
     if aggregate is None and "z" in snaps[-1].columns:

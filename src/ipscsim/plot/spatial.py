@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, is_real
 from .palette import CATEGORICAL, CELL_TYPE_COLORS, KIND_COLORS
 
 __all__ = ["cell_color_label", "plot_cells", "plot_field"]
@@ -164,6 +165,10 @@ def plot_cells(
     import matplotlib.pyplot as plt
 
     snap = _snapshot(result, day)
+    if not (is_real(section) and 0 < float(section) < math.inf):  # 0 or less drew no cell
+        raise ParameterError(f"section: {section!r} must be a half-thickness in um > 0, e.g. 24")
+    if size is not None and not (is_real(size) and 0 < float(size) < math.inf):
+        raise ParameterError(f"size: {size!r} must be a marker size > 0, or None (automatic)")
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.5, 5), layout="constrained")
     else:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ParameterError, is_real
+from ..errors import ParameterError, check_names, is_real
 from .labels import DAY_LABEL
 from .palette import PATHWAY_COLORS, compound_color
 
@@ -152,7 +152,11 @@ def shade_windows(
     """
     import matplotlib.transforms as mtransforms
 
-    names = list(protocol.compounds if compounds is None else compounds)
+    names = list(
+        protocol.compounds
+        if compounds is None
+        else check_names("compounds", compounds, "compounds")
+    )
     n = max(len(names), 1)
     blend = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
     for k, name in enumerate(names):

@@ -147,8 +147,8 @@ class Protocol:
             raise ProtocolError(f"description: {self.description!r} must be text")
         ref = dict(self.reference or {})
         for k, v in ref.items():
-            if not isinstance(v, str):
-                raise ProtocolError(f"reference.{k}: {v!r} must be text")
+            if not isinstance(v, str) or not isinstance(k, str):
+                raise ProtocolError(f"reference.{k}: {k!r} = {v!r}: keys and values must be text")
         set_(self, "reference", _FrozenDict(ref))
         set_(self, "steps", tuple(self._check_step(s, i) for i, s in enumerate(self.steps)))
         set_(self, "operations", tuple(self._check_operations(self.operations)))
