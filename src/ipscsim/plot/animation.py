@@ -120,16 +120,7 @@ def animate_cells(
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    if not (is_real(interval) and 0 < float(interval) < math.inf):
-        raise ParameterError(f"interval: {interval!r} must be milliseconds between frames > 0")
-    if days is not None and (isinstance(days, str) or not hasattr(days, "__iter__")):
-        raise ParameterError(f"days: {days!r} must be a list of snapshot days, e.g. [2, 4]")
-    days = [float(d) for d in (result.snapshot_days if days is None else days)]
-    if not days:
-        raise ParameterError(
-            "days: no days to show: an empty list, or a run that kept no snapshots "
-            "(simulate(..., record=ips.Record(snapshots=[...])))"
-        )
+    days = _frame_days(result, days, interval)
     snaps = [result.snapshot(d) for d in days]
     if aggregate is None and "z" in snaps[-1].columns:
         aggregate = _largest(snaps[-1])
@@ -147,3 +138,18 @@ def animate_cells(
     anim = FuncAnimation(fig, draw, frames=len(views), interval=interval, blit=False)
     anim.days = days
     return anim
+
+
+def _frame_days(result: Any, days: Any, interval: Any) -> list[float]:
+    """The days of the frames (``days`` or every snapshot day), the frame interval checked."""
+    if not (is_real(interval) and 0 < float(interval) < math.inf):
+        raise ParameterError(f"interval: {interval!r} must be milliseconds between frames > 0")
+    if days is not None and (isinstance(days, str) or not hasattr(days, "__iter__")):
+        raise ParameterError(f"days: {days!r} must be a list of snapshot days, e.g. [2, 4]")
+    out = [float(d) for d in (result.snapshot_days if days is None else days)]
+    if not out:
+        raise ParameterError(
+            "days: no days to show: an empty list, or a run that kept no snapshots "
+            "(simulate(..., record=ips.Record(snapshots=[...])))"
+        )
+    return out
