@@ -132,6 +132,9 @@ def test_parameter_set_ranges_and_posterior_draws_are_checked():
     for bad in (0.5, (0.5,), ("a", "b"), (0.5, 1, 3), (2.0, 1.0)):
         with pytest.raises(ParameterError, match=r"bounds 'k_neurogenesis': .* is not a range"):
             ips.ParameterSet(bounds={"k_neurogenesis": bad})
+    assert ips.ParameterSet(bounds={"k_neurogenesis": np.array([1.45, 1.5])}).bounds(
+        "k_neurogenesis"
+    ) == (1.45, 1.5)
     with pytest.raises(ParameterError, match="distributions: 'uniform' must map parameter names"):
         ips.ParameterSet(distributions="uniform")
     post = shipped_posterior()

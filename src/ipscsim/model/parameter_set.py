@@ -314,7 +314,10 @@ def _mapping(field: str, value: Any) -> dict[str, Any]:
 def _check_bounds(name: str, b: Any) -> tuple[float, float]:
     """A ``(low, high)`` range within what the model accepts for ``name``."""
     _check_name(name)
-    ok = isinstance(b, (tuple, list)) and len(b) == 2 and all(is_real(x) for x in b)
+    ok = (  # a tuple, list or array of two numbers
+        not isinstance(b, (str, bytes)) and hasattr(b, "__len__") and len(b) == 2
+        and all(is_real(x) for x in b)
+    )  # fmt: skip
     lo, hi = (float(b[0]), float(b[1])) if ok else (math.nan, math.nan)
     if not lo <= hi:  # NaN too
         raise ParameterError(
